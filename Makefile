@@ -1,0 +1,77 @@
+# ironbox — build, test, install. `make check` installs what it needs first.
+CC ?= gcc
+BUILD ?= build
+PKGS := json-c libseccomp libcap
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Isrc \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+EXTRA_CFLAGS ?=
+CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
+
+LIB_SRC := $(wildcard src/common/*.c src/spec/*.c src/policy/*.c src/idmap/*.c \
+	src/linux/*.c src/state/*.c src/supervisor/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PREFIX ?= /usr/local
+
+.PHONY: all deps check unit unit-bins integration asan asan-check bench install clean format demo
+
+all: $(BUILD)/ironbox
+
+$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libironbox.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ironbox: $(CLI_OBJ) $(BUILD)/libironbox.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libironbox.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libironbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libironbox.a $(LDLIBS) -lcmocka
+
+deps:
+	tests/lib/install-deps.sh
+
+unit: $(UNIT_BIN)
+	tests/lib/run-unit.sh $(UNIT_BIN)
+
+# Everything: unit tests, then integration tests (CLI, Docker, containerd, Podman).
+check: deps
+	$(MAKE) all unit-bins
+	tests/lib/run-all.sh $(BUILD)
+
+unit-bins: $(UNIT_BIN)
+
+integration: all
+	tests/lib/run-all.sh $(BUILD) --integration-only
+
+# The whole suite again, built with ASan+UBSan.
+asan: deps
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(SAN_FLAGS)" all unit-bins
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/lib/run-all.sh build-asan
+
+bench: deps all
+	bench/lifecycle.sh $(BUILD)/ironbox
+
+demo: deps all
+	./demo.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/ironbox $(DESTDIR)$(PREFIX)/bin/ironbox
+	$(BUILD)/ironbox policy-init
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
+
+clean:
+	rm -rf build build-asan

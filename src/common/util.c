@@ -1,0 +1,235 @@
+#include "common/util.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void ib_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void ib_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+void ib_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void ib_strv_freep(char ***v)
+{
+	ib_strv_free(*v);
+}
+
+void *ib_xmalloc0(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *ib_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *ib_xstrdup(const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = strdup(s);
+	if (!r)
+		abort();
+	return r;
+}
+
+char *ib_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return r;
+}
+
+size_t ib_strv_len(char **v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void ib_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+char **ib_strv_dup(char **v)
+{
+	size_t n = ib_strv_len(v);
+	char **r = ib_xmalloc0((n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		r[i] = ib_xstrdup(v[i]);
+	return r;
+}
+
+void ib_strv_push(char ***v, const char *s)
+{
+	size_t n = ib_strv_len(*v);
+	*v = ib_xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = ib_xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+ssize_t ib_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = write(fd, p + done, len - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t ib_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = read(fd, p + done, len - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, used = 0;
+	char *buf;
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s`", path);
+	buf = ib_xmalloc0(cap);
+	for (;;) {
+		ssize_t r;
+		if (used + 1 >= cap) {
+			cap *= 2;
+			buf = ib_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + used, cap - used - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return ib_err_sys(err, "read `%s`", path);
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, ib_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s`", path);
+	if (ib_write_all(fd, data, len) < 0)
+		return ib_err_sys(err, "write `%s`", path);
+	return 0;
+}
+
+int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err)
+{
+	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return ib_err_sys(err, "create `%s`", tmp);
+	if (ib_write_all(fd, data, len) < 0) {
+		unlink(tmp);
+		return ib_err_sys(err, "write `%s`", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return ib_err_sys(err, "rename `%s`", path);
+	}
+	return 0;
+}
+
+int ib_mkdir_p(const char *path, mode_t mode, ib_err *err)
+{
+	_cleanup_free_ char *copy = ib_xstrdup(path);
+
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return ib_err_sys(err, "mkdir `%s`", copy);
+		*p = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return ib_err_sys(err, "mkdir `%s`", copy);
+	return 0;
+}
+
+bool ib_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}

@@ -1,0 +1,56 @@
+/* Cleanup helpers and small file/string utilities shared by all modules. */
+#ifndef IRONBOX_UTIL_H
+#define IRONBOX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+void ib_freep(void *p);
+void ib_closep(int *fd);
+void ib_fclosep(FILE **f);
+void ib_strv_freep(char ***v);
+
+#define _cleanup_free_ __attribute__((cleanup(ib_freep)))
+#define _cleanup_close_ __attribute__((cleanup(ib_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(ib_fclosep)))
+#define _cleanup_strv_ __attribute__((cleanup(ib_strv_freep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define IB_STEAL(p) ({ __typeof__(p) _tmp = (p); (p) = NULL; _tmp; })
+#define IB_STEAL_FD(fd) ({ int _tmp = (fd); (fd) = -1; _tmp; })
+
+#define IB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure is not a recoverable condition for a runtime: abort. */
+void *ib_xmalloc0(size_t n);
+void *ib_xrealloc(void *p, size_t n);
+char *ib_xstrdup(const char *s);
+char *ib_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+size_t ib_strv_len(char **v);
+void ib_strv_free(char **v);
+char **ib_strv_dup(char **v);
+/* Append a copy of s to a NULL-terminated vector (reallocates). */
+void ib_strv_push(char ***v, const char *s);
+
+/* Whole-file helpers; dirfd may be AT_FDCWD. Return -1 and fill err. */
+int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err *err);
+int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, ib_err *err);
+/* Write to a temp file beside path, fsync-less rename: readers see old or new. */
+int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err);
+
+/* write(2)/read(2) looping over EINTR and short counts. */
+ssize_t ib_write_all(int fd, const void *buf, size_t len);
+ssize_t ib_read_all(int fd, void *buf, size_t len);
+
+/* mkdir -p; mode for created directories. */
+int ib_mkdir_p(const char *path, mode_t mode, ib_err *err);
+
+/* Parse a decimal integer; false on garbage or overflow. */
+bool ib_parse_long(const char *s, long *out);
+
+#endif

@@ -1,0 +1,37 @@
+/* The exclusive ID-range allocator. Each live container holds one 64K-wide
+ * range of host UIDs/GIDs (same numbers for both). The table lives beside the
+ * state dir (<root>/idmap.json), guarded by an flock on <root>/idmap.lock, so
+ * concurrent creates on one host are safe. A range may be shared by several
+ * containers (those joining another container's user namespace); it is freed
+ * when its last holder is released. Entries whose holders no longer have a
+ * state dir (runtime killed mid-create, container deleted by hand) are
+ * reclaimed on the next allocation. */
+#ifndef IRONBOX_IDMAP_H
+#define IRONBOX_IDMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct ib_idpool {
+	uint32_t base;  /* first host ID of range 0 */
+	uint32_t size;  /* IDs per range (65536) */
+	uint32_t count; /* number of ranges in the pool */
+};
+
+/* Callback: is the holder `id` still alive (has a state dir)? */
+typedef bool (*ib_idmap_alive_fn)(const char *holder, void *data);
+
+/* Allocate a free range for holder; returns the range's first host ID. */
+int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *holder,
+		   ib_idmap_alive_fn alive, void *alive_data, uint32_t *host_base, ib_err *err);
+/* Add holder to the range starting at host_base (shared user namespace). */
+int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *holder,
+		   uint32_t host_base, ib_err *err);
+/* Remove holder from whatever range it holds (no error if none). */
+int ib_idmap_release(const char *root, const char *holder, ib_err *err);
+/* The range held by holder: 0 and *host_base set, or -1 with err (ENOENT). */
+int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, ib_err *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* cgroups v1, v2 and hybrid (v1 controllers + a v2 unified tree).
+ * The runtime creates the container's cgroup(s) and applies limits before the
+ * container process exists; the child joins them itself (cheap "0" writes to
+ * v1 `tasks`, CLONE_INTO_CGROUP for v2). */
+#ifndef IRONBOX_CGROUP_H
+#define IRONBOX_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "spec/spec.h"
+
+struct json_object;
+
+enum ib_cgroup_mode { IB_CGROUP_V1, IB_CGROUP_V2, IB_CGROUP_HYBRID };
+
+struct ib_cgroup {
+	enum ib_cgroup_mode mode;
+	char *path;      /* cgroup path relative to each hierarchy root, starts with '/' */
+	char **v1_dirs;  /* absolute dirs created/used in each v1 hierarchy (NULL-terminated) */
+	char *v2_dir;    /* absolute dir in the unified hierarchy, or NULL */
+	char *freezer_dir; /* v1 freezer dir, or NULL */
+};
+
+/* Which mode this host is in (/sys/fs/cgroup layout). */
+enum ib_cgroup_mode ib_cgroup_detect_mode(void);
+
+/* Turn spec cgroupsPath (maybe NULL) into a path relative to hierarchy roots.
+ * systemd: "slice:prefix:name" -> "/slice-hierarchy/prefix-name.scope".
+ * Relative paths are placed under the caller's own cgroup (like runc). Pure
+ * function apart from reading /proc/self/cgroup for relative paths. */
+char *ib_cgroup_resolve_path(const char *cgroups_path, bool systemd, const char *id, ib_err *err);
+
+/* mkdir the cgroup in every hierarchy and apply resources (may be NULL).
+ * On error nothing is left behind. */
+struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *res, ib_err *err);
+/* Reattach to an existing container cgroup (from state). */
+struct ib_cgroup *ib_cgroup_from_path(const char *path, ib_err *err);
+void ib_cgroup_free(struct ib_cgroup *cg);
+
+/* O_DIRECTORY|O_PATH? fd of the v2 dir for clone3(CLONE_INTO_CGROUP); -1 if none. */
+int ib_cgroup_v2_fd(const struct ib_cgroup *cg, ib_err *err);
+/* Called by the (single-threaded) child: move itself into every v1 hierarchy
+ * by writing "0" to `tasks` (avoids the global threadgroup rwsem), and into v2
+ * unless already_in_v2. */
+int ib_cgroup_join_self(const struct ib_cgroup *cg, bool already_in_v2, ib_err *err);
+/* Move another process (all threads) in. */
+int ib_cgroup_join_pid(const struct ib_cgroup *cg, pid_t pid, ib_err *err);
+
+int ib_cgroup_update(const struct ib_cgroup *cg, const struct ib_resources *res, ib_err *err);
+int ib_cgroup_freeze(const struct ib_cgroup *cg, bool frozen, ib_err *err);
+/* 1 frozen, 0 not, -1 error. */
+int ib_cgroup_is_frozen(const struct ib_cgroup *cg, ib_err *err);
+/* All pids in the container cgroup (recursively). */
+int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *err);
+/* Send sig to every process in the cgroup (freezing around it to avoid fork races). */
+int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err);
+/* Kill what is left and remove the directories (waiting for them to empty). */
+int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err);
+/* The "data" object of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
+struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err);
+
+#endif

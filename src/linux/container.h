@@ -1,0 +1,68 @@
+/* The library API behind the CLI verbs. Every function returns 0 / -1 with
+ * err filled; nothing here prints or exits. */
+#ifndef IRONBOX_CONTAINER_H
+#define IRONBOX_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "spec/spec.h"
+
+struct ib_global_opts {
+	const char *root;      /* state root, default /run/ironbox */
+	const char *policy_path; /* default /etc/ironbox/policy.json */
+	bool systemd_cgroup;
+	bool debug;
+};
+
+struct ib_create_opts {
+	const char *id;
+	const char *bundle;       /* absolute path */
+	const char *pid_file;     /* may be NULL */
+	const char *console_socket; /* may be NULL */
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	/* run only: */
+	bool detach;
+	bool keep;                /* run --keep: don't delete after exit */
+};
+
+/* create: the container process exists, namespaces/mounts/cgroups are set up,
+ * it waits for start. */
+int ib_container_create(const struct ib_global_opts *g, const struct ib_create_opts *o,
+			ib_err *err);
+int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err);
+/* run = create + start (+ wait + delete unless detach). *exit_status gets the
+ * container's exit code (128+signal when killed), like runc run. */
+int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
+		     int *exit_status, ib_err *err);
+
+struct ib_exec_opts {
+	const char *id;
+	struct ib_process *process; /* built by the CLI from --process or args+flags */
+	const char *pid_file;
+	const char *console_socket;
+	bool detach;
+	int preserve_fds;
+};
+int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts *o,
+		      int *exit_status, ib_err *err);
+
+int ib_container_kill(const struct ib_global_opts *g, const char *id, int sig, bool all,
+		      ib_err *err);
+int ib_container_delete(const struct ib_global_opts *g, const char *id, bool force, ib_err *err);
+int ib_container_pause(const struct ib_global_opts *g, const char *id, ib_err *err);
+int ib_container_resume(const struct ib_global_opts *g, const char *id, ib_err *err);
+/* OCI state JSON (malloc'd). */
+int ib_container_state(const struct ib_global_opts *g, const char *id, char **json, ib_err *err);
+int ib_container_update(const struct ib_global_opts *g, const char *id,
+			const struct ib_resources *res, ib_err *err);
+int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pids, size_t *n,
+		      ib_err *err);
+/* One `runc events --stats` JSON object (malloc'd). */
+int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
+		       ib_err *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* Last steps in the container process before execve: rlimits, user and
+ * groups, capabilities, no_new_privs, seccomp, LSM labels, exec lookup. All
+ * run in the child, after pivot_root, single-threaded. */
+#ifndef IRONBOX_PROCESS_H
+#define IRONBOX_PROCESS_H
+
+#include "common/err.h"
+#include "spec/spec.h"
+
+/* setrlimit for every process.rlimits entry. */
+int ib_process_apply_rlimits(const struct ib_process *p, ib_err *err);
+/* /proc/self/oom_score_adj if given. */
+int ib_process_apply_oom_score_adj(const struct ib_process *p, ib_err *err);
+
+/* Switch to process.user (groups, gid, uid) keeping capabilities across the
+ * uid change so they can be set precisely afterwards (PR_SET_KEEPCAPS). */
+int ib_process_set_user(const struct ib_process *p, ib_err *err);
+
+/* Apply process.capabilities. Capabilities the runtime itself does not hold
+ * (not in its own bounding set) are dropped with a warning, not fatal.
+ * Bounding set is reduced first, then ambient/inheritable/permitted/effective. */
+int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err);
+/* The bounding set of the calling process. */
+uint64_t ib_caps_current_bounding(void);
+/* Every capability known to this kernel (0..cap_last_cap). */
+uint64_t ib_caps_all_known(void);
+
+/* Build and load the seccomp filter (libseccomp). Unknown syscall names are
+ * skipped (like runc). If s->listener_path or notify_fd_out is requested
+ * (notify_fd_out != NULL) and the profile has SCMP_ACT_NOTIFY rules, the
+ * listener fd is returned there, else -1. */
+int ib_seccomp_load(const struct ib_seccomp *s, int *notify_fd_out, ib_err *err);
+
+/* Write AppArmor exec profile / SELinux exec label if the LSM is active;
+ * a label on a host without that LSM is an error (like runc). */
+int ib_lsm_apply(const struct ib_process *p, ib_err *err);
+
+/* Resolve args[0] via PATH from env (inside the container's root) and execve.
+ * Only returns on failure (err filled, like runc: "exec: \"x\": executable file not found in $PATH"). */
+int ib_process_exec(const struct ib_process *p, ib_err *err);
+
+#endif
