@@ -1,0 +1,362 @@
+/* The verbs that act on an existing container: kill, delete, pause/resume,
+ * state, update, ps, events --stats. */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "idmap/idmap.h"
+#include "linux/cgroup.h"
+#include "linux/container.h"
+#include "linux/hooks.h"
+#include "linux/syscalls.h"
+#include "state/state.h"
+
+/* How long delete waits for a SIGKILLed init to go away (runc: 10 s). */
+#define KILL_WAIT_MS 10000
+
+static const char *root_of(const struct ib_global_opts *g)
+{
+	return g && g->root ? g->root : IB_DEFAULT_ROOT;
+}
+
+static void cgroup_freep(struct ib_cgroup **cg)
+{
+	ib_cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
+
+/* The container's cgroup, or NULL (err filled) when it has none / it is gone. */
+static struct ib_cgroup *open_cgroup(const struct ib_state *st, ib_err *err)
+{
+	if (!st->cgroup_path || !*st->cgroup_path) {
+		ib_err_set(err, ENOENT, "container %s has no cgroup", st->id);
+		return NULL;
+	}
+	return ib_cgroup_from_path(st->cgroup_path, err);
+}
+
+/* pidfd for the container's init, checked against the recorded starttime so a
+ * recycled pid is never signalled. -1 with ESRCH when init is gone. */
+static int open_init_pidfd(const struct ib_state *st, ib_err *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (st->pid <= 0)
+		return ib_err_set(err, ESRCH, "container not running");
+	fd = ib_pidfd_open(st->pid, 0);
+	if (fd < 0) {
+		if (errno == ESRCH)
+			return ib_err_set(err, ESRCH, "container not running");
+		return ib_err_sys(err, "pidfd_open %d", (int)st->pid);
+	}
+	/* The pidfd pins this process; if its start time is still the recorded
+	 * one, it is our init and not a later process that got the same pid. */
+	if (st->pid_start && ib_proc_starttime(st->pid) != st->pid_start)
+		return ib_err_set(err, ESRCH, "container not running");
+	return IB_STEAL_FD(fd);
+}
+
+static int signal_init(const struct ib_state *st, int sig, ib_err *err)
+{
+	_cleanup_close_ int fd = open_init_pidfd(st, err);
+
+	if (fd < 0)
+		return -1;
+	if (ib_pidfd_send_signal(fd, sig) < 0) {
+		if (errno == ESRCH)
+			return ib_err_set(err, ESRCH, "container not running");
+		return ib_err_sys(err, "unable to signal init");
+	}
+	return 0;
+}
+
+/* A frozen v1 cgroup holds a SIGKILL until thawed: thaw it. */
+static void thaw(const struct ib_state *st)
+{
+	ib_err e = {0};
+	_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+
+	if (cg && ib_cgroup_freeze(cg, false, &e) < 0)
+		ib_warn("thaw %s: %s", st->id, e.msg);
+}
+
+int ib_container_kill(const struct ib_global_opts *g, const char *id, int sig, bool all,
+		      ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+	enum ib_status status;
+
+	if (!st)
+		return -1;
+	status = ib_state_status(root, st);
+	if (all) {
+		ib_err e = {0};
+		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+
+		if (!cg) {
+			/* Nothing left to signal (cgroup gone with its processes). */
+			if (status == IB_STATUS_STOPPED)
+				return 0;
+			return signal_init(st, sig, err);
+		}
+		if (ib_cgroup_kill_all(cg, sig, err) < 0)
+			return ib_err_wrap(err, "kill all processes of %s", id);
+		if (status == IB_STATUS_PAUSED && sig == SIGKILL)
+			(void)ib_cgroup_freeze(cg, false, &e);
+		return 0;
+	}
+	if (status == IB_STATUS_STOPPED)
+		return ib_err_set(err, ESRCH, "container not running");
+	if (signal_init(st, sig, err) < 0)
+		return -1;
+	if (status == IB_STATUS_PAUSED && sig == SIGKILL)
+		thaw(st);
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SIGKILL init and wait (pidfd poll, no busy loop) until it has exited. */
+static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *err)
+{
+	enum ib_status status = ib_state_status(root, st);
+	_cleanup_close_ int fd = -1;
+	ib_err e = {0};
+	int64_t deadline;
+
+	if (status == IB_STATUS_STOPPED)
+		return 0;
+	fd = open_init_pidfd(st, &e);
+	if (fd < 0)
+		return 0; /* already gone */
+	if (ib_pidfd_send_signal(fd, SIGKILL) < 0 && errno != ESRCH)
+		return ib_err_sys(err, "kill container %s", st->id);
+	if (status == IB_STATUS_PAUSED)
+		thaw(st);
+	deadline = now_ms() + KILL_WAIT_MS;
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return ib_err_set(err, ETIMEDOUT, "container init still running");
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return ib_err_sys(err, "wait for container %s", st->id);
+		if (r > 0)
+			break;
+	}
+	return 0;
+}
+
+/* Tear down a container whose init is gone: cgroup, ID range, state dir, then
+ * the poststop hooks. Failures of the cleanup steps are logged, not fatal
+ * (like runc), so a half-broken container can always be deleted. */
+static int destroy(const char *root, struct ib_state *st, ib_err *err)
+{
+	_cleanup_free_ char *cfg_path = ib_state_path(root, st->id, "config.json");
+	_cleanup_free_ char *cfg_text = NULL, *state_json = NULL;
+	_cleanup_spec_ struct ib_spec *spec = NULL;
+	ib_err e = {0};
+
+	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, &e) == 0) {
+		spec = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", &e);
+		if (!spec)
+			ib_warn("delete %s: cannot parse config for poststop hooks: %s", st->id,
+				e.msg);
+	}
+	if (st->cgroup_path && *st->cgroup_path) {
+		_cleanup_cgroup_ struct ib_cgroup *cg = ib_cgroup_from_path(st->cgroup_path, &e);
+
+		if (cg && ib_cgroup_destroy(cg, &e) < 0)
+			ib_warn("delete %s: remove cgroup: %s", st->id, e.msg);
+	}
+	if (ib_idmap_release(root, st->id, &e) < 0)
+		ib_warn("delete %s: release ID range: %s", st->id, e.msg);
+	state_json = ib_state_oci_json(root, st, false);
+	if (ib_state_remove(root, st->id, err) < 0)
+		return ib_err_wrap(err, "delete %s", st->id);
+	if (spec && spec->hooks.n_poststop) {
+		/* A failing poststop hook is a warning; the others still run (OCI). */
+		for (size_t i = 0; i < spec->hooks.n_poststop; i++) {
+			if (ib_hooks_run("poststop", &spec->hooks.poststop[i], 1, state_json, &e) <
+			    0)
+				ib_warn("%s", e.msg);
+		}
+	}
+	return 0;
+}
+
+int ib_container_delete(const struct ib_global_opts *g, const char *id, bool force, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_close_ int lock = -1;
+	_cleanup_state_ struct ib_state *st = NULL;
+	enum ib_status status;
+
+	if (ib_state_check_id(id, err) < 0)
+		return -1;
+	lock = ib_state_lock(root, id, err);
+	if (lock < 0) {
+		if (err && err->code == ENOENT && force)
+			return 0;
+		return -1;
+	}
+	st = ib_state_load(root, id, err);
+	if (!st) {
+		if (err && err->code == ENOENT) {
+			/* An aborted create can leave the directory without
+			 * state.json: remove it (like runc). */
+			ib_err e = {0};
+			if (ib_state_remove(root, id, &e) < 0)
+				ib_warn("%s", e.msg);
+			(void)ib_idmap_release(root, id, &e);
+			if (force)
+				return 0;
+		}
+		return -1;
+	}
+	status = ib_state_status(root, st);
+	if (!force && status != IB_STATUS_STOPPED && status != IB_STATUS_CREATED)
+		return ib_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s",
+				  id, ib_status_name(status));
+	if (status != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
+		return -1;
+	return destroy(root, st, err);
+}
+
+static int set_frozen(const struct ib_global_opts *g, const char *id, bool frozen, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_close_ int lock = -1;
+	_cleanup_state_ struct ib_state *st = NULL;
+	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
+	enum ib_status status;
+
+	lock = ib_state_lock(root, id, err);
+	if (lock < 0)
+		return -1;
+	st = ib_state_load(root, id, err);
+	if (!st)
+		return -1;
+	status = ib_state_status(root, st);
+	if (frozen && status != IB_STATUS_RUNNING && status != IB_STATUS_CREATED)
+		return ib_err_set(err, EINVAL, "container not running");
+	if (!frozen && status != IB_STATUS_PAUSED)
+		return ib_err_set(err, EINVAL, "container not paused");
+	cg = open_cgroup(st, err);
+	if (!cg)
+		return -1;
+	if (ib_cgroup_freeze(cg, frozen, err) < 0)
+		return ib_err_wrap(err, "%s %s", frozen ? "pause" : "resume", id);
+	return 0;
+}
+
+int ib_container_pause(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	return set_frozen(g, id, true, err);
+}
+
+int ib_container_resume(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	return set_frozen(g, id, false, err);
+}
+
+int ib_container_state(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+
+	if (!st)
+		return -1;
+	*json = ib_state_oci_json(root, st, true);
+	return 0;
+}
+
+int ib_container_update(const struct ib_global_opts *g, const char *id,
+			const struct ib_resources *res, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_close_ int lock = -1;
+	_cleanup_state_ struct ib_state *st = NULL;
+	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
+
+	lock = ib_state_lock(root, id, err);
+	if (lock < 0)
+		return -1;
+	st = ib_state_load(root, id, err);
+	if (!st)
+		return -1;
+	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
+		return ib_err_set(err, ESRCH, "container not running");
+	cg = open_cgroup(st, err);
+	if (!cg)
+		return -1;
+	if (ib_cgroup_update(cg, res, err) < 0)
+		return ib_err_wrap(err, "update %s", id);
+	return 0;
+}
+
+int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pids, size_t *n,
+		      ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
+	ib_err e = {0};
+
+	if (!st)
+		return -1;
+	cg = open_cgroup(st, &e);
+	if (!cg) {
+		/* No cgroup: just init, if it lives. */
+		*n = 0;
+		*pids = ib_xmalloc0(sizeof(pid_t));
+		if (ib_state_status(root, st) != IB_STATUS_STOPPED)
+			(*pids)[(*n)++] = st->pid;
+		return 0;
+	}
+	return ib_cgroup_pids(cg, pids, n, err);
+}
+
+int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
+	struct json_object *o, *data;
+
+	if (!st)
+		return -1;
+	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
+		return ib_err_set(err, ESRCH, "container not running");
+	cg = open_cgroup(st, err);
+	if (!cg)
+		return -1;
+	data = ib_cgroup_stats(cg, err);
+	if (!data)
+		return ib_err_wrap(err, "stats of %s", id);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("stats"));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "data", data);
+	*json = ib_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}
