@@ -10,13 +10,14 @@
 #define IRONBOX_IDMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
 
 struct ib_idpool {
-	uint32_t base;  /* first host ID of range 0 */
-	uint32_t size;  /* IDs per range (65536) */
+	uint32_t base;	/* first host ID of range 0 */
+	uint32_t size;	/* IDs per range (65536) */
 	uint32_t count; /* number of ranges in the pool */
 };
 
@@ -33,5 +34,22 @@ int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *h
 int ib_idmap_release(const char *root, const char *holder, ib_err *err);
 /* The range held by holder: 0 and *host_base set, or -1 with err (ENOENT). */
 int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, ib_err *err);
+
+/* Does any range in the table (other than the ones held by ignore_holder, may
+ * be NULL) overlap [start, start+count)? 1 = yes (*holder_out, if given, gets a
+ * malloc'd copy of one of its holders), 0 = no, -1 = error. */
+int ib_idmap_find_overlap(const char *root, uint32_t start, uint64_t count,
+			  const char *ignore_holder, char **holder_out, ib_err *err);
+
+/* /etc/subuid and /etc/subgid ("name:start:count" lines): ranges of the pool
+ * that overlap one of these entries are never handed out. */
+struct ib_idrange {
+	uint64_t start, count;
+};
+/* Pure parser (malformed lines and comments are skipped). Appends to *out. */
+void ib_idmap_parse_subid(const char *text, struct ib_idrange **out, size_t *n);
+/* Test hook: read these files instead of /etc/subuid and /etc/subgid (NULL =
+ * the defaults). */
+void ib_idmap_set_subid_paths(const char *subuid, const char *subgid);
 
 #endif

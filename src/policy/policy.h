@@ -17,11 +17,29 @@
 struct ib_policy {
 	struct ib_idpool pool;
 	char **restricted_mounts; /* absolute host paths that may not be bind-mounted */
-	char **allowed_mounts;    /* shared directories always allowed (unless restricted) */
+	char **allowed_mounts;	  /* shared directories always allowed (unless restricted) */
 	/* Engine-owned per-container files allowed even under a restricted path:
 	 * glob patterns such as /var/lib/docker/containers/x/resolv.conf. */
 	char **engine_allowed;
 };
+
+/* File format (JSON; every key optional, a missing key takes its default;
+ * unknown keys and wrong types are errors):
+ *   {"idRanges": {"base": 100000, "size": 65536, "count": 1024},
+ *    "restrictedMounts": ["/etc/docker", ...],
+ *    "allowedMounts": ["/home", ...],
+ *    "engineAllowed": ["containers/x/resolv.conf", ...]}
+ * idRanges.size must be 65536; base > 0 (host root is never mapped) and
+ * base + size * count must stay below 2^32 - 1. restrictedMounts and
+ * allowedMounts are absolute paths. engineAllowed entries are fnmatch(3)
+ * patterns ('*' does not cross '/'): an absolute pattern is matched against
+ * the whole path, a relative one against the part of the path below the
+ * restricted entry it lies in (so "containers/x/resolv.conf" (with x a '*')
+ * covers Docker's per-container files under any data root an admin adds to
+ * restrictedMounts). A path is also allowed when one of its ancestors below
+ * the restricted entry matches (subdirectories of a named volume).
+ * allowedMounts documents the shared directories (Docker Desktop's "File
+ * sharing"); a restricted path inside one is still refused. */
 
 /* Built-in defaults (used when the file does not exist). */
 struct ib_policy *ib_policy_default(void);
@@ -44,22 +62,40 @@ bool ib_policy_path_restricted(const struct ib_policy *p, const char *resolved, 
 
 /* Namespace rule: pid, net, ipc, uts must be new or non-host; error text
  * "containers can't share namespaces [pid, a network namespace] with the host
- * (because they use the linux user-namespace for isolation)". host_ns_paths
- * gives, per ib_ns_type, the host namespace to compare with (NULL = /proc/1/ns/X). */
+ * (because they use the linux user-namespace for isolation)". A missing
+ * pid/net/ipc/uts entry, or a pid/net/ipc/uts/mount/cgroup path that is the
+ * host's namespace, is an offender (listed in that order). */
 int ib_policy_check_namespaces(const struct ib_spec *s, ib_err *err);
+/* Same, comparing with the namespaces in host_ns_dir (e.g. "/proc/1/ns");
+ * NULL = both /proc/1/ns and /proc/self/ns. A single offending network
+ * namespace reads "containers can't share a network namespace with the host
+ * (...)"; a user namespace path to the host's is refused with "containers
+ * can't share the host's user namespace". */
+int ib_policy_check_namespaces_at(const struct ib_spec *s, const char *host_ns_dir, ib_err *err);
 
 /* Result of applying the policy. */
 struct ib_isolation {
-	uint32_t host_base;      /* first host ID of the container's range */
-	uint32_t size;           /* 65536 */
-	bool shared_userns;      /* joined another container's user namespace */
-	char *userns_path;       /* when shared: the user namespace to join */
+	uint32_t host_base; /* first host ID of the container's range */
+	uint32_t size;	    /* 65536 */
+	bool shared_userns; /* joined another container's user namespace */
+	char *userns_path;  /* when shared: the user namespace to join */
 };
+void ib_isolation_clear(struct ib_isolation *iso);
 
 /* Apply all rules to spec s for container id (state root for the allocator):
  * refuse host namespaces and restricted mounts, ensure user + cgroup
  * namespaces, allocate (or share) the ID range and write the mappings into s.
- * On error nothing is allocated. */
+ * On error nothing is allocated. Bind-mount sources under state_root are
+ * restricted too. Spec mappings that reach host ID 0 or overlap another
+ * container's range are refused; otherwise they are replaced by
+ * {0, host_base, 65536} for both UIDs and GIDs.
+ * When the spec joins namespaces (by /proc/PID/ns/X path) owned by another
+ * container's user namespace, or names a user namespace path, the container
+ * shares that user namespace and range: s->ns[IB_NS_USER].path is set to
+ * /proc/PID/ns/user, out->shared_userns is true and the mappings in s
+ * describe the joined range (create must setns, not write uid_map).
+ * Release the range with ib_idmap_release(state_root, id) on delete (or if
+ * create fails later). */
 int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *state_root,
 		    const char *id, struct ib_isolation *out, ib_err *err);
 

@@ -1,0 +1,631 @@
+/* The exclusive ID-range allocator (see idmap.h).
+ *
+ * <root>/idmap.json, rewritten atomically under an flock on <root>/idmap.lock:
+ *
+ *   {"version": 1,
+ *    "ranges": [{"base": 100000, "size": 65536,
+ *                "holders": [{"id": "c1", "pid": 4242, "start": 123456}]}]}
+ *
+ * Ranges are keyed by their first host ID (not by pool index) so that release
+ * and lookup need no pool and a changed pool never hands out an ID twice.
+ * Each holder records the runtime process that allocated for it (pid + start
+ * time): a holder is alive while that process runs (create in progress, its
+ * state dir may not exist yet) or while the caller's alive callback says so
+ * (the container's state dir exists). A range whose holders are all dead is
+ * reclaimed by the next allocation. A table that cannot be parsed is never
+ * guessed at: every operation fails (fail closed). */
+#include "idmap/idmap.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define TABLE_NAME "idmap.json"
+#define LOCK_NAME "idmap.lock"
+
+struct holder {
+	char *id;
+	int64_t pid;
+	uint64_t start; /* /proc/PID/stat starttime; 0 = unknown */
+};
+
+struct range {
+	uint64_t base, size;
+	struct holder *holders;
+	size_t n_holders;
+};
+
+struct table {
+	char *path; /* <root>/idmap.json, for messages */
+	struct range *ranges;
+	size_t n_ranges;
+};
+
+static const char *subuid_path = "/etc/subuid";
+static const char *subgid_path = "/etc/subgid";
+
+void ib_idmap_set_subid_paths(const char *subuid, const char *subgid)
+{
+	subuid_path = subuid ? subuid : "/etc/subuid";
+	subgid_path = subgid ? subgid : "/etc/subgid";
+}
+
+static void range_clear(struct range *r)
+{
+	for (size_t i = 0; i < r->n_holders; i++)
+		free(r->holders[i].id);
+	free(r->holders);
+	r->holders = NULL;
+	r->n_holders = 0;
+}
+
+static void table_clear(struct table *t)
+{
+	for (size_t i = 0; i < t->n_ranges; i++)
+		range_clear(&t->ranges[i]);
+	free(t->ranges);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+/* starttime (field 22) of /proc/PID/stat, 0 if the process does not exist. */
+static uint64_t proc_starttime(int64_t pid)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+	unsigned long long v;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%" PRId64 "/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = ib_read_all(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may contain spaces and parentheses: skip to the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ") " come fields 3..: state is field 3, starttime field 22. */
+	p++;
+	for (int field = 3; field <= 22; field++) {
+		while (*p == ' ')
+			p++;
+		if (field == 22)
+			break;
+		while (*p && *p != ' ')
+			p++;
+	}
+	if (sscanf(p, "%llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+static bool holder_process_alive(const struct holder *h)
+{
+	uint64_t st;
+
+	if (h->pid <= 0)
+		return false;
+	st = proc_starttime(h->pid);
+	if (st == 0)
+		return false;
+	return h->start == 0 || st == h->start;
+}
+
+static int corrupted(const struct table *t, ib_err *err, const char *what)
+{
+	return ib_err_set(err, EUCLEAN,
+			  "ID-range table %s is corrupted (%s); refusing to hand out user-ID "
+			  "ranges until an administrator repairs or removes it",
+			  t->path, what);
+}
+
+static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
+{
+	struct json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (x < 0 || errno)
+		return false;
+	*out = (uint64_t)x;
+	return true;
+}
+
+static int table_parse(struct table *t, const char *text, ib_err *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *doc, *ranges, *v;
+	enum json_tokener_error jerr;
+	size_t len = strlen(text);
+	int ret = -1;
+
+	doc = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (doc && jerr == json_tokener_success) {
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!strchr(" \t\r\n", text[i]))
+				jerr = json_tokener_error_parse_unexpected;
+	}
+	if (!doc || jerr != json_tokener_success) {
+		json_object_put(doc);
+		json_tokener_free(tok);
+		return corrupted(t, err, "not valid JSON");
+	}
+	json_tokener_free(tok);
+
+	if (!json_object_is_type(doc, json_type_object)) {
+		corrupted(t, err, "top level is not an object");
+		goto out;
+	}
+	json_object_object_foreach(doc, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "version") && strcmp(key, "ranges")) {
+			corrupted(t, err, "unknown key");
+			goto out;
+		}
+	}
+	if (!json_object_object_get_ex(doc, "version", &v) ||
+	    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1) {
+		corrupted(t, err, "missing or unsupported version");
+		goto out;
+	}
+	if (!json_object_object_get_ex(doc, "ranges", &ranges) ||
+	    !json_object_is_type(ranges, json_type_array)) {
+		corrupted(t, err, "\"ranges\" is not an array");
+		goto out;
+	}
+	t->n_ranges = json_object_array_length(ranges);
+	t->ranges = ib_xmalloc0(t->n_ranges * sizeof(*t->ranges));
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		struct json_object *e = json_object_array_get_idx(ranges, i), *hs;
+		struct range *r = &t->ranges[i];
+
+		if (!json_object_is_type(e, json_type_object) ||
+		    json_object_object_length(e) != 3 || !get_u64(e, "base", &r->base) ||
+		    !get_u64(e, "size", &r->size) ||
+		    !json_object_object_get_ex(e, "holders", &hs) ||
+		    !json_object_is_type(hs, json_type_array)) {
+			corrupted(t, err, "malformed range entry");
+			goto out;
+		}
+		if (r->size == 0 || r->base == 0 || r->base + r->size > UINT32_MAX) {
+			corrupted(t, err, "range outside the 32-bit ID space");
+			goto out;
+		}
+		r->n_holders = json_object_array_length(hs);
+		if (r->n_holders == 0) {
+			corrupted(t, err, "range without holders");
+			goto out;
+		}
+		r->holders = ib_xmalloc0(r->n_holders * sizeof(*r->holders));
+		for (size_t j = 0; j < r->n_holders; j++) {
+			struct json_object *h = json_object_array_get_idx(hs, j), *id;
+			uint64_t pid = 0;
+
+			if (!json_object_is_type(h, json_type_object) ||
+			    json_object_object_length(h) != 3 ||
+			    !json_object_object_get_ex(h, "id", &id) ||
+			    !json_object_is_type(id, json_type_string) ||
+			    json_object_get_string_len(id) == 0 || !get_u64(h, "pid", &pid) ||
+			    !get_u64(h, "start", &r->holders[j].start)) {
+				corrupted(t, err, "malformed holder entry");
+				goto out;
+			}
+			r->holders[j].id = ib_xstrdup(json_object_get_string(id));
+			r->holders[j].pid = (int64_t)pid;
+		}
+	}
+	/* Consistency: no overlapping ranges, no holder twice. */
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		for (size_t k = i + 1; k < t->n_ranges; k++) {
+			const struct range *a = &t->ranges[i], *b = &t->ranges[k];
+			if (a->base < b->base + b->size && b->base < a->base + a->size) {
+				corrupted(t, err, "overlapping ranges");
+				goto out;
+			}
+		}
+		for (size_t j = 0; j < t->ranges[i].n_holders; j++) {
+			for (size_t k = i; k < t->n_ranges; k++) {
+				for (size_t m = (k == i ? j + 1 : 0); m < t->ranges[k].n_holders;
+				     m++) {
+					if (!strcmp(t->ranges[i].holders[j].id,
+						    t->ranges[k].holders[m].id)) {
+						corrupted(t, err, "holder listed twice");
+						goto out;
+					}
+				}
+			}
+		}
+	}
+	ret = 0;
+out:
+	json_object_put(doc);
+	return ret;
+}
+
+/* Lock and load the table. *lockfd is held until the caller closes it. */
+static int table_open(const char *root, struct table *t, int *lockfd, ib_err *err)
+{
+	_cleanup_free_ char *lockpath = ib_xasprintf("%s/%s", root, LOCK_NAME);
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+
+	memset(t, 0, sizeof(*t));
+	t->path = ib_xasprintf("%s/%s", root, TABLE_NAME);
+	if (stat(root, &st) < 0) {
+		if (errno != ENOENT) {
+			ib_err_sys(err, "stat `%s`", root);
+			goto fail;
+		}
+		if (ib_mkdir_p(root, 0700, err) < 0)
+			goto fail;
+	}
+	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ib_err_sys(err, "open `%s`", lockpath);
+		goto fail;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			ib_err_sys(err, "lock `%s`", lockpath);
+			goto fail;
+		}
+	}
+	if (ib_read_file_at(AT_FDCWD, t->path, &text, NULL, err) < 0) {
+		if (errno != ENOENT)
+			goto fail;
+		ib_err_clear(err);
+	} else if (table_parse(t, text, err) < 0) {
+		goto fail;
+	}
+	*lockfd = IB_STEAL_FD(fd);
+	return 0;
+fail:
+	table_clear(t);
+	return -1;
+}
+
+static int table_save(struct table *t, ib_err *err)
+{
+	struct json_object *doc = json_object_new_object(), *ranges = json_object_new_array();
+	const char *text;
+	int ret;
+
+	json_object_object_add(doc, "version", json_object_new_int(1));
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		struct range *r = &t->ranges[i];
+		struct json_object *e, *hs;
+
+		if (r->n_holders == 0)
+			continue;
+		e = json_object_new_object();
+		hs = json_object_new_array();
+		json_object_object_add(e, "base", json_object_new_int64((int64_t)r->base));
+		json_object_object_add(e, "size", json_object_new_int64((int64_t)r->size));
+		for (size_t j = 0; j < r->n_holders; j++) {
+			struct json_object *h = json_object_new_object();
+			json_object_object_add(h, "id", json_object_new_string(r->holders[j].id));
+			json_object_object_add(h, "pid", json_object_new_int64(r->holders[j].pid));
+			json_object_object_add(h, "start",
+					       json_object_new_int64((int64_t)r->holders[j].start));
+			json_object_array_add(hs, h);
+		}
+		json_object_object_add(e, "holders", hs);
+		json_object_array_add(ranges, e);
+	}
+	json_object_object_add(doc, "ranges", ranges);
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	ret = ib_write_file_atomic(t->path, text, strlen(text), 0600, err);
+	json_object_put(doc);
+	if (ret < 0)
+		return ib_err_wrap(err, "save ID-range table");
+	return 0;
+}
+
+static void range_remove_holder(struct range *r, size_t j)
+{
+	free(r->holders[j].id);
+	memmove(&r->holders[j], &r->holders[j + 1], (r->n_holders - j - 1) * sizeof(*r->holders));
+	r->n_holders--;
+}
+
+/* Remove holder from the table; true if it held something. */
+static bool table_drop_holder(struct table *t, const char *holder)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		struct range *r = &t->ranges[i];
+		for (size_t j = 0; j < r->n_holders;) {
+			if (!strcmp(r->holders[j].id, holder)) {
+				range_remove_holder(r, j);
+				found = true;
+			} else {
+				j++;
+			}
+		}
+	}
+	return found;
+}
+
+static struct range *table_find_holder(struct table *t, const char *holder)
+{
+	for (size_t i = 0; i < t->n_ranges; i++)
+		for (size_t j = 0; j < t->ranges[i].n_holders; j++)
+			if (!strcmp(t->ranges[i].holders[j].id, holder))
+				return &t->ranges[i];
+	return NULL;
+}
+
+static void holder_init(struct holder *h, const char *id)
+{
+	h->id = ib_xstrdup(id);
+	h->pid = getpid();
+	h->start = proc_starttime(h->pid);
+}
+
+static void range_add_holder(struct range *r, const char *id)
+{
+	r->holders = ib_xrealloc(r->holders, (r->n_holders + 1) * sizeof(*r->holders));
+	holder_init(&r->holders[r->n_holders++], id);
+}
+
+static int validate_pool(const struct ib_idpool *pool, ib_err *err)
+{
+	if (!pool || pool->size == 0 || pool->count == 0 || pool->base == 0 ||
+	    (uint64_t)pool->base + (uint64_t)pool->size * pool->count > UINT32_MAX)
+		return ib_err_set(err, EINVAL, "invalid user-ID pool");
+	return 0;
+}
+
+void ib_idmap_parse_subid(const char *text, struct ib_idrange **out, size_t *n)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		_cleanup_free_ char *copy = strndup(line, len);
+		char *c1, *c2, *end;
+		unsigned long long start, count;
+
+		line = nl ? nl + 1 : NULL;
+		if (!copy)
+			abort();
+		if (copy[0] == '#' || !(c1 = strchr(copy, ':')) || c1 == copy ||
+		    !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		*c2 = '\0';
+		errno = 0;
+		if (!c1[1] || c1[1] == '-' || !c2[1] || c2[1] == '-')
+			continue;
+		start = strtoull(c1 + 1, &end, 10);
+		if (errno || *end)
+			continue;
+		/* Allow trailing whitespace (and \r) after the count. */
+		count = strtoull(c2 + 1, &end, 10);
+		if (errno || end == c2 + 1 || strspn(end, " \t\r") != strlen(end))
+			continue;
+		if (count == 0)
+			continue;
+		*out = ib_xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[*n].start = start;
+		(*out)[*n].count = count;
+		(*n)++;
+	}
+}
+
+static void load_subids(struct ib_idrange **out, size_t *n)
+{
+	const char *paths[] = {subuid_path, subgid_path};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(paths); i++) {
+		_cleanup_free_ char *text = NULL;
+		ib_err e = {0};
+		if (ib_read_file_at(AT_FDCWD, paths[i], &text, NULL, &e) == 0)
+			ib_idmap_parse_subid(text, out, n);
+	}
+}
+
+static int cmp_idrange(const void *a, const void *b)
+{
+	const struct ib_idrange *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *holder,
+		   ib_idmap_alive_fn alive, void *alive_data, uint32_t *host_base, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_free_ struct ib_idrange *busy = NULL;
+	size_t n_busy = 0, k = 0;
+	struct table t;
+	int ret = -1;
+
+	if (validate_pool(pool, err) < 0)
+		return -1;
+	if (!holder || !*holder)
+		return ib_err_set(err, EINVAL, "empty ID-range holder");
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+
+	/* The caller guarantees id uniqueness (state dir); a leftover entry for
+	 * this id belongs to an earlier, dead incarnation. */
+	table_drop_holder(&t, holder);
+
+	/* Stale recovery: forget holders that are dead. */
+	for (size_t i = 0; i < t.n_ranges; i++) {
+		struct range *r = &t.ranges[i];
+		for (size_t j = 0; j < r->n_holders;) {
+			const struct holder *h = &r->holders[j];
+			if (alive && !holder_process_alive(h) && !alive(h->id, alive_data))
+				range_remove_holder(r, j);
+			else
+				j++;
+		}
+	}
+
+	/* Busy intervals: allocated ranges plus /etc/subuid and /etc/subgid. */
+	for (size_t i = 0; i < t.n_ranges; i++) {
+		if (t.ranges[i].n_holders == 0)
+			continue;
+		busy = ib_xrealloc(busy, (n_busy + 1) * sizeof(*busy));
+		busy[n_busy].start = t.ranges[i].base;
+		busy[n_busy++].count = t.ranges[i].size;
+	}
+	load_subids(&busy, &n_busy);
+	if (n_busy)
+		qsort(busy, n_busy, sizeof(*busy), cmp_idrange);
+
+	for (uint64_t idx = 0; idx < pool->count;) {
+		uint64_t s = pool->base + idx * pool->size, e = s + pool->size;
+		bool clash = false;
+
+		while (k < n_busy && busy[k].start + busy[k].count <= s)
+			k++;
+		/* busy[k] is the first interval ending after s (sorted by start, so
+		 * later ones may end earlier only if nested; check all that start
+		 * before e). */
+		uint64_t next = e;
+		for (size_t m = k; m < n_busy && busy[m].start < e; m++) {
+			if (busy[m].start + busy[m].count > s) {
+				clash = true;
+				if (busy[m].start + busy[m].count > next)
+					next = busy[m].start + busy[m].count;
+			}
+		}
+		if (!clash) {
+			struct range *r;
+			t.ranges = ib_xrealloc(t.ranges, (t.n_ranges + 1) * sizeof(*t.ranges));
+			r = &t.ranges[t.n_ranges++];
+			memset(r, 0, sizeof(*r));
+			r->base = s;
+			r->size = pool->size;
+			range_add_holder(r, holder);
+			if (table_save(&t, err) < 0)
+				goto out;
+			*host_base = (uint32_t)s;
+			ret = 0;
+			goto out;
+		}
+		/* Jump to the first pool range starting at or after `next`. */
+		idx = (next - pool->base + pool->size - 1) / pool->size;
+	}
+	ib_err_set(err, ENOSPC,
+		   "no free user-ID range: all %" PRIu32 " ranges of %" PRIu32 " IDs are in use",
+		   pool->count, pool->size);
+out:
+	table_clear(&t);
+	return ret;
+}
+
+int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *holder,
+		   uint32_t host_base, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	struct table t;
+	struct range *r = NULL;
+	int ret = -1;
+
+	(void)pool;
+	if (!holder || !*holder)
+		return ib_err_set(err, EINVAL, "empty ID-range holder");
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+	table_drop_holder(&t, holder);
+	for (size_t i = 0; i < t.n_ranges; i++)
+		if (t.ranges[i].n_holders > 0 && t.ranges[i].base == host_base)
+			r = &t.ranges[i];
+	if (!r) {
+		ib_err_set(err, ENOENT,
+			   "cannot share user-ID range at %" PRIu32
+			   ": it is not allocated to any container",
+			   host_base);
+		goto out;
+	}
+	range_add_holder(r, holder);
+	if (table_save(&t, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	table_clear(&t);
+	return ret;
+}
+
+int ib_idmap_release(const char *root, const char *holder, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	struct table t;
+	int ret = 0;
+
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+	if (table_drop_holder(&t, holder))
+		ret = table_save(&t, err);
+	table_clear(&t);
+	return ret;
+}
+
+int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	struct table t;
+	struct range *r;
+	int ret = 0;
+
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+	r = table_find_holder(&t, holder);
+	if (r)
+		*host_base = (uint32_t)r->base;
+	else
+		ret = ib_err_set(err, ENOENT, "container %s holds no user-ID range", holder);
+	table_clear(&t);
+	return ret;
+}
+
+int ib_idmap_find_overlap(const char *root, uint32_t start, uint64_t count,
+			  const char *ignore_holder, char **holder_out, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	struct table t;
+	int ret = 0;
+
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < t.n_ranges && ret == 0; i++) {
+		struct range *r = &t.ranges[i];
+		if (r->n_holders == 0 || !(r->base < start + count && start < r->base + r->size))
+			continue;
+		for (size_t j = 0; j < r->n_holders; j++) {
+			if (ignore_holder && !strcmp(r->holders[j].id, ignore_holder))
+				continue;
+			if (holder_out)
+				*holder_out = ib_xstrdup(r->holders[j].id);
+			ret = 1;
+			break;
+		}
+	}
+	table_clear(&t);
+	return ret;
+}

@@ -1,0 +1,354 @@
+/* Unit tests: the exclusive ID-range allocator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "idmap/idmap.h"
+
+static const struct ib_idpool pool = {.base = 100000, .size = 65536, .count = 1024};
+
+static bool always_alive(const char *holder, void *data)
+{
+	(void)holder;
+	(void)data;
+	return true;
+}
+
+/* Holders whose id starts with "dead" have lost their state dir. */
+static bool alive_unless_dead(const char *holder, void *data)
+{
+	(void)data;
+	return strncmp(holder, "dead", 4) != 0;
+}
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/ib-idmap-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	assert_non_null(dir);
+	*state = ib_xstrdup(dir);
+	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = ib_xasprintf("rm -rf '%s'", (char *)*state);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(*state);
+	ib_idmap_set_subid_paths(NULL, NULL);
+	return 0;
+}
+
+static uint32_t must_alloc(const char *root, const struct ib_idpool *p, const char *holder,
+			   ib_idmap_alive_fn alive)
+{
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	if (ib_idmap_alloc(root, p, holder, alive, NULL, &base, &err) < 0)
+		fail_msg("alloc %s: %s", holder, err.msg);
+	return base;
+}
+
+static void test_sequential(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	uint32_t base = 0;
+	struct stat st;
+
+	assert_int_equal(must_alloc(root, &pool, "first", always_alive), 100000);
+	assert_int_equal(must_alloc(root, &pool, "second", always_alive), 165536);
+	assert_int_equal(must_alloc(root, &pool, "third", always_alive), 231072);
+	assert_int_equal(ib_idmap_lookup(root, "second", &base, &err), 0);
+	assert_int_equal(base, 165536);
+	assert_int_equal(ib_idmap_lookup(root, "nobody", &base, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+
+	/* The table is persistent and private. */
+	char *path = ib_xasprintf("%s/idmap.json", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(path);
+}
+
+static void test_root_created(void **state)
+{
+	char *root = ib_xasprintf("%s/a/b", (char *)*state);
+	struct stat st;
+
+	assert_int_equal(must_alloc(root, &pool, "x", always_alive), 100000);
+	assert_int_equal(stat(root, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(root);
+}
+
+static void test_lowest_free_and_release(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	uint32_t base;
+
+	must_alloc(root, &pool, "a", always_alive);
+	must_alloc(root, &pool, "b", always_alive);
+	must_alloc(root, &pool, "c", always_alive);
+	assert_int_equal(ib_idmap_release(root, "b", &err), 0);
+	assert_int_equal(ib_idmap_lookup(root, "b", &base, &err), -1);
+	assert_int_equal(must_alloc(root, &pool, "d", always_alive), 165536);
+	assert_int_equal(must_alloc(root, &pool, "e", always_alive), 100000 + 3 * 65536);
+	/* Releasing something never held is fine. */
+	assert_int_equal(ib_idmap_release(root, "never", &err), 0);
+	/* Allocating again for a holder drops its old range first. */
+	assert_int_equal(ib_idmap_release(root, "a", &err), 0);
+	assert_int_equal(must_alloc(root, &pool, "c", always_alive), 100000);
+	assert_int_equal(must_alloc(root, &pool, "f", always_alive), 231072);
+}
+
+static void test_concurrent(void **state)
+{
+	const char *root = *state;
+	enum { N = 50 };
+	pid_t pids[N];
+	uint32_t bases[N];
+	ib_err err = {0};
+
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char holder[32];
+			uint32_t base;
+			ib_err e = {0};
+			snprintf(holder, sizeof(holder), "c%d", i);
+			_exit(ib_idmap_alloc(root, &pool, holder, always_alive, NULL, &base, &e) ==
+				      0
+				  ? 0
+				  : 1);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int status;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		char holder[32];
+		snprintf(holder, sizeof(holder), "c%d", i);
+		assert_int_equal(ib_idmap_lookup(root, holder, &bases[i], &err), 0);
+		assert_true(bases[i] >= 100000 && bases[i] < 100000 + N * 65536u);
+		assert_int_equal((bases[i] - 100000) % 65536, 0);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(bases[i], bases[j]);
+	}
+}
+
+static void test_exhaustion(void **state)
+{
+	const char *root = *state;
+	const struct ib_idpool small = {.base = 100000, .size = 65536, .count = 3};
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	must_alloc(root, &small, "a", always_alive);
+	must_alloc(root, &small, "b", always_alive);
+	must_alloc(root, &small, "c", always_alive);
+	assert_int_equal(ib_idmap_alloc(root, &small, "d", always_alive, NULL, &base, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+	assert_string_equal(err.msg, "no free user-ID range: all 3 ranges of 65536 IDs are in use");
+	/* Nothing left behind. */
+	assert_int_equal(ib_idmap_lookup(root, "d", &base, &err), -1);
+	/* Freed again on release. */
+	assert_int_equal(ib_idmap_release(root, "b", &err), 0);
+	assert_int_equal(must_alloc(root, &small, "d", always_alive), 165536);
+}
+
+static void test_stale_recovery(void **state)
+{
+	const char *root = *state;
+	const struct ib_idpool small = {.base = 100000, .size = 65536, .count = 2};
+	ib_err err = {0};
+	uint32_t base = 0;
+	pid_t pid;
+	int status;
+
+	/* A runtime that allocated and died before the state dir existed. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint32_t b;
+		ib_err e = {0};
+		_exit(ib_idmap_alloc(root, &small, "dead-1", always_alive, NULL, &b, &e) == 0 ? 0
+											      : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* A create in progress in this (live) process: not reclaimable even
+	 * though its state dir does not exist yet. */
+	assert_int_equal(must_alloc(root, &small, "dead-inprogress", always_alive), 165536);
+
+	/* Pool full, but dead-1 is stale: reclaimed. */
+	assert_int_equal(must_alloc(root, &small, "live", alive_unless_dead), 100000);
+	assert_int_equal(ib_idmap_lookup(root, "dead-1", &base, &err), -1);
+	assert_int_equal(ib_idmap_lookup(root, "dead-inprogress", &base, &err), 0);
+	assert_int_equal(base, 165536);
+	/* Without an alive callback nothing is reclaimed. */
+	assert_int_equal(ib_idmap_alloc(root, &small, "x", NULL, NULL, &base, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+}
+
+static void test_share(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	assert_int_equal(must_alloc(root, &pool, "a", always_alive), 100000);
+	assert_int_equal(ib_idmap_share(root, &pool, "b", 100000, &err), 0);
+	assert_int_equal(ib_idmap_lookup(root, "b", &base, &err), 0);
+	assert_int_equal(base, 100000);
+	/* Sharing a range nobody holds is an error. */
+	assert_int_equal(ib_idmap_share(root, &pool, "c", 165536, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	/* The range stays held while any holder remains. */
+	assert_int_equal(ib_idmap_release(root, "a", &err), 0);
+	assert_int_equal(must_alloc(root, &pool, "c", always_alive), 165536);
+	assert_int_equal(ib_idmap_release(root, "b", &err), 0);
+	assert_int_equal(must_alloc(root, &pool, "d", always_alive), 100000);
+}
+
+static void test_find_overlap(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	char *holder = NULL;
+
+	must_alloc(root, &pool, "a", always_alive);
+	assert_int_equal(ib_idmap_find_overlap(root, 0, 100000, NULL, &holder, &err), 0);
+	assert_int_equal(ib_idmap_find_overlap(root, 165535, 10, NULL, &holder, &err), 1);
+	assert_string_equal(holder, "a");
+	free(holder);
+	assert_int_equal(ib_idmap_find_overlap(root, 165535, 10, "a", NULL, &err), 0);
+	assert_int_equal(ib_idmap_find_overlap(root, 165536, 65536, NULL, NULL, &err), 0);
+}
+
+static void write_table(const char *root, const char *text)
+{
+	char *path = ib_xasprintf("%s/idmap.json", root);
+	ib_err err = {0};
+	assert_int_equal(ib_write_file_atomic(path, text, strlen(text), 0600, &err), 0);
+	free(path);
+}
+
+static void test_corrupted(void **state)
+{
+	const char *root = *state;
+	const char *bad[] = {
+	    "",
+	    "{not json",
+	    "[]",
+	    "{\"version\":1}",
+	    "{\"version\":2,\"ranges\":[]}",
+	    "{\"version\":1,\"ranges\":[]} trailing",
+	    "{\"version\":1,\"ranges\":[{\"base\":\"100000\",\"size\":65536,\"holders\":[]}]}",
+	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":[]}]}",
+	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
+	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":100001,\"size\":65536,"
+	    "\"holders\":[{\"id\":\"b\",\"pid\":1,\"start\":0}]}]}",
+	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
+	    "[{\"id\":\"a\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}",
+	    "{\"version\":1,\"ranges\":[],\"extra\":true}",
+	};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
+		ib_err err = {0};
+		uint32_t base = 0;
+
+		write_table(root, bad[i]);
+		assert_int_equal(ib_idmap_alloc(root, &pool, "z", always_alive, NULL, &base, &err),
+				 -1);
+		assert_non_null(strstr(err.msg, "is corrupted"));
+		assert_non_null(strstr(err.msg, "refusing to hand out"));
+		assert_int_equal(ib_idmap_share(root, &pool, "z", 100000, &err), -1);
+		assert_int_equal(ib_idmap_lookup(root, "a", &base, &err), -1);
+		assert_int_equal(ib_idmap_release(root, "a", &err), -1);
+	}
+	/* A well-formed table is accepted. */
+	write_table(root, "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,"
+			  "\"holders\":[{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}\n");
+	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 165536);
+}
+
+static void test_parse_subid(void **state)
+{
+	struct ib_idrange *r = NULL;
+	size_t n = 0;
+
+	(void)state;
+	ib_idmap_parse_subid("alice:100000:65536\n"
+			     "# comment\n"
+			     "bob:165536:65536\r\n"
+			     "garbage\n"
+			     "carol:x:1\n"
+			     "dave:1:-5\n"
+			     ":5:5\n"
+			     "1000:300000:10",
+			     &r, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0].start, 100000);
+	assert_int_equal(r[0].count, 65536);
+	assert_int_equal(r[1].start, 165536);
+	assert_int_equal(r[2].start, 300000);
+	assert_int_equal(r[2].count, 10);
+	free(r);
+}
+
+static void test_subid_skipped(void **state)
+{
+	const char *root = *state;
+	char *uid = ib_xasprintf("%s/subuid", root), *gid = ib_xasprintf("%s/subgid", root);
+	ib_err err = {0};
+
+	/* A real user's range over pool range 0, a group range over range 2. */
+	assert_int_equal(ib_write_file_atomic(uid, "alice:100000:65536\n", 19, 0644, &err), 0);
+	assert_int_equal(ib_write_file_atomic(gid, "grp:240000:10\n", 14, 0644, &err), 0);
+	ib_idmap_set_subid_paths(uid, gid);
+	assert_int_equal(must_alloc(root, &pool, "a", always_alive), 165536);
+	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 100000 + 3 * 65536);
+	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	free(uid);
+	free(gid);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_root_created, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lowest_free_and_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_recovery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_find_overlap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
+	    cmocka_unit_test(test_parse_subid),
+	    cmocka_unit_test_setup_teardown(test_subid_skipped, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

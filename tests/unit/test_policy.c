@@ -1,0 +1,821 @@
+/* Unit tests: the admin policy file, the mount decision, the namespace rule and
+ * ib_policy_apply. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "idmap/idmap.h"
+#include "policy/policy.h"
+
+#define REASON "(because they use the linux user-namespace for isolation)"
+
+static char *tmpdir;
+
+static int group_setup(void **state)
+{
+	char tmpl[] = "/tmp/ib-policy-XXXXXX";
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	tmpdir = ib_xstrdup(tmpl);
+	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char *cmd = ib_xasprintf("rm -rf '%s'", tmpdir);
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(tmpdir);
+	return 0;
+}
+
+/* ---- policy file ---------------------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	(void)state;
+	assert_int_equal(p->pool.base, 100000);
+	assert_int_equal(p->pool.size, 65536);
+	assert_int_equal(p->pool.count, 1024);
+	assert_true(ib_strv_len(p->restricted_mounts) > 10);
+	assert_true(ib_strv_len(p->allowed_mounts) > 0);
+	assert_true(ib_strv_len(p->engine_allowed) > 0);
+	ib_policy_free(p);
+}
+
+static void test_default_json_roundtrip(void **state)
+{
+	char *json = ib_policy_default_json();
+	ib_err err = {0};
+	struct ib_policy *d = ib_policy_default(), *p = ib_policy_parse(json, &err);
+
+	(void)state;
+	assert_non_null(p);
+	assert_memory_equal(&p->pool, &d->pool, sizeof(p->pool));
+	assert_int_equal(ib_strv_len(p->restricted_mounts), ib_strv_len(d->restricted_mounts));
+	for (size_t i = 0; d->restricted_mounts[i]; i++)
+		assert_string_equal(p->restricted_mounts[i], d->restricted_mounts[i]);
+	assert_int_equal(ib_strv_len(p->engine_allowed), ib_strv_len(d->engine_allowed));
+	ib_policy_free(p);
+	ib_policy_free(d);
+	free(json);
+}
+
+static void test_parse_ok(void **state)
+{
+	ib_err err = {0};
+	struct ib_policy *p = ib_policy_parse(
+	    "{\"idRanges\":{\"base\":200000,\"size\":65536,\"count\":10},"
+	    "\"restrictedMounts\":[\"/srv/secret/\",\"//data//docker\",\"/a/./b/../c\"],"
+	    "\"allowedMounts\":[],\"engineAllowed\":[\"containers/*/hosts\"]}",
+	    &err);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(p->pool.base, 200000);
+	assert_int_equal(p->pool.count, 10);
+	assert_int_equal(ib_strv_len(p->restricted_mounts), 3);
+	assert_string_equal(p->restricted_mounts[0], "/srv/secret");
+	assert_string_equal(p->restricted_mounts[1], "/data/docker");
+	assert_string_equal(p->restricted_mounts[2], "/a/c");
+	assert_int_equal(ib_strv_len(p->allowed_mounts), 0);
+	assert_string_equal(p->engine_allowed[0], "containers/*/hosts");
+	ib_policy_free(p);
+
+	/* Missing keys keep their defaults. */
+	p = ib_policy_parse("{\"idRanges\":{\"count\":5}}", &err);
+	assert_non_null(p);
+	assert_int_equal(p->pool.base, 100000);
+	assert_int_equal(p->pool.count, 5);
+	assert_true(ib_strv_len(p->restricted_mounts) > 10);
+	ib_policy_free(p);
+}
+
+static void test_parse_errors(void **state)
+{
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+	    {"", "invalid JSON"},
+	    {"{", "invalid JSON"},
+	    {"{\"idRanges\":{}} x", "invalid JSON"},
+	    {"[]", "top level must be an object"},
+	    {"{\"restricted\":[]}", "unknown key \"restricted\""},
+	    {"{\"idRanges\":{\"start\":1}}", "unknown key \"idRanges.start\""},
+	    {"{\"idRanges\":[]}", "\"idRanges\" must be an object"},
+	    {"{\"idRanges\":{\"base\":\"100000\"}}", "\"idRanges.base\" must be an integer"},
+	    {"{\"idRanges\":{\"base\":-1}}", "\"idRanges.base\" is out of range"},
+	    {"{\"idRanges\":{\"size\":4096}}", "\"idRanges.size\" must be 65536"},
+	    {"{\"idRanges\":{\"base\":0}}", "\"idRanges.base\" must be above 0"},
+	    {"{\"idRanges\":{\"count\":0}}", "\"idRanges.count\" must be at least 1"},
+	    {"{\"idRanges\":{\"count\":65535}}", "goes beyond the 32-bit ID space"},
+	    {"{\"restrictedMounts\":\"/etc\"}", "must be an array of strings"},
+	    {"{\"restrictedMounts\":[1]}", "must be an array of strings"},
+	    {"{\"restrictedMounts\":[\"etc/docker\"]}", "is not an absolute path"},
+	    {"{\"allowedMounts\":[\"\"]}", "empty entry"},
+	    {"{\"engineAllowed\":[\"../x\"]}", "may not contain \"..\""},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(cases); i++) {
+		ib_err err = {0};
+		struct ib_policy *p = ib_policy_parse(cases[i].json, &err);
+		if (p)
+			fail_msg("accepted: %s", cases[i].json);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("%s: got `%s`, want `%s`", cases[i].json, err.msg, cases[i].msg);
+	}
+}
+
+static char *write_policy(const char *name, const char *text, mode_t mode)
+{
+	char *path = ib_xasprintf("%s/%s", tmpdir, name);
+	ib_err err = {0};
+
+	unlink(path);
+	assert_int_equal(ib_write_file_atomic(path, text, strlen(text), mode, &err), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static void test_load(void **state)
+{
+	ib_err err = {0};
+	struct ib_policy *p;
+	char *path, *want, *sub, *link;
+
+	(void)state;
+	/* Missing file: defaults. */
+	path = ib_xasprintf("%s/nonexistent.json", tmpdir);
+	p = ib_policy_load(path, &err);
+	assert_non_null(p);
+	assert_int_equal(p->pool.base, 100000);
+	ib_policy_free(p);
+	free(path);
+
+	/* Root-owned, 0644: fine. */
+	path = write_policy("ok.json", "{\"idRanges\":{\"count\":7}}", 0644);
+	p = ib_policy_load(path, &err);
+	assert_non_null(p);
+	assert_int_equal(p->pool.count, 7);
+	ib_policy_free(p);
+	free(path);
+
+	/* World- or group-writable: refused. */
+	path = write_policy("ww.json", "{}", 0666);
+	want = ib_xasprintf("policy file %s is writable by non-root users; refusing to run", path);
+	assert_null(ib_policy_load(path, &err));
+	assert_string_equal(err.msg, want);
+	free(want);
+	free(path);
+	path = write_policy("gw.json", "{}", 0620);
+	assert_null(ib_policy_load(path, &err));
+	assert_non_null(strstr(err.msg, "is writable by non-root users; refusing to run"));
+	free(path);
+
+	/* Owned by another user: refused. */
+	if (geteuid() == 0) {
+		path = write_policy("user.json", "{}", 0644);
+		assert_int_equal(chown(path, 1000, 1000), 0);
+		want = ib_xasprintf("policy file %s is writable by non-root users; refusing to run",
+				    path);
+		assert_null(ib_policy_load(path, &err));
+		assert_string_equal(err.msg, want);
+		free(want);
+		free(path);
+	}
+
+	/* Bad content: error names the file. */
+	path = write_policy("bad.json", "{\"nope\":1}", 0600);
+	assert_null(ib_policy_load(path, &err));
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "unknown key \"nope\""));
+	free(path);
+
+	/* A symlink is refused. */
+	path = write_policy("target.json", "{}", 0644);
+	link = ib_xasprintf("%s/link.json", tmpdir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_null(ib_policy_load(link, &err));
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	free(link);
+	free(path);
+
+	/* In a directory others can write to (not sticky): refused. */
+	sub = ib_xasprintf("%s/open", tmpdir);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	path = ib_xasprintf("%s/p.json", sub);
+	assert_int_equal(ib_write_file_atomic(path, "{}", 2, 0644, &err), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_null(ib_policy_load(path, &err));
+	assert_non_null(strstr(err.msg, "is writable by non-root users"));
+	/* ... unless sticky, like /tmp. */
+	assert_int_equal(chmod(sub, 01777), 0);
+	p = ib_policy_load(path, &err);
+	assert_non_null(p);
+	ib_policy_free(p);
+	free(path);
+	free(sub);
+}
+
+/* ---- mount decision ------------------------------------------------------- */
+
+static void test_path_restricted_table(void **state)
+{
+	static const struct {
+		const char *path;
+		bool restricted;
+		const char *which;
+	} cases[] = {
+	    {"/etc/docker", true, "/etc/docker"},
+	    {"/etc/docker/daemon.json", true, "/etc/docker"},
+	    {"/etc/docker/", true, "/etc/docker"},
+	    {"/etc//docker", true, "/etc/docker"},
+	    {"/etc", true, "/etc/docker"},
+	    {"/", true, NULL},
+	    {"/var", true, NULL},
+	    {"/etc/dockerx", false, NULL},
+	    {"/etc/passwd", false, NULL},
+	    {"/var/run/docker.sock", true, "/var/run/docker.sock"},
+	    {"/run/docker.sock", true, "/run/docker.sock"},
+	    {"/run/containerd/containerd.sock", true, "/run/containerd"},
+	    {"/var/lib/docker", true, "/var/lib/docker"},
+	    {"/var/lib/docker/containers/abc", true, "/var/lib/docker"},
+	    {"/var/lib/docker/containers/abc/config.v2.json", true, "/var/lib/docker"},
+	    {"/var/lib/docker/overlay2/xyz/diff", true, "/var/lib/docker"},
+	    {"/var/lib/docker/containers/abc/resolv.conf", false, NULL},
+	    {"/var/lib/docker/containers/abc/hostname", false, NULL},
+	    {"/var/lib/docker/containers/abc/hosts", false, NULL},
+	    {"/var/lib/docker/containers/abc/mounts/shm", false, NULL},
+	    {"/var/lib/docker/containers/abc/def/resolv.conf", true, "/var/lib/docker"},
+	    {"/var/lib/docker/volumes/myvol/_data", false, NULL},
+	    {"/var/lib/docker/volumes/myvol/_data/sub/dir", false, NULL},
+	    {"/var/lib/docker/volumes/myvol", true, "/var/lib/docker"},
+	    {"/var/lib/docker/volumes", true, "/var/lib/docker"},
+	    {"/var/lib/docker/volumes/myvol/_data/../../../containers", true, "/var/lib/docker"},
+	    {"/var/lib/containers/storage/overlay-containers/abc/userdata/resolv.conf", false,
+	     NULL},
+	    {"/run/containers/storage/overlay-containers/abc/userdata/.containerenv", false, NULL},
+	    {"/var/lib/containers/storage/overlay/abc/diff", true, "/var/lib/containers"},
+	    {"/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/abc/hosts", false, NULL},
+	    {"/run/containerd/io.containerd.grpc.v1.cri/sandboxes/abc/shm", false, NULL},
+	    {"/etc/ironbox/policy.json", true, "/etc/ironbox"},
+	    {"/run/ironbox", true, "/run/ironbox"},
+	    {"/lib/modules/6.1.0", true, "/lib/modules"},
+	    {"/boot", true, "/boot"},
+	    {"/dev/sda", true, "/dev"},
+	    {"/proc/1/root", true, "/proc"},
+	    {"/sys/kernel", true, "/sys"},
+	    {"/home", false, NULL},
+	    {"/home/alice/project", false, NULL},
+	    {"/tmp/foo", false, NULL},
+	    {"/srv/data", false, NULL},
+	    {"/tmp/../etc/docker", true, "/etc/docker"},
+	};
+	struct ib_policy *p = ib_policy_default();
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(cases); i++) {
+		const char *which = NULL;
+		bool r = ib_policy_path_restricted(p, cases[i].path, &which);
+		if (r != cases[i].restricted)
+			fail_msg("%s: restricted=%d, want %d", cases[i].path, r,
+				 cases[i].restricted);
+		if (r)
+			assert_non_null(which);
+		if (cases[i].which && strcmp(which, cases[i].which))
+			fail_msg("%s: matched %s, want %s", cases[i].path, which, cases[i].which);
+	}
+	ib_policy_free(p);
+}
+
+static void expect_refused(const struct ib_policy *p, const char *source)
+{
+	ib_err err = {0};
+	char *want = ib_xasprintf(
+	    "can't mount %s because it's configured as a restricted host mount", source);
+	if (ib_policy_check_mount_source(p, source, &err) == 0)
+		fail_msg("%s was allowed", source);
+	assert_string_equal(err.msg, want);
+	free(want);
+}
+
+static void expect_allowed(const struct ib_policy *p, const char *source)
+{
+	ib_err err = {0};
+	if (ib_policy_check_mount_source(p, source, &err) < 0)
+		fail_msg("%s refused: %s", source, err.msg);
+}
+
+static void test_check_mount_source(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *link = ib_xasprintf("%s/link-to-docker", tmpdir);
+	char *link2 = ib_xasprintf("%s/link-to-etc", tmpdir);
+	char *s;
+
+	(void)state;
+	expect_refused(p, "/etc/docker/daemon.json");
+	expect_refused(p, "/etc/docker/");
+	expect_refused(p, "/etc");
+	expect_refused(p, "/");
+	expect_refused(p, "//");
+	expect_refused(p, "/var/run/docker.sock");
+	expect_refused(p, "/tmp/../etc/docker");
+	expect_refused(p, "/tmp/nonexistent/../../etc/docker/daemon.json");
+	expect_refused(p, "/etc/ironbox/policy.json");
+	expect_allowed(p, "/home");
+	expect_allowed(p, "/tmp");
+	expect_allowed(p, "/var/lib/docker/containers/0123/resolv.conf");
+	expect_allowed(p, "/var/lib/docker/volumes/v1/_data");
+	expect_allowed(p, "/home/nonexistent/dir/");
+
+	/* A symlink pointing into a restricted path. */
+	assert_int_equal(symlink("/etc/docker", link), 0);
+	expect_refused(p, link);
+	s = ib_xasprintf("%s/daemon.json", link);
+	expect_refused(p, s);
+	free(s);
+	s = ib_xasprintf("%s/", link);
+	expect_refused(p, s);
+	free(s);
+	/* A symlink to a parent of one, followed by "..". */
+	assert_int_equal(symlink("/etc/ssl", link2), 0);
+	s = ib_xasprintf("%s/../docker", link2);
+	expect_refused(p, s);
+	free(s);
+	expect_allowed(p, tmpdir);
+
+	free(link);
+	free(link2);
+	ib_policy_free(p);
+}
+
+static void test_custom_data_root(void **state)
+{
+	ib_err err = {0};
+	/* An admin adds a non-default Docker data root: the relative
+	 * engineAllowed patterns keep its per-container files working. */
+	struct ib_policy *p =
+	    ib_policy_parse("{\"restrictedMounts\":[\"/tmp/dockerd-root\"]}", &err);
+
+	(void)state;
+	assert_non_null(p);
+	expect_refused(p, "/tmp/dockerd-root");
+	expect_refused(p, "/tmp");
+	expect_refused(p, "/tmp/dockerd-root/image/overlay2");
+	expect_allowed(p, "/tmp/dockerd-root/containers/abc/hosts");
+	expect_allowed(p, "/tmp/dockerd-root/volumes/x/_data");
+	expect_allowed(p, "/etc/docker/daemon.json");
+	ib_policy_free(p);
+}
+
+/* ---- namespaces ----------------------------------------------------------- */
+
+static void spec_all_ns(struct ib_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ns[IB_NS_PID].present = true;
+	s->ns[IB_NS_NET].present = true;
+	s->ns[IB_NS_IPC].present = true;
+	s->ns[IB_NS_UTS].present = true;
+}
+
+static void spec_cleanup(struct ib_spec *s)
+{
+	for (int i = 0; i < IB_NS_COUNT; i++)
+		free(s->ns[i].path);
+	free(s->uid_mappings);
+	free(s->gid_mappings);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A child in fresh namespaces (flags), kept alive until child_stop. */
+struct child {
+	pid_t pid;
+	int fd; /* write end: closing it ends the child */
+};
+
+static struct child child_start(int flags)
+{
+	int ready[2], hold[2];
+	struct child c;
+	char b;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	c.pid = fork();
+	assert_true(c.pid >= 0);
+	if (c.pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (unshare(flags) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		(void)read(hold[0], &b, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	c.fd = hold[1];
+	return c;
+}
+
+static void child_stop(struct child *c)
+{
+	int status;
+	close(c->fd);
+	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+}
+
+static void test_namespaces(void **state)
+{
+	struct ib_spec s;
+	ib_err err = {0};
+
+	(void)state;
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), 0);
+
+	/* docker run --pid=host */
+	s.ns[IB_NS_PID].present = false;
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share namespaces [pid] with the host " REASON);
+
+	/* docker run --network=host */
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].present = false;
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share a network namespace with the host " REASON);
+
+	/* Several: all listed, in order. */
+	memset(&s, 0, sizeof(s));
+	s.ns[IB_NS_IPC].present = true;
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg, "containers can't share namespaces [pid, a network namespace, "
+				     "uts] with the host " REASON);
+
+	/* A path to the host's namespace. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].path = ib_xstrdup("/proc/self/ns/net");
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share a network namespace with the host " REASON);
+	spec_cleanup(&s);
+	if (access("/proc/1/ns/net", R_OK) == 0) {
+		spec_all_ns(&s);
+		s.ns[IB_NS_NET].path = ib_xstrdup("/proc/1/ns/net");
+		assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+		assert_string_equal(err.msg, "containers can't share a network namespace with "
+					     "the host " REASON);
+		spec_cleanup(&s);
+	}
+
+	spec_all_ns(&s);
+	s.ns[IB_NS_UTS].path = ib_xstrdup("/proc/self/ns/uts");
+	s.ns[IB_NS_IPC].path = ib_xstrdup("/proc/self/ns/ipc");
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share namespaces [ipc, uts] with the host " REASON);
+	spec_cleanup(&s);
+
+	/* cgroup: missing is fine (added by apply), the host's is refused. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_CGROUP].present = true;
+	s.ns[IB_NS_CGROUP].path = ib_xstrdup("/proc/self/ns/cgroup");
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share namespaces [cgroup] with the host " REASON);
+	spec_cleanup(&s);
+
+	/* The host's user namespace. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_USER].present = true;
+	s.ns[IB_NS_USER].path = ib_xstrdup("/proc/self/ns/user");
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_non_null(strstr(err.msg, "containers can't share the host's user namespace"));
+	spec_cleanup(&s);
+
+	/* A path that does not open. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].path = ib_xstrdup("/nonexistent/ns/net");
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/ns/net"));
+	spec_cleanup(&s);
+}
+
+static void test_namespaces_fresh_netns(void **state)
+{
+	struct child c = child_start(CLONE_NEWNET);
+	struct ib_spec s;
+	ib_err err = {0};
+	char *dir = ib_xasprintf("%s/fakehost", tmpdir), *lnk = ib_xasprintf("%s/net", dir);
+
+	(void)state;
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].path = ib_xasprintf("/proc/%d/ns/net", (int)c.pid);
+	assert_int_equal(ib_policy_check_namespaces(&s, &err), 0);
+
+	/* Injected host: that netns now is "the host's". */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(symlink(s.ns[IB_NS_NET].path, lnk), 0);
+	assert_int_equal(ib_policy_check_namespaces_at(&s, dir, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share a network namespace with the host " REASON);
+	spec_cleanup(&s);
+	child_stop(&c);
+	free(lnk);
+	free(dir);
+}
+
+/* ---- apply ---------------------------------------------------------------- */
+
+static char *new_state_root(void)
+{
+	static int n;
+	char *root = ib_xasprintf("%s/state%d", tmpdir, n++);
+	assert_int_equal(mkdir(root, 0700), 0);
+	return root;
+}
+
+static void test_apply_basic(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root();
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	uint32_t base;
+
+	(void)state;
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_apply(p, &s, root, "first", &iso, &err), 0);
+	assert_int_equal(iso.host_base, 100000);
+	assert_int_equal(iso.size, 65536);
+	assert_false(iso.shared_userns);
+	assert_null(iso.userns_path);
+	assert_true(s.ns[IB_NS_USER].present);
+	assert_null(s.ns[IB_NS_USER].path);
+	assert_true(s.ns[IB_NS_CGROUP].present);
+	assert_true(s.ns[IB_NS_MOUNT].present);
+	assert_int_equal(s.n_uid_mappings, 1);
+	assert_int_equal(s.uid_mappings[0].container_id, 0);
+	assert_int_equal(s.uid_mappings[0].host_id, 100000);
+	assert_int_equal(s.uid_mappings[0].size, 65536);
+	assert_int_equal(s.n_gid_mappings, 1);
+	assert_int_equal(s.gid_mappings[0].host_id, 100000);
+	assert_int_equal(ib_idmap_lookup(root, "first", &base, &err), 0);
+	assert_int_equal(base, 100000);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	/* A second container, and one that brought its own (harmless) mappings
+	 * and user namespace (--userns=host is the same minus the entry). */
+	spec_all_ns(&s);
+	s.ns[IB_NS_USER].present = true;
+	s.uid_mappings = ib_xmalloc0(sizeof(*s.uid_mappings));
+	s.uid_mappings[0] = (struct ib_idmap){0, 500000000, 65536};
+	s.n_uid_mappings = 1;
+	assert_int_equal(ib_policy_apply(p, &s, root, "second", &iso, &err), 0);
+	assert_int_equal(iso.host_base, 165536);
+	assert_int_equal(s.n_uid_mappings, 1);
+	assert_int_equal(s.uid_mappings[0].host_id, 165536);
+	assert_int_equal(s.gid_mappings[0].host_id, 165536);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	free(root);
+	ib_policy_free(p);
+}
+
+static void test_apply_refusals(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root();
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	uint32_t base;
+	char *opts[] = {"rbind", "ro", NULL};
+	struct ib_mount m = {.destination = "/mnt/daemon.json",
+			     .source = "/etc/docker/daemon.json",
+			     .type = "none",
+			     .options = opts};
+
+	(void)state;
+	/* Host namespace. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_PID].present = false;
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_string_equal(err.msg,
+			    "containers can't share namespaces [pid] with the host " REASON);
+
+	/* Restricted mount (bind given as an option). */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_string_equal(err.msg, "can't mount /etc/docker/daemon.json because it's "
+				     "configured as a restricted host mount");
+	/* A non-bind mount's source is not a host path. */
+	m.options = NULL;
+	m.type = "proc";
+	m.source = "/etc/docker";
+	assert_int_equal(ib_policy_apply(p, &s, root, "nonbind", &iso, &err), 0);
+	ib_isolation_clear(&iso);
+	spec_cleanup(&s);
+
+	/* The state root itself is restricted. */
+	spec_all_ns(&s);
+	m.type = "bind";
+	m.bind = true;
+	m.source = root;
+	s.mounts = &m;
+	s.n_mounts = 1;
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_non_null(strstr(err.msg, "restricted host mount"));
+	spec_cleanup(&s);
+
+	/* Mappings that reach host root. */
+	spec_all_ns(&s);
+	s.ns[IB_NS_USER].present = true;
+	s.gid_mappings = ib_xmalloc0(sizeof(*s.gid_mappings));
+	s.gid_mappings[0] = (struct ib_idmap){0, 0, 4294967295u};
+	s.n_gid_mappings = 1;
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_string_equal(err.msg, "user namespace mappings in config.json map container root "
+				     "to host root; refused");
+	spec_cleanup(&s);
+
+	/* Mappings overlapping another container's range ("nonbind" holds
+	 * 100000). */
+	spec_all_ns(&s);
+	s.uid_mappings = ib_xmalloc0(sizeof(*s.uid_mappings));
+	s.uid_mappings[0] = (struct ib_idmap){0, 120000, 65536};
+	s.n_uid_mappings = 1;
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_string_equal(err.msg, "user namespace mappings in config.json overlap the "
+				     "user-ID range of container nonbind; refused");
+	spec_cleanup(&s);
+
+	/* Nothing was allocated for the refused container. */
+	assert_int_equal(ib_idmap_lookup(root, "c", &base, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+
+	/* Exhausted pool: clear error, nothing left. */
+	p->pool.count = 1;
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
+	assert_string_equal(err.msg, "no free user-ID range: all 1 ranges of 65536 IDs are in use");
+	assert_false(s.ns[IB_NS_USER].present);
+	spec_cleanup(&s);
+
+	free(root);
+	ib_policy_free(p);
+}
+
+static void test_apply_stale(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root(), *dir = ib_xasprintf("%s/alive", root);
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	pid_t pid;
+	int status;
+
+	(void)state;
+	p->pool.count = 2;
+	/* Two runtimes that allocated and exited: one container has a state
+	 * dir, the other died mid-create (no state dir). */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct ib_spec cs;
+		struct ib_isolation ci;
+		ib_err e = {0};
+		spec_all_ns(&cs);
+		if (ib_policy_apply(p, &cs, root, "alive", &ci, &e) < 0)
+			_exit(1);
+		spec_all_ns(&cs);
+		_exit(ib_policy_apply(p, &cs, root, "crashed", &ci, &e) < 0 ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_apply(p, &s, root, "new", &iso, &err), 0);
+	assert_int_equal(iso.host_base, 165536);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+	free(dir);
+	free(root);
+	ib_policy_free(p);
+}
+
+static void test_apply_shared_userns(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root();
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	uint32_t base = 0;
+	struct child c;
+	char *path, *want;
+
+	(void)state;
+	/* Container X: range 100000, its user namespace is a child process's. */
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_apply(p, &s, root, "x", &iso, &err), 0);
+	assert_int_equal(iso.host_base, 100000);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+	c = child_start(CLONE_NEWUSER | CLONE_NEWNET);
+	path = ib_xasprintf("/proc/%d/uid_map", (int)c.pid);
+	assert_int_equal(ib_write_file_at(AT_FDCWD, path, "0 100000 65536", 14, &err), 0);
+	free(path);
+	path = ib_xasprintf("/proc/%d/gid_map", (int)c.pid);
+	assert_int_equal(ib_write_file_at(AT_FDCWD, path, "0 100000 65536", 14, &err), 0);
+	free(path);
+
+	/* --net=container:x */
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].path = ib_xasprintf("/proc/%d/ns/net", (int)c.pid);
+	assert_int_equal(ib_policy_apply(p, &s, root, "y", &iso, &err), 0);
+	want = ib_xasprintf("/proc/%d/ns/user", (int)c.pid);
+	assert_true(iso.shared_userns);
+	assert_string_equal(iso.userns_path, want);
+	assert_int_equal(iso.host_base, 100000);
+	assert_true(s.ns[IB_NS_USER].present);
+	assert_string_equal(s.ns[IB_NS_USER].path, want);
+	assert_int_equal(s.uid_mappings[0].host_id, 100000);
+	assert_int_equal(ib_idmap_lookup(root, "y", &base, &err), 0);
+	assert_int_equal(base, 100000);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	/* x is deleted: the range stays with y. */
+	assert_int_equal(ib_idmap_release(root, "x", &err), 0);
+	spec_all_ns(&s);
+	assert_int_equal(ib_policy_apply(p, &s, root, "z", &iso, &err), 0);
+	assert_int_equal(iso.host_base, 165536);
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	/* A user namespace that is no ironbox container's range. */
+	assert_int_equal(ib_idmap_release(root, "y", &err), 0);
+	spec_all_ns(&s);
+	s.ns[IB_NS_NET].path = ib_xasprintf("/proc/%d/ns/net", (int)c.pid);
+	assert_int_equal(ib_policy_apply(p, &s, root, "w", &iso, &err), -1);
+	assert_non_null(strstr(err.msg, "not allocated"));
+	spec_cleanup(&s);
+
+	child_stop(&c);
+	free(want);
+	free(root);
+	ib_policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_default_json_roundtrip),
+	    cmocka_unit_test(test_parse_ok),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_path_restricted_table),
+	    cmocka_unit_test(test_check_mount_source),
+	    cmocka_unit_test(test_custom_data_root),
+	    cmocka_unit_test(test_namespaces),
+	    cmocka_unit_test(test_namespaces_fresh_netns),
+	    cmocka_unit_test(test_apply_basic),
+	    cmocka_unit_test(test_apply_refusals),
+	    cmocka_unit_test(test_apply_stale),
+	    cmocka_unit_test(test_apply_shared_userns),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
