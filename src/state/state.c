@@ -435,8 +435,9 @@ char *ib_state_oci_json(const char *root, const struct ib_state *st, bool pretty
 		add_str(ann, st->annotation_keys[i], st->annotation_values[i]);
 	json_object_object_add(o, "annotations", ann);
 	out = ib_xstrdup(json_object_to_json_string_ext(
-	    o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-		   JSON_C_TO_STRING_NOSLASHESCAPE));
+	    o,
+	    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
+		JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
 }
