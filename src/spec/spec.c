@@ -1,0 +1,1971 @@
+/* config.json -> typed structs (OCI runtime-spec 1.0 - 1.2, Linux). */
+#include "spec/spec.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#ifndef MS_LAZYTIME
+#define MS_LAZYTIME (1 << 25)
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Lookup tables                                                            */
+
+static const struct {
+	const char *oci, *proc;
+	int flag;
+} ns_table[IB_NS_COUNT] = {
+    [IB_NS_PID] = {"pid", "pid", CLONE_NEWPID},
+    [IB_NS_NET] = {"network", "net", CLONE_NEWNET},
+    [IB_NS_IPC] = {"ipc", "ipc", CLONE_NEWIPC},
+    [IB_NS_UTS] = {"uts", "uts", CLONE_NEWUTS},
+    [IB_NS_MOUNT] = {"mount", "mnt", CLONE_NEWNS},
+    [IB_NS_USER] = {"user", "user", CLONE_NEWUSER},
+    [IB_NS_CGROUP] = {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    [IB_NS_TIME] = {"time", "time", CLONE_NEWTIME},
+};
+
+const char *ib_ns_name(enum ib_ns_type t)
+{
+	if ((unsigned)t >= IB_NS_COUNT)
+		return NULL;
+	return ns_table[t].oci;
+}
+
+int ib_ns_clone_flag(enum ib_ns_type t)
+{
+	if ((unsigned)t >= IB_NS_COUNT)
+		return 0;
+	return ns_table[t].flag;
+}
+
+const char *ib_ns_proc_name(enum ib_ns_type t)
+{
+	if ((unsigned)t >= IB_NS_COUNT)
+		return NULL;
+	return ns_table[t].proc;
+}
+
+static int ns_from_name(const char *name)
+{
+	for (int i = 0; i < IB_NS_COUNT; i++)
+		if (strcmp(ns_table[i].oci, name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const cap_names[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+
+int ib_cap_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	/* Accept "CAP_SYS_ADMIN", and leniently "sys_admin" / "cap_sys_admin". */
+	if (strncasecmp(name, "CAP_", 4) == 0)
+		name += 4;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(cap_names); i++)
+		if (strcasecmp(cap_names[i] + 4, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *ib_cap_name(int cap)
+{
+	if (cap < 0 || (size_t)cap >= IB_ARRAY_SIZE(cap_names))
+		return NULL;
+	return cap_names[cap];
+}
+
+static const struct {
+	const char *name;
+	int res;
+} rlimit_table[] = {
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+int ib_rlimit_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(rlimit_table); i++)
+		if (strcmp(rlimit_table[i].name, name) == 0)
+			return rlimit_table[i].res;
+	return -1;
+}
+
+const char *ib_spec_annotation(const struct ib_spec *s, const char *key)
+{
+	if (!s || !key)
+		return NULL;
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (strcmp(s->annotation_keys[i], key) == 0)
+			return s->annotation_values[i];
+	return NULL;
+}
+
+/* Mount options. clear = the option turns the flag off. */
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+} mount_opts[] = {
+    {"defaults", false, 0},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"suid", true, MS_NOSUID},
+    {"nosuid", false, MS_NOSUID},
+    {"dev", true, MS_NODEV},
+    {"nodev", false, MS_NODEV},
+    {"exec", true, MS_NOEXEC},
+    {"noexec", false, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"iversion", false, MS_I_VERSION},
+    {"noiversion", true, MS_I_VERSION},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW},
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} prop_opts[] = {
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+static int prop_from_name(const char *name, unsigned long *out)
+{
+	for (size_t i = 0; i < IB_ARRAY_SIZE(prop_opts); i++)
+		if (strcmp(prop_opts[i].name, name) == 0) {
+			*out = prop_opts[i].flag;
+			return 0;
+		}
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	uint32_t action;
+	bool takes_errno;
+} seccomp_actions[] = {
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
+};
+
+static const struct {
+	const char *name;
+	int op;
+} seccomp_ops[] = {
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+static const char *const seccomp_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+};
+
+/* ------------------------------------------------------------------------ */
+/* Typed access to JSON members with located error messages                 */
+
+struct pctx {
+	const char *file; /* "config.json" or "process.json" */
+	ib_err *err;
+};
+
+/* "file: where.key: message" (where / key may be empty). */
+static int __attribute__((format(printf, 4, 5)))
+perr(struct pctx *c, const char *where, const char *key, const char *fmt, ...)
+{
+	char msg[IB_ERR_MSG_MAX];
+	va_list ap;
+	bool w = where && *where, k = key && *key;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w && k)
+		return ib_err_set(c->err, EINVAL, "%s: %s.%s: %s", c->file, where, key, msg);
+	if (w || k)
+		return ib_err_set(c->err, EINVAL, "%s: %s: %s", c->file, w ? where : key, msg);
+	return ib_err_set(c->err, EINVAL, "%s: %s", c->file, msg);
+}
+
+static const char *jtype(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "boolean";
+	case json_type_double:
+	case json_type_int:
+		return "number";
+	case json_type_object:
+		return "object";
+	case json_type_array:
+		return "array";
+	case json_type_string:
+		return "string";
+	}
+	return "unknown";
+}
+
+/* Look up o[key]. Returns 1 (found, *out set), 0 (absent or null), -1 (wrong type). */
+static int field(struct pctx *c, json_object *o, const char *where, const char *key,
+		 enum json_type t, json_object **out)
+{
+	json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, t)) {
+		const char *want = t == json_type_object    ? "an object"
+				   : t == json_type_array   ? "an array"
+				   : t == json_type_string  ? "a string"
+				   : t == json_type_boolean ? "a boolean"
+							    : "a number";
+		return perr(c, where, key, "expected %s, got %s", want, jtype(v));
+	}
+	*out = v;
+	return 1;
+}
+
+static int num_i64(struct pctx *c, json_object *v, const char *where, const char *key, int64_t *out)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+		if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+			return perr(c, where, key, "value out of range");
+		*out = i;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
+			return perr(c, where, key, "expected an integer");
+		*out = (int64_t)d;
+		return 0;
+	}
+	return perr(c, where, key, "expected a number, got %s", jtype(v));
+}
+
+static int num_u64(struct pctx *c, json_object *v, const char *where, const char *key,
+		   uint64_t *out)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		if (json_object_get_int64(v) < 0)
+			return perr(c, where, key, "must not be negative");
+		*out = json_object_get_uint64(v);
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (d < 0)
+			return perr(c, where, key, "must not be negative");
+		if (!(d <= 1.8e19) || d != (double)(uint64_t)d)
+			return perr(c, where, key, "expected an integer");
+		*out = (uint64_t)d;
+		return 0;
+	}
+	return perr(c, where, key, "expected a number, got %s", jtype(v));
+}
+
+/* get_*: -1 on error, 0 otherwise; *has (optional) says whether the field was given. */
+static int get_i64(struct pctx *c, json_object *o, const char *where, const char *key, int64_t *out,
+		   bool *has)
+{
+	json_object *v = NULL;
+
+	if (has)
+		*has = false;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	if (num_i64(c, v, where, key, out) < 0)
+		return -1;
+	if (has)
+		*has = true;
+	return 0;
+}
+
+static int get_u64(struct pctx *c, json_object *o, const char *where, const char *key,
+		   uint64_t *out, bool *has)
+{
+	json_object *v = NULL;
+
+	if (has)
+		*has = false;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	if (num_u64(c, v, where, key, out) < 0)
+		return -1;
+	if (has)
+		*has = true;
+	return 0;
+}
+
+static int get_u32(struct pctx *c, json_object *o, const char *where, const char *key,
+		   uint32_t *out, bool *has)
+{
+	uint64_t u = 0;
+	bool h = false;
+
+	if (get_u64(c, o, where, key, &u, &h) < 0)
+		return -1;
+	if (h && u > UINT32_MAX)
+		return perr(c, where, key, "value %llu out of range", (unsigned long long)u);
+	if (h)
+		*out = (uint32_t)u;
+	if (has)
+		*has = h;
+	return 0;
+}
+
+static int get_req_u32(struct pctx *c, json_object *o, const char *where, const char *key,
+		       uint32_t *out)
+{
+	bool has = false;
+
+	if (get_u32(c, o, where, key, out, &has) < 0)
+		return -1;
+	if (!has)
+		return perr(c, where, key, "required");
+	return 0;
+}
+
+static int get_bool(struct pctx *c, json_object *o, const char *where, const char *key, bool *out,
+		    bool *has)
+{
+	json_object *v;
+	int r = field(c, o, where, key, json_type_boolean, &v);
+
+	if (has)
+		*has = r > 0;
+	if (r > 0)
+		*out = json_object_get_boolean(v);
+	return r < 0 ? -1 : 0;
+}
+
+/* Duplicates the string into *out (freeing a previous value). */
+static int get_str(struct pctx *c, json_object *o, const char *where, const char *key, char **out)
+{
+	json_object *v;
+	int r = field(c, o, where, key, json_type_string, &v);
+
+	if (r > 0) {
+		free(*out);
+		*out = ib_xstrdup(json_object_get_string(v));
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* Array of strings -> NULL-terminated vector; *out stays NULL when absent. */
+static int get_strv(struct pctx *c, json_object *o, const char *where, const char *key, char ***out)
+{
+	json_object *arr;
+	int r = field(c, o, where, key, json_type_array, &arr);
+	size_t n;
+	char **v;
+
+	if (r <= 0)
+		return r;
+	n = json_object_array_length(arr);
+	v = ib_xmalloc0((n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(e, json_type_string)) {
+			ib_strv_free(v);
+			_cleanup_free_ char *k = ib_xasprintf("%s[%zu]", key, i);
+			return perr(c, where, k, "expected a string, got %s", jtype(e));
+		}
+		v[i] = ib_xstrdup(json_object_get_string(e));
+	}
+	ib_strv_free(*out);
+	*out = v;
+	return 0;
+}
+
+/* Object of string values -> parallel key/value vectors. */
+static int get_strmap(struct pctx *c, json_object *o, const char *where, const char *key,
+		      char ***keys, char ***values, size_t *n)
+{
+	json_object *obj;
+	int r = field(c, o, where, key, json_type_object, &obj);
+	size_t cnt, i = 0;
+
+	if (r <= 0)
+		return r;
+	cnt = (size_t)json_object_object_length(obj);
+	*keys = ib_xmalloc0((cnt + 1) * sizeof(char *));
+	*values = ib_xmalloc0((cnt + 1) * sizeof(char *));
+	*n = 0;
+	json_object_object_foreach(obj, k, v)
+	{
+		if (!v || !json_object_is_type(v, json_type_string)) {
+			_cleanup_free_ char *w =
+			    *where ? ib_xasprintf("%s.%s", where, key) : ib_xstrdup(key);
+			return perr(c, w, k, "expected a string, got %s", jtype(v));
+		}
+		(*keys)[i] = ib_xstrdup(k);
+		(*values)[i] = ib_xstrdup(json_object_get_string(v));
+		*n = ++i;
+	}
+	return 0;
+}
+
+/* Iterate an array of objects: calls fn(c, element, "where.key[i]", i, data). */
+typedef int (*elem_fn)(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
+
+static int for_each_obj(struct pctx *c, json_object *o, const char *where, const char *key,
+			size_t *count, elem_fn fn, void *data)
+{
+	json_object *arr;
+	int r = field(c, o, where, key, json_type_array, &arr);
+	size_t n;
+
+	if (count)
+		*count = 0;
+	if (r <= 0)
+		return r;
+	n = json_object_array_length(arr);
+	if (count)
+		*count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		_cleanup_free_ char *w = *where ? ib_xasprintf("%s.%s[%zu]", where, key, i)
+						: ib_xasprintf("%s[%zu]", key, i);
+		if (!e || !json_object_is_type(e, json_type_object))
+			return perr(c, w, NULL, "expected an object, got %s", jtype(e));
+		if (fn(c, e, w, i, data) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t array_len(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return 0;
+	return json_object_array_length(v);
+}
+
+/* Build "where.key" for nested objects. */
+static char *sub(const char *where, const char *key)
+{
+	return *where ? ib_xasprintf("%s.%s", where, key) : ib_xstrdup(key);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Free                                                                     */
+
+static void hooks_free(struct ib_hook *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++) {
+		free(h[i].path);
+		ib_strv_free(h[i].args);
+		ib_strv_free(h[i].env);
+	}
+	free(h);
+}
+
+static void mount_free(struct ib_mount *m)
+{
+	free(m->destination);
+	free(m->source);
+	free(m->type);
+	ib_strv_free(m->options);
+	free(m->data);
+	free(m->uid_mappings);
+	free(m->gid_mappings);
+}
+
+static void seccomp_free(struct ib_seccomp *sc)
+{
+	if (!sc)
+		return;
+	ib_strv_free(sc->architectures);
+	ib_strv_free(sc->flags);
+	free(sc->listener_path);
+	for (size_t i = 0; sc->rules && i < sc->n_rules; i++) {
+		ib_strv_free(sc->rules[i].names);
+		free(sc->rules[i].args);
+	}
+	free(sc->rules);
+	free(sc);
+}
+
+static void resources_free(struct ib_resources *r)
+{
+	free(r->cpuset_cpus);
+	free(r->cpuset_mems);
+	free(r->blkio_weight_devices);
+	free(r->throttle_read_bps);
+	free(r->throttle_write_bps);
+	free(r->throttle_read_iops);
+	free(r->throttle_write_iops);
+	for (size_t i = 0; r->hugepage_limits && i < r->n_hugepage_limits; i++)
+		free(r->hugepage_limits[i].page_size);
+	free(r->hugepage_limits);
+	free(r->devices);
+	ib_strv_free(r->unified_keys);
+	ib_strv_free(r->unified_values);
+}
+
+void ib_process_free(struct ib_process *p)
+{
+	if (!p)
+		return;
+	free(p->additional_gids);
+	ib_strv_free(p->args);
+	ib_strv_free(p->env);
+	free(p->cwd);
+	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
+	free(p);
+}
+
+void ib_spec_free(struct ib_spec *s)
+{
+	if (!s)
+		return;
+	free(s->oci_version);
+	free(s->root_path);
+	free(s->hostname);
+	free(s->domainname);
+	ib_process_free(s->process);
+	for (size_t i = 0; s->mounts && i < s->n_mounts; i++)
+		mount_free(&s->mounts[i]);
+	free(s->mounts);
+	hooks_free(s->hooks.prestart, s->hooks.n_prestart);
+	hooks_free(s->hooks.create_runtime, s->hooks.n_create_runtime);
+	hooks_free(s->hooks.create_container, s->hooks.n_create_container);
+	hooks_free(s->hooks.start_container, s->hooks.n_start_container);
+	hooks_free(s->hooks.poststart, s->hooks.n_poststart);
+	hooks_free(s->hooks.poststop, s->hooks.n_poststop);
+	ib_strv_free(s->annotation_keys);
+	ib_strv_free(s->annotation_values);
+	for (int i = 0; i < IB_NS_COUNT; i++)
+		free(s->ns[i].path);
+	free(s->uid_mappings);
+	free(s->gid_mappings);
+	for (size_t i = 0; s->devices && i < s->n_devices; i++)
+		free(s->devices[i].path);
+	free(s->devices);
+	free(s->cgroups_path);
+	resources_free(&s->resources);
+	for (size_t i = 0; s->sysctls && i < s->n_sysctls; i++) {
+		free(s->sysctls[i].key);
+		free(s->sysctls[i].value);
+	}
+	free(s->sysctls);
+	seccomp_free(s->seccomp);
+	ib_strv_free(s->masked_paths);
+	ib_strv_free(s->readonly_paths);
+	free(s->mount_label);
+	free(s->personality_domain);
+	if (s->json)
+		json_object_put(s->json);
+	free(s);
+}
+
+void ib_spec_freep(struct ib_spec **s)
+{
+	if (s) {
+		ib_spec_free(*s);
+		*s = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Process                                                                  */
+
+static int parse_capset(struct pctx *c, json_object *o, const char *where, const char *key,
+			uint64_t *out)
+{
+	_cleanup_strv_ char **names = NULL;
+
+	if (get_strv(c, o, where, key, &names) < 0)
+		return -1;
+	*out = 0;
+	for (size_t i = 0; names && names[i]; i++) {
+		int cap = ib_cap_from_name(names[i]);
+		if (cap < 0) {
+			ib_warn("%s: %s.%s: unknown capability \"%s\", ignoring", c->file, where,
+				key, names[i]);
+			continue;
+		}
+		*out |= UINT64_C(1) << cap;
+	}
+	return 0;
+}
+
+static int rlimit_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_process *p = data;
+	struct ib_rlimit *rl = &p->rlimits[i];
+	_cleanup_free_ char *type = NULL;
+	bool has_soft = false, has_hard = false;
+
+	if (get_str(c, e, where, "type", &type) < 0)
+		return -1;
+	if (!type)
+		return perr(c, where, "type", "required");
+	rl->resource = ib_rlimit_from_name(type);
+	if (rl->resource < 0)
+		return perr(c, where, "type", "unknown rlimit \"%s\"", type);
+	for (size_t j = 0; j < i; j++)
+		if (p->rlimits[j].resource == rl->resource)
+			return perr(c, where, "type", "duplicate rlimit \"%s\"", type);
+	if (get_u64(c, e, where, "soft", &rl->soft, &has_soft) < 0 ||
+	    get_u64(c, e, where, "hard", &rl->hard, &has_hard) < 0)
+		return -1;
+	if (!has_soft)
+		return perr(c, where, "soft", "required");
+	if (!has_hard)
+		return perr(c, where, "hard", "required");
+	if (rl->soft > rl->hard)
+		return perr(c, where, NULL, "soft limit %llu exceeds hard limit %llu",
+			    (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+	p->n_rlimits = i + 1;
+	return 0;
+}
+
+static int parse_process_obj(struct pctx *c, json_object *o, const char *where,
+			     struct ib_process *p)
+{
+	json_object *v;
+	_cleanup_free_ char *w_user = sub(where, "user");
+	_cleanup_free_ char *w_console = sub(where, "consoleSize");
+	_cleanup_free_ char *w_caps = sub(where, "capabilities");
+	int r;
+
+	if (get_bool(c, o, where, "terminal", &p->terminal, NULL) < 0)
+		return -1;
+
+	r = field(c, o, where, "consoleSize", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		uint32_t h = 0, wd = 0;
+		if (get_u32(c, v, w_console, "height", &h, NULL) < 0 ||
+		    get_u32(c, v, w_console, "width", &wd, NULL) < 0)
+			return -1;
+		p->console_height = h;
+		p->console_width = wd;
+	}
+
+	r = field(c, o, where, "user", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		uint32_t uid = 0, gid = 0, umask = 0;
+		json_object *gids;
+		if (get_u32(c, v, w_user, "uid", &uid, NULL) < 0 ||
+		    get_u32(c, v, w_user, "gid", &gid, NULL) < 0 ||
+		    get_u32(c, v, w_user, "umask", &umask, &p->has_umask) < 0)
+			return -1;
+		if (p->has_umask && umask > 07777)
+			return perr(c, w_user, "umask", "invalid umask %#o", umask);
+		p->uid = uid;
+		p->gid = gid;
+		p->umask = umask;
+		r = field(c, v, w_user, "additionalGids", json_type_array, &gids);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			size_t n = json_object_array_length(gids);
+			p->additional_gids = ib_xmalloc0(n * sizeof(gid_t));
+			for (size_t i = 0; i < n; i++) {
+				json_object *e = json_object_array_get_idx(gids, i);
+				uint64_t g = 0;
+				_cleanup_free_ char *k = ib_xasprintf("additionalGids[%zu]", i);
+				if (!e)
+					return perr(c, w_user, k, "expected a number, got null");
+				if (num_u64(c, e, w_user, k, &g) < 0)
+					return -1;
+				if (g > UINT32_MAX)
+					return perr(c, w_user, k, "value out of range");
+				p->additional_gids[i] = (gid_t)g;
+				p->n_additional_gids = i + 1;
+			}
+		}
+	}
+
+	if (get_strv(c, o, where, "args", &p->args) < 0 ||
+	    get_strv(c, o, where, "env", &p->env) < 0 || get_str(c, o, where, "cwd", &p->cwd) < 0)
+		return -1;
+	if (p->cwd && p->cwd[0] != '/')
+		return perr(c, where, "cwd", "must be an absolute path, got \"%s\"", p->cwd);
+
+	r = field(c, o, where, "capabilities", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		p->has_caps = true;
+		if (parse_capset(c, v, w_caps, "bounding", &p->caps.bounding) < 0 ||
+		    parse_capset(c, v, w_caps, "effective", &p->caps.effective) < 0 ||
+		    parse_capset(c, v, w_caps, "inheritable", &p->caps.inheritable) < 0 ||
+		    parse_capset(c, v, w_caps, "permitted", &p->caps.permitted) < 0 ||
+		    parse_capset(c, v, w_caps, "ambient", &p->caps.ambient) < 0)
+			return -1;
+	}
+
+	p->rlimits = ib_xmalloc0((array_len(o, "rlimits") + 1) * sizeof(struct ib_rlimit));
+	if (for_each_obj(c, o, where, "rlimits", NULL, rlimit_elem, p) < 0)
+		return -1;
+
+	if (get_bool(c, o, where, "noNewPrivileges", &p->no_new_privileges, NULL) < 0 ||
+	    get_str(c, o, where, "apparmorProfile", &p->apparmor_profile) < 0 ||
+	    get_str(c, o, where, "selinuxLabel", &p->selinux_label) < 0)
+		return -1;
+
+	{
+		int64_t adj = 0;
+		if (get_i64(c, o, where, "oomScoreAdj", &adj, &p->has_oom_score_adj) < 0)
+			return -1;
+		if (p->has_oom_score_adj && (adj < -1000 || adj > 1000))
+			return perr(c, where, "oomScoreAdj", "%lld is out of range [-1000, 1000]",
+				    (long long)adj);
+		p->oom_score_adj = (int)adj;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mounts, hooks, idmaps                                                    */
+
+struct idmap_out {
+	struct ib_idmap *maps;
+};
+
+static int idmap_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_idmap *m = &((struct idmap_out *)data)->maps[i];
+
+	if (get_req_u32(c, e, where, "containerID", &m->container_id) < 0 ||
+	    get_req_u32(c, e, where, "hostID", &m->host_id) < 0 ||
+	    get_req_u32(c, e, where, "size", &m->size) < 0)
+		return -1;
+	if (m->size == 0)
+		return perr(c, where, "size", "must be greater than 0");
+	return 0;
+}
+
+static int parse_idmaps(struct pctx *c, json_object *o, const char *where, const char *key,
+			struct ib_idmap **out, size_t *n)
+{
+	struct idmap_out d;
+
+	size_t len = array_len(o, key);
+
+	*n = 0;
+	if (len == 0) {
+		/* Empty stays NULL so the policy stage can simply assign a new array. */
+		*out = NULL;
+		return for_each_obj(c, o, where, key, NULL, idmap_elem, NULL);
+	}
+	d.maps = ib_xmalloc0(len * sizeof(struct ib_idmap));
+	*out = d.maps;
+	return for_each_obj(c, o, where, key, n, idmap_elem, &d);
+}
+
+static void strbuf_add(char **buf, const char *s)
+{
+	if (!*buf) {
+		*buf = ib_xstrdup(s);
+	} else {
+		char *n = ib_xasprintf("%s,%s", *buf, s);
+		free(*buf);
+		*buf = n;
+	}
+}
+
+static void mount_apply_option(struct ib_mount *m, const char *opt)
+{
+	unsigned long prop;
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(mount_opts); i++) {
+		if (strcmp(mount_opts[i].name, opt) != 0)
+			continue;
+		if (mount_opts[i].clear) {
+			m->flags &= ~mount_opts[i].flag;
+			m->clear |= mount_opts[i].flag;
+		} else {
+			m->flags |= mount_opts[i].flag;
+			m->clear &= ~mount_opts[i].flag;
+		}
+		return;
+	}
+	if (strcmp(opt, "bind") == 0) {
+		m->flags |= MS_BIND;
+		m->bind = true;
+	} else if (strcmp(opt, "rbind") == 0) {
+		m->flags |= MS_BIND | MS_REC;
+		m->bind = true;
+		m->recursive = true;
+	} else if (prop_from_name(opt, &prop) == 0) {
+		m->propagation = prop;
+		if (prop & MS_REC)
+			m->recursive = true;
+	} else if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+		m->idmap = true;
+	} else if (strcmp(opt, "tmpcopyup") == 0) {
+		/* runc extension; consumers look at options[]. */
+	} else {
+		strbuf_add(&m->data, opt);
+	}
+}
+
+static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_spec *s = data;
+	struct ib_mount *m = &s->mounts[i];
+
+	s->n_mounts = i + 1;
+	if (get_str(c, e, where, "destination", &m->destination) < 0)
+		return -1;
+	if (!m->destination)
+		return perr(c, where, NULL, "destination is required");
+	if (m->destination[0] != '/')
+		return perr(c, where, NULL, "destination must be an absolute path, got \"%s\"",
+			    m->destination);
+	if (get_str(c, e, where, "source", &m->source) < 0 ||
+	    get_str(c, e, where, "type", &m->type) < 0 ||
+	    get_strv(c, e, where, "options", &m->options) < 0)
+		return -1;
+	if (m->type && strcmp(m->type, "bind") == 0) {
+		m->bind = true;
+		m->flags |= MS_BIND;
+	}
+	for (size_t j = 0; m->options && m->options[j]; j++)
+		mount_apply_option(m, m->options[j]);
+	if (parse_idmaps(c, e, where, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
+	    parse_idmaps(c, e, where, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+		return -1;
+	if (m->n_uid_mappings || m->n_gid_mappings)
+		m->idmap = true;
+	return 0;
+}
+
+static int hook_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_hook *h = &((struct ib_hook *)data)[i];
+	int64_t timeout = 0;
+	bool has_timeout = false;
+
+	if (get_str(c, e, where, "path", &h->path) < 0)
+		return -1;
+	if (!h->path)
+		return perr(c, where, NULL, "path is required");
+	if (h->path[0] != '/')
+		return perr(c, where, NULL, "path must be absolute, got \"%s\"", h->path);
+	if (get_strv(c, e, where, "args", &h->args) < 0 ||
+	    get_strv(c, e, where, "env", &h->env) < 0 ||
+	    get_i64(c, e, where, "timeout", &timeout, &has_timeout) < 0)
+		return -1;
+	if (has_timeout && timeout <= 0)
+		return perr(c, where, "timeout", "must be greater than 0, got %lld",
+			    (long long)timeout);
+	if (timeout > INT_MAX)
+		return perr(c, where, "timeout", "value out of range");
+	h->timeout = (int)timeout;
+	return 0;
+}
+
+static int parse_hook_list(struct pctx *c, json_object *o, const char *key, struct ib_hook **out,
+			   size_t *n)
+{
+	size_t len = array_len(o, key);
+
+	*out = ib_xmalloc0((len + 1) * sizeof(struct ib_hook));
+	/* n is set up front so everything allocated so far is freed on error. */
+	*n = len;
+	return for_each_obj(c, o, "hooks", key, NULL, hook_elem, *out);
+}
+
+static int parse_hooks(struct pctx *c, json_object *root, struct ib_hooks *h)
+{
+	json_object *o;
+	int r = field(c, root, "", "hooks", json_type_object, &o);
+
+	if (r <= 0)
+		return r;
+	if (parse_hook_list(c, o, "prestart", &h->prestart, &h->n_prestart) < 0 ||
+	    parse_hook_list(c, o, "createRuntime", &h->create_runtime, &h->n_create_runtime) < 0 ||
+	    parse_hook_list(c, o, "createContainer", &h->create_container, &h->n_create_container) <
+		0 ||
+	    parse_hook_list(c, o, "startContainer", &h->start_container, &h->n_start_container) <
+		0 ||
+	    parse_hook_list(c, o, "poststart", &h->poststart, &h->n_poststart) < 0 ||
+	    parse_hook_list(c, o, "poststop", &h->poststop, &h->n_poststop) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* linux                                                                    */
+
+static int ns_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_spec *s = data;
+	_cleanup_free_ char *type = NULL, *path = NULL;
+	int t;
+
+	(void)i;
+	if (get_str(c, e, where, "type", &type) < 0 || get_str(c, e, where, "path", &path) < 0)
+		return -1;
+	if (!type)
+		return perr(c, where, "type", "required");
+	t = ns_from_name(type);
+	if (t < 0)
+		return perr(c, where, "type", "unknown namespace type \"%s\"", type);
+	if (s->ns[t].present)
+		return perr(c, where, "type", "duplicate namespace \"%s\"", type);
+	if (path && path[0] == '\0') {
+		free(path);
+		path = NULL;
+	}
+	if (path && path[0] != '/')
+		return perr(c, where, "path", "must be an absolute path, got \"%s\"", path);
+	s->ns[t].present = true;
+	s->ns[t].path = IB_STEAL(path);
+	return 0;
+}
+
+static int device_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_spec *s = data;
+	struct ib_device *d = &s->devices[i];
+	_cleanup_free_ char *type = NULL;
+	bool has_major = false, has_minor = false;
+	uint32_t mode = 0, uid = 0, gid = 0;
+
+	s->n_devices = i + 1;
+	if (get_str(c, e, where, "path", &d->path) < 0 || get_str(c, e, where, "type", &type) < 0)
+		return -1;
+	if (!d->path)
+		return perr(c, where, NULL, "path is required");
+	if (d->path[0] != '/')
+		return perr(c, where, NULL, "path must be an absolute path, got \"%s\"", d->path);
+	if (!type)
+		return perr(c, where, NULL, "type is required");
+	if (strlen(type) != 1 || !strchr("cbup", type[0]))
+		return perr(c, where, "type", "invalid device type \"%s\"", type);
+	d->type = type[0];
+	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
+		return -1;
+	if (d->type != 'p' && (!has_major || !has_minor))
+		return perr(c, where, NULL, "major and minor are required for type \"%c\"",
+			    d->type);
+	if (d->major < 0 || d->minor < 0)
+		return perr(c, where, NULL, "major and minor must not be negative");
+	if (get_u32(c, e, where, "fileMode", &mode, &d->has_mode) < 0 ||
+	    get_u32(c, e, where, "uid", &uid, &d->has_uid) < 0 ||
+	    get_u32(c, e, where, "gid", &gid, &d->has_gid) < 0)
+		return -1;
+	d->mode = mode & 07777;
+	d->uid = uid;
+	d->gid = gid;
+	return 0;
+}
+
+static int devrule_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_resources *r = data;
+	struct ib_device_rule *d = &r->devices[i];
+	_cleanup_free_ char *type = NULL, *access = NULL;
+	bool has = false;
+
+	r->n_devices = i + 1;
+	if (get_bool(c, e, where, "allow", &d->allow, NULL) < 0 ||
+	    get_str(c, e, where, "type", &type) < 0 || get_str(c, e, where, "access", &access) < 0)
+		return -1;
+	d->type = 'a';
+	if (type) {
+		if (strlen(type) != 1 || !strchr("acb", type[0]))
+			return perr(c, where, "type", "invalid device type \"%s\"", type);
+		d->type = type[0];
+	}
+	d->major = d->minor = -1;
+	if (get_i64(c, e, where, "major", &d->major, &has) < 0)
+		return -1;
+	if (!has)
+		d->major = -1;
+	if (get_i64(c, e, where, "minor", &d->minor, &has) < 0)
+		return -1;
+	if (!has)
+		d->minor = -1;
+	if (d->major < -1 || d->minor < -1)
+		return perr(c, where, NULL, "major and minor must be >= -1");
+	if (!access) {
+		strcpy(d->access, "rwm");
+	} else {
+		size_t k = 0;
+		for (const char *p = access; *p; p++)
+			if (!strchr("rwm", *p))
+				return perr(c, where, "access", "invalid access \"%s\"", access);
+		for (const char *p = "rwm"; *p; p++)
+			if (strchr(access, *p))
+				d->access[k++] = *p;
+		d->access[k] = '\0';
+	}
+	return 0;
+}
+
+static int weightdev_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_resources *r = data;
+	struct ib_weight_device *d = &r->blkio_weight_devices[i];
+	bool has_major = false, has_minor = false;
+	uint32_t w = 0, lw = 0;
+
+	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
+		return -1;
+	if (!has_major || !has_minor)
+		return perr(c, where, NULL, "major and minor are required");
+	if (get_u32(c, e, where, "weight", &w, &d->has_weight) < 0 ||
+	    get_u32(c, e, where, "leafWeight", &lw, &d->has_leaf_weight) < 0)
+		return -1;
+	if (w > UINT16_MAX || lw > UINT16_MAX)
+		return perr(c, where, NULL, "weight out of range");
+	d->weight = (uint16_t)w;
+	d->leaf_weight = (uint16_t)lw;
+	return 0;
+}
+
+static int throttle_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_throttle_device *d = &((struct ib_throttle_device *)data)[i];
+	bool has_major = false, has_minor = false, has_rate = false;
+
+	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0 ||
+	    get_u64(c, e, where, "rate", &d->rate, &has_rate) < 0)
+		return -1;
+	if (!has_major || !has_minor)
+		return perr(c, where, NULL, "major and minor are required");
+	if (!has_rate)
+		return perr(c, where, "rate", "required");
+	return 0;
+}
+
+static int hugepage_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_resources *r = data;
+	struct ib_hugepage_limit *h = &r->hugepage_limits[i];
+	bool has_limit = false;
+
+	r->n_hugepage_limits = i + 1;
+	if (get_str(c, e, where, "pageSize", &h->page_size) < 0 ||
+	    get_u64(c, e, where, "limit", &h->limit, &has_limit) < 0)
+		return -1;
+	if (!h->page_size)
+		return perr(c, where, "pageSize", "required");
+	if (!has_limit)
+		return perr(c, where, "limit", "required");
+	return 0;
+}
+
+static int parse_throttle(struct pctx *c, json_object *o, const char *where, const char *key,
+			  struct ib_throttle_device **out, size_t *n)
+{
+	*out = ib_xmalloc0((array_len(o, key) + 1) * sizeof(struct ib_throttle_device));
+	return for_each_obj(c, o, where, key, n, throttle_elem, *out);
+}
+
+static int parse_resources(struct pctx *c, json_object *o, struct ib_resources *r)
+{
+	const char *W = "linux.resources";
+	json_object *v;
+	int rc;
+
+	r->devices = ib_xmalloc0((array_len(o, "devices") + 1) * sizeof(struct ib_device_rule));
+	if (for_each_obj(c, o, W, "devices", NULL, devrule_elem, r) < 0)
+		return -1;
+
+	rc = field(c, o, W, "memory", json_type_object, &v);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		const char *w = "linux.resources.memory";
+		uint64_t swappiness = 0;
+		bool has_swappiness = false;
+		if (get_i64(c, v, w, "limit", &r->mem_limit, &r->has_mem_limit) < 0 ||
+		    get_i64(c, v, w, "reservation", &r->mem_reservation, &r->has_mem_reservation) <
+			0 ||
+		    get_i64(c, v, w, "swap", &r->mem_swap, &r->has_mem_swap) < 0 ||
+		    get_i64(c, v, w, "kernel", &r->mem_kernel, &r->has_mem_kernel) < 0 ||
+		    get_bool(c, v, w, "disableOOMKiller", &r->disable_oom_killer,
+			     &r->has_disable_oom_killer) < 0 ||
+		    get_bool(c, v, w, "useHierarchy", &r->mem_use_hierarchy,
+			     &r->has_mem_use_hierarchy) < 0)
+			return -1;
+		/* -1 (or its uint64 wrap) means "unset", as in runc. */
+		json_object *sw = NULL;
+		if (json_object_object_get_ex(v, "swappiness", &sw) && sw &&
+		    json_object_is_type(sw, json_type_int) && json_object_get_int64(sw) == -1) {
+			has_swappiness = false;
+		} else {
+			if (get_u64(c, v, w, "swappiness", &swappiness, &has_swappiness) < 0)
+				return -1;
+			if (has_swappiness && swappiness == UINT64_MAX)
+				has_swappiness = false;
+			else if (has_swappiness && swappiness > 100)
+				return perr(c, w, "swappiness",
+					    "invalid value %llu, valid range is 0-100",
+					    (unsigned long long)swappiness);
+		}
+		r->has_mem_swappiness = has_swappiness;
+		r->mem_swappiness = swappiness;
+	}
+
+	rc = field(c, o, W, "cpu", json_type_object, &v);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		const char *w = "linux.resources.cpu";
+		if (get_u64(c, v, w, "shares", &r->cpu_shares, &r->has_cpu_shares) < 0 ||
+		    get_i64(c, v, w, "quota", &r->cpu_quota, &r->has_cpu_quota) < 0 ||
+		    get_u64(c, v, w, "period", &r->cpu_period, &r->has_cpu_period) < 0 ||
+		    get_i64(c, v, w, "realtimeRuntime", &r->cpu_rt_runtime,
+			    &r->has_cpu_rt_runtime) < 0 ||
+		    get_u64(c, v, w, "realtimePeriod", &r->cpu_rt_period, &r->has_cpu_rt_period) <
+			0 ||
+		    get_str(c, v, w, "cpus", &r->cpuset_cpus) < 0 ||
+		    get_str(c, v, w, "mems", &r->cpuset_mems) < 0 ||
+		    get_i64(c, v, w, "idle", &r->cpu_idle, &r->has_cpu_idle) < 0 ||
+		    get_u64(c, v, w, "burst", &r->cpu_burst, &r->has_cpu_burst) < 0)
+			return -1;
+	}
+
+	rc = field(c, o, W, "pids", json_type_object, &v);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 &&
+	    get_i64(c, v, "linux.resources.pids", "limit", &r->pids_limit, &r->has_pids_limit) < 0)
+		return -1;
+
+	rc = field(c, o, W, "blockIO", json_type_object, &v);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		const char *w = "linux.resources.blockIO";
+		uint32_t wt = 0, lwt = 0;
+		if (get_u32(c, v, w, "weight", &wt, &r->has_blkio_weight) < 0 ||
+		    get_u32(c, v, w, "leafWeight", &lwt, &r->has_blkio_leaf_weight) < 0)
+			return -1;
+		if (wt > UINT16_MAX || lwt > UINT16_MAX)
+			return perr(c, w, NULL, "weight out of range");
+		r->blkio_weight = (uint16_t)wt;
+		r->blkio_leaf_weight = (uint16_t)lwt;
+		r->blkio_weight_devices = ib_xmalloc0((array_len(v, "weightDevice") + 1) *
+						      sizeof(struct ib_weight_device));
+		if (for_each_obj(c, v, w, "weightDevice", &r->n_blkio_weight_devices,
+				 weightdev_elem, r) < 0 ||
+		    parse_throttle(c, v, w, "throttleReadBpsDevice", &r->throttle_read_bps,
+				   &r->n_throttle_read_bps) < 0 ||
+		    parse_throttle(c, v, w, "throttleWriteBpsDevice", &r->throttle_write_bps,
+				   &r->n_throttle_write_bps) < 0 ||
+		    parse_throttle(c, v, w, "throttleReadIOPSDevice", &r->throttle_read_iops,
+				   &r->n_throttle_read_iops) < 0 ||
+		    parse_throttle(c, v, w, "throttleWriteIOPSDevice", &r->throttle_write_iops,
+				   &r->n_throttle_write_iops) < 0)
+			return -1;
+	}
+
+	r->hugepage_limits =
+	    ib_xmalloc0((array_len(o, "hugepageLimits") + 1) * sizeof(struct ib_hugepage_limit));
+	if (for_each_obj(c, o, W, "hugepageLimits", NULL, hugepage_elem, r) < 0)
+		return -1;
+
+	if (get_strmap(c, o, W, "unified", &r->unified_keys, &r->unified_values, &r->n_unified) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_action(struct pctx *c, json_object *o, const char *where, const char *key,
+			const char *errno_key, uint32_t *action, bool *has_errno,
+			uint32_t *errno_ret)
+{
+	_cleanup_free_ char *name = NULL;
+	bool has = false;
+	uint32_t e = 0;
+
+	if (get_str(c, o, where, key, &name) < 0 || get_u32(c, o, where, errno_key, &e, &has) < 0)
+		return -1;
+	if (!name)
+		return perr(c, where, key, "required");
+	for (size_t i = 0; i < IB_ARRAY_SIZE(seccomp_actions); i++) {
+		if (strcmp(seccomp_actions[i].name, name) != 0)
+			continue;
+		if (has && !seccomp_actions[i].takes_errno)
+			return perr(c, where, errno_key,
+				    "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s",
+				    name);
+		if (has && e > 0xffff)
+			return perr(c, where, errno_key, "value %u out of range", e);
+		*action = seccomp_actions[i].action;
+		if (seccomp_actions[i].takes_errno)
+			*action |= (has ? e : (uint32_t)EPERM) & 0xffffU;
+		*has_errno = has;
+		*errno_ret = e;
+		return 0;
+	}
+	return perr(c, where, key, "unknown seccomp action \"%s\"", name);
+}
+
+static int seccomp_arg_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
+{
+	struct ib_seccomp_rule *rule = data;
+	struct ib_seccomp_arg *a = &rule->args[i];
+	_cleanup_free_ char *op = NULL;
+	uint32_t index = 0;
+	bool has_index = false, has_value = false;
+
+	rule->n_args = i + 1;
+	if (get_u32(c, e, where, "index", &index, &has_index) < 0 ||
+	    get_u64(c, e, where, "value", &a->value, &has_value) < 0 ||
+	    get_u64(c, e, where, "valueTwo", &a->value_two, NULL) < 0 ||
+	    get_str(c, e, where, "op", &op) < 0)
+		return -1;
+	if (!has_index)
+		return perr(c, where, "index", "required");
+	if (index > 5)
+		return perr(c, where, "index", "must be between 0 and 5, got %u", index);
+	if (!has_value)
+		return perr(c, where, "value", "required");
+	if (!op)
+		return perr(c, where, "op", "required");
+	a->index = index;
+	a->op = -1;
+	for (size_t k = 0; k < IB_ARRAY_SIZE(seccomp_ops); k++)
+		if (strcmp(seccomp_ops[k].name, op) == 0)
+			a->op = seccomp_ops[k].op;
+	if (a->op < 0)
+		return perr(c, where, "op", "unknown operator \"%s\"", op);
+	return 0;
+}
+
+static int seccomp_rule_elem(struct pctx *c, json_object *e, const char *where, size_t i,
+			     void *data)
+{
+	struct ib_seccomp *sc = data;
+	struct ib_seccomp_rule *r = &sc->rules[i];
+
+	sc->n_rules = i + 1;
+	if (get_strv(c, e, where, "names", &r->names) < 0)
+		return -1;
+	if (!r->names || !r->names[0])
+		return perr(c, where, "names", "at least one syscall name is required");
+	if (parse_action(c, e, where, "action", "errnoRet", &r->action, &r->has_errno_ret,
+			 &r->errno_ret) < 0)
+		return -1;
+	r->args = ib_xmalloc0((array_len(e, "args") + 1) * sizeof(struct ib_seccomp_arg));
+	return for_each_obj(c, e, where, "args", NULL, seccomp_arg_elem, r);
+}
+
+static int parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
+{
+	const char *w = "linux.seccomp";
+
+	if (parse_action(c, o, w, "defaultAction", "defaultErrnoRet", &sc->default_action,
+			 &sc->has_default_errno_ret, &sc->default_errno_ret) < 0 ||
+	    get_strv(c, o, w, "architectures", &sc->architectures) < 0 ||
+	    get_strv(c, o, w, "flags", &sc->flags) < 0 ||
+	    get_str(c, o, w, "listenerPath", &sc->listener_path) < 0)
+		return -1;
+	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
+		if (strncmp(sc->architectures[i], "SCMP_ARCH_", 10) != 0)
+			return perr(c, w, "architectures", "invalid architecture \"%s\"",
+				    sc->architectures[i]);
+	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
+		bool ok = false;
+		for (size_t k = 0; k < IB_ARRAY_SIZE(seccomp_flags); k++)
+			ok = ok || strcmp(seccomp_flags[k], sc->flags[i]) == 0;
+		if (!ok)
+			return perr(c, w, "flags", "unknown seccomp flag \"%s\"", sc->flags[i]);
+	}
+	sc->rules = ib_xmalloc0((array_len(o, "syscalls") + 1) * sizeof(struct ib_seccomp_rule));
+	return for_each_obj(c, o, w, "syscalls", NULL, seccomp_rule_elem, sc);
+}
+
+static int check_abs_paths(struct pctx *c, const char *where, const char *key, char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (v[i][0] != '/') {
+			_cleanup_free_ char *k = ib_xasprintf("%s[%zu]", key, i);
+			return perr(c, where, k, "must be an absolute path, got \"%s\"", v[i]);
+		}
+	return 0;
+}
+
+static int parse_linux(struct pctx *c, json_object *root, struct ib_spec *s)
+{
+	const char *W = "linux";
+	json_object *o, *v;
+	int r = field(c, root, "", "linux", json_type_object, &o);
+	_cleanup_free_ char *prop = NULL;
+
+	if (r <= 0)
+		return r;
+	if (for_each_obj(c, o, W, "namespaces", NULL, ns_elem, s) < 0)
+		return -1;
+	if (parse_idmaps(c, o, W, "uidMappings", &s->uid_mappings, &s->n_uid_mappings) < 0 ||
+	    parse_idmaps(c, o, W, "gidMappings", &s->gid_mappings, &s->n_gid_mappings) < 0)
+		return -1;
+	s->devices = ib_xmalloc0((array_len(o, "devices") + 1) * sizeof(struct ib_device));
+	if (for_each_obj(c, o, W, "devices", NULL, device_elem, s) < 0)
+		return -1;
+	if (get_str(c, o, W, "cgroupsPath", &s->cgroups_path) < 0)
+		return -1;
+
+	r = field(c, o, W, "resources", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		s->has_resources = true;
+		if (parse_resources(c, v, &s->resources) < 0)
+			return -1;
+	}
+
+	{
+		_cleanup_strv_ char **keys = NULL, **vals = NULL;
+		size_t n = 0;
+		if (get_strmap(c, o, W, "sysctl", &keys, &vals, &n) < 0)
+			return -1;
+		if (n) {
+			s->sysctls = ib_xmalloc0(n * sizeof(struct ib_sysctl));
+			for (size_t i = 0; i < n; i++) {
+				s->sysctls[i].key = IB_STEAL(keys[i]);
+				s->sysctls[i].value = IB_STEAL(vals[i]);
+			}
+			s->n_sysctls = n;
+		}
+	}
+
+	r = field(c, o, W, "seccomp", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		s->seccomp = ib_xmalloc0(sizeof(*s->seccomp));
+		if (parse_seccomp(c, v, s->seccomp) < 0)
+			return -1;
+	}
+
+	if (get_str(c, o, W, "rootfsPropagation", &prop) < 0)
+		return -1;
+	if (prop && *prop && prop_from_name(prop, &s->rootfs_propagation) < 0)
+		return perr(c, W, "rootfsPropagation", "invalid propagation \"%s\"", prop);
+
+	if (get_strv(c, o, W, "maskedPaths", &s->masked_paths) < 0 ||
+	    get_strv(c, o, W, "readonlyPaths", &s->readonly_paths) < 0 ||
+	    check_abs_paths(c, W, "maskedPaths", s->masked_paths) < 0 ||
+	    check_abs_paths(c, W, "readonlyPaths", s->readonly_paths) < 0 ||
+	    get_str(c, o, W, "mountLabel", &s->mount_label) < 0)
+		return -1;
+
+	r = field(c, o, W, "personality", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		if (get_str(c, v, "linux.personality", "domain", &s->personality_domain) < 0)
+			return -1;
+		if (!s->personality_domain)
+			return perr(c, "linux.personality", "domain", "required");
+		if (strcmp(s->personality_domain, "LINUX") != 0 &&
+		    strcmp(s->personality_domain, "LINUX32") != 0)
+			return perr(c, "linux.personality", "domain", "unknown domain \"%s\"",
+				    s->personality_domain);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Top level                                                                */
+
+/* Lexically clean an absolute path (like Go's filepath.Clean). */
+static char *path_clean(const char *in)
+{
+	size_t len = strlen(in);
+	char *out = ib_xmalloc0(len + 2);
+	size_t o = 0;
+	const char *p = in;
+
+	out[o++] = '/';
+	while (*p) {
+		const char *seg;
+		size_t n;
+		while (*p == '/')
+			p++;
+		seg = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+			continue;
+		}
+		if (o > 1)
+			out[o++] = '/';
+		memcpy(out + o, seg, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static char *resolve_root(const char *root, const char *bundle)
+{
+	_cleanup_free_ char *joined = NULL, *cwd = NULL;
+
+	if (root[0] == '/')
+		return path_clean(root);
+	if (!bundle || !*bundle)
+		bundle = ".";
+	if (bundle[0] != '/') {
+		cwd = getcwd(NULL, 0);
+		if (!cwd)
+			cwd = ib_xstrdup("/");
+		joined = ib_xasprintf("%s/%s/%s", cwd, bundle, root);
+	} else {
+		joined = ib_xasprintf("%s/%s", bundle, root);
+	}
+	return path_clean(joined);
+}
+
+static json_object *parse_json_text(struct pctx *c, const char *text)
+{
+	struct json_tokener *tok;
+	json_object *o;
+	enum json_tokener_error jerr;
+	size_t len;
+
+	if (!text)
+		return ib_err_set(c->err, EINVAL, "%s: no data", c->file), NULL;
+	len = strlen(text);
+	if (len >= INT_MAX)
+		return ib_err_set(c->err, EFBIG, "%s: document too large", c->file), NULL;
+	tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH * 2);
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* Include the NUL so json-c knows the input is complete ("null", "1"). */
+	o = json_tokener_parse_ex(tok, text, (int)len + 1);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_success) {
+		size_t off = json_tokener_get_parse_end(tok);
+		for (; off < len; off++) {
+			if (!isspace((unsigned char)text[off])) {
+				json_object_put(o);
+				json_tokener_free(tok);
+				ib_err_set(c->err, EINVAL,
+					   "%s: invalid JSON: unexpected data after the top-level "
+					   "value at offset %zu",
+					   c->file, off);
+				return NULL;
+			}
+		}
+	} else {
+		size_t off = json_tokener_get_parse_end(tok);
+		if (jerr == json_tokener_continue)
+			ib_err_set(c->err, EINVAL, "%s: invalid JSON: unexpected end of input",
+				   c->file);
+		else
+			ib_err_set(c->err, EINVAL, "%s: invalid JSON: %s at offset %zu", c->file,
+				   json_tokener_error_desc(jerr), off);
+		if (o)
+			json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		ib_err_set(c->err, EINVAL, "%s: expected a JSON object at the top level, got %s",
+			   c->file, jtype(o));
+		json_object_put(o);
+		return NULL;
+	}
+	if (!o && jerr == json_tokener_success)
+		ib_err_set(c->err, EINVAL, "%s: expected a JSON object at the top level, got null",
+			   c->file);
+	return o;
+}
+
+static int parse_spec_obj(struct pctx *c, json_object *root, const char *bundle, struct ib_spec *s)
+{
+	json_object *v;
+	_cleanup_free_ char *rootpath = NULL;
+	int r;
+
+	if (get_str(c, root, "", "ociVersion", &s->oci_version) < 0)
+		return -1;
+	if (!s->oci_version)
+		return perr(c, "ociVersion", NULL, "required");
+	if (strncmp(s->oci_version, "1.", 2) != 0)
+		return perr(c, "ociVersion", NULL, "unsupported version \"%s\" (need 1.x)",
+			    s->oci_version);
+
+	r = field(c, root, "", "root", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return perr(c, "root", NULL, "required");
+	if (get_str(c, v, "root", "path", &rootpath) < 0 ||
+	    get_bool(c, v, "root", "readonly", &s->root_readonly, NULL) < 0)
+		return -1;
+	if (!rootpath || !*rootpath)
+		return perr(c, "root", "path", "required");
+	s->root_path = resolve_root(rootpath, bundle);
+
+	if (get_str(c, root, "", "hostname", &s->hostname) < 0 ||
+	    get_str(c, root, "", "domainname", &s->domainname) < 0)
+		return -1;
+
+	r = field(c, root, "", "process", json_type_object, &v);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		s->process = ib_xmalloc0(sizeof(*s->process));
+		if (parse_process_obj(c, v, "process", s->process) < 0)
+			return -1;
+	}
+
+	s->mounts = ib_xmalloc0((array_len(root, "mounts") + 1) * sizeof(struct ib_mount));
+	if (for_each_obj(c, root, "", "mounts", NULL, mount_elem, s) < 0)
+		return -1;
+
+	if (parse_hooks(c, root, &s->hooks) < 0)
+		return -1;
+	if (get_strmap(c, root, "", "annotations", &s->annotation_keys, &s->annotation_values,
+		       &s->n_annotations) < 0)
+		return -1;
+	return parse_linux(c, root, s);
+}
+
+struct ib_spec *ib_spec_parse(const char *json_text, const char *bundle, ib_err *err)
+{
+	struct pctx c = {"config.json", err};
+	struct ib_spec *s;
+	json_object *root = parse_json_text(&c, json_text);
+
+	if (!root)
+		return NULL;
+	s = ib_xmalloc0(sizeof(*s));
+	s->json = root;
+	if (parse_spec_obj(&c, root, bundle, s) < 0) {
+		ib_spec_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct ib_spec *ib_spec_load(const char *bundle, ib_err *err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL, *abs = NULL;
+	const char *b = bundle && *bundle ? bundle : ".";
+
+	path = ib_xasprintf("%s/config.json", b);
+	if (ib_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0) {
+		int code = err ? err->code : errno;
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", strerror(code));
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+		ib_err_set(err, code, "open %s: %s", path, buf);
+		return NULL;
+	}
+	abs = realpath(b, NULL);
+	return ib_spec_parse(text, abs ? abs : b, err);
+}
+
+struct ib_process *ib_process_parse(const char *json_text, ib_err *err)
+{
+	struct pctx c = {"process.json", err};
+	json_object *root = parse_json_text(&c, json_text);
+	struct ib_process *p;
+
+	if (!root)
+		return NULL;
+	p = ib_xmalloc0(sizeof(*p));
+	if (parse_process_obj(&c, root, "", p) < 0) {
+		ib_process_free(p);
+		p = NULL;
+	}
+	json_object_put(root);
+	return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Serialization                                                            */
+
+static json_object *idmaps_to_json(const struct ib_idmap *m, size_t n)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "containerID", json_object_new_int64(m[i].container_id));
+		json_object_object_add(e, "hostID", json_object_new_int64(m[i].host_id));
+		json_object_object_add(e, "size", json_object_new_int64(m[i].size));
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
+char *ib_spec_to_json(const struct ib_spec *s)
+{
+	json_object *root = NULL, *lx = NULL, *nss;
+	bool any_ns = false;
+	char *out;
+
+	if (s && s->json && json_object_deep_copy(s->json, &root, NULL) < 0)
+		abort();
+	if (!root)
+		root = json_object_new_object();
+	if (!s)
+		goto done;
+	if (!json_object_object_get_ex(root, "linux", &lx) ||
+	    !json_object_is_type(lx, json_type_object)) {
+		lx = json_object_new_object();
+		json_object_object_add(root, "linux", lx);
+	}
+
+	nss = json_object_new_array();
+	for (int i = 0; i < IB_NS_COUNT; i++) {
+		json_object *e;
+		if (!s->ns[i].present)
+			continue;
+		any_ns = true;
+		e = json_object_new_object();
+		json_object_object_add(e, "type", json_object_new_string(ns_table[i].oci));
+		if (s->ns[i].path)
+			json_object_object_add(e, "path", json_object_new_string(s->ns[i].path));
+		json_object_array_add(nss, e);
+	}
+	if (any_ns || json_object_object_get_ex(lx, "namespaces", NULL))
+		json_object_object_add(lx, "namespaces", nss);
+	else
+		json_object_put(nss);
+
+	if (s->n_uid_mappings)
+		json_object_object_add(lx, "uidMappings",
+				       idmaps_to_json(s->uid_mappings, s->n_uid_mappings));
+	else
+		json_object_object_del(lx, "uidMappings");
+	if (s->n_gid_mappings)
+		json_object_object_add(lx, "gidMappings",
+				       idmaps_to_json(s->gid_mappings, s->n_gid_mappings));
+	else
+		json_object_object_del(lx, "gidMappings");
+
+done:
+	out = ib_xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Default config (what `runc spec` writes)                                 */
+
+static const char default_json[] =
+    "{\n"
+    "\t\"ociVersion\": \"1.2.0\",\n"
+    "\t\"process\": {\n"
+    "\t\t\"terminal\": true,\n"
+    "\t\t\"user\": {\n"
+    "\t\t\t\"uid\": 0,\n"
+    "\t\t\t\"gid\": 0\n"
+    "\t\t},\n"
+    "\t\t\"args\": [\n"
+    "\t\t\t\"sh\"\n"
+    "\t\t],\n"
+    "\t\t\"env\": [\n"
+    "\t\t\t\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\n"
+    "\t\t\t\"TERM=xterm\"\n"
+    "\t\t],\n"
+    "\t\t\"cwd\": \"/\",\n"
+    "\t\t\"capabilities\": {\n"
+    "\t\t\t\"bounding\": [\n"
+    "\t\t\t\t\"CAP_AUDIT_WRITE\",\n"
+    "\t\t\t\t\"CAP_KILL\",\n"
+    "\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n"
+    "\t\t\t],\n"
+    "\t\t\t\"effective\": [\n"
+    "\t\t\t\t\"CAP_AUDIT_WRITE\",\n"
+    "\t\t\t\t\"CAP_KILL\",\n"
+    "\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n"
+    "\t\t\t],\n"
+    "\t\t\t\"permitted\": [\n"
+    "\t\t\t\t\"CAP_AUDIT_WRITE\",\n"
+    "\t\t\t\t\"CAP_KILL\",\n"
+    "\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t\"rlimits\": [\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"RLIMIT_NOFILE\",\n"
+    "\t\t\t\t\"hard\": 1024,\n"
+    "\t\t\t\t\"soft\": 1024\n"
+    "\t\t\t}\n"
+    "\t\t],\n"
+    "\t\t\"noNewPrivileges\": true\n"
+    "\t},\n"
+    "\t\"root\": {\n"
+    "\t\t\"path\": \"rootfs\",\n"
+    "\t\t\"readonly\": true\n"
+    "\t},\n"
+    "\t\"hostname\": \"ironbox\",\n"
+    "\t\"mounts\": [\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/proc\",\n"
+    "\t\t\t\"type\": \"proc\",\n"
+    "\t\t\t\"source\": \"proc\"\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/dev\",\n"
+    "\t\t\t\"type\": \"tmpfs\",\n"
+    "\t\t\t\"source\": \"tmpfs\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"strictatime\",\n"
+    "\t\t\t\t\"mode=755\",\n"
+    "\t\t\t\t\"size=65536k\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/dev/pts\",\n"
+    "\t\t\t\"type\": \"devpts\",\n"
+    "\t\t\t\"source\": \"devpts\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"noexec\",\n"
+    "\t\t\t\t\"newinstance\",\n"
+    "\t\t\t\t\"ptmxmode=0666\",\n"
+    "\t\t\t\t\"mode=0620\",\n"
+    "\t\t\t\t\"gid=5\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/dev/shm\",\n"
+    "\t\t\t\"type\": \"tmpfs\",\n"
+    "\t\t\t\"source\": \"shm\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"noexec\",\n"
+    "\t\t\t\t\"nodev\",\n"
+    "\t\t\t\t\"mode=1777\",\n"
+    "\t\t\t\t\"size=65536k\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/dev/mqueue\",\n"
+    "\t\t\t\"type\": \"mqueue\",\n"
+    "\t\t\t\"source\": \"mqueue\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"noexec\",\n"
+    "\t\t\t\t\"nodev\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/sys\",\n"
+    "\t\t\t\"type\": \"sysfs\",\n"
+    "\t\t\t\"source\": \"sysfs\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"noexec\",\n"
+    "\t\t\t\t\"nodev\",\n"
+    "\t\t\t\t\"ro\"\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t{\n"
+    "\t\t\t\"destination\": \"/sys/fs/cgroup\",\n"
+    "\t\t\t\"type\": \"cgroup\",\n"
+    "\t\t\t\"source\": \"cgroup\",\n"
+    "\t\t\t\"options\": [\n"
+    "\t\t\t\t\"nosuid\",\n"
+    "\t\t\t\t\"noexec\",\n"
+    "\t\t\t\t\"nodev\",\n"
+    "\t\t\t\t\"relatime\",\n"
+    "\t\t\t\t\"ro\"\n"
+    "\t\t\t]\n"
+    "\t\t}\n"
+    "\t],\n"
+    "\t\"linux\": {\n"
+    "\t\t\"resources\": {\n"
+    "\t\t\t\"devices\": [\n"
+    "\t\t\t\t{\n"
+    "\t\t\t\t\t\"allow\": false,\n"
+    "\t\t\t\t\t\"access\": \"rwm\"\n"
+    "\t\t\t\t}\n"
+    "\t\t\t]\n"
+    "\t\t},\n"
+    "\t\t\"namespaces\": [\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"pid\"\n"
+    "\t\t\t},\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"network\"\n"
+    "\t\t\t},\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"ipc\"\n"
+    "\t\t\t},\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"uts\"\n"
+    "\t\t\t},\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"mount\"\n"
+    "\t\t\t},\n"
+    "\t\t\t{\n"
+    "\t\t\t\t\"type\": \"cgroup\"\n"
+    "\t\t\t}\n"
+    "\t\t],\n"
+    "\t\t\"maskedPaths\": [\n"
+    "\t\t\t\"/proc/acpi\",\n"
+    "\t\t\t\"/proc/asound\",\n"
+    "\t\t\t\"/proc/kcore\",\n"
+    "\t\t\t\"/proc/keys\",\n"
+    "\t\t\t\"/proc/latency_stats\",\n"
+    "\t\t\t\"/proc/timer_list\",\n"
+    "\t\t\t\"/proc/timer_stats\",\n"
+    "\t\t\t\"/proc/sched_debug\",\n"
+    "\t\t\t\"/sys/firmware\",\n"
+    "\t\t\t\"/proc/scsi\"\n"
+    "\t\t],\n"
+    "\t\t\"readonlyPaths\": [\n"
+    "\t\t\t\"/proc/bus\",\n"
+    "\t\t\t\"/proc/fs\",\n"
+    "\t\t\t\"/proc/irq\",\n"
+    "\t\t\t\"/proc/sys\",\n"
+    "\t\t\t\"/proc/sysrq-trigger\"\n"
+    "\t\t]\n"
+    "\t}\n"
+    "}\n";
+
+const char *ib_spec_default_json(void)
+{
+	return default_json;
+}
