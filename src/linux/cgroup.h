@@ -6,6 +6,8 @@
 #define IRONBOX_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -60,5 +62,52 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err);
 int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err);
 /* The "data" object of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
 struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err);
+
+/* ---- Lower-level pieces, exposed for unit tests and other modules. ---- */
+
+/* One mounted cgroup hierarchy, from /proc/self/mountinfo. */
+struct ib_cgroup_hierarchy {
+	char *mount;	    /* mount point */
+	char *root;	    /* root of the mount inside the hierarchy ("/" normally) */
+	char **controllers; /* v1: "cpu", "cpuacct", "name=systemd", ...; v2: NULL */
+	bool v2;
+	bool readonly;
+};
+
+struct ib_cgroup_layout {
+	struct ib_cgroup_hierarchy *h;
+	size_t n;
+	int v2; /* index in h of the unified hierarchy, -1 if none */
+};
+
+/* Parse mountinfo text into the list of cgroup hierarchies (one entry per
+ * hierarchy: bind mounts of the same superblock are merged). */
+int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib_err *err);
+/* The same, from /proc/self/mountinfo. */
+int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err);
+void ib_cgroup_layout_clear(struct ib_cgroup_layout *l);
+enum ib_cgroup_mode ib_cgroup_layout_mode(const struct ib_cgroup_layout *l);
+/* Index of the v1 hierarchy carrying controller (e.g. "memory",
+ * "name=systemd"), -1 if none. */
+int ib_cgroup_layout_find(const struct ib_cgroup_layout *l, const char *controller);
+
+/* The caller's own cgroup from /proc/self/cgroup text: the "0::" line in v2
+ * mode, else the name=systemd line, else the first v1 controller line. */
+char *ib_cgroup_own_path(const char *proc_cgroup_text, enum ib_cgroup_mode mode, ib_err *err);
+/* Pure version of ib_cgroup_resolve_path; own_cgroup is used for relative
+ * paths (may be NULL when none is needed). */
+char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const char *id,
+				const char *own_cgroup, ib_err *err);
+/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice". */
+char *ib_cgroup_expand_slice(const char *slice, ib_err *err);
+
+/* v1 -> v2 value conversions (as runc does them). */
+uint64_t ib_cgroup_shares_to_weight(uint64_t shares);	      /* 0 = unset */
+uint64_t ib_cgroup_blkio_weight_to_io(uint64_t blkio_weight); /* 0 = unset */
+/* cpu.max value ("max 100000", "50000 100000"); NULL when nothing is set. */
+char *ib_cgroup_cpu_max(int64_t quota, uint64_t period);
+/* memory.swap.max from OCI swap (mem+swap) and memory limit: *out = -1 for
+ * "max", 0 for "don't write", else the swap-only amount. */
+int ib_cgroup_swap_v2(int64_t swap, int64_t mem, int64_t *out, ib_err *err);
 
 #endif

@@ -1,0 +1,594 @@
+/* Unit tests for src/linux/cgroup.c: path resolution, conversions, mountinfo
+ * parsing; plus a real create/join/freeze/destroy cycle when run as root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/util.h"
+#include "linux/cgroup.h"
+
+/* ---- path resolution ---- */
+
+static void expect_path(const char *in, bool systemd, const char *own, const char *want)
+{
+	ib_err err = {0};
+	char *r = ib_cgroup_resolve_path_in(in, systemd, "ctr1", own, &err);
+
+	if (!r)
+		fail_msg("resolve `%s`: unexpected error: %s", in ? in : "(null)", err.msg);
+	assert_string_equal(r, want);
+	free(r);
+}
+
+static void expect_path_error(const char *in, bool systemd, const char *own)
+{
+	ib_err err = {0};
+	char *r = ib_cgroup_resolve_path_in(in, systemd, "ctr1", own, &err);
+
+	if (r)
+		fail_msg("resolve `%s`: expected an error, got `%s`", in ? in : "(null)", r);
+	assert_int_equal(err.code, EINVAL);
+	assert_true(err.msg[0] != '\0');
+}
+
+static void test_resolve_default(void **state)
+{
+	(void)state;
+	expect_path(NULL, false, NULL, "/ctr1");
+	expect_path("", false, NULL, "/ironbox/ctr1");
+	/* systemd driver default */
+	expect_path(NULL, true, NULL, "/system.slice/ironbox-ctr1.scope");
+}
+
+static void test_resolve_absolute(void **state)
+{
+	(void)state;
+	expect_path("/a/b", false, NULL, "/a/b");
+	expect_path("/a//b/./c/", false, NULL, "/a/b/c");
+	expect_path("/a/../b", false, "/ignored", "/b");
+	expect_path("/docker/0123abc", false, NULL, "/docker/0123abc");
+	expect_path_error("/../x", false, NULL);
+	expect_path_error("/a/../../x", false, NULL);
+	expect_path_error("/", false, NULL);
+	expect_path_error("/a/..", false, NULL);
+}
+
+static void test_resolve_relative(void **state)
+{
+	(void)state;
+	expect_path("foo/bar", false, "/user.slice/x.scope", "/user.slice/x.scope/foo/bar");
+	expect_path("foo", false, "/", "/foo");
+	expect_path("./foo//bar/", false, "/own", "/own/foo/bar");
+	expect_path("a/../b", false, "/own", "/own/b");
+	expect_path_error("../x", false, "/own");
+	expect_path_error("a/../../x", false, "/own");
+	expect_path_error("foo", false, NULL); /* no own cgroup known */
+	expect_path_error(".", false, "/");    /* resolves to the root */
+}
+
+static void test_resolve_systemd(void **state)
+{
+	(void)state;
+	expect_path("system.slice:docker:abc", true, NULL, "/system.slice/docker-abc.scope");
+	expect_path("a-b-c.slice:p:n", true, NULL, "/a.slice/a-b.slice/a-b-c.slice/p-n.scope");
+	expect_path(":p:n", true, NULL, "/system.slice/p-n.scope");
+	expect_path("-.slice:p:n", true, NULL, "/system.slice/p-n.scope");
+	expect_path("user.slice::n", true, NULL, "/user.slice/n.scope");
+	expect_path("x.slice:p:my-sub.slice", true, NULL, "/my.slice/my-sub.slice");
+	expect_path("kubepods-besteffort.slice:cri-containerd:0a1b", true, NULL,
+		    "/kubepods.slice/kubepods-besteffort.slice/cri-containerd-0a1b.scope");
+
+	expect_path_error("foo", true, NULL);
+	expect_path_error("a:b", true, NULL);
+	expect_path_error("a.slice:b:c:d", true, NULL);
+	expect_path_error("/abs/path", true, NULL);
+	expect_path_error("bad:p:n", true, NULL);	      /* not a .slice */
+	expect_path_error("a--b.slice:p:n", true, NULL);      /* empty component */
+	expect_path_error("-a.slice:p:n", true, NULL);	      /* leading dash */
+	expect_path_error("a-.slice:p:n", true, NULL);	      /* trailing dash */
+	expect_path_error("system.slice:p:", true, NULL);     /* empty name */
+	expect_path_error("system.slice:p:a/b", true, NULL);  /* slash in name */
+	expect_path_error("sys/tem.slice:p:n", true, NULL);   /* slash in slice */
+	expect_path_error("system.slice:../x:n", true, NULL); /* slash in prefix */
+}
+
+static void test_expand_slice(void **state)
+{
+	ib_err err = {0};
+	char *r;
+
+	(void)state;
+	r = ib_cgroup_expand_slice("system.slice", &err);
+	assert_string_equal(r, "/system.slice");
+	free(r);
+	r = ib_cgroup_expand_slice("a-b-c.slice", &err);
+	assert_string_equal(r, "/a.slice/a-b.slice/a-b-c.slice");
+	free(r);
+	r = ib_cgroup_expand_slice("-.slice", &err);
+	assert_string_equal(r, "/");
+	free(r);
+	assert_null(ib_cgroup_expand_slice(".slice", &err));
+	assert_null(ib_cgroup_expand_slice("foo", &err));
+	assert_null(ib_cgroup_expand_slice("a/b.slice", &err));
+	assert_null(ib_cgroup_expand_slice(NULL, &err));
+}
+
+static void test_bad_id(void **state)
+{
+	ib_err err = {0};
+
+	(void)state;
+	assert_null(ib_cgroup_resolve_path_in(NULL, false, "a/b", NULL, &err));
+	assert_null(ib_cgroup_resolve_path_in(NULL, false, "..", NULL, &err));
+	assert_null(ib_cgroup_resolve_path_in(NULL, false, "", NULL, &err));
+}
+
+/* ---- /proc/self/cgroup ---- */
+
+static const char proc_cgroup_hybrid[] = "9:name=systemd:/sys\n"
+					 "8:pids:/p\n"
+					 "4:memory:/process_api/27fe\n"
+					 "1:cpu:/c\n"
+					 "0::/uni\n";
+
+static void test_own_path(void **state)
+{
+	ib_err err = {0};
+	char *r;
+
+	(void)state;
+	r = ib_cgroup_own_path(proc_cgroup_hybrid, IB_CGROUP_HYBRID, &err);
+	assert_string_equal(r, "/sys");
+	free(r);
+	r = ib_cgroup_own_path("8:pids:/p\n4:memory:/m\n", IB_CGROUP_V1, &err);
+	assert_string_equal(r, "/p");
+	free(r);
+	r = ib_cgroup_own_path("12:name=foo:/f\n3:cpu,cpuacct:/cc\n", IB_CGROUP_V1, &err);
+	assert_string_equal(r, "/cc");
+	free(r);
+	r = ib_cgroup_own_path("0::/user.slice/user-0.slice/session-1.scope\n", IB_CGROUP_V2, &err);
+	assert_string_equal(r, "/user.slice/user-0.slice/session-1.scope");
+	free(r);
+	r = ib_cgroup_own_path(proc_cgroup_hybrid, IB_CGROUP_V2, &err);
+	assert_string_equal(r, "/uni");
+	free(r);
+	assert_null(ib_cgroup_own_path("", IB_CGROUP_V2, &err));
+	assert_null(ib_cgroup_own_path("4:memory:/m\n", IB_CGROUP_V2, &err));
+}
+
+/* ---- conversions ---- */
+
+static void test_shares_to_weight(void **state)
+{
+	(void)state;
+	assert_int_equal(ib_cgroup_shares_to_weight(0), 0);
+	assert_int_equal(ib_cgroup_shares_to_weight(2), 1);
+	assert_int_equal(ib_cgroup_shares_to_weight(1024), 39);
+	assert_int_equal(ib_cgroup_shares_to_weight(512), 20);
+	assert_int_equal(ib_cgroup_shares_to_weight(262144), 10000);
+	assert_int_equal(ib_cgroup_shares_to_weight(1), 1);	      /* clamped */
+	assert_int_equal(ib_cgroup_shares_to_weight(1000000), 10000); /* clamped */
+}
+
+static void test_blkio_weight(void **state)
+{
+	(void)state;
+	assert_int_equal(ib_cgroup_blkio_weight_to_io(0), 0);
+	assert_int_equal(ib_cgroup_blkio_weight_to_io(10), 1);
+	assert_int_equal(ib_cgroup_blkio_weight_to_io(500), 4950);
+	assert_int_equal(ib_cgroup_blkio_weight_to_io(1000), 10000);
+}
+
+static void expect_cpu_max(int64_t quota, uint64_t period, const char *want)
+{
+	char *r = ib_cgroup_cpu_max(quota, period);
+	if (!want) {
+		assert_null(r);
+		return;
+	}
+	assert_non_null(r);
+	assert_string_equal(r, want);
+	free(r);
+}
+
+static void test_cpu_max(void **state)
+{
+	(void)state;
+	expect_cpu_max(0, 0, NULL);
+	expect_cpu_max(-1, 0, NULL);
+	expect_cpu_max(-1, 100000, "max 100000");
+	expect_cpu_max(0, 250000, "max 250000");
+	expect_cpu_max(50000, 0, "50000 100000");
+	expect_cpu_max(20000, 50000, "20000 50000");
+}
+
+static void test_swap_v2(void **state)
+{
+	ib_err err = {0};
+	int64_t out = 12345;
+	const int64_t G = 1024 * 1024 * 1024;
+
+	(void)state;
+	assert_int_equal(ib_cgroup_swap_v2(0, -1, &out, &err), 0);
+	assert_int_equal(out, -1); /* memory unlimited, swap unset: unlimited */
+	assert_int_equal(ib_cgroup_swap_v2(-1, G, &out, &err), 0);
+	assert_int_equal(out, -1);
+	assert_int_equal(ib_cgroup_swap_v2(0, G, &out, &err), 0);
+	assert_int_equal(out, 0); /* unset */
+	assert_int_equal(ib_cgroup_swap_v2(2 * G, G, &out, &err), 0);
+	assert_int_equal(out, G);
+	assert_int_equal(ib_cgroup_swap_v2(G, G, &out, &err), 0);
+	assert_int_equal(out, 0);
+	assert_int_equal(ib_cgroup_swap_v2(G, 2 * G, &out, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(ib_cgroup_swap_v2(G, 0, &out, &err), -1);
+	assert_int_equal(ib_cgroup_swap_v2(G, -1, &out, &err), -1);
+	assert_int_equal(ib_cgroup_swap_v2(G, -5, &out, &err), -1);
+}
+
+/* ---- mountinfo ---- */
+
+static const char mountinfo_hybrid[] =
+    "22 1 253:1 / / rw,relatime - ext4 /dev/vda rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
+    "37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+    /* a bind mount of a sub-cgroup of the memory hierarchy: merged */
+    "90 22 0:32 /docker/x /mnt/mem\\040dir rw,relatime - cgroup cgroup rw,memory\n";
+
+static const char mountinfo_v2[] =
+    "22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+    "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
+    "rw,nsdelegate,memory_recursiveprot\n"
+    "60 22 0:45 / /proc rw - proc proc rw\n";
+
+static const char mountinfo_v1[] =
+    "25 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
+    "26 20 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+    "27 26 0:23 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:10 - cgroup "
+    "cgroup rw,xattr,release_agent=/lib/systemd/systemd-cgroups-agent,name=systemd\n"
+    "29 26 0:25 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:11 - "
+    "cgroup cgroup rw,cpu,cpuacct\n"
+    "30 26 0:26 / /sys/fs/cgroup/net_cls,net_prio rw,nosuid,nodev,noexec,relatime shared:12 "
+    "- cgroup cgroup rw,net_cls,net_prio\n"
+    "31 26 0:27 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:13 - cgroup "
+    "cgroup rw,memory\n"
+    "32 26 0:28 / /sys/fs/cgroup/cpuset rw,nosuid,nodev,noexec,relatime shared:14 - cgroup "
+    "cgroup rw,cpuset,clone_children\n"
+    "33 26 0:29 / /sys/fs/cgroup/perf_event ro,nosuid,nodev,noexec,relatime shared:15 - "
+    "cgroup cgroup rw,perf_event\n";
+
+static void test_mountinfo_hybrid(void **state)
+{
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+	int mem, cpu, acct, sd;
+
+	(void)state;
+	assert_int_equal(ib_cgroup_parse_mountinfo(mountinfo_hybrid, &l, &err), 0);
+	assert_int_equal(l.n, 10);
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_HYBRID);
+	assert_true(l.v2 >= 0);
+	assert_true(l.h[l.v2].v2);
+	assert_string_equal(l.h[l.v2].mount, "/sys/fs/cgroup/unified");
+	mem = ib_cgroup_layout_find(&l, "memory");
+	assert_true(mem >= 0);
+	assert_string_equal(l.h[mem].mount, "/sys/fs/cgroup/memory"); /* root mount preferred */
+	assert_string_equal(l.h[mem].root, "/");
+	cpu = ib_cgroup_layout_find(&l, "cpu");
+	acct = ib_cgroup_layout_find(&l, "cpuacct");
+	assert_true(cpu >= 0 && acct >= 0 && cpu != acct);
+	sd = ib_cgroup_layout_find(&l, "name=systemd");
+	assert_true(sd >= 0);
+	assert_string_equal(l.h[sd].controllers[0], "name=systemd");
+	assert_int_equal(ib_cgroup_layout_find(&l, "hugetlb"), -1);
+	assert_int_equal(ib_cgroup_layout_find(&l, "rw"), -1);
+	ib_cgroup_layout_clear(&l);
+}
+
+static void test_mountinfo_v2(void **state)
+{
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+
+	(void)state;
+	assert_int_equal(ib_cgroup_parse_mountinfo(mountinfo_v2, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v2, 0);
+	assert_string_equal(l.h[0].mount, "/sys/fs/cgroup");
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_V2);
+	assert_int_equal(ib_cgroup_layout_find(&l, "memory"), -1);
+	ib_cgroup_layout_clear(&l);
+}
+
+static void test_mountinfo_v1(void **state)
+{
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+	int cpu, sd, pe;
+
+	(void)state;
+	assert_int_equal(ib_cgroup_parse_mountinfo(mountinfo_v1, &l, &err), 0);
+	assert_int_equal(l.n, 6);
+	assert_int_equal(l.v2, -1);
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_V1);
+	cpu = ib_cgroup_layout_find(&l, "cpu");
+	assert_true(cpu >= 0);
+	assert_int_equal(ib_cgroup_layout_find(&l, "cpuacct"), cpu); /* co-mounted */
+	assert_string_equal(l.h[cpu].mount, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_int_equal(ib_cgroup_layout_find(&l, "net_prio"),
+			 ib_cgroup_layout_find(&l, "net_cls"));
+	sd = ib_cgroup_layout_find(&l, "name=systemd");
+	assert_true(sd >= 0);
+	assert_int_equal(ib_strv_len(l.h[sd].controllers), 1); /* xattr, release_agent dropped */
+	assert_int_equal(ib_strv_len(l.h[ib_cgroup_layout_find(&l, "cpuset")].controllers), 1);
+	pe = ib_cgroup_layout_find(&l, "perf_event");
+	assert_true(pe >= 0 && l.h[pe].readonly);
+	assert_false(l.h[cpu].readonly);
+	ib_cgroup_layout_clear(&l);
+}
+
+static void test_mountinfo_escape_and_only_named(void **state)
+{
+	static const char text[] =
+	    "40 31 0:37 / /weird\\040mount rw,relatime - cgroup cgroup rw,name=systemd\n"
+	    "41 31 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"
+	    "garbage line\n";
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+	int sd;
+
+	(void)state;
+	assert_int_equal(ib_cgroup_parse_mountinfo(text, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	sd = ib_cgroup_layout_find(&l, "name=systemd");
+	assert_string_equal(l.h[sd].mount, "/weird mount");
+	/* only a named v1 hierarchy next to cgroup2: still a v2 host */
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_V2);
+	ib_cgroup_layout_clear(&l);
+}
+
+/* ---- integration (root) ---- */
+
+static char test_path[64], fail_path[64];
+
+static void cleanup_path(const char *path)
+{
+	ib_err err = {0};
+	struct ib_cgroup *cg = ib_cgroup_from_path(path, &err);
+	if (cg) {
+		ib_cgroup_destroy(cg, &err);
+		ib_cgroup_free(cg);
+	}
+}
+
+static int integration_teardown(void **state)
+{
+	(void)state;
+	if (geteuid() == 0) {
+		char sub[128];
+		snprintf(sub, sizeof(sub), "%s/sub", fail_path);
+		cleanup_path(test_path);
+		cleanup_path(sub);
+		cleanup_path(fail_path);
+	}
+	return 0;
+}
+
+static char *read_trim(const char *dir, const char *file)
+{
+	_cleanup_free_ char *p = ib_xasprintf("%s/%s", dir, file);
+	char *s = NULL;
+	ib_err err = {0};
+
+	if (ib_read_file_at(AT_FDCWD, p, &s, NULL, &err) < 0)
+		return NULL;
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* The dir in cg that holds file. */
+static const char *dir_with(const struct ib_cgroup *cg, const char *file)
+{
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++) {
+		_cleanup_free_ char *p = ib_xasprintf("%s/%s", cg->v1_dirs[i], file);
+		if (access(p, F_OK) == 0)
+			return cg->v1_dirs[i];
+	}
+	if (cg->v2_dir) {
+		_cleanup_free_ char *p = ib_xasprintf("%s/%s", cg->v2_dir, file);
+		if (access(p, F_OK) == 0)
+			return cg->v2_dir;
+	}
+	return NULL;
+}
+
+static void test_integration(void **state)
+{
+	struct ib_resources res;
+	struct ib_cgroup *cg, *again;
+	ib_err err = {0};
+	int pfd[2];
+	pid_t child;
+	char c = 0;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	bool found = false;
+	const char *d;
+	char *v;
+	struct json_object *stats, *o, *cur;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+
+	memset(&res, 0, sizeof(res));
+	res.has_mem_limit = true;
+	res.mem_limit = 64 * 1024 * 1024;
+	res.has_pids_limit = true;
+	res.pids_limit = 32;
+	cg = ib_cgroup_create(test_path, &res, &err);
+	if (!cg)
+		fail_msg("create: %s", err.msg);
+	assert_true(cg->v2_dir || (cg->v1_dirs && cg->v1_dirs[0]));
+
+	if (cg->mode == IB_CGROUP_V2) {
+		d = dir_with(cg, "memory.max");
+		assert_non_null(d);
+		v = read_trim(d, "memory.max");
+	} else {
+		d = dir_with(cg, "memory.limit_in_bytes");
+		assert_non_null(d);
+		v = read_trim(d, "memory.limit_in_bytes");
+	}
+	assert_string_equal(v, "67108864");
+	free(v);
+	d = dir_with(cg, "pids.max");
+	assert_non_null(d);
+	v = read_trim(d, "pids.max");
+	assert_string_equal(v, "32");
+	free(v);
+
+	/* from_path finds the same directories */
+	again = ib_cgroup_from_path(test_path, &err);
+	if (!again)
+		fail_msg("from_path: %s", err.msg);
+	assert_int_equal(ib_strv_len(again->v1_dirs), ib_strv_len(cg->v1_dirs));
+	assert_int_equal(!!again->v2_dir, !!cg->v2_dir);
+	ib_cgroup_free(again);
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ib_err cerr = {0};
+		char r = ib_cgroup_join_self(cg, false, &cerr) == 0 ? 'y' : 'n';
+		if (r == 'n')
+			fprintf(stderr, "join_self: %s\n", cerr.msg);
+		if (write(pfd[1], &r, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(c, 'y');
+
+	assert_int_equal(ib_cgroup_pids(cg, &pids, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		found |= pids[i] == child;
+	free(pids);
+	assert_true(found);
+
+	assert_int_equal(ib_cgroup_is_frozen(cg, &err), 0);
+	if (ib_cgroup_freeze(cg, true, &err) < 0)
+		fail_msg("freeze: %s", err.msg);
+	assert_int_equal(ib_cgroup_is_frozen(cg, &err), 1);
+	if (ib_cgroup_freeze(cg, false, &err) < 0)
+		fail_msg("thaw: %s", err.msg);
+	assert_int_equal(ib_cgroup_is_frozen(cg, &err), 0);
+
+	stats = ib_cgroup_stats(cg, &err);
+	if (!stats)
+		fail_msg("stats: %s", err.msg);
+	assert_true(json_object_object_get_ex(stats, "pids", &o));
+	assert_true(json_object_object_get_ex(o, "current", &cur));
+	assert_true(json_object_get_uint64(cur) >= 1);
+	assert_true(json_object_object_get_ex(o, "limit", &cur));
+	assert_int_equal(json_object_get_uint64(cur), 32);
+	assert_true(json_object_object_get_ex(stats, "memory", &o));
+	assert_true(json_object_object_get_ex(o, "usage", &o));
+	assert_true(json_object_object_get_ex(o, "limit", &cur));
+	assert_int_equal(json_object_get_uint64(cur), 64 * 1024 * 1024);
+	assert_true(json_object_object_get_ex(stats, "cpu", &o));
+	json_object_put(stats);
+
+	if (ib_cgroup_destroy(cg, &err) < 0)
+		fail_msg("destroy: %s", err.msg);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
+		assert_int_not_equal(access(cg->v1_dirs[i], F_OK), 0);
+	if (cg->v2_dir)
+		assert_int_not_equal(access(cg->v2_dir, F_OK), 0);
+	ib_cgroup_free(cg);
+}
+
+/* A failing limit leaves nothing behind, including created parents. */
+static void test_integration_rollback(void **state)
+{
+	struct ib_resources res;
+	struct ib_cgroup *cg;
+	ib_err err = {0};
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	char sub[128];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	memset(&res, 0, sizeof(res));
+	res.has_pids_limit = true;
+	res.pids_limit = 8;
+	res.cpuset_cpus = (char *)"99999"; /* no such CPU */
+	snprintf(sub, sizeof(sub), "%s/sub", fail_path);
+	cg = ib_cgroup_create(sub, &res, &err);
+	assert_null(cg);
+	assert_true(err.msg[0] != '\0');
+	assert_int_equal(ib_cgroup_read_layout(&l, &err), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		_cleanup_free_ char *p = ib_xasprintf("%s%s", l.h[i].mount, fail_path);
+		if (access(p, F_OK) == 0)
+			fail_msg("`%s` left behind", p);
+	}
+	ib_cgroup_layout_clear(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resolve_default),
+	    cmocka_unit_test(test_resolve_absolute),
+	    cmocka_unit_test(test_resolve_relative),
+	    cmocka_unit_test(test_resolve_systemd),
+	    cmocka_unit_test(test_expand_slice),
+	    cmocka_unit_test(test_bad_id),
+	    cmocka_unit_test(test_own_path),
+	    cmocka_unit_test(test_shares_to_weight),
+	    cmocka_unit_test(test_blkio_weight),
+	    cmocka_unit_test(test_cpu_max),
+	    cmocka_unit_test(test_swap_v2),
+	    cmocka_unit_test(test_mountinfo_hybrid),
+	    cmocka_unit_test(test_mountinfo_v2),
+	    cmocka_unit_test(test_mountinfo_v1),
+	    cmocka_unit_test(test_mountinfo_escape_and_only_named),
+	    cmocka_unit_test_teardown(test_integration, integration_teardown),
+	    cmocka_unit_test_teardown(test_integration_rollback, integration_teardown),
+	};
+
+	snprintf(test_path, sizeof(test_path), "/ironbox-test-%d", (int)getpid());
+	snprintf(fail_path, sizeof(fail_path), "/ironbox-test-%d-fail", (int)getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
