@@ -61,6 +61,17 @@ require_cmd() {
 	done
 }
 
+# Run a cleanup function with errexit and bats' ERR trap off, in a subshell:
+# cleanup must go on past failures and never fail the caller.
+_ib_safe() {
+	(
+		set +eE
+		trap - ERR
+		"$@"
+	)
+	return 0
+}
+
 # Fail with a message (usable outside of `run`).
 fail() {
 	echo "FAIL: $*" >&2
@@ -403,7 +414,8 @@ _known_ids() {
 
 # Force-delete every container in $TEST_ROOT, then remove leftover cgroups
 # and mounts of those containers. Safe to call on failure paths.
-cleanup_containers() {
+cleanup_containers() { _ib_safe _cleanup_containers; }
+_cleanup_containers() {
 	local id pid
 	for id in $(_known_ids); do
 		pid=$(pid_of "$id")
@@ -433,7 +445,8 @@ _umount_matching() {
 
 # Unmount anything left under the test's temp dir (bind mounts set up by
 # tests), so bats can remove it.
-cleanup_tmp_mounts() {
+cleanup_tmp_mounts() { _ib_safe _cleanup_tmp_mounts; }
+_cleanup_tmp_mounts() {
 	[[ -n "${BATS_TEST_TMPDIR:-}" ]] && _umount_matching "$BATS_TEST_TMPDIR"
 	return 0
 }
@@ -450,7 +463,8 @@ common_teardown() {
 }
 
 # For teardown_file: clean and remove the per-file root.
-common_teardown_file() {
+common_teardown_file() { _ib_safe _common_teardown_file; }
+_common_teardown_file() {
 	cleanup_containers
 	rm -rf "${TEST_ROOT:?}" 2>/dev/null
 	rmdir /tmp/ib-root 2>/dev/null
@@ -460,4 +474,52 @@ common_teardown_file() {
 # Skip (in setup_file or a test) when the runtime binary is not there.
 require_runtime() {
 	[[ -x "$IRONBOX" ]] || skip "runtime $IRONBOX not built"
+}
+
+# ---------------------------------------------------------------------------
+# A "tools" rootfs: busybox + static probes + bpftool (with its libraries)
+
+# copy_binary_with_libs BIN ROOTFS : copy BIN (to the same path) and the
+# shared libraries ldd reports into ROOTFS.
+copy_binary_with_libs() {
+	local bin=$1 root=$2 lib
+	mkdir -p "$root$(dirname "$bin")"
+	cp -L "$bin" "$root$bin"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# make_tools_rootfs DIR : busybox rootfs + /bin/ibprobe + /usr/sbin/bpftool.
+make_tools_rootfs() {
+	local dir=$1 probe
+	make_rootfs "$dir" || return 1
+	probe=$(build_helper ibprobe) || return 1
+	cp "$probe" "$dir/bin/ibprobe"
+	if [[ -x /usr/sbin/bpftool ]]; then
+		copy_binary_with_libs /usr/sbin/bpftool "$dir"
+	fi
+}
+
+# tools_tarball : cached tarball of make_tools_rootfs.
+tools_tarball() {
+	local base probe tar tmp
+	base=$(rootfs_tarball) || return 1
+	probe=$(build_helper ibprobe) || return 1
+	tar="$IB_CACHE/tools-$(basename "$base" .tar)-$(basename "$probe").tar"
+	if [[ ! -f "$tar" ]]; then
+		tmp=$(mktemp -d "$IB_CACHE/tools.XXXXXX")
+		chmod 0755 "$tmp"
+		make_tools_rootfs "$tmp" && tar -C "$tmp" --numeric-owner -cf "$tar.tmp" . && mv -f "$tar.tmp" "$tar"
+		rm -rf "$tmp"
+	fi
+	[[ -f "$tar" ]] && echo "$tar"
+}
+
+# probe_host OP... : the outcome (OK / ERR NAME) of an ibprobe op on the host.
+probe_host() {
+	local probe
+	probe=$(build_helper ibprobe) || return 1
+	"$probe" "$@" 2>&1 | awk '{print $1, $2; exit}'
 }

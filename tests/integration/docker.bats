@@ -1,0 +1,450 @@
+#!/usr/bin/env bats
+# Docker (a private dockerd, --add-runtime ironbox=$IRONBOX) driving the
+# runtime: `docker run --runtime=ironbox ...`. The isolation checks only run
+# when the runtime is ironbox.
+
+load ../lib/common
+load ../lib/containerd
+load ../lib/dockerd
+
+setup_file() {
+	[[ -x "$IRONBOX" ]] || skip "runtime $IRONBOX not built"
+	dockerd_start
+}
+
+teardown_file() {
+	dockerd_stop
+	common_teardown_file
+}
+
+setup() {
+	require_runtime
+	dockerd_running || skip "private dockerd not running"
+}
+
+teardown() {
+	docker_cleanup_containers
+	cleanup_tmp_mounts
+}
+
+# Name for a container of this test.
+cname() { echo "ib${1:-c}${BATS_TEST_NUMBER}x$RANDOM"; }
+
+# Run docker with no stdin and without bats' fd 3.
+drun() { run DRUN "$@" </dev/null 3>&-; }
+
+# uid_map of a container as "inside host count"
+uid_map_of() {
+	D exec "$1" cat /proc/self/uid_map | awk '{print $1, $2, $3}'
+}
+
+# status_is NAME STATUS : docker's State.Status of NAME is STATUS (for retry).
+status_is() { [[ "$(D inspect -f '{{.State.Status}}' "$1")" == "$2" ]]; }
+restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
+
+@test "docker: the ironbox runtime is registered" {
+	run D info --format '{{json .Runtimes}}'
+	assert_success
+	jq -e --arg p "$IRONBOX" '.ironbox.path == $p' <<<"$output"
+}
+
+@test "docker run --runtime=ironbox echo hi" {
+	drun --rm ib-busybox echo hi
+	assert_success
+	[[ "$output" == hi ]]
+}
+
+@test "docker run: exit code propagates" {
+	drun --rm ib-busybox sh -c 'exit 7'
+	[[ "$status" -eq 7 ]]
+}
+
+@test "docker run -it through a pty" {
+	require_cmd script
+	local out="$BATS_TEST_TMPDIR/tty.out"
+	# script(1) provides the pty docker -it needs; input is fed through it.
+	printf 'tty; echo tty-ok-$((40+2)); exit 3\n' |
+		timeout 60 script -qec "$IB_DOCKER_BIN -H unix://$IB_DOCKER_SOCK run --runtime=ironbox -it --rm ib-busybox sh" /dev/null \
+			>"$out" 2>&1 3>&- || true
+	grep -q '/dev/pts/0' "$out" || { cat "$out"; false; }
+	grep -q 'tty-ok-42' "$out"
+}
+
+@test "docker run -t without -i" {
+	require_cmd script
+	local out="$BATS_TEST_TMPDIR/tty.out"
+	timeout 60 script -qec "$IB_DOCKER_BIN -H unix://$IB_DOCKER_SOCK run --runtime=ironbox -t --rm ib-busybox sh -c 'tty; stty size'" /dev/null \
+		</dev/null >"$out" 2>&1 3>&- || true
+	grep -q '/dev/pts/0' "$out" || { cat "$out"; false; }
+}
+
+@test "docker run --rm removes the container" {
+	local n
+	n=$(cname)
+	drun --rm --name "$n" ib-busybox true
+	assert_success
+	run D ps -a -q --filter "name=$n"
+	[[ -z "$output" ]]
+}
+
+@test "docker run -d, exec, logs, stop" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sh -c 'echo started; trap "echo stopping; exit 0" TERM; while :; do sleep 0.1; done'
+	assert_success
+	run D exec "$n" sh -c 'echo in-exec; exit 4'
+	[[ "$status" -eq 4 ]]
+	assert_output_contains in-exec
+	run D exec -u 1000:1000 -w /tmp -e FOO=bar "$n" sh -c 'id -u; pwd; echo $FOO'
+	assert_success
+	[[ "${lines[0]}" == 1000 && "${lines[1]}" == /tmp && "${lines[2]}" == bar ]]
+	retry 50 0.1 sh -c "$DOCKER logs $n 2>&1 | grep -q started"
+	SECONDS=0
+	D stop -t 20 "$n"
+	[[ $SECONDS -lt 15 ]]
+	run D inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n"
+	[[ "$output" == "exited 0" ]]
+	run D logs "$n"
+	assert_output_contains stopping
+}
+
+@test "docker exec -it through a pty" {
+	require_cmd script
+	local n out="$BATS_TEST_TMPDIR/tty.out"
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	assert_success
+	printf 'tty; echo exec-tty-ok; exit\n' |
+		timeout 60 script -qec "$IB_DOCKER_BIN -H unix://$IB_DOCKER_SOCK exec -it $n sh" /dev/null >"$out" 2>&1 3>&- || true
+	grep -q '/dev/pts/' "$out" || { cat "$out"; false; }
+	grep -q exec-tty-ok "$out"
+}
+
+@test "docker kill" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	D kill "$n"
+	retry 50 0.1 status_is "$n" exited
+	[[ "$(D inspect -f '{{.State.ExitCode}}' "$n")" == 137 ]]
+}
+
+@test "docker kill --signal" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sh -c 'trap "exit 12" USR1; while :; do sleep 0.1; done'
+	sleep 0.5
+	D kill --signal USR1 "$n"
+	retry 50 0.1 status_is "$n" exited
+	[[ "$(D inspect -f '{{.State.ExitCode}}' "$n")" == 12 ]]
+}
+
+@test "docker pause / unpause" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
+	sleep 0.3
+	D pause "$n"
+	[[ "$(D inspect -f '{{.State.Status}}' "$n")" == paused ]]
+	D unpause "$n"
+	[[ "$(D inspect -f '{{.State.Status}}' "$n")" == running ]]
+	run D exec "$n" cat /tmp/c
+	assert_success
+}
+
+@test "docker stats --no-stream" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	run timeout 60 "$IB_DOCKER_BIN" -H "unix://$IB_DOCKER_SOCK" stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' "$n"
+	assert_success
+	assert_output_contains "$n"
+	# memory usage must be known (not 0B / 0B) and at least one pid
+	[[ ! "$output" =~ " 0B / 0B" ]]
+	[[ "$(awk '{print $NF}' <<<"$output")" -ge 1 ]]
+}
+
+@test "docker update --memory" {
+	local n pid
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	D update --memory 64m --memory-swap 128m "$n"
+	[[ "$(D inspect -f '{{.HostConfig.Memory}}' "$n")" == 67108864 ]]
+	pid=$(docker_pid "$n")
+	if cgroup_v1; then
+		[[ "$(cat "$(cgroup_dir_of "$pid" memory)/memory.limit_in_bytes")" == 67108864 ]]
+	else
+		[[ "$(cat "$(cgroup_dir_of "$pid" "")/memory.max")" == 67108864 ]]
+	fi
+}
+
+@test "docker run --memory / --pids-limit / --cpu-shares are applied" {
+	local n pid
+	n=$(cname)
+	drun -d --name "$n" --memory 100m --pids-limit 50 --cpu-shares 256 ib-busybox sleep 1000
+	assert_success
+	pid=$(docker_pid "$n")
+	if cgroup_v1; then
+		[[ "$(cat "$(cgroup_dir_of "$pid" memory)/memory.limit_in_bytes")" == 104857600 ]]
+		[[ "$(cat "$(cgroup_dir_of "$pid" pids)/pids.max")" == 50 ]]
+		[[ "$(cat "$(cgroup_dir_of "$pid" cpu)/cpu.shares")" == 256 ]]
+	fi
+}
+
+@test "docker run --init" {
+	drun --rm --init ib-busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
+	assert_success
+	assert_output_contains docker-init
+	[[ "${lines[1]}" != 1 ]]
+}
+
+@test "docker run --read-only (with --tmpfs /tmp)" {
+	drun --rm --read-only --tmpfs /tmp ib-busybox sh -c 'touch /x 2>&1; touch /tmp/y && echo tmp-ok'
+	assert_success
+	assert_output_contains "Read-only file system"
+	assert_output_contains tmp-ok
+}
+
+@test "docker run --tmpfs with options" {
+	drun --rm --tmpfs /data:rw,size=2m,mode=1777 ib-busybox sh -c 'grep " /data " /proc/mounts'
+	assert_success
+	assert_output_contains "tmpfs /data tmpfs"
+	assert_output_contains "size=2048k"
+}
+
+@test "docker run -v bind mounts (rw and ro)" {
+	local v="$BATS_TEST_TMPDIR/vol" r="$BATS_TEST_TMPDIR/rovol"
+	mkdir -p "$v" "$r"
+	echo host >"$r/f"
+	drun --rm -v "$v:/data" -v "$r:/ro:ro" ib-busybox sh -c 'echo from-container > /data/out; cat /ro/f; echo x > /ro/g 2>/dev/null || echo ro-denied; ls -ln /data/out'
+	assert_success
+	assert_output_contains host
+	assert_output_contains ro-denied
+	[[ "$(cat "$v/out")" == from-container ]]
+	# Inside, the file is owned by root; on the host too (ID-mapped mount, not 100000+).
+	[[ "$(stat -c %u:%g "$v/out")" == 0:0 ]]
+}
+
+@test "docker named volume" {
+	local vol
+	vol="ibvol$RANDOM"
+	D volume create "$vol" >/dev/null
+	drun --rm -v "$vol:/v" ib-busybox sh -c 'echo persisted > /v/f'
+	assert_success
+	drun --rm -v "$vol:/v" ib-busybox cat /v/f
+	assert_success
+	[[ "$output" == persisted ]]
+	D volume rm "$vol" >/dev/null
+}
+
+@test "docker restart" {
+	local n p1 p2
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	p1=$(docker_pid "$n")
+	D restart -t 1 "$n"
+	[[ "$(D inspect -f '{{.State.Status}}' "$n")" == running ]]
+	p2=$(docker_pid "$n")
+	[[ "$p1" != "$p2" ]]
+	run D exec "$n" echo alive
+	assert_output_contains alive
+}
+
+@test "docker run --restart=on-failure restarts the container" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" --restart on-failure:2 ib-busybox sh -c 'sleep 0.2; exit 1'
+	retry 100 0.2 restarted "$n"
+}
+
+@test "docker run with a user, hostname, env, workdir" {
+	drun --rm -u 1000:1000 -h dockhost -e A=b -w /home/user ib-busybox sh -c 'id -u; hostname; echo $A; pwd'
+	assert_success
+	[[ "${lines[0]}" == 1000 && "${lines[1]}" == dockhost && "${lines[2]}" == b && "${lines[3]}" == /home/user ]]
+}
+
+@test "docker run --cap-add/--cap-drop" {
+	drun --rm --cap-drop ALL --cap-add CHOWN ib-busybox sh -c 'grep CapEff /proc/self/status'
+	assert_success
+	assert_output_contains "CapEff:	0000000000000001"
+}
+
+@test "docker cp and docker top work" {
+	local n
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	echo copied >"$BATS_TEST_TMPDIR/cpf"
+	D cp "$BATS_TEST_TMPDIR/cpf" "$n:/tmp/cpf"
+	run D exec "$n" cat /tmp/cpf
+	[[ "$output" == copied ]]
+	run D top "$n"
+	assert_success
+	assert_output_contains "sleep 1000"
+}
+
+@test "docker rm -f of a running container leaves no runtime state" {
+	local n id
+	n=$(cname)
+	drun -d --name "$n" ib-busybox sleep 1000
+	id=$(D inspect -f '{{.Id}}' "$n")
+	D rm -f "$n"
+	[[ -z "$(cgroups_named "$id")" ]]
+	! grep -qF "$id" /proc/self/mountinfo
+}
+
+# ---------------------------------------------------------------------------
+# Isolation (ironbox only)
+
+@test "docker: uid_map of two concurrent containers (ironbox)" {
+	skip_unless_ironbox
+	local a b ma mb
+	a=$(cname a)
+	b=$(cname b)
+	drun -d --name "$a" ib-busybox sleep 1000
+	drun -d --name "$b" ib-busybox sleep 1000
+	ma=$(uid_map_of "$a")
+	mb=$(uid_map_of "$b")
+	echo "first: $ma / second: $mb"
+	[[ "$ma" =~ ^0\ [0-9]+\ 65536$ ]]
+	[[ "$mb" =~ ^0\ [0-9]+\ 65536$ ]]
+	local ha hb
+	ha=$(awk '{print $2}' <<<"$ma")
+	hb=$(awk '{print $2}' <<<"$mb")
+	[[ "$ha" -ge 65536 && "$hb" -ge 65536 ]]
+	[[ $((ha - hb)) -ge 65536 || $((hb - ha)) -ge 65536 ]]
+	# gid_map matches
+	[[ "$(D exec "$a" cat /proc/self/gid_map | awk '{print $1, $2, $3}')" == "$ma" ]]
+}
+
+@test "docker --userns=host still gets a user namespace (ironbox)" {
+	skip_unless_ironbox
+	drun --rm --userns=host ib-busybox cat /proc/self/uid_map
+	assert_success
+	[[ "$(awk '{print $1, $3}' <<<"$output")" == "0 65536" ]]
+	[[ "$(awk '{print $2}' <<<"$output")" -ne 0 ]]
+}
+
+@test "docker --pid=host is refused (ironbox)" {
+	skip_unless_ironbox
+	drun --rm --pid=host ib-busybox true
+	assert_failure
+	assert_output_contains "containers can't share namespaces [pid] with the host (because they use the linux user-namespace for isolation)"
+}
+
+@test "docker --network=host is refused (ironbox)" {
+	skip_unless_ironbox
+	drun --rm --network=host ib-busybox true
+	assert_failure
+	assert_output_contains "containers can't share a network namespace with the host (because they use the linux user-namespace for isolation)"
+}
+
+@test "docker --ipc=host and --uts=host are refused (ironbox)" {
+	skip_unless_ironbox
+	drun --rm --ipc=host ib-busybox true
+	assert_failure
+	assert_output_contains "can't share namespaces [ipc] with the host"
+	drun --rm --uts=host ib-busybox true
+	assert_failure
+	assert_output_contains "can't share namespaces [uts] with the host"
+}
+
+@test "docker --network=container:X shares X's user namespace and range (ironbox)" {
+	skip_unless_ironbox
+	local a b
+	a=$(cname a)
+	b=$(cname b)
+	drun -d --name "$a" ib-busybox sleep 1000
+	assert_success
+	drun -d --name "$b" --network "container:$a" ib-busybox sleep 1000
+	assert_success
+	[[ "$(uid_map_of "$a")" == "$(uid_map_of "$b")" ]]
+	[[ "$(D exec "$a" readlink /proc/self/ns/user)" == "$(D exec "$b" readlink /proc/self/ns/user)" ]]
+}
+
+@test "docker -v /etc/docker/daemon.json is refused (ironbox)" {
+	skip_unless_ironbox
+	local created=0
+	if [[ ! -e /etc/docker/daemon.json ]]; then
+		mkdir -p /etc/docker
+		echo '{}' >/etc/docker/daemon.json
+		created=1
+	fi
+	drun --rm -v /etc/docker/daemon.json:/mnt/daemon.json ib-busybox true
+	[[ $created -eq 1 ]] && rm -f /etc/docker/daemon.json && rmdir /etc/docker 2>/dev/null
+	assert_failure
+	assert_output_contains "can't mount /etc/docker/daemon.json because it's configured as a restricted host mount"
+}
+
+@test "docker -v of the docker socket and of /etc is refused (ironbox)" {
+	skip_unless_ironbox
+	drun --rm -v "$IB_DOCKER_SOCK:/var/run/docker.sock" ib-busybox true
+	assert_failure
+	assert_output_contains "restricted host mount"
+	drun --rm -v /etc:/hostetc ib-busybox true
+	assert_failure
+	assert_output_contains "can't mount /etc because it's configured as a restricted host mount"
+}
+
+@test "docker -v \$HOME-style shared dir works (ironbox)" {
+	skip_unless_ironbox
+	local h="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$h"
+	drun --rm -v "$h:/mnt" ib-busybox sh -c 'touch /mnt/x && ls -ln /mnt/x'
+	assert_success
+	[[ "$(stat -c %u "$h/x")" == 0 ]]
+}
+
+@test "docker: a volume is shared by two containers with different ranges (ironbox)" {
+	skip_unless_ironbox
+	local v="$BATS_TEST_TMPDIR/shared" a b
+	mkdir -p "$v"
+	a=$(cname a)
+	b=$(cname b)
+	drun -d --name "$a" -v "$v:/v" ib-busybox sleep 1000
+	drun -d --name "$b" -v "$v:/v" ib-busybox sleep 1000
+	[[ "$(uid_map_of "$a")" != "$(uid_map_of "$b")" ]]
+	D exec "$a" sh -c 'echo from-a > /v/a'
+	D exec "$b" sh -c 'echo from-b > /v/b; cat /v/a; ls -ln /v/a'
+	run D exec "$a" sh -c 'cat /v/b; stat -c %u /v/b'
+	assert_output_contains from-b
+	[[ "${lines[1]}" == 0 ]]
+	[[ "$(stat -c %u "$v/a") $(stat -c %u "$v/b")" == "0 0" ]]
+}
+
+@test "docker --privileged: module load, bpf, block device, clock fail (ironbox)" {
+	skip_unless_ironbox
+	docker_import_tools
+	drun --rm --privileged ib-tools sh -c '
+		ibprobe finit-module /bin/busybox
+		ibprobe init-module
+		ibprobe bpf-map-next-id
+		ibprobe bpf-prog-next-id
+		ibprobe clock-settime
+		ibprobe settimeofday
+		echo caps $(grep CapEff /proc/self/status)'
+	echo "$output"
+	[[ "$(grep -c '^OK' <<<"$output")" -eq 0 ]]
+	# a privileged container still holds (namespaced) capabilities
+	assert_output_contains "caps CapEff:"
+	assert_output_not_contains "CapEff: 0000000000000000"
+}
+
+@test "docker --privileged bpftool map show: Operation not permitted (ironbox)" {
+	skip_unless_ironbox
+	[[ -x /usr/sbin/bpftool ]] || skip "bpftool not installed"
+	docker_import_tools
+	drun --rm --privileged ib-tools bpftool map show
+	assert_failure
+	assert_output_contains "Operation not permitted"
+}
+
+@test "docker --privileged: host block device cannot be opened (ironbox)" {
+	skip_unless_ironbox
+	local dev
+	dev=$(lsblk -dnpo NAME,TYPE 2>/dev/null | awk '$2 == "disk" {print $1; exit}')
+	[[ -n "$dev" ]] || skip "no block device on this host"
+	docker_import_tools
+	drun --rm --privileged ib-tools ibprobe open-read "$dev"
+	assert_failure
+	[[ "$output" =~ ERR\ (EPERM|EACCES|ENOENT|ENXIO) ]]
+}
