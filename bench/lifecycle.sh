@@ -1,0 +1,155 @@
+#!/bin/bash
+# Lifecycle benchmark: ironbox vs runc vs crun on a busybox bundle running
+# /bin/true (default namespaces, no terminal).
+#
+#   bench/lifecycle.sh [IRONBOX_BIN]      (default: $IRONBOX or build/ironbox)
+#
+# Environment: N (iterations, default 50, at least 50 recommended),
+# WARMUP (default 3), RUNC (default: runc in PATH), CRUN (default: crun).
+#
+# Two operations per runtime, alternating runtimes every iteration:
+#   run   `RT run --bundle B id`                       (fresh id each time)
+#   cycle `RT create --pid-file P` + `start` + wait for the pid to exit + `delete`
+#
+# Two scenarios, because crun 1.8 refuses hybrid cgroup hosts (v1
+# controllers + a v2 tree with controllers):
+#   [v1]     all runtimes in a private mount namespace in which
+#            /sys/fs/cgroup/unified is hidden (pure cgroup v1 as seen by the
+#            runtimes); crun both with cgroups and --cgroup-manager=disabled.
+#            ironbox has no way to disable cgroups: its column always
+#            includes cgroup setup. This is the main comparison.
+#   [hybrid] the host as it is: ironbox and runc (crun cannot run).
+# Times are wall-clock per operation (fork+exec of the runtime included),
+# measured by bench/timer.c; peak RSS is the largest ru_maxrss of the
+# runtime processes of one operation.
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
+N=${N:-50}
+WARMUP=${WARMUP:-3}
+RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "bench: must run as root" >&2
+	exit 1
+fi
+[[ "$IRONBOX_BIN" == /* ]] || IRONBOX_BIN="$PWD/$IRONBOX_BIN"
+
+WORK=$(mktemp -d /tmp/ib-bench.XXXXXX)
+cleanup() {
+	local rt root id
+	# Remove any container a failed iteration left behind.
+	for rt in "$IRONBOX_BIN" "$RUNC" "$CRUN"; do
+		[[ -x "$rt" ]] || continue
+		for root in "$WORK"/state-*; do
+			[[ -d "$root" ]] || continue
+			for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+				"$rt" --root "$root" delete -f "$id" >/dev/null 2>&1
+			done
+		done
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- bundle -----------------------------------------------------------------
+BUILD_TIMER="$WORK/timer"
+gcc -O2 -Wall -o "$BUILD_TIMER" "$REPO/bench/timer.c" || exit 1
+
+BUNDLE="$WORK/bundle"
+(
+	export BATS_TEST_TMPDIR="$WORK" IRONBOX="$IRONBOX_BIN"
+	# shellcheck source=../tests/lib/common.bash
+	source "$REPO/tests/lib/common.bash"
+	make_bundle "$BUNDLE" /bin/true
+) || {
+	echo "bench: could not build the bundle" >&2
+	exit 1
+}
+
+# --- spec -------------------------------------------------------------------
+# add_runtime SPEC LABEL BIN [global args...]
+add_runtime() {
+	local spec=$1 label=$2 bin=$3
+	shift 3
+	local g="" a
+	for a in "$@"; do g+=$'\t'"$a"; done
+	local root="$WORK/state-$label"
+	mkdir -p "$root"
+	{
+		printf 'OP\t%s run\n' "$label"
+		printf 'CMD\t%s\t--root\t%s%s\trun\t--bundle\t%s\t%s-r{i}\n' "$bin" "$root" "$g" "$BUNDLE" "$label"
+		printf 'CLEANUP\t%s\t--root\t%s%s\tdelete\t-f\t%s-r{i}\n' "$bin" "$root" "$g" "$label"
+		printf 'OP\t%s cycle\n' "$label"
+		printf 'CMD\t%s\t--root\t%s%s\tcreate\t--bundle\t%s\t--pid-file\t%s/%s-{i}.pid\t%s-c{i}\n' "$bin" "$root" "$g" "$BUNDLE" "$WORK" "$label" "$label"
+		printf 'CMD\t%s\t--root\t%s%s\tstart\t%s-c{i}\n' "$bin" "$root" "$g" "$label"
+		printf 'WAITPID\t%s/%s-{i}.pid\n' "$WORK" "$label"
+		printf 'CMD\t%s\t--root\t%s%s\tdelete\t%s-c{i}\n' "$bin" "$root" "$g" "$label"
+		printf 'CLEANUP\t%s\t--root\t%s%s\tdelete\t-f\t%s-c{i}\n' "$bin" "$root" "$g" "$label"
+	} >>"$spec"
+}
+
+SPEC_V1="$WORK/spec-v1"
+SPEC_HY="$WORK/spec-hybrid"
+: >"$SPEC_V1"
+: >"$SPEC_HY"
+add_runtime "$SPEC_V1" ironbox "$IRONBOX_BIN"
+add_runtime "$SPEC_V1" runc "$RUNC"
+if [[ -x "$CRUN" ]]; then
+	add_runtime "$SPEC_V1" crun "$CRUN"
+	add_runtime "$SPEC_V1" crun-nocg "$CRUN" --cgroup-manager=disabled
+fi
+add_runtime "$SPEC_HY" ironbox-hy "$IRONBOX_BIN"
+add_runtime "$SPEC_HY" runc-hy "$RUNC"
+
+[[ -x "$IRONBOX_BIN" ]] || echo "bench: note: $IRONBOX_BIN does not exist; its column will be n/a" >&2
+
+echo "== lifecycle of /bin/true: N=$N (+$WARMUP warm-up), $(nproc) CPUs, kernel $(uname -r)"
+echo "   ironbox: $IRONBOX_BIN"
+echo "   runc:    $("$RUNC" --version 2>/dev/null | head -1)"
+[[ -x "$CRUN" ]] && echo "   crun:    $("$CRUN" --version 2>/dev/null | head -1)"
+
+RES="$WORK/results"
+: >"$RES"
+if [[ -d /sys/fs/cgroup/unified ]] && grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
+	echo "== [v1] private mount namespace, /sys/fs/cgroup/unified hidden"
+	unshare -m --propagation private sh -c '
+		umount -l /sys/fs/cgroup/unified 2>/dev/null || mount -t tmpfs -o ro none /sys/fs/cgroup/unified
+		exec "$0" "$1" "$2" "$3"' "$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_V1" | sed 's/^RESULT/V1/' >>"$RES"
+	echo "== [hybrid] host cgroups as they are"
+	"$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_HY" | sed 's/^RESULT/HY/' >>"$RES"
+else
+	echo "== host without a separate v2 tree: one scenario"
+	"$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_V1" | sed 's/^RESULT/V1/' >>"$RES"
+fi
+
+# --- report -----------------------------------------------------------------
+# columns: scen label ok fail median p90 min mean rss_med rss_max
+echo
+printf '%-28s %6s %9s %9s %9s %12s %12s\n' "runtime / op" "ok" "median" "p90" "min" "RSS med KB" "RSS max KB"
+awk -F'\t' '{
+	printf "%-28s %6s %9s %9s %9s %12s %12s\n", ($1 == "HY" ? "[hybrid] " : "[v1] ") $2, $3 "/" ($3 + $4), $5, $6, $7, $9, $10
+}' "$RES"
+echo "(times in ms; RSS = peak resident set of the runtime processes)"
+
+median_of() { awk -F'\t' -v s="$1" -v l="$2" '$1 == s && $2 == l { print $5 }' "$RES"; }
+ratio() {
+	local a b
+	a=$(median_of "$1" "$2")
+	b=$(median_of "$3" "$4")
+	if [[ -z "$a" || -z "$b" || "$a" == n/a || "$b" == n/a ]]; then
+		echo "n/a"
+	else
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'
+	fi
+}
+echo
+echo "ratios of medians (goal: ironbox/runc <= 0.5, ironbox/crun <= 1.0):"
+for op in run cycle; do
+	printf '  %-6s ironbox/runc = %s   ironbox/crun = %s   ironbox/crun-nocg = %s   [hybrid] ironbox/runc = %s\n' \
+		"$op" "$(ratio V1 "ironbox $op" V1 "runc $op")" "$(ratio V1 "ironbox $op" V1 "crun $op")" \
+		"$(ratio V1 "ironbox $op" V1 "crun-nocg $op")" "$(ratio HY "ironbox-hy $op" HY "runc-hy $op")"
+done
+echo "  (crun-nocg = crun --cgroup-manager=disabled; ironbox always sets up cgroups)"
