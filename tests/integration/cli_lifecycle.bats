@@ -145,7 +145,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	local id
 	id=$(new_id)
 	ib_create "$id" "$BUNDLE"
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	[[ "$(state_of "$id")" == created ]]
 }
@@ -562,7 +562,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	bundle_jq "$BUNDLE" '.hooks = {prestart: [{path: "/bin/false"}]}'
 	local id
 	id=$(new_id)
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	assert_no_leftovers "$id"
 }
@@ -573,7 +573,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	local id
 	id=$(new_id)
 	SECONDS=0
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	[[ $SECONDS -lt 20 ]]
 	assert_no_leftovers "$id"
@@ -587,7 +587,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	echo '{ "ociVersion": "1.0.2", "process": ' >"$BUNDLE/config.json"
 	local id
 	id=$(new_id)
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	assert_no_leftovers "$id"
 	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
@@ -599,7 +599,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	mkdir -p "$BATS_TEST_TMPDIR/empty"
 	local id
 	id=$(new_id)
-	run IB create --bundle "$BATS_TEST_TMPDIR/empty" "$id" </dev/null 3>&-
+	try_create "$id" "$BATS_TEST_TMPDIR/empty"
 	assert_failure
 	assert_no_leftovers "$id"
 }
@@ -609,7 +609,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	rm -rf "$BUNDLE/rootfs"
 	local id
 	id=$(new_id)
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	assert_no_leftovers "$id"
 }
@@ -626,7 +626,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 
 @test "invalid container id is refused" {
 	setup_bundle b true
-	run IB create --bundle "$BUNDLE" "../escape" </dev/null 3>&-
+	try_create "../escape" "$BUNDLE"
 	assert_failure
 	[[ ! -e "$TEST_ROOT/../escape" ]]
 }
@@ -657,7 +657,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	bundle_jq "$BUNDLE" '.process.terminal = true'
 	local id
 	id=$(new_id)
-	run IB create --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	try_create "$id" "$BUNDLE"
 	assert_failure
 	assert_no_leftovers "$id"
 }
@@ -1025,8 +1025,10 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	setup_bundle b true
 	rm -rf "$BUNDLE/rootfs"
 	local log="$BATS_TEST_TMPDIR/rt.log"
-	run "$IRONBOX" --root "$TEST_ROOT" --log "$log" --log-format json create --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
-	assert_failure
+	status=0
+	"$IRONBOX" --root "$TEST_ROOT" --log "$log" --log-format json create --bundle "$BUNDLE" "$(new_id)" \
+		</dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- || status=$?
+	[[ $status -ne 0 ]]
 	[[ -s "$log" ]]
 	# every line is a JSON object with level and msg
 	jq -e -s 'length > 0 and all(.[]; has("level") and has("msg"))' "$log"
@@ -1036,11 +1038,11 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	setup_bundle b sleep 100
 	local ids=() i
 	for i in $(seq 1 8); do ids+=("$(new_id p$i)"); done
-	for i in "${ids[@]}"; do ib_run_detached "$i" "$BUNDLE" & done
-	wait
+	for i in "${ids[@]}"; do bg_start ib_run_detached "$i" "$BUNDLE"; done
+	bg_wait
 	for i in "${ids[@]}"; do [[ "$(state_of "$i")" == running ]]; done
-	for i in "${ids[@]}"; do IB delete --force "$i" 3>&- & done
-	wait
+	for i in "${ids[@]}"; do bg_start IB delete --force "$i"; done
+	bg_wait
 	for i in "${ids[@]}"; do assert_no_leftovers "$i"; done
 }
 

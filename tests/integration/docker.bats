@@ -441,7 +441,7 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 @test "docker --privileged: host block device cannot be opened (ironbox)" {
 	skip_unless_ironbox
 	local dev
-	dev=$(lsblk -dnpo NAME,TYPE 2>/dev/null | awk '$2 == "disk" {print $1; exit}')
+	dev=$(lsblk -dnpo NAME,TYPE 2>/dev/null | awk '$2 == "disk" && $1 !~ /zram|loop|ram/ {print $1; exit}')
 	[[ -n "$dev" ]] || skip "no block device on this host"
 	docker_import_tools
 	drun --rm --privileged ib-tools ibprobe open-read "$dev"

@@ -112,6 +112,23 @@ assert_output_not_contains() {
 	fi
 }
 
+# Background jobs: `bg_start CMD...` runs CMD in the background and records
+# its pid; `bg_wait` waits for exactly those (a bare `wait` would also wait
+# for bats' own timeout watchdog). bg_wait fails if any job failed.
+BG_PIDS=()
+bg_start() {
+	"$@" 3>&- &
+	BG_PIDS+=($!)
+}
+bg_wait() {
+	local p rc=0
+	for p in "${BG_PIDS[@]+"${BG_PIDS[@]}"}"; do
+		wait "$p" || rc=1
+	done
+	BG_PIDS=()
+	return $rc
+}
+
 # A container ID unique to this test (and short: v1 cgroup and socket paths).
 new_id() {
 	local tag="${1:-c}"
@@ -295,6 +312,21 @@ ib_create() {
 	local rc=$?
 	if [[ $rc -ne 0 ]]; then cat "$BATS_TEST_TMPDIR/$id.err" >&2; fi
 	return $rc
+}
+
+# try_create ID BUNDLE [extra create args] : like `run IB create ...` (sets
+# $status, $output, $lines) but with stdio on a file, so that a create that
+# unexpectedly succeeds cannot hang the test on bats' output pipe.
+try_create() {
+	local id=$1 bundle=$2 f
+	shift 2
+	f="$BATS_TEST_TMPDIR/create-${id//\//_}.log"
+	status=0
+	IB create --bundle "$bundle" "$@" "$id" </dev/null >"$f" 2>&1 3>&- || status=$?
+	output=$(cat "$f")
+	mapfile -t lines <<<"$output"
+	if [[ -z "$output" ]]; then lines=(); fi
+	return 0
 }
 
 # ib_run_detached ID BUNDLE [extra run args]

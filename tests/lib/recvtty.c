@@ -63,6 +63,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind], *out = argv[optind + 1];
+	/* Never outlive a test that forgot us: give up after IB_RECVTTY_TIMEOUT
+	 * seconds (default 120). */
+	const char *t = getenv("IB_RECVTTY_TIMEOUT");
+	alarm(t ? (unsigned)atoi(t) : 120);
 	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sa.sun_path)) {

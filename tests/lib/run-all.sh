@@ -10,6 +10,7 @@
 #   IB_SUITES         space-separated list of .bats basenames to run
 #                     (default: all, e.g. "cli_lifecycle docker")
 #   IB_SUITE_TIMEOUT  seconds per .bats file (default 1800)
+#   BATS_TEST_TIMEOUT seconds per test (default 300)
 #   IB_LOG_DIR        where TAP logs go (default: BUILD/test-logs)
 #
 # Output: per-suite lines ("[suite] NAME: pass=.. fail=.. skip=.."), the
@@ -44,6 +45,8 @@ export IRONBOX="${IRONBOX:-$BUILD/ironbox}"
 LOG_DIR=${IB_LOG_DIR:-$BUILD/test-logs}
 mkdir -p "$LOG_DIR"
 SUITE_TIMEOUT=${IB_SUITE_TIMEOUT:-1800}
+# bats' own per-test timeout (a hung test fails instead of blocking the suite)
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 RESULTS=$(mktemp /tmp/ib-results.XXXXXX)
 trap 'rm -f "$RESULTS"' EXIT
 start=$SECONDS
