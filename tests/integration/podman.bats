@@ -59,7 +59,7 @@ pname() { echo "ibpod${BATS_TEST_NUMBER}x$RANDOM"; }
 	require_cmd script
 	local out="$BATS_TEST_TMPDIR/tty.out"
 	printf 'tty; echo podman-tty-ok; exit\n' |
-		timeout 60 script -qec "$PODMAN_CMD run -it --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $IMG sh" /dev/null \
+		timeout 60 script -qec "$PODMAN_CMD run -it --rm --cgroup-parent /ib-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $IMG sh" /dev/null \
 			>"$out" 2>&1 3>&- || true
 	grep -q /dev/pts/0 "$out" || { cat "$out"; false; }
 	grep -q podman-tty-ok "$out"

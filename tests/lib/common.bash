@@ -427,6 +427,18 @@ assert_no_leftovers() {
 	return $bad
 }
 
+# rmdir (leaf-first) every cgroup directory at relative path REL in every
+# hierarchy; only empty cgroups go, nothing is killed.
+remove_cgroup_tree() {
+	local rel=$1 d
+	[[ -n "$rel" && "$rel" != / ]] || return 0
+	for d in /sys/fs/cgroup/*/"$rel" /sys/fs/cgroup/"$rel"; do
+		[[ -d "$d" ]] || continue
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
+}
+
 # Remove (leaf-first) cgroup directories named ID. Kills nothing: a
 # non-empty cgroup stays, and is reported.
 _remove_cgroups_named() {

@@ -128,6 +128,9 @@ _ctr_stop() {
 	_ctr_kill_shims
 	# Mounts (snapshots, rootfs, shm) left under our tree.
 	_umount_matching "$IB_CTR_DIR"
+	# ctr puts containers in /<namespace>/<id> cgroups
+	local ns
+	for ns in "$IB_CTR_NS" ib-moby ib-plugins; do remove_cgroup_tree "$ns"; done
 	if [[ -e "$IB_CTR_DIR/created-run-containerd" ]]; then
 		rmdir /run/containerd/s /run/containerd/fifo /run/containerd/runc/* /run/containerd/runc /run/containerd 2>/dev/null
 	fi

@@ -66,6 +66,7 @@ dockerd_start() {
 		--userland-proxy=false \
 		--storage-driver overlay2 \
 		--exec-opt native.cgroupdriver=cgroupfs \
+		--cgroup-parent /ib-docker \
 		--log-level warn \
 		</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	local launcher=$! i
@@ -135,6 +136,7 @@ _dockerd_stop() {
 	fi
 	ctr_stop
 	_umount_matching "$IB_DOCKER_DIR"
+	remove_cgroup_tree ib-docker
 	if [[ -e "$IB_DOCKER_DIR/created-run-docker" ]]; then
 		rmdir /run/docker/plugins /run/docker 2>/dev/null
 	fi

@@ -27,7 +27,7 @@ P() {
 
 # podman run with the defaults every test needs.
 PRUN() {
-	P run --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$@"
+	P run --cgroup-parent /ib-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$@"
 }
 
 podman_setup() {
@@ -52,6 +52,8 @@ podman_teardown() { _ib_safe _podman_teardown; }
 _podman_teardown() {
 	_podman_cleanup_containers
 	_umount_matching "$IB_PODMAN_DIR"
+	remove_cgroup_tree ib-podman
+	remove_cgroup_tree libpod_parent
 	if [[ -e "$IB_PODMAN_DIR/created-run-containers" ]]; then
 		rmdir /run/containers/networks /run/containers 2>/dev/null
 	fi

@@ -138,12 +138,12 @@ else
 fi
 
 # ---- leftovers ------------------------------------------------------------
-leaks=$(grep -E ' /tmp/ib-' /proc/self/mountinfo | awk '{print $5}')
+leaks=$(awk '$5 ~ /^\/tmp\/ib-/ {print $5}' /proc/self/mountinfo)
 if [[ -n "$leaks" ]]; then
 	echo "!! mounts left under /tmp/ib-*:"
 	sed 's/^/    /' <<<"$leaks"
 fi
-cg=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name 'ibt-*' 2>/dev/null)
+cg=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d \( -name 'ibt-*' -o -name ib-docker -o -name ib-podman -o -name ibtest -o -name 'ibtest-abs' \) 2>/dev/null)
 if [[ -n "$cg" ]]; then
 	echo "!! cgroups left by tests:"
 	sed 's/^/    /' <<<"$cg"
