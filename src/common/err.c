@@ -45,7 +45,14 @@ int ib_err_wrap(ib_err *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* Truncation of very long chains is acceptable: the head carries context. */
+	size_t plen = strnlen(prefix, sizeof(err->msg) - 3);
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
+	size_t room = sizeof(err->msg) - plen - 3;
+	size_t olen = strnlen(old, room);
+	memcpy(err->msg + plen + 2, old, olen);
+	err->msg[plen + 2 + olen] = 0;
 	return -1;
 }
 

@@ -186,7 +186,7 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 		if (cg && ib_cgroup_destroy(cg, &e) < 0)
 			ib_warn("delete %s: remove cgroup: %s", st->id, e.msg);
 	}
-	if (ib_idmap_release(root, st->id, &e) < 0)
+	if (ib_container_release_range(root, st->id, &e) < 0)
 		ib_warn("delete %s: release ID range: %s", st->id, e.msg);
 	state_json = ib_state_oci_json(root, st, false);
 	if (ib_state_remove(root, st->id, err) < 0)
@@ -225,7 +225,7 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 			ib_err e = {0};
 			if (ib_state_remove(root, id, &e) < 0)
 				ib_warn("%s", e.msg);
-			(void)ib_idmap_release(root, id, &e);
+			(void)ib_container_release_range(root, id, &e);
 			if (force)
 				return 0;
 		}

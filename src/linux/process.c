@@ -193,10 +193,8 @@ static int check_executable(const char *path)
 	return 0;
 }
 
-int ib_process_exec(const struct ib_process *p, ib_err *err)
+int ib_process_find_executable(const struct ib_process *p, char **found_out, ib_err *err)
 {
-	static char *empty_env[] = {NULL};
-	char **env = p->env ? p->env : empty_env;
 	const char *file;
 	_cleanup_free_ char *found = NULL;
 
@@ -244,6 +242,19 @@ int ib_process_exec(const struct ib_process *p, ib_err *err)
 		}
 	}
 
+	*found_out = IB_STEAL(found);
+	return 0;
+}
+
+int ib_process_exec(const struct ib_process *p, ib_err *err)
+{
+	static char *empty_env[] = {NULL};
+	char **env = p->env ? p->env : empty_env;
+	const char *file = p->args && p->args[0] ? p->args[0] : "";
+	_cleanup_free_ char *found = NULL;
+
+	if (ib_process_find_executable(p, &found, err) < 0)
+		return -1;
 	execve(found, p->args, env);
 	if (errno == EACCES)
 		return ib_err_set(err, EACCES, "exec: \"%s\": permission denied", file);

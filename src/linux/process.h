@@ -37,6 +37,8 @@ int ib_lsm_apply(const struct ib_process *p, ib_err *err);
 
 /* Resolve args[0] via PATH from env (inside the container's root) and execve.
  * Only returns on failure (err filled, like runc: "exec: \"x\": executable file not found in $PATH"). */
+/* The path execve would run for p->args[0] (same lookup and errors). */
+int ib_process_find_executable(const struct ib_process *p, char **found, ib_err *err);
 int ib_process_exec(const struct ib_process *p, ib_err *err);
 
 #endif

@@ -31,11 +31,27 @@ struct alive_ctx {
 	const char *state_root;
 };
 
-/* A holder is alive while its state dir exists. */
+static const char *idmap_dir;
+
+void ib_policy_set_idmap_dir(const char *dir)
+{
+	idmap_dir = dir;
+}
+
+char *ib_policy_idmap_holder(const char *state_root, const char *id, const char **table_dir)
+{
+	*table_dir = idmap_dir ? idmap_dir : state_root;
+	return idmap_dir ? ib_xasprintf("%s/%s", state_root, id) : ib_xstrdup(id);
+}
+
+/* A holder is alive while its state dir exists (holders are absolute state
+ * dir paths when the table is host-wide). */
 static bool state_dir_alive(const char *holder, void *data)
 {
 	const struct alive_ctx *c = data;
-	_cleanup_free_ char *p = ib_xasprintf("%s/%s", c->state_root, holder);
+	_cleanup_free_ char *p =
+	    holder[0] == '/' ? ib_xstrdup(holder) : ib_xasprintf("%s/%s", c->state_root, holder);
+
 	struct stat st;
 
 	return lstat(p, &st) == 0 || errno != ENOENT;
@@ -230,6 +246,8 @@ static void set_ns(struct ib_namespace *ns, const char *path)
 int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *state_root,
 		    const char *id, struct ib_isolation *out, ib_err *err)
 {
+	const char *table_dir;
+	_cleanup_free_ char *holder = ib_policy_idmap_holder(state_root, id, &table_dir);
 	struct ib_restricted_set rs;
 	struct join_target target;
 	struct alive_ctx actx = {.state_root = state_root};
@@ -265,13 +283,13 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 		userns_path = ib_xasprintf("/proc/%ld/ns/user", target.pid);
 		if (read_uid_map_base(target.pid, p->pool.size, &base, err) < 0)
 			return ib_err_wrap(err, "join the user namespace of %s", target.via);
-		if (ib_idmap_share(state_root, &p->pool, id, base, err) < 0)
+		if (ib_idmap_share(table_dir, &p->pool, holder, base, err) < 0)
 			return ib_err_wrap(err, "join the user namespace of %s", target.via);
 	} else {
-		if (check_overlap(s->uid_mappings, s->n_uid_mappings, state_root, id, err) < 0 ||
-		    check_overlap(s->gid_mappings, s->n_gid_mappings, state_root, id, err) < 0)
+		if (check_overlap(s->uid_mappings, s->n_uid_mappings, table_dir, holder, err) < 0 ||
+		    check_overlap(s->gid_mappings, s->n_gid_mappings, table_dir, holder, err) < 0)
 			return -1;
-		if (ib_idmap_alloc(state_root, &p->pool, id, state_dir_alive, &actx, &base, err) <
+		if (ib_idmap_alloc(table_dir, &p->pool, holder, state_dir_alive, &actx, &base, err) <
 		    0)
 			return -1;
 	}

@@ -99,4 +99,11 @@ void ib_isolation_clear(struct ib_isolation *iso);
 int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *state_root,
 		    const char *id, struct ib_isolation *out, ib_err *err);
 
+/* Keep the ID-range table in dir for every state root (host-wide; holders are
+ * then the containers' state dir paths). NULL = beside each state root. */
+void ib_policy_set_idmap_dir(const char *dir);
+/* Where the range of container id (in state_root) is recorded: returns the
+ * holder name (malloc'd) and sets *table_dir. */
+char *ib_policy_idmap_holder(const char *state_root, const char *id, const char **table_dir);
+
 #endif

@@ -1,0 +1,628 @@
+/* create, start and run: the runtime side of bringing a container up.
+ *
+ * create: spec -> policy (refuse or rewrite) -> state dir -> cgroup ->
+ * clone3 of the container's init straight into its namespaces and v2 cgroup
+ * -> ID maps -> host-side mount preparation (ID-mapped rootfs and binds,
+ * device nodes), handed to the child as mount fds -> hooks -> CREATED.
+ * Anything that fails on the way is undone: no process, cgroup, ID range
+ * or state dir is left behind. */
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "idmap/idmap.h"
+#include "linux/cgroup.h"
+#include "linux/container.h"
+#include "linux/hooks.h"
+#include "linux/mountfd.h"
+#include "linux/process.h"
+#include "linux/runtime_int.h"
+#include "linux/sync.h"
+#include "linux/syscalls.h"
+#include "policy/policy.h"
+#include "state/state.h"
+
+#define DEVICE_FD_BASE 0x100000
+#define IDMAP_DIR_DEFAULT "/run/ironbox"
+
+static const char *root_of(const struct ib_global_opts *g)
+{
+	return g && g->root ? g->root : IB_DEFAULT_ROOT;
+}
+
+/* The ID-range table is host-wide, whatever --root each engine uses, so two
+ * engines can never hand out the same range. */
+static void use_host_idmap_table(void)
+{
+	const char *dir = getenv("IRONBOX_IDMAP_DIR");
+	ib_err e = {0};
+
+	if (!dir || !*dir)
+		dir = IDMAP_DIR_DEFAULT;
+	(void)ib_mkdir_p(dir, 0700, &e);
+	ib_policy_set_idmap_dir(dir);
+}
+
+int ib_container_release_range(const char *root, const char *id, ib_err *err)
+{
+	const char *table;
+	_cleanup_free_ char *holder = NULL;
+
+	use_host_idmap_table();
+	holder = ib_policy_idmap_holder(root, id, &table);
+	return ib_idmap_release(table, holder, err);
+}
+
+static void policy_freep(struct ib_policy **p)
+{
+	ib_policy_free(*p);
+}
+
+static void cgroup_freep(struct ib_cgroup **cg)
+{
+	ib_cgroup_free(*cg);
+}
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return ib_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static char *owner_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return ib_xstrdup(pw ? pw->pw_name : "");
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct ib_idmap *m, size_t n,
+			ib_err *err)
+{
+	char buf[1024], path[64];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < sizeof(buf) - 40; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (ib_write_file_at(AT_FDCWD, path, buf, len, err) < 0)
+		return ib_err_wrap(err, "write %s", file);
+	return 0;
+}
+
+static int connect_console(const char *path, ib_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return ib_err_sys(err, "socket");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ib_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ib_err_sys(err, "connect to console socket %s", path);
+	return IB_STEAL_FD(fd);
+}
+
+/* pid of a pidfd in our pid namespace (fdinfo "Pid:"). */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	ib_err e = {0};
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (ib_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
+		return -1;
+	p = strstr(text, "\nPid:");
+	return p ? (pid_t)atoi(p + 5) : -1;
+}
+
+static int send_prepared(int sock, const struct ib_prepared_mounts *pm, ib_err *err)
+{
+	if (ib_sync_send(sock, IB_SYNC_MOUNT_FD, -1, NULL, pm->rootfs_fd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pm->n_mount_fds; i++)
+		if (pm->mount_fds[i] >= 0 &&
+		    ib_sync_send(sock, IB_SYNC_MOUNT_FD, (int32_t)i, NULL, pm->mount_fds[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < pm->n_devices; i++)
+		if (pm->device_fds[i] >= 0 &&
+		    ib_sync_send(sock, IB_SYNC_MOUNT_FD, (int32_t)(DEVICE_FD_BASE + i), NULL,
+				 pm->device_fds[i], err) < 0)
+			return -1;
+	return ib_sync_send(sock, IB_SYNC_FDS_DONE, 0, NULL, -1, err);
+}
+
+/* Join the namespaces the spec names by path (other than user and mount):
+ * the container process inherits them. */
+static int join_namespaces(const struct ib_spec *s, ib_err *err)
+{
+	static const enum ib_ns_type order[] = {IB_NS_IPC, IB_NS_UTS, IB_NS_NET,
+						IB_NS_PID, IB_NS_CGROUP, IB_NS_TIME};
+
+	if (s->ns[IB_NS_MOUNT].path)
+		return ib_err_set(err, EINVAL, "joining an existing mount namespace is not supported");
+	for (size_t i = 0; i < IB_ARRAY_SIZE(order); i++) {
+		const struct ib_namespace *ns = &s->ns[order[i]];
+		_cleanup_close_ int fd = -1;
+
+		if (!ns->present || !ns->path)
+			continue;
+		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return ib_err_sys(err, "open %s namespace %s", ib_ns_name(order[i]), ns->path);
+		if (setns(fd, ib_ns_clone_flag(order[i])) < 0)
+			return ib_err_sys(err, "join %s namespace %s", ib_ns_name(order[i]),
+					  ns->path);
+	}
+	return 0;
+}
+
+static uint64_t new_ns_flags(const struct ib_spec *s)
+{
+	static const enum ib_ns_type types[] = {IB_NS_PID, IB_NS_NET, IB_NS_IPC, IB_NS_UTS,
+						IB_NS_TIME};
+	uint64_t f = CLONE_NEWNS;
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(types); i++)
+		if (s->ns[types[i]].present && !s->ns[types[i]].path)
+			f |= (uint64_t)ib_ns_clone_flag(types[i]);
+	return f;
+}
+
+struct create_ctx {
+	const char *root, *id;
+	bool dir_created, range_held;
+	struct ib_cgroup *cg;
+	pid_t pid;
+	int pidfd;
+};
+
+static void undo_create(struct create_ctx *c)
+{
+	ib_err e = {0};
+
+	if (c->pidfd >= 0) {
+		ib_pidfd_send_signal(c->pidfd, SIGKILL);
+		if (c->pid > 0)
+			(void)waitpid(c->pid, NULL, 0);
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	if (c->cg && ib_cgroup_destroy(c->cg, &e) < 0)
+		ib_warn("remove cgroup: %s", e.msg);
+	if (c->range_held && ib_container_release_range(c->root, c->id, &e) < 0)
+		ib_warn("release ID range: %s", e.msg);
+	if (c->dir_created && ib_state_remove(c->root, c->id, &e) < 0)
+		ib_warn("%s", e.msg);
+}
+
+/* Steps after clone3 until the child reports CREATED. */
+static int drive_child(struct create_ctx *c, const struct ib_spec *s, const struct ib_isolation *iso,
+		       int sock, const char *bundle, ib_err *err)
+{
+	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
+	_cleanup_close_ int userns_fd = -1;
+	_cleanup_free_ char *state_json = NULL;
+	struct ib_sync_msg m;
+	char path[64];
+	int r;
+
+	if (iso->shared_userns) {
+		/* The first stage sends the real init as a pidfd. */
+		pid_t stage1 = c->pid;
+		if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
+			return -1;
+		(void)waitpid(stage1, NULL, 0);
+		close(c->pidfd);
+		c->pidfd = m.fd;
+		c->pid = pidfd_pid(m.fd);
+		if (c->pid <= 0)
+			return ib_err_set(err, ESRCH, "container init vanished");
+	} else if (write_id_map(c->pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0 ||
+		   write_id_map(c->pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0) {
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c->pid);
+	userns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns_fd < 0)
+		return ib_err_sys(err, "open user namespace of the container");
+	if (ib_sync_send(sock, IB_SYNC_MAPS_DONE, c->pid, NULL, -1, err) < 0)
+		return -1;
+	if (ib_mounts_prepare(s, userns_fd, iso->host_base, s->ns[IB_NS_NET].path != NULL, &pm,
+			      err) < 0)
+		return -1;
+	r = send_prepared(sock, &pm, err);
+	ib_mounts_release(&pm);
+	if (r < 0)
+		return -1;
+	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
+		return -1;
+	state_json = ib_hook_state_json(c->id, c->pid, bundle, "creating", s);
+	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, err) < 0 ||
+	    ib_hooks_run("createRuntime", s->hooks.create_runtime, s->hooks.n_create_runtime,
+			 state_json, err) < 0)
+		return -1;
+	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+		return -1;
+	return ib_sync_expect(sock, IB_SYNC_CREATED, &m, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, ib_err *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	return ib_write_file_atomic(path, buf, (size_t)n, 0644, err);
+}
+
+/* Create the container; on success pid_out and pidfd_out describe its init. */
+static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
+		     int *pidfd_out, ib_err *err)
+{
+	struct create_ctx c = {.root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1};
+	_cleanup_spec_ struct ib_spec *s = NULL;
+	__attribute__((cleanup(policy_freep))) struct ib_policy *pol = NULL;
+	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
+	struct ib_isolation iso = {0};
+	_cleanup_close_ int lock = -1, fifo = -1, target = -1, console = -1, v2fd = -1,
+			    userns = -1;
+	_cleanup_free_ char *fifo_path = NULL, *cg_path = NULL, *config = NULL;
+	int sv[2] = {-1, -1};
+	struct ib_state st = {0};
+	struct ib_init_cfg ic;
+	struct clone_args ca = {0};
+	int pidfd = -1;
+	pid_t pid;
+
+	if (ib_state_check_id(o->id, err) < 0)
+		return -1;
+	s = ib_spec_load(o->bundle, err);
+	if (!s)
+		return -1;
+	if (!s->process)
+		return ib_err_set(err, EINVAL, "process not set in config.json");
+	if (!s->process->args || !s->process->args[0])
+		return ib_err_set(err, EINVAL, "args must not be empty");
+	if (s->process->terminal && !o->console_socket)
+		return ib_err_set(err, EINVAL,
+				  "cannot allocate tty if runc will detach without setting console "
+				  "socket");
+	if (!s->process->terminal && o->console_socket)
+		return ib_err_set(err, EINVAL,
+				  "cannot use console socket if runc will not detach or allocate tty");
+	target = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (target < 0)
+		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
+	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
+	if (!pol)
+		return -1;
+	use_host_idmap_table();
+	if (ib_mkdir_p(c.root, 0700, err) < 0 || ib_state_create_dir(c.root, o->id, err) < 0)
+		return -1;
+	c.dir_created = true;
+	lock = ib_state_lock(c.root, o->id, err);
+	if (lock < 0)
+		goto fail;
+	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0)
+		goto fail;
+	c.range_held = true;
+
+	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
+	if (!cg_path)
+		goto fail;
+	/* Recorded first, so that `delete` can clean up after a runtime that was
+	 * killed half way. */
+	st.id = (char *)o->id;
+	st.bundle = (char *)o->bundle;
+	st.rootfs = s->root_path;
+	st.created = now_rfc3339();
+	st.owner = owner_name();
+	st.cgroup_path = cg_path;
+	st.systemd_cgroup = g->systemd_cgroup;
+	st.host_id_base = iso.host_base;
+	st.host_id_size = iso.size;
+	st.annotation_keys = s->annotation_keys;
+	st.annotation_values = s->annotation_values;
+	st.n_annotations = s->n_annotations;
+	if (ib_state_save(c.root, &st, err) < 0)
+		goto fail;
+	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, err);
+	if (!cg)
+		goto fail;
+	c.cg = cg;
+
+	fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
+	if (mkfifo(fifo_path, 0622) < 0 || chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
+	    chmod(fifo_path, 0622) < 0) {
+		ib_err_sys(err, "create exec fifo");
+		goto fail;
+	}
+	fifo = open(fifo_path, O_PATH | O_CLOEXEC);
+	if (fifo < 0) {
+		ib_err_sys(err, "open exec fifo");
+		goto fail;
+	}
+	if (o->console_socket) {
+		console = connect_console(o->console_socket, err);
+		if (console < 0)
+			goto fail;
+	}
+	if (iso.shared_userns) {
+		userns = open(iso.userns_path, O_RDONLY | O_CLOEXEC);
+		if (userns < 0) {
+			ib_err_sys(err, "open user namespace %s", iso.userns_path);
+			goto fail;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		ib_err_sys(err, "socketpair");
+		goto fail;
+	}
+	if (s->process->has_oom_score_adj && ib_process_apply_oom_score_adj(s->process, err) < 0)
+		goto fail;
+	if (join_namespaces(s, err) < 0)
+		goto fail;
+	v2fd = ib_cgroup_v2_fd(cg, err);
+	ib_err_clear(err);
+
+	ic = (struct ib_init_cfg){.id = o->id,
+				  .bundle = o->bundle,
+				  .spec = s,
+				  .cg = cg,
+				  .in_v2_cgroup = v2fd >= 0,
+				  .sync_fd = sv[1],
+				  .fifo_fd = fifo,
+				  .console_fd = console,
+				  .target_fd = target,
+				  .userns_fd = userns,
+				  .no_pivot = o->no_pivot,
+				  .no_new_keyring = o->no_new_keyring,
+				  .preserve_fds = o->preserve_fds,
+				  .runtime_pid = getpid()};
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	if (v2fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)v2fd;
+	}
+	if (iso.shared_userns)
+		ic.clone_flags = (int)new_ns_flags(s);
+	else
+		ca.flags |= CLONE_NEWUSER | new_ns_flags(s);
+	pid = ib_clone3(&ca);
+	if (pid < 0) {
+		ib_err_sys(err, "clone container process");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		ib_init_main(&ic);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	c.pid = pid;
+	c.pidfd = pidfd;
+	if (drive_child(&c, s, &iso, sv[0], o->bundle, err) < 0)
+		goto fail;
+	close(sv[0]);
+	sv[0] = -1;
+
+	st.pid = c.pid;
+	st.pid_start = ib_proc_starttime(c.pid);
+	config = ib_spec_to_json(s);
+	{
+		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
+		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
+			goto fail;
+	}
+	if (ib_state_save(c.root, &st, err) < 0)
+		goto fail;
+	if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
+		goto fail;
+	*pid_out = c.pid;
+	*pidfd_out = c.pidfd;
+	free(st.created);
+	free(st.owner);
+	ib_isolation_clear(&iso);
+	return 0;
+fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	undo_create(&c);
+	free(st.created);
+	free(st.owner);
+	ib_isolation_clear(&iso);
+	return -1;
+}
+
+int ib_container_create(const struct ib_global_opts *g, const struct ib_create_opts *o,
+			ib_err *err)
+{
+	pid_t pid;
+	int pidfd;
+
+	if (do_create(g, o, &pid, &pidfd, err) < 0)
+		return -1;
+	close(pidfd);
+	return 0;
+}
+
+/* Release the waiting init: open exec.fifo for reading, take its byte. */
+static int release_init(const char *root, struct ib_state *st, ib_err *err)
+{
+	_cleanup_free_ char *fifo_path = ib_state_path(root, st->id, "exec.fifo");
+	_cleanup_close_ int fifo = -1, pidfd = -1;
+	struct pollfd pfd[2];
+	char byte;
+
+	fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return ib_err_sys(err, "open exec fifo");
+	pidfd = ib_pidfd_open(st->pid, 0);
+	if (pidfd < 0 || ib_proc_starttime(st->pid) != st->pid_start)
+		return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
+	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	for (;;) {
+		int r = poll(pfd, 2, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return ib_err_sys(err, "wait for container start");
+		if (pfd[0].revents & POLLIN) {
+			if (read(fifo, &byte, 1) == 1)
+				break;
+		}
+		if (pfd[1].revents)
+			return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
+	}
+	(void)unlink(fifo_path);
+	return 0;
+}
+
+static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL, *state_json = NULL;
+	_cleanup_spec_ struct ib_spec *s = NULL;
+	enum ib_status status;
+
+	if (!st)
+		return -1;
+	status = ib_state_status(root, st);
+	if (status == IB_STATUS_STOPPED)
+		return ib_err_set(err, EINVAL, "cannot start a container that has stopped");
+	if (status != IB_STATUS_CREATED)
+		return ib_err_set(err, EINVAL, "cannot start an already running container");
+	if (release_init(root, st, err) < 0)
+		return -1;
+	st->started = true;
+	if (ib_state_save(root, st, err) < 0)
+		return -1;
+	cfg_path = ib_state_path(root, id, "config.json");
+	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
+		return -1;
+	s = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
+	if (!s)
+		return -1;
+	if (s->hooks.n_poststart) {
+		state_json = ib_hook_state_json(id, st->pid, st->bundle, "running", s);
+		if (ib_hooks_run("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
+				 err) < 0) {
+			ib_err e = {0};
+			(void)ib_container_kill(g, id, SIGKILL, false, &e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	_cleanup_close_ int lock = -1;
+
+	if (ib_state_check_id(id, err) < 0)
+		return -1;
+	lock = ib_state_lock(root_of(g), id, err);
+	if (lock < 0)
+		return -1;
+	return start_locked(g, id, err);
+}
+
+static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,  SIGQUIT,
+					SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+/* Wait for pid (our child), forwarding signals we receive to it. Returns its
+ * exit status as a shell would (128+signal when killed). */
+int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
+{
+	sigset_t set, old;
+	_cleanup_close_ int sfd = -1;
+	int status = 0;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < IB_ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		int r = poll(pfd, sfd >= 0 ? 2 : 1, -1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return ib_err_sys(err, "wait for container");
+		}
+		if (pfd[0].revents)
+			break;
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				ib_pidfd_send_signal(pidfd, (int)si.ssi_signo);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (WIFEXITED(status))
+		*exit_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*exit_status = 128 + WTERMSIG(status);
+	else
+		*exit_status = 255;
+	return 0;
+}
+
+int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
+		     int *exit_status, ib_err *err)
+{
+	_cleanup_close_ int pidfd = -1;
+	pid_t pid;
+	ib_err e = {0};
+	int r;
+
+	*exit_status = 0;
+	if (do_create(g, o, &pid, &pidfd, err) < 0)
+		return -1;
+	if (ib_container_start(g, o->id, err) < 0) {
+		(void)ib_container_delete(g, o->id, true, &e);
+		return -1;
+	}
+	if (o->detach)
+		return 0;
+	r = ib_wait_forwarding(pid, pidfd, exit_status, err);
+	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
+		ib_warn("%s", e.msg);
+	return r;
+}

@@ -1,0 +1,197 @@
+/* exec: run another process in a running container. The runtime moves
+ * itself into the container's pid namespace for children only, clones the
+ * new process straight into the container's v2 cgroup, and the child joins
+ * the v1 hierarchies (still host root), then every other namespace of the
+ * container's init through its pidfd, and becomes the container's user. */
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "linux/cgroup.h"
+#include "linux/container.h"
+#include "linux/runtime_int.h"
+#include "linux/sync.h"
+#include "linux/syscalls.h"
+#include "state/state.h"
+
+static const char *root_of(const struct ib_global_opts *g)
+{
+	return g && g->root ? g->root : IB_DEFAULT_ROOT;
+}
+
+static void cgroup_freep(struct ib_cgroup **cg)
+{
+	ib_cgroup_free(*cg);
+}
+
+static int connect_console(const char *path, ib_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return ib_err_sys(err, "socket");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ib_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ib_err_sys(err, "connect to console socket %s", path);
+	return IB_STEAL_FD(fd);
+}
+
+struct exec_child {
+	const struct ib_exec_opts *o;
+	const struct ib_cgroup *cg;
+	bool in_v2;
+	int init_pidfd, sync_fd, console_fd;
+	const struct ib_seccomp *seccomp;
+	pid_t runtime_pid;
+};
+
+static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
+{
+	const struct ib_process *p = c->o->process;
+	ib_err err = {0};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != c->runtime_pid)
+		_exit(1);
+	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2, &err) < 0)
+		goto fail;
+	if (setns(c->init_pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
+				     CLONE_NEWUTS | CLONE_NEWCGROUP) < 0) {
+		ib_err_sys(&err, "join the container's namespaces");
+		goto fail;
+	}
+	close(c->init_pidfd);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		ib_err_sys(&err, "switch to the container's root user");
+		goto fail;
+	}
+	(void)setgroups(0, NULL);
+	if (p->terminal) {
+		if (ib_console_setup(c->console_fd, p, false, &err) < 0)
+			goto fail;
+		close(c->console_fd);
+	} else if (setsid() < 0) {
+		ib_err_sys(&err, "setsid");
+		goto fail;
+	}
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	ib_process_finish_and_exec(p, c->seccomp, c->o->preserve_fds, &err);
+fail:
+	ib_sync_send_error(c->sync_fd, &err);
+	_exit(127);
+}
+
+int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts *o,
+		      int *exit_status, ib_err *err)
+{
+	const char *root = root_of(g);
+	_cleanup_state_ struct ib_state *st = NULL;
+	_cleanup_spec_ struct ib_spec *spec = NULL;
+	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
+	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
+	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1;
+	struct clone_args ca = {0};
+	struct exec_child ec;
+	struct ib_sync_msg m;
+	enum ib_status status;
+	int sv[2];
+	pid_t pid;
+
+	*exit_status = 0;
+	st = ib_state_load(root, o->id, err);
+	if (!st)
+		return -1;
+	status = ib_state_status(root, st);
+	if (status == IB_STATUS_STOPPED)
+		return ib_err_set(err, EINVAL, "cannot exec in a stopped container");
+	if (status == IB_STATUS_PAUSED)
+		return ib_err_set(err, EINVAL, "cannot exec in a paused container");
+	if (o->process->terminal && !o->console_socket)
+		return ib_err_set(err, EINVAL,
+				  "cannot allocate tty if runc will detach without setting console "
+				  "socket");
+	init_pidfd = ib_pidfd_open(st->pid, 0);
+	if (init_pidfd < 0 || ib_proc_starttime(st->pid) != st->pid_start)
+		return ib_err_set(err, ESRCH, "cannot exec in a stopped container");
+	cfg_path = ib_state_path(root, o->id, "config.json");
+	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
+		return -1;
+	spec = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
+	if (!spec)
+		return -1;
+	if (st->cgroup_path && *st->cgroup_path) {
+		cg = ib_cgroup_from_path(st->cgroup_path, err);
+		if (!cg)
+			return -1;
+		v2fd = ib_cgroup_v2_fd(cg, err);
+		ib_err_clear(err);
+	}
+	if (o->console_socket) {
+		console = connect_console(o->console_socket, err);
+		if (console < 0)
+			return -1;
+	}
+	/* Children of ours are born in the container's pid namespace. */
+	if (setns(init_pidfd, CLONE_NEWPID) < 0)
+		return ib_err_sys(err, "join the container's pid namespace");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return ib_err_sys(err, "socketpair");
+	ec = (struct exec_child){.o = o,
+				 .cg = cg,
+				 .in_v2 = v2fd >= 0,
+				 .init_pidfd = init_pidfd,
+				 .sync_fd = sv[1],
+				 .console_fd = console,
+				 .seccomp = spec->seccomp,
+				 .runtime_pid = getpid()};
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	if (v2fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)v2fd;
+	}
+	pid = ib_clone3(&ca);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return ib_err_sys(err, "clone exec process");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		exec_child_main(&ec);
+	}
+	close(sv[1]);
+	/* EOF (close-on-exec) means the program was executed. */
+	if (ib_sync_recv(sv[0], &m, err) == 0) {
+		close(sv[0]);
+		(void)waitpid(pid, NULL, 0);
+		if (m.type == IB_SYNC_ERROR)
+			return ib_err_set(err, m.value, "%s", m.text);
+		return ib_err_set(err, EPROTO, "unexpected message from exec process");
+	}
+	ib_err_clear(err);
+	close(sv[0]);
+	if (o->pid_file) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+		if (ib_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+			return -1;
+	}
+	if (o->detach)
+		return 0;
+	return ib_wait_forwarding(pid, pidfd, exit_status, err);
+}

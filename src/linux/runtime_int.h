@@ -1,0 +1,54 @@
+/* Internal interfaces between the runtime side of create/exec (create.c,
+ * exec.c) and the code that runs in the container process (init.c). */
+#ifndef IRONBOX_RUNTIME_INT_H
+#define IRONBOX_RUNTIME_INT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "linux/cgroup.h"
+#include "spec/spec.h"
+
+/* Everything the container's init needs; it is a copy of the runtime's
+ * memory (clone3 without CLONE_VM), so pointers stay valid. */
+struct ib_init_cfg {
+	const char *id;
+	const char *bundle;
+	const struct ib_spec *spec;
+	const struct ib_cgroup *cg;
+	bool in_v2_cgroup;  /* placed there by CLONE_INTO_CGROUP */
+	int sync_fd;        /* our end of the socketpair */
+	int fifo_fd;        /* O_PATH fd of exec.fifo */
+	int console_fd;     /* connected --console-socket or -1 */
+	int target_fd;      /* O_PATH fd of the bundle's rootfs dir */
+	int userns_fd;      /* shared user namespace to join, or -1 */
+	int clone_flags;    /* namespaces the second stage must create (shared userns) */
+	bool no_pivot, no_new_keyring;
+	int preserve_fds;
+	pid_t runtime_pid;  /* our parent; we die with it until created */
+};
+
+/* The container's init: never returns. */
+__attribute__((noreturn)) void ib_init_main(struct ib_init_cfg *c);
+
+/* The last steps before execve of a container process (init and exec):
+ * close inherited fds, rlimits, seccomp, user, LSM label, capabilities,
+ * no_new_privs, cwd, umask, HOME. Returns only on failure. */
+int ib_process_finish_and_exec(const struct ib_process *p, const struct ib_seccomp *sc,
+			       int preserve_fds, ib_err *err);
+
+/* Allocate a pty inside the container (its /dev/ptmx), send the master over
+ * console_sock, make the slave our controlling terminal and stdio. With
+ * bind_console the slave is also bind-mounted on /dev/console. */
+int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, ib_err *err);
+
+/* Wait for our child pid, forwarding SIGINT, SIGTERM, ... to it; exit status
+ * as a shell reports it (128+signal). */
+int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err);
+
+/* OCI state JSON handed to hooks. */
+char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const char *status,
+			 const struct ib_spec *s);
+
+#endif
