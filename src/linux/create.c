@@ -400,6 +400,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .console_fd = console,
 				  .target_fd = target,
 				  .userns_fd = userns,
+				  .lock_fd = lock,
 				  .no_pivot = o->no_pivot,
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,

@@ -228,8 +228,18 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	_cleanup_free_ char *found = NULL, *state_json = NULL;
 	pid_t host_pid;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != c->runtime_pid)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
+	/* The rootfs directory as seen in our own mount namespace (the runtime's
+	 * fd belongs to the host's), opened while we are still the host's root
+	 * for permission checks on the way. */
+	close(c->target_fd);
+	c->target_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rc.target_fd = c->target_fd;
+	if (c->target_fd < 0) {
+		ib_err_sys(&err, "rootfs (%s)", s->root_path);
+		fail_sync(c->sync_fd, &err);
+	}
 	if (ib_sync_expect(c->sync_fd, IB_SYNC_MAPS_DONE, &m, &err) < 0)
 		_exit(1);
 	host_pid = m.value;
@@ -337,7 +347,8 @@ void ib_init_main(struct ib_init_cfg *c)
 {
 	ib_err err = {0};
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != c->runtime_pid)
+	close(c->lock_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
