@@ -25,7 +25,8 @@ all: $(BUILD)/ironbox
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libironbox.a: $(LIB_OBJ)
 	@rm -f $@

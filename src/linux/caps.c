@@ -153,6 +153,13 @@ static char *caps_list(uint64_t set)
 	return out;
 }
 
+static uint64_t runtime_bounding = ~UINT64_C(0);
+
+void ib_caps_set_runtime_bounding(uint64_t set)
+{
+	runtime_bounding = set;
+}
+
 int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err)
 {
 	uint64_t known = ib_caps_all_known();
@@ -166,7 +173,7 @@ int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err)
 		return ib_err_sys(err, "capget");
 
 	/* What we can grant: in our bounding set and still permitted. */
-	avail = bounding & cur_prm & known;
+	avail = bounding & runtime_bounding & cur_prm & known;
 	requested = (caps->bounding | caps->effective | caps->inheritable | caps->permitted |
 		     caps->ambient) &
 		    known;
@@ -226,7 +233,7 @@ int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err)
 	}
 	if (amb_failed) {
 		_cleanup_free_ char *names = caps_list(amb_failed);
-		ib_warn("ambient capabilities not raised (not in permitted and inheritable): %s",
+		ib_debug("ambient capabilities not raised (not in permitted and inheritable): %s",
 			names);
 	}
 	return 0;

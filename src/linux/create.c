@@ -194,6 +194,34 @@ static uint64_t new_ns_flags(const struct ib_spec *s)
 	return f;
 }
 
+/* Device cgroup: whatever the spec allows, plus what every container needs
+ * (runc's defaults) and the spec's own device nodes. */
+static void add_device_rules(struct ib_spec *s)
+{
+	static const struct ib_device_rule defaults[] = {
+	    {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
+	    {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
+	    {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 1, "rwm"},
+	    {true, 'c', 5, 2, "rwm"},  {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
+	};
+	struct ib_resources *r = &s->resources;
+	size_t n = r->n_devices + IB_ARRAY_SIZE(defaults) + s->n_devices;
+	size_t k = r->n_devices;
+
+	r->devices = ib_xrealloc(r->devices, n * sizeof(*r->devices));
+	for (size_t i = 0; i < IB_ARRAY_SIZE(defaults); i++)
+		r->devices[k++] = defaults[i];
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct ib_device *d = &s->devices[i];
+		if (d->type != 'c' && d->type != 'b' && d->type != 'u')
+			continue;
+		r->devices[k++] = (struct ib_device_rule){true, d->type == 'b' ? 'b' : 'c', d->major,
+							  d->minor, "rwm"};
+	}
+	r->n_devices = k;
+	s->has_resources = true;
+}
+
 struct create_ctx {
 	const char *root, *id;
 	bool dir_created, range_held;
@@ -351,6 +379,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.n_annotations = s->n_annotations;
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
+	add_device_rules(s);
 	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, err);
 	if (!cg)
 		goto fail;
@@ -387,6 +416,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	if (join_namespaces(s, err) < 0)
 		goto fail;
+	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
 	v2fd = ib_cgroup_v2_fd(cg, err);
 	ib_err_clear(err);
 

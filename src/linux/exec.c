@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "linux/cgroup.h"
+#include "linux/process.h"
 #include "linux/container.h"
 #include "linux/runtime_int.h"
 #include "linux/sync.h"
@@ -144,6 +145,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		if (console < 0)
 			return -1;
 	}
+	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
 	/* Children of ours are born in the container's pid namespace. */
 	if (setns(init_pidfd, CLONE_NEWPID) < 0)
 		return ib_err_sys(err, "join the container's pid namespace");

@@ -20,6 +20,10 @@ int ib_process_set_user(const struct ib_process *p, ib_err *err);
  * (not in its own bounding set) are dropped with a warning, not fatal.
  * Bounding set is reduced first, then ambient/inheritable/permitted/effective. */
 int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err);
+/* The runtime's own bounding set, taken on the host before a new user
+ * namespace (which starts with a full one): capabilities outside it are
+ * dropped with a warning. */
+void ib_caps_set_runtime_bounding(uint64_t set);
 /* The bounding set of the calling process. */
 uint64_t ib_caps_current_bounding(void);
 /* Every capability known to this kernel (0..cap_last_cap). */
