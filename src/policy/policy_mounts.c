@@ -168,12 +168,18 @@ int ib_restricted_set_check_source(const struct ib_restricted_set *rs, const cha
 		return ib_err_set(err, EINVAL, "bind mount without a source");
 	resolved = ib_policy_resolve(source);
 	if (ib_restricted_set_match(rs, resolved, &which)) {
+		_cleanup_free_ char *shown = ib_xstrdup(source);
+		size_t len = strlen(shown);
+
 		ib_debug("mount source %s (resolved %s) is restricted by %s", source, resolved,
 			 which);
+		/* As the user wrote it, minus trailing slashes (Docker shows it so). */
+		while (len > 1 && shown[len - 1] == '/')
+			shown[--len] = '\0';
 		return ib_err_set(err, EPERM,
 				  "can't mount %s because it's configured as a restricted host "
 				  "mount",
-				  source);
+				  shown);
 	}
 	return 0;
 }
