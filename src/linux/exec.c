@@ -65,6 +65,7 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 	const struct ib_process *p = c->o->process;
 	ib_err err = {0};
 
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2, &err) < 0)

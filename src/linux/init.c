@@ -348,6 +348,10 @@ void ib_init_main(struct ib_init_cfg *c)
 	ib_err err = {0};
 
 	close(c->lock_fd);
+	/* Not dumpable: no process of the container may open /proc/<us>/exe,
+	 * mem or fds while we are still the runtime (CVE-2019-5736). execve of
+	 * the user's program resets this. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */

@@ -309,8 +309,12 @@ static void test_path_restricted_table(void **state)
 static void expect_refused(const struct ib_policy *p, const char *source)
 {
 	ib_err err = {0};
+	/* The message shows the source without trailing slashes. */
+	int len = (int)strlen(source);
+	while (len > 1 && source[len - 1] == '/')
+		len--;
 	char *want = ib_xasprintf(
-	    "can't mount %s because it's configured as a restricted host mount", source);
+	    "can't mount %.*s because it's configured as a restricted host mount", len, source);
 	if (ib_policy_check_mount_source(p, source, &err) == 0)
 		fail_msg("%s was allowed", source);
 	assert_string_equal(err.msg, want);
