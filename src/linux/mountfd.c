@@ -165,6 +165,32 @@ static char *resolve_layer(const char *layer, const char *rootfs)
 	return ib_xasprintf("%s/%s", tmp, layer);
 }
 
+/* Value of option key in a split option list, or NULL. */
+static const char *opt_value(char **opts, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; opts[i]; i++)
+		if (strncmp(opts[i], key, kl) == 0 && opts[i][kl] == '=')
+			return opts[i] + kl + 1;
+	return NULL;
+}
+
+/* Longest common ancestor directory of two absolute paths. */
+static char *common_dir(const char *a, const char *b)
+{
+	size_t i = 0, last = 0;
+
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '/')
+			last = i;
+		i++;
+	}
+	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		last = i;
+	return strndup(a, last ? last : 1);
+}
+
 /* Build a fresh overlay from ID-mapped copies of the layers of the overlay
  * mounted at rootfs. */
 static int prepare_overlay_root(const char *rootfs, const char *super_opts, int userns_fd,
@@ -173,11 +199,27 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 	_cleanup_strv_ char **opts = split_opts(super_opts);
 	_cleanup_close_ int fsfd = ib_fsopen("overlay", FSOPEN_CLOEXEC);
 	int layer_fds[512];
+	_cleanup_free_ char *upper_root = NULL;
+	_cleanup_close_ int upper_tree = -1;
 	size_t n_layers = 0;
 	int ret = -1, mfd;
 
 	if (fsfd < 0)
 		return ib_err_sys(err, "fsopen overlay");
+	/* overlayfs wants upperdir and workdir on the same mount: one ID-mapped
+	 * clone of their common parent serves both. */
+	if (opt_value(opts, "upperdir") && opt_value(opts, "workdir")) {
+		_cleanup_free_ char *up = resolve_layer(opt_value(opts, "upperdir"), rootfs);
+		_cleanup_free_ char *wk = resolve_layer(opt_value(opts, "workdir"), rootfs);
+		char ru[PATH_MAX], rw[PATH_MAX];
+
+		if (!realpath(up, ru) || !realpath(wk, rw))
+			return ib_err_sys(err, "overlay upper/work dir of `%s`", rootfs);
+		upper_root = common_dir(ru, rw);
+		upper_tree = idmapped_layer(upper_root, userns_fd, err);
+		if (upper_tree < 0)
+			return -1;
+	}
 	for (size_t i = 0; opts[i]; i++) {
 		char *o = opts[i], *eq = strchr(o, '=');
 		const char *key = o, *val = eq ? eq + 1 : NULL;
@@ -200,10 +242,26 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 
 				if (*l == '\0')
 					continue;
-				tree = idmapped_layer(path, userns_fd, err);
-				if (tree < 0)
-					goto out;
-				dfd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (upper_tree >= 0 && (strcmp(key, "upperdir") == 0 ||
+							 strcmp(key, "workdir") == 0)) {
+					char real[PATH_MAX];
+					const char *rel;
+
+					if (!realpath(path, real)) {
+						ib_err_sys(err, "overlay %s `%s`", key, path);
+						goto out;
+					}
+					rel = real + strlen(upper_root);
+					while (*rel == '/')
+						rel++;
+					dfd = openat(upper_tree, *rel ? rel : ".",
+						     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				} else {
+					tree = idmapped_layer(path, userns_fd, err);
+					if (tree < 0)
+						goto out;
+					dfd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				}
 				if (dfd < 0) {
 					ib_err_sys(err, "open layer `%s`", path);
 					goto out;
