@@ -199,7 +199,7 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 	_cleanup_strv_ char **opts = split_opts(super_opts);
 	_cleanup_close_ int fsfd = ib_fsopen("overlay", FSOPEN_CLOEXEC);
 	int layer_fds[512];
-	_cleanup_free_ char *upper_root = NULL;
+	_cleanup_free_ char *upper_root = NULL, *our_work = NULL;
 	_cleanup_close_ int upper_tree = -1;
 	size_t n_layers = 0;
 	int ret = -1, mfd;
@@ -207,7 +207,10 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 	if (fsfd < 0)
 		return ib_err_sys(err, "fsopen overlay");
 	/* overlayfs wants upperdir and workdir on the same mount: one ID-mapped
-	 * clone of their common parent serves both. */
+	 * clone of their common parent serves both. The workdir is our own
+	 * (beside the engine's, removed with it): overlayfs empties its workdir
+	 * at mount time, which would break the engine's overlay on the same
+	 * upper layer (docker cp writes through that one). */
 	if (opt_value(opts, "upperdir") && opt_value(opts, "workdir")) {
 		_cleanup_free_ char *up = resolve_layer(opt_value(opts, "upperdir"), rootfs);
 		_cleanup_free_ char *wk = resolve_layer(opt_value(opts, "workdir"), rootfs);
@@ -215,6 +218,11 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 
 		if (!realpath(up, ru) || !realpath(wk, rw))
 			return ib_err_sys(err, "overlay upper/work dir of `%s`", rootfs);
+		our_work = ib_xasprintf("%.*s/ironbox-work", (int)(strrchr(rw, '/') - rw), rw);
+		if (mkdir(our_work, 0700) < 0 && errno != EEXIST)
+			return ib_err_sys(err, "create overlay workdir `%s`", our_work);
+		if (!realpath(our_work, rw))
+			return ib_err_sys(err, "overlay workdir `%s`", our_work);
 		upper_root = common_dir(ru, rw);
 		upper_tree = idmapped_layer(upper_root, userns_fd, err);
 		if (upper_tree < 0)
@@ -247,7 +255,7 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 					char real[PATH_MAX];
 					const char *rel;
 
-					if (!realpath(path, real)) {
+					if (!realpath(strcmp(key, "workdir") == 0 ? our_work : path, real)) {
 						ib_err_sys(err, "overlay %s `%s`", key, path);
 						goto out;
 					}

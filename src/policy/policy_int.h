@@ -31,4 +31,9 @@ bool ib_restricted_set_match(const struct ib_restricted_set *rs, const char *res
 int ib_restricted_set_check_source(const struct ib_restricted_set *rs, const char *source,
 				   ib_err *err);
 
+/* A listening unix socket at or below resolved is served by a container
+ * engine (found by scanning /proc/net/unix and the engines' fds). */
+bool ib_policy_engine_socket_under(const char *resolved, char **found);
+bool ib_policy_is_engine_name(const char *comm);
+
 #endif

@@ -158,6 +158,16 @@ bool ib_policy_path_restricted(const struct ib_policy *p, const char *resolved, 
 	return false;
 }
 
+static bool engine_socket(const char *resolved)
+{
+	_cleanup_free_ char *sock = NULL;
+
+	if (!ib_policy_engine_socket_under(resolved, &sock))
+		return false;
+	ib_debug("mount source %s holds the engine socket %s", resolved, sock);
+	return true;
+}
+
 int ib_restricted_set_check_source(const struct ib_restricted_set *rs, const char *source,
 				   ib_err *err)
 {
@@ -167,12 +177,12 @@ int ib_restricted_set_check_source(const struct ib_restricted_set *rs, const cha
 	if (!source || !*source)
 		return ib_err_set(err, EINVAL, "bind mount without a source");
 	resolved = ib_policy_resolve(source);
-	if (ib_restricted_set_match(rs, resolved, &which)) {
+	if (ib_restricted_set_match(rs, resolved, &which) || engine_socket(resolved)) {
 		_cleanup_free_ char *shown = ib_xstrdup(source);
 		size_t len = strlen(shown);
 
 		ib_debug("mount source %s (resolved %s) is restricted by %s", source, resolved,
-			 which);
+			 which ? which : "an engine socket");
 		/* As the user wrote it, minus trailing slashes (Docker shows it so). */
 		while (len > 1 && shown[len - 1] == '/')
 			shown[--len] = '\0';
