@@ -61,10 +61,12 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/lib/run-all.sh build-asan
 
-bench: deps all
+bench: deps
+	$(MAKE) all
 	bench/lifecycle.sh $(BUILD)/ironbox
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	./demo.sh
 
 install: all

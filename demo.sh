@@ -23,7 +23,9 @@ run_in() { # run_in ID CONFIG-JQ-FILTER ARGS... : run a container, print its out
 	shift 2
 	mkdir -p "$b"
 	ln -s "$root/rootfs" "$b/rootfs"
-	jq "$filter | .process.args = \$ARGS.positional" "$root/config.json" --args "$@" >"$b/config.json"
+	local args
+	args=$(printf '%s\0' "$@" | jq -Rs 'split("\u0000") | if length > 0 and .[-1] == "" then .[:-1] else . end')
+	jq --argjson a "$args" "$filter | .process.args = \$a" "$root/config.json" >"$b/config.json"
 	ids+=("$id")
 	"$IRONBOX" --root "$state" run --bundle "$b" "$id" 2>&1 || true
 }
@@ -31,7 +33,7 @@ run_in() { # run_in ID CONFIG-JQ-FILTER ARGS... : run a container, print its out
 # A busybox rootfs with a probe (tries one privileged syscall) and bpftool.
 mkdir -p "$root/rootfs"/{bin,proc,sys,dev,etc,tmp,data,usr/sbin}
 cp /bin/busybox "$root/rootfs/bin/"
-for a in $(/bin/busybox --list); do ln -sf busybox "$root/rootfs/bin/$a"; done
+for a in $(/bin/busybox --list); do [[ $a == busybox ]] || ln -sf busybox "$root/rootfs/bin/$a"; done
 gcc -O2 -static -o "$root/rootfs/bin/ibprobe" "$here/tests/lib/ibprobe.c"
 if [[ -x /usr/sbin/bpftool ]]; then
 	cp /usr/sbin/bpftool "$root/rootfs/usr/sbin/"
@@ -81,7 +83,7 @@ checks=(
 )
 script=""
 for c in "${checks[@]}"; do script+="ibprobe ${c#*|} 2>&1 | head -1; "; done
-mapfile -t inside < <(run_in privileged "$priv_filter" sh -c "$script")
+mapfile -t inside < <(run_in privileged "$priv_filter" sh -c "$script" | grep -v "^time=")
 for i in "${!checks[@]}"; do
 	c=${checks[$i]}
 	# shellcheck disable=SC2086
@@ -90,7 +92,7 @@ for i in "${!checks[@]}"; do
 done
 if [[ -x /usr/sbin/bpftool ]]; then
 	echo "   bpftool map show inside the privileged container:"
-	run_in bpftool "$priv_filter" sh -c 'bpftool map show 2>&1 | sed "s/^/     /"'
+	run_in bpftool "$priv_filter" sh -c 'bpftool map show 2>&1 | sed "s/^/     /"' | grep -v "^time="
 fi
 
 say "3. Restricted host mounts are refused (admin policy, /etc/ironbox/policy.json)"
@@ -102,8 +104,11 @@ say "4. ID-mapped volume: one host directory shared by two containers with diffe
 vol="$root/volume"
 mkdir -p "$vol"
 vol_filter='.mounts += [{"destination":"/data","type":"bind","source":"'"$vol"'","options":["rbind"]}]'
-run_in writer-a "$vol_filter" sh -c 'echo from-a > /data/a.txt; printf "   in A: "; cat /proc/self/uid_map'
+run_in writer-a "$vol_filter" sh -c 'echo from-a > /data/a.txt; while [ ! -e /data/b.txt ]; do sleep 0.05; done; printf "   in A: "; cat /proc/self/uid_map' &
+writer_a=$!
+for _ in $(seq 200); do [[ -e "$vol/a.txt" ]] && break; sleep 0.05; done
 run_in writer-b "$vol_filter" sh -c 'echo from-b > /data/b.txt; printf "   in B: "; cat /proc/self/uid_map; printf "   B sees: "; ls -ln /data | tail -n +2 | awk "{printf \"%s(uid %s) \", \$9, \$3}"; echo'
+wait "$writer_a"
 printf '   on the host: '
 ls -ln "$vol" | tail -n +2 | awk '{printf "%s(uid %s) ", $9, $3}'
 echo
