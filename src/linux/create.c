@@ -318,7 +318,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	struct ib_isolation iso = {0};
 	_cleanup_close_ int lock = -1, fifo = -1, target = -1, console = -1, v2fd = -1,
-			    userns = -1;
+			    userns = -1, own_pidns = -1;
 	_cleanup_free_ char *fifo_path = NULL, *cg_path = NULL, *config = NULL;
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
@@ -414,6 +414,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (s->process->has_oom_score_adj && ib_process_apply_oom_score_adj(s->process, err) < 0)
 		goto fail;
+	own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (join_namespaces(s, err) < 0)
 		goto fail;
 	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
@@ -447,6 +448,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	else
 		ca.flags |= CLONE_NEWUSER | new_ns_flags(s);
 	pid = ib_clone3(&ca);
+	/* A joined pid namespace was for the container only. */
+	if (pid != 0 && own_pidns >= 0 && s->ns[IB_NS_PID].path)
+		(void)setns(own_pidns, CLONE_NEWPID);
 	if (pid < 0) {
 		ib_err_sys(err, "clone container process");
 		goto fail;

@@ -104,7 +104,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	_cleanup_spec_ struct ib_spec *spec = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
-	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1;
+	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1;
 	struct clone_args ca = {0};
 	struct exec_child ec;
 	struct ib_sync_msg m;
@@ -147,7 +147,11 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 			return -1;
 	}
 	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
-	/* Children of ours are born in the container's pid namespace. */
+	/* Children of ours are born in the container's pid namespace (ours is
+	 * restored right after the clone: nothing else of ours belongs there). */
+	own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own_pidns < 0)
+		return ib_err_sys(err, "open own pid namespace");
 	if (setns(init_pidfd, CLONE_NEWPID) < 0)
 		return ib_err_sys(err, "join the container's pid namespace");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -168,6 +172,8 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		ca.cgroup = (uint64_t)v2fd;
 	}
 	pid = ib_clone3(&ca);
+	if (pid != 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+		ib_warn("restore pid namespace: %s", strerror(errno));
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);

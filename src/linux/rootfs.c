@@ -382,23 +382,23 @@ static int write_sysctl(const struct ib_sysctl *sc, ib_err *err)
 	for (char *p = path + strlen("/proc/sys/"); *p; p++)
 		if (*p == '.')
 			*p = '/';
-	if (strcmp(sc->key, "net.ipv4.ping_group_range") == 0 &&
-	    ib_write_file_at(AT_FDCWD, path, sc->value, strlen(sc->value), err) < 0) {
+	if (ib_write_file_at(AT_FDCWD, path, sc->value, strlen(sc->value), err) == 0)
+		return 0;
+	if (strcmp(sc->key, "net.ipv4.ping_group_range") == 0) {
 		/* Docker asks for "0 2147483647"; only the GIDs of our user
 		 * namespace can be named: clamp to them. */
 		unsigned long lo = 0, hi = 0;
 		char buf[64];
 
-		ib_err_clear(err);
 		if (sscanf(sc->value, "%lu %lu", &lo, &hi) == 2 && hi > 65535) {
 			int n = snprintf(buf, sizeof(buf), "%lu 65535", lo > 65535 ? 65535 : lo);
+
+			ib_err_clear(err);
 			if (ib_write_file_at(AT_FDCWD, path, buf, (size_t)n, err) == 0)
 				return 0;
 		}
 	}
-	if (ib_write_file_at(AT_FDCWD, path, sc->value, strlen(sc->value), err) < 0)
-		return ib_err_wrap(err, "sysctl %s", sc->key);
-	return 0;
+	return ib_err_wrap(err, "sysctl %s", sc->key);
 }
 
 static int mask_path(const char *path, ib_err *err)
