@@ -117,6 +117,7 @@ static void inherit_container_defaults(struct ib_process *p, const struct ib_pro
 		p->has_caps = c->has_caps;
 	}
 	if (p->n_rlimits == 0 && c->n_rlimits) {
+		free(p->rlimits);
 		p->rlimits = ib_xmalloc0(c->n_rlimits * sizeof(*c->rlimits));
 		memcpy(p->rlimits, c->rlimits, c->n_rlimits * sizeof(*c->rlimits));
 		p->n_rlimits = c->n_rlimits;
