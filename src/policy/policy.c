@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <linux/nsfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +46,28 @@ char *ib_policy_idmap_holder(const char *state_root, const char *id, const char 
 }
 
 /* A holder is alive while its state dir exists (holders are absolute state
- * dir paths when the table is host-wide). */
+ * dir paths when the table is host-wide) -- unless the dir records that its
+ * container never got an init: the runtime was killed during create (the
+ * allocator only asks once that runtime is gone). */
 static bool state_dir_alive(const char *holder, void *data)
 {
 	const struct alive_ctx *c = data;
 	_cleanup_free_ char *p =
 	    holder[0] == '/' ? ib_xstrdup(holder) : ib_xasprintf("%s/%s", c->state_root, holder);
-
+	_cleanup_free_ char *state = ib_xasprintf("%s/state.json", p);
+	struct json_object *o, *pid;
 	struct stat st;
+	bool alive = true;
 
-	return lstat(p, &st) == 0 || errno != ENOENT;
+	if (lstat(p, &st) < 0)
+		return errno != ENOENT;
+	o = json_object_from_file(state);
+	if (!o)
+		return access(state, F_OK) == 0 || errno != ENOENT ? true : false;
+	if (json_object_object_get_ex(o, "pid", &pid) && json_object_get_int64(pid) <= 0)
+		alive = false;
+	json_object_put(o);
+	return alive;
 }
 
 static bool mount_is_bind(const struct ib_mount *m)

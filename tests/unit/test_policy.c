@@ -711,10 +711,23 @@ static void test_apply_stale(void **state)
 	int status;
 
 	(void)state;
-	p->pool.count = 2;
-	/* Two runtimes that allocated and exited: one container has a state
-	 * dir, the other died mid-create (no state dir). */
+	p->pool.count = 3;
+	/* Three runtimes that allocated and exited: one container has a state
+	 * dir with its init recorded, one died mid-create before it had a state
+	 * dir, one after (state.json without an init). */
 	assert_int_equal(mkdir(dir, 0700), 0);
+	{
+		char *f = ib_xasprintf("%s/state.json", dir);
+		char *d2 = ib_xasprintf("%s/halfway", root), *f2 = ib_xasprintf("%s/state.json", d2);
+		ib_err e = {0};
+
+		assert_int_equal(ib_write_file_atomic(f, "{\"pid\": 4242}", 13, 0600, &e), 0);
+		assert_int_equal(mkdir(d2, 0700), 0);
+		assert_int_equal(ib_write_file_atomic(f2, "{\"pid\": 0}", 10, 0600, &e), 0);
+		free(f);
+		free(f2);
+		free(d2);
+	}
 	pid = fork();
 	if (pid == 0) {
 		struct ib_spec cs;
@@ -722,6 +735,9 @@ static void test_apply_stale(void **state)
 		ib_err e = {0};
 		spec_all_ns(&cs);
 		if (ib_policy_apply(p, &cs, root, "alive", &ci, &e) < 0)
+			_exit(1);
+		spec_all_ns(&cs);
+		if (ib_policy_apply(p, &cs, root, "halfway", &ci, &e) < 0)
 			_exit(1);
 		spec_all_ns(&cs);
 		_exit(ib_policy_apply(p, &cs, root, "crashed", &ci, &e) < 0 ? 1 : 0);
