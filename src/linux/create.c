@@ -356,8 +356,15 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	lock = ib_state_lock(c.root, o->id, err);
 	if (lock < 0)
 		goto fail;
-	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0)
+	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0) {
+		/* Worded as the seeds show it through Docker. */
+		if (strncmp(err->msg, "containers can't share", 22) == 0)
+			ib_err_wrap(err, "error in the container spec: invalid or unsupported "
+					 "container spec");
+		else if (strncmp(err->msg, "can't mount ", 12) == 0)
+			ib_err_wrap(err, "error in the container spec");
 		goto fail;
+	}
 	c.range_held = true;
 
 	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
