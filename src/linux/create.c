@@ -31,6 +31,7 @@
 #include "linux/mountfd.h"
 #include "linux/process.h"
 #include "linux/runtime_int.h"
+#include "linux/stage.h"
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "policy/policy.h"
@@ -94,21 +95,6 @@ static char *owner_name(void)
 	struct passwd *pw = getpwuid(geteuid());
 
 	return ib_xstrdup(pw ? pw->pw_name : "");
-}
-
-static int write_id_map(pid_t pid, const char *file, const struct ib_idmap *m, size_t n,
-			ib_err *err)
-{
-	char buf[1024], path[64];
-	size_t len = 0;
-
-	for (size_t i = 0; i < n && len < sizeof(buf) - 40; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-					m[i].container_id, m[i].host_id, m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (ib_write_file_at(AT_FDCWD, path, buf, len, err) < 0)
-		return ib_err_wrap(err, "write %s", file);
-	return 0;
 }
 
 static int connect_console(const char *path, ib_err *err)
@@ -224,6 +210,8 @@ static void add_device_rules(struct ib_spec *s)
 
 struct create_ctx {
 	const char *root, *id;
+	const char *stage_dir;
+	int host_mntns; /* while in the private staging mount namespace */
 	bool dir_created, range_held;
 	struct ib_cgroup *cg;
 	pid_t pid;
@@ -234,6 +222,8 @@ static void undo_create(struct create_ctx *c)
 {
 	ib_err e = {0};
 
+	ib_stage_leave(c->host_mntns);
+	c->host_mntns = -1;
 	if (c->pidfd >= 0) {
 		ib_pidfd_send_signal(c->pidfd, SIGKILL);
 		if (c->pid > 0)
@@ -245,47 +235,37 @@ static void undo_create(struct create_ctx *c)
 		ib_warn("remove cgroup: %s", e.msg);
 	if (c->range_held && ib_container_release_range(c->root, c->id, &e) < 0)
 		ib_warn("release ID range: %s", e.msg);
+	ib_stage_remove(c->stage_dir);
 	if (c->dir_created && ib_state_remove(c->root, c->id, &e) < 0)
 		ib_warn("%s", e.msg);
 }
 
 /* Steps after clone3 until the child reports CREATED. */
-static int drive_child(struct create_ctx *c, const struct ib_spec *s, const struct ib_isolation *iso,
+static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		       int sock, const char *bundle, ib_err *err)
 {
-	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
-	_cleanup_close_ int userns_fd = -1;
 	_cleanup_free_ char *state_json = NULL;
 	struct ib_sync_msg m;
-	char path[64];
+	pid_t stage1 = c->pid;
 	int r;
 
-	if (iso->shared_userns) {
-		/* The first stage sends the real init as a pidfd. */
-		pid_t stage1 = c->pid;
-		if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
-			return -1;
-		(void)waitpid(stage1, NULL, 0);
-		close(c->pidfd);
-		c->pidfd = m.fd;
-		c->pid = pidfd_pid(m.fd);
-		if (c->pid <= 0)
-			return ib_err_set(err, ESRCH, "container init vanished");
-	} else if (write_id_map(c->pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0 ||
-		   write_id_map(c->pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0) {
+	/* The first stage joined the user namespace and sends the real init
+	 * (born in its new namespaces) as a pidfd. */
+	if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
 		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c->pid);
-	userns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (userns_fd < 0)
-		return ib_err_sys(err, "open user namespace of the container");
+	(void)waitpid(stage1, NULL, 0);
+	close(c->pidfd);
+	c->pidfd = m.fd;
+	c->pid = pidfd_pid(m.fd);
+	if (c->pid <= 0)
+		return ib_err_set(err, ESRCH, "container init vanished");
+	/* Its mount namespace is copied: the staging namespace is done. */
+	ib_stage_leave(c->host_mntns);
+	c->host_mntns = -1;
 	if (ib_sync_send(sock, IB_SYNC_MAPS_DONE, c->pid, NULL, -1, err) < 0)
 		return -1;
-	if (ib_mounts_prepare(s, userns_fd, iso->host_base, s->ns[IB_NS_NET].path != NULL, &pm,
-			      err) < 0)
-		return -1;
-	r = send_prepared(sock, &pm, err);
-	ib_mounts_release(&pm);
+	r = send_prepared(sock, pm, err);
+	ib_mounts_release(pm);
 	if (r < 0)
 		return -1;
 	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
@@ -312,7 +292,9 @@ static int write_pid_file(const char *path, pid_t pid, ib_err *err)
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
 		     int *pidfd_out, ib_err *err)
 {
-	struct create_ctx c = {.root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1};
+	struct create_ctx c = {.root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
+	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
+	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
 	__attribute__((cleanup(policy_freep))) struct ib_policy *pol = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
@@ -414,7 +396,23 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 			ib_err_sys(err, "open user namespace %s", iso.userns_path);
 			goto fail;
 		}
+	} else {
+		userns = ib_userns_create(s, err);
+		if (userns < 0)
+			goto fail;
 	}
+	/* Host-side mount preparation, binds staged in a private mount
+	 * namespace so that the container's copies are locked (stage.h). */
+	c.host_mntns = ib_stage_enter(err);
+	if (c.host_mntns < 0)
+		goto fail;
+	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
+	    0)
+		goto fail;
+	stage_dir = ib_state_path(c.root, o->id, "stage");
+	c.stage_dir = stage_dir;
+	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
+		goto fail;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		ib_err_sys(err, "socketpair");
 		goto fail;
@@ -438,6 +436,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .console_fd = console,
 				  .target_fd = target,
 				  .userns_fd = userns,
+				  .stage_dir = stage_dir,
+				  .clone_flags = (int)new_ns_flags(s),
 				  .lock_fd = lock,
 				  .no_pivot = o->no_pivot,
 				  .no_new_keyring = o->no_new_keyring,
@@ -450,10 +450,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)v2fd;
 	}
-	if (iso.shared_userns)
-		ic.clone_flags = (int)new_ns_flags(s);
-	else
-		ca.flags |= CLONE_NEWUSER | new_ns_flags(s);
 	pid = ib_clone3(&ca);
 	/* A joined pid namespace was for the container only. */
 	if (pid != 0 && own_pidns >= 0 && s->ns[IB_NS_PID].path)
@@ -470,8 +466,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	sv[1] = -1;
 	c.pid = pid;
 	c.pidfd = pidfd;
-	if (drive_child(&c, s, &iso, sv[0], o->bundle, err) < 0)
+	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
 		goto fail;
+	ib_stage_remove(stage_dir);
 	close(sv[0]);
 	sv[0] = -1;
 
@@ -494,6 +491,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	ib_isolation_clear(&iso);
 	return 0;
 fail:
+	ib_mounts_release(&pm);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

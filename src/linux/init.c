@@ -27,6 +27,7 @@
 #include "linux/process.h"
 #include "linux/rootfs.h"
 #include "linux/runtime_int.h"
+#include "linux/stage.h"
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 
@@ -159,8 +160,7 @@ static __attribute__((noreturn)) void fail_sync(int sync_fd, ib_err *err)
 	_exit(1);
 }
 
-static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_mounts *pm,
-		       ib_err *err)
+static void pm_alloc(const struct ib_spec *s, struct ib_prepared_mounts *pm)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->rootfs_fd = -1;
@@ -172,6 +172,25 @@ static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_
 	pm->device_fds = ib_xmalloc0((pm->n_devices + 1) * sizeof(int));
 	for (size_t i = 0; i < pm->n_devices; i++)
 		pm->device_fds[i] = -1;
+}
+
+/* Our clones of the staged bind mounts: their flags are locked. */
+static int open_staged_binds(const char *stage_dir, const struct ib_spec *s,
+			     struct ib_prepared_mounts *pm, ib_err *err)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		if (!ib_mount_is_bind(&s->mounts[i]))
+			continue;
+		pm->mount_fds[i] = ib_stage_open_bind(stage_dir, &s->mounts[i], i, err);
+		if (pm->mount_fds[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_mounts *pm,
+		       ib_err *err)
+{
 	for (;;) {
 		struct ib_sync_msg m;
 
@@ -240,6 +259,9 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		ib_err_sys(&err, "rootfs (%s)", s->root_path);
 		fail_sync(c->sync_fd, &err);
 	}
+	pm_alloc(s, &pm);
+	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
+		fail_sync(c->sync_fd, &err);
 	if (ib_sync_expect(c->sync_fd, IB_SYNC_MAPS_DONE, &m, &err) < 0)
 		_exit(1);
 	host_pid = m.value;
@@ -357,7 +379,5 @@ void ib_init_main(struct ib_init_cfg *c)
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
 		fail_sync(c->sync_fd, &err);
-	if (c->userns_fd >= 0)
-		init_stage1(c);
-	init_stage2(c);
+	init_stage1(c);
 }

@@ -23,6 +23,7 @@ struct ib_init_cfg {
 	int console_fd;     /* connected --console-socket or -1 */
 	int target_fd;      /* O_PATH fd of the bundle's rootfs dir */
 	int userns_fd;      /* shared user namespace to join, or -1 */
+	const char *stage_dir; /* staged, locked bind mounts (stage.h) */
 	int lock_fd;        /* the runtime's state lock: not ours to hold */
 	int clone_flags;    /* namespaces the second stage must create (shared userns) */
 	bool no_pivot, no_new_keyring;

@@ -1,0 +1,147 @@
+#include "linux/stage.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "linux/syscalls.h"
+
+static int write_map(pid_t pid, const char *file, const struct ib_idmap *m, size_t n, ib_err *err)
+{
+	char buf[1024], path[64];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < sizeof(buf) - 40; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (ib_write_file_at(AT_FDCWD, path, buf, len, err) < 0)
+		return ib_err_wrap(err, "write %s", file);
+	return 0;
+}
+
+int ib_userns_create(const struct ib_spec *s, ib_err *err)
+{
+	struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+	int pipefd[2], fd = -1;
+	char path[64];
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return ib_err_sys(err, "pipe");
+	pid = ib_clone3(&ca);
+	if (pid == 0) {
+		/* Placeholder: holds the namespace until the runtime has it. */
+		char c;
+		close(pipefd[1]);
+		(void)!read(pipefd[0], &c, 1);
+		_exit(0);
+	}
+	close(pipefd[0]);
+	if (pid < 0) {
+		close(pipefd[1]);
+		return ib_err_sys(err, "create user namespace");
+	}
+	if (write_map(pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) == 0 &&
+	    write_map(pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			ib_err_sys(err, "open user namespace");
+	}
+	close(pipefd[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+int ib_stage_enter(ib_err *err)
+{
+	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (host < 0)
+		return ib_err_sys(err, "open mount namespace");
+	if (unshare(CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "private mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+		ib_err_sys(err, "make / a slave mount");
+		(void)setns(host, CLONE_NEWNS);
+		return -1;
+	}
+	return IB_STEAL_FD(host);
+}
+
+int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_prepared_mounts *pm,
+		   ib_err *err)
+{
+	_cleanup_close_ int fsfd = -1, stage = -1;
+
+	if (mkdir(stage_dir, 0700) < 0 && errno != EEXIST)
+		return ib_err_sys(err, "create staging dir");
+	fsfd = ib_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0 || ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return ib_err_sys(err, "create staging tmpfs");
+	stage = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (stage < 0 || ib_move_mount(stage, "", AT_FDCWD, stage_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return ib_err_sys(err, "mount staging tmpfs");
+	for (size_t i = 0; i < s->n_mounts && i < pm->n_mount_fds; i++) {
+		int fd = pm->mount_fds[i];
+		struct stat st;
+		char name[32];
+
+		if (fd < 0 || !ib_mount_is_bind(&s->mounts[i]))
+			continue;
+		snprintf(name, sizeof(name), "m%zu", i);
+		if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			int f = openat(stage, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+			if (f < 0)
+				return ib_err_sys(err, "stage bind %zu", i);
+			close(f);
+		} else if (mkdirat(stage, name, 0700) < 0) {
+			return ib_err_sys(err, "stage bind %zu", i);
+		}
+		if (ib_move_mount(fd, "", stage, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return ib_err_sys(err, "stage bind mount %s", s->mounts[i].destination);
+		close(fd);
+		pm->mount_fds[i] = -1;
+	}
+	return 0;
+}
+
+void ib_stage_leave(int host_mntns)
+{
+	if (host_mntns < 0)
+		return;
+	(void)setns(host_mntns, CLONE_NEWNS);
+	close(host_mntns);
+}
+
+void ib_stage_remove(const char *stage_dir)
+{
+	/* On the host the staging dir was never a mount point; removing it
+	 * detaches the staged mounts everywhere, so only once the container
+	 * has its clones. */
+	if (stage_dir)
+		(void)rmdir(stage_dir);
+}
+
+int ib_stage_open_bind(const char *stage_dir, const struct ib_mount *m, size_t i, ib_err *err)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/m%zu", stage_dir, i);
+	fd = ib_open_tree(AT_FDCWD, path,
+			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0));
+	if (fd < 0)
+		return ib_err_sys(err, "bind mount `%s`", m->source ? m->source : "");
+	return fd;
+}
