@@ -603,3 +603,16 @@ assert_probe_failed() {
 	assert_success
 	assert_output_contains mount-ok
 }
+
+@test "privileged: a read-only volume cannot be remounted read-write" {
+	local v="$BATS_TEST_TMPDIR/rovol"
+	mkdir -p "$v"
+	privileged_bundle
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/ro", type: "bind", source: $s, options: ["rbind", "ro"]}]' --arg s "$v"
+	priv_probe sh -c 'mount -o remount,rw,bind /mnt/ro /mnt/ro; echo "remount=$?"; ibprobe mount-remount-rw /mnt/ro; touch /mnt/ro/x 2>&1; echo "touch=$?"'
+	assert_success
+	assert_output_contains "remount=1"
+	assert_output_contains "ERR EPERM"
+	assert_output_contains "touch=1"
+	[[ ! -e "$v/x" ]]
+}
