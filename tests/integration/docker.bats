@@ -451,3 +451,14 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	assert_failure
 	[[ "$output" =~ ERR\ (EPERM|EACCES|ENOENT|ENXIO) ]]
 }
+
+@test "docker --cap-add SYS_ADMIN: a :ro volume cannot be remounted rw (seed example, ironbox)" {
+	skip_unless_ironbox
+	local h="$BATS_TEST_TMPDIR/rohome"
+	mkdir -p "$h"
+	drun --rm --cap-add SYS_ADMIN -v "$h:/mnt:ro" ib-busybox sh -c 'mount -o remount,rw /mnt /mnt; echo "rc=$?"; touch /mnt/x; echo "touch=$?"'
+	assert_output_contains "permission denied"
+	assert_output_contains "rc=1"
+	assert_output_contains "touch=1"
+	[[ ! -e "$h/x" ]]
+}
