@@ -289,9 +289,12 @@ static int write_pid_file(const char *path, pid_t pid, ib_err *err)
 }
 
 /* Create the container; on success pid_out and pidfd_out describe its init. */
+/* tty_master_out: non-NULL for a foreground run, which relays the terminal
+ * itself when there is no console socket. */
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
-		     int *pidfd_out, ib_err *err)
+		     int *pidfd_out, int *tty_master_out, ib_err *err)
 {
+	_cleanup_close_ int tty_sock = -1;
 	struct create_ctx c = {.root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	_cleanup_free_ char *stage_dir = NULL;
@@ -318,7 +321,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		return ib_err_set(err, EINVAL, "process not set in config.json");
 	if (!s->process->args || !s->process->args[0])
 		return ib_err_set(err, EINVAL, "args must not be empty");
-	if (s->process->terminal && !o->console_socket)
+	if (s->process->terminal && !o->console_socket && !tty_master_out)
 		return ib_err_set(err, EINVAL,
 				  "cannot allocate tty if runc will detach without setting console "
 				  "socket");
@@ -389,6 +392,15 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		console = connect_console(o->console_socket, err);
 		if (console < 0)
 			goto fail;
+	} else if (s->process->terminal) {
+		int tv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0) {
+			ib_err_sys(err, "socketpair");
+			goto fail;
+		}
+		tty_sock = tv[0];
+		console = tv[1];
 	}
 	if (iso.shared_userns) {
 		userns = open(iso.userns_path, O_RDONLY | O_CLOEXEC);
@@ -469,6 +481,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
 		goto fail;
 	ib_stage_remove(stage_dir);
+	if (tty_sock >= 0) {
+		*tty_master_out = ib_recv_fd(tty_sock, err);
+		if (*tty_master_out < 0)
+			goto fail;
+	}
 	close(sv[0]);
 	sv[0] = -1;
 
@@ -509,7 +526,7 @@ int ib_container_create(const struct ib_global_opts *g, const struct ib_create_o
 	pid_t pid;
 	int pidfd;
 
-	if (do_create(g, o, &pid, &pidfd, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, NULL, err) < 0)
 		return -1;
 	close(pidfd);
 	return 0;
@@ -647,13 +664,13 @@ int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
 int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
 		     int *exit_status, ib_err *err)
 {
-	_cleanup_close_ int pidfd = -1;
+	_cleanup_close_ int pidfd = -1, tty_master = -1;
 	pid_t pid;
 	ib_err e = {0};
 	int r;
 
 	*exit_status = 0;
-	if (do_create(g, o, &pid, &pidfd, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, err) < 0)
 		return -1;
 	if (ib_container_start(g, o->id, err) < 0) {
 		(void)ib_container_delete(g, o->id, true, &e);
@@ -661,7 +678,10 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (o->detach)
 		return 0;
-	r = ib_wait_forwarding(pid, pidfd, exit_status, err);
+	if (tty_master >= 0)
+		r = ib_tty_relay(tty_master, pid, pidfd, exit_status, err);
+	else
+		r = ib_wait_forwarding(pid, pidfd, exit_status, err);
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
 	return r;

@@ -104,7 +104,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	_cleanup_spec_ struct ib_spec *spec = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
-	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1;
+	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1, tty_sock = -1;
 	struct clone_args ca = {0};
 	struct exec_child ec;
 	struct ib_sync_msg m;
@@ -121,7 +121,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		return ib_err_set(err, EINVAL, "cannot exec in a stopped container");
 	if (status == IB_STATUS_PAUSED)
 		return ib_err_set(err, EINVAL, "cannot exec in a paused container");
-	if (o->process->terminal && !o->console_socket)
+	if (o->process->terminal && !o->console_socket && o->detach)
 		return ib_err_set(err, EINVAL,
 				  "cannot allocate tty if runc will detach without setting console "
 				  "socket");
@@ -145,6 +145,14 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		console = connect_console(o->console_socket, err);
 		if (console < 0)
 			return -1;
+	} else if (o->process->terminal) {
+		/* Foreground without a console socket: we relay the pty. */
+		int tv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0)
+			return ib_err_sys(err, "socketpair");
+		tty_sock = tv[0];
+		console = tv[1];
 	}
 	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
 	/* Children of ours are born in the container's pid namespace (ours is
@@ -202,5 +210,15 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	}
 	if (o->detach)
 		return 0;
+	if (tty_sock >= 0) {
+		_cleanup_close_ int master = ib_recv_fd(tty_sock, err);
+
+		if (master < 0) {
+			ib_pidfd_send_signal(pidfd, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+			return -1;
+		}
+		return ib_tty_relay(master, pid, pidfd, exit_status, err);
+	}
 	return ib_wait_forwarding(pid, pidfd, exit_status, err);
 }

@@ -49,6 +49,12 @@ int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_con
  * as a shell reports it (128+signal). */
 int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err);
 
+/* Receive one fd sent with ib_send_fd_named. */
+int ib_recv_fd(int sock, ib_err *err);
+/* Relay a pty master to our stdio (raw mode when stdin is a terminal) until
+ * pid exits; signals are forwarded, SIGWINCH resizes. */
+int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err);
+
 /* OCI state JSON handed to hooks. */
 char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const char *status,
 			 const struct ib_spec *s);

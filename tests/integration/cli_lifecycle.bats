@@ -662,6 +662,25 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	assert_no_leftovers "$id"
 }
 
+@test "foreground run with a terminal and no console socket relays the pty (like runc)" {
+	setup_bundle b sh -c 'tty; read line; echo "got:$line"; exit 3'
+	bundle_jq "$BUNDLE" '.process.terminal = true'
+	run bash -c "printf 'hello\\n' | timeout 20 \"\$0\" --root \"\$1\" run --bundle \"\$2\" \"\$3\"" "$IRONBOX" "$TEST_ROOT" "$BUNDLE" "$(new_id)"
+	[[ "$status" -eq 3 ]]
+	assert_output_contains /dev/pts/0
+	assert_output_contains got:hello
+}
+
+@test "foreground exec -t without a console socket relays the pty" {
+	setup_bundle b sleep 100
+	local id
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	run bash -c "printf 'tty; exit 4\\n' | timeout 20 \"\$0\" --root \"\$1\" exec -t \"\$2\" sh" "$IRONBOX" "$TEST_ROOT" "$id"
+	[[ "$status" -eq 4 ]]
+	assert_output_contains /dev/pts/
+}
+
 @test "--pid-file holds the init pid" {
 	setup_bundle b sleep 100
 	local id
