@@ -132,8 +132,8 @@ static int send_prepared(int sock, const struct ib_prepared_mounts *pm, ib_err *
 	if (ib_sync_send(sock, IB_SYNC_MOUNT_FD, -1, NULL, pm->rootfs_fd, err) < 0)
 		return -1;
 	for (size_t i = 0; i < pm->n_mount_fds; i++)
-		if (pm->mount_fds[i] >= 0 &&
-		    ib_sync_send(sock, IB_SYNC_MOUNT_FD, (int32_t)i, NULL, pm->mount_fds[i], err) < 0)
+		if (pm->mount_fds[i] >= 0 && ib_sync_send(sock, IB_SYNC_MOUNT_FD, (int32_t)i, NULL,
+							  pm->mount_fds[i], err) < 0)
 			return -1;
 	for (size_t i = 0; i < pm->n_devices; i++)
 		if (pm->device_fds[i] >= 0 &&
@@ -147,11 +147,12 @@ static int send_prepared(int sock, const struct ib_prepared_mounts *pm, ib_err *
  * the container process inherits them. */
 static int join_namespaces(const struct ib_spec *s, ib_err *err)
 {
-	static const enum ib_ns_type order[] = {IB_NS_IPC, IB_NS_UTS, IB_NS_NET,
+	static const enum ib_ns_type order[] = {IB_NS_IPC, IB_NS_UTS,	 IB_NS_NET,
 						IB_NS_PID, IB_NS_CGROUP, IB_NS_TIME};
 
 	if (s->ns[IB_NS_MOUNT].path)
-		return ib_err_set(err, EINVAL, "joining an existing mount namespace is not supported");
+		return ib_err_set(err, EINVAL,
+				  "joining an existing mount namespace is not supported");
 	for (size_t i = 0; i < IB_ARRAY_SIZE(order); i++) {
 		const struct ib_namespace *ns = &s->ns[order[i]];
 		_cleanup_close_ int fd = -1;
@@ -160,7 +161,8 @@ static int join_namespaces(const struct ib_spec *s, ib_err *err)
 			continue;
 		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return ib_err_sys(err, "open %s namespace %s", ib_ns_name(order[i]), ns->path);
+			return ib_err_sys(err, "open %s namespace %s", ib_ns_name(order[i]),
+					  ns->path);
 		if (setns(fd, ib_ns_clone_flag(order[i])) < 0)
 			return ib_err_sys(err, "join %s namespace %s", ib_ns_name(order[i]),
 					  ns->path);
@@ -185,10 +187,10 @@ static uint64_t new_ns_flags(const struct ib_spec *s)
 static void add_device_rules(struct ib_spec *s)
 {
 	static const struct ib_device_rule defaults[] = {
-	    {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
-	    {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
-	    {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 1, "rwm"},
-	    {true, 'c', 5, 2, "rwm"},  {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
+	    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},	   {true, 'c', 1, 3, "rwm"},
+	    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},	   {true, 'c', 1, 8, "rwm"},
+	    {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},	   {true, 'c', 5, 1, "rwm"},
+	    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
 	};
 	struct ib_resources *r = &s->resources;
 	size_t n = r->n_devices + IB_ARRAY_SIZE(defaults) + s->n_devices;
@@ -201,8 +203,8 @@ static void add_device_rules(struct ib_spec *s)
 		const struct ib_device *d = &s->devices[i];
 		if (d->type != 'c' && d->type != 'b' && d->type != 'u')
 			continue;
-		r->devices[k++] = (struct ib_device_rule){true, d->type == 'b' ? 'b' : 'c', d->major,
-							  d->minor, "rwm"};
+		r->devices[k++] = (struct ib_device_rule){true, d->type == 'b' ? 'b' : 'c',
+							  d->major, d->minor, "rwm"};
 	}
 	r->n_devices = k;
 	s->has_resources = true;
@@ -295,15 +297,16 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		     int *pidfd_out, int *tty_master_out, ib_err *err)
 {
 	_cleanup_close_ int tty_sock = -1;
-	struct create_ctx c = {.root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
+	struct create_ctx c = {
+	    .root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
 	__attribute__((cleanup(policy_freep))) struct ib_policy *pol = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	struct ib_isolation iso = {0};
-	_cleanup_close_ int lock = -1, fifo = -1, target = -1, console = -1, v2fd = -1,
-			    userns = -1, own_pidns = -1;
+	_cleanup_close_ int lock = -1, fifo = -1, target = -1, console = -1, v2fd = -1, userns = -1,
+			    own_pidns = -1;
 	_cleanup_free_ char *fifo_path = NULL, *cg_path = NULL, *config = NULL;
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
@@ -326,8 +329,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  "cannot allocate tty if runc will detach without setting console "
 				  "socket");
 	if (!s->process->terminal && o->console_socket)
-		return ib_err_set(err, EINVAL,
-				  "cannot use console socket if runc will not detach or allocate tty");
+		return ib_err_set(
+		    err, EINVAL,
+		    "cannot use console socket if runc will not detach or allocate tty");
 	target = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (target < 0)
 		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
@@ -520,8 +524,7 @@ fail:
 	return -1;
 }
 
-int ib_container_create(const struct ib_global_opts *g, const struct ib_create_opts *o,
-			ib_err *err)
+int ib_container_create(const struct ib_global_opts *g, const struct ib_create_opts *o, ib_err *err)
 {
 	pid_t pid;
 	int pidfd;
@@ -615,7 +618,7 @@ int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *e
 	return start_locked(g, id, err);
 }
 
-static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,  SIGQUIT,
+static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,   SIGQUIT,
 					SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 /* Wait for pid (our child), forwarding signals we receive to it. Returns its
@@ -632,7 +635,8 @@ int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
 		int r = poll(pfd, sfd >= 0 ? 2 : 1, -1);
 
 		if (r < 0 && errno == EINTR)

@@ -104,7 +104,8 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	_cleanup_spec_ struct ib_spec *spec = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
-	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1, tty_sock = -1;
+	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1,
+			    tty_sock = -1;
 	struct clone_args ca = {0};
 	struct exec_child ec;
 	struct ib_sync_msg m;

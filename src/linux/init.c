@@ -197,7 +197,8 @@ static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_
 		if (ib_sync_recv(sync_fd, &m, err) < 0)
 			return -1;
 		if (m.type == IB_SYNC_FDS_DONE)
-			return pm->rootfs_fd >= 0 ? 0 : ib_err_set(err, EPROTO, "no rootfs received");
+			return pm->rootfs_fd >= 0 ? 0
+						  : ib_err_set(err, EPROTO, "no rootfs received");
 		if (m.type == IB_SYNC_ERROR)
 			return ib_err_set(err, m.value, "%s", m.text);
 		if (m.type != IB_SYNC_MOUNT_FD || m.fd < 0)
@@ -206,7 +207,8 @@ static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_
 			pm->rootfs_fd = m.fd;
 		else if (m.value >= 0 && (size_t)m.value < s->n_mounts)
 			pm->mount_fds[m.value] = m.fd;
-		else if (m.value >= DEVICE_FD_BASE && (size_t)(m.value - DEVICE_FD_BASE) < pm->n_devices)
+		else if (m.value >= DEVICE_FD_BASE &&
+			 (size_t)(m.value - DEVICE_FD_BASE) < pm->n_devices)
 			pm->device_fds[m.value - DEVICE_FD_BASE] = m.fd;
 		else
 			return ib_err_set(err, EPROTO, "bad mount index %d", m.value);
@@ -240,8 +242,8 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	const struct ib_spec *s = c->spec;
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
-	struct ib_rootfs_ctx rc = {.spec = s, .pm = &pm, .target_fd = c->target_fd, .cg = c->cg,
-				   .no_pivot = c->no_pivot};
+	struct ib_rootfs_ctx rc = {
+	    .spec = s, .pm = &pm, .target_fd = c->target_fd, .cg = c->cg, .no_pivot = c->no_pivot};
 	struct ib_sync_msg m;
 	ib_err err = {0};
 	_cleanup_free_ char *found = NULL, *state_json = NULL;

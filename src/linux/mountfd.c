@@ -47,7 +47,8 @@ int ib_mountinfo_find_overlay(const char *mountinfo, const char *path, char **su
 		char *tok[64], *tsave = NULL;
 		int n = 0, dash = -1;
 
-		for (char *t = strtok_r(line, " ", &tsave); t && n < 64; t = strtok_r(NULL, " ", &tsave))
+		for (char *t = strtok_r(line, " ", &tsave); t && n < 64;
+		     t = strtok_r(NULL, " ", &tsave))
 			tok[n++] = t;
 		if (n < 5)
 			continue;
@@ -244,18 +245,20 @@ static int prepare_overlay_root(const char *rootfs, const char *super_opts, int 
 			const char *fskey = strcmp(key, "lowerdir") == 0 ? "lowerdir+" : key;
 
 			/* lowerdir=a:b:c (":" escaped as "\:" in paths) */
-			for (char *l = strtok_r(list, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
+			for (char *l = strtok_r(list, ":", &save); l;
+			     l = strtok_r(NULL, ":", &save)) {
 				_cleanup_free_ char *path = resolve_layer(l, rootfs);
 				_cleanup_close_ int tree = -1, dfd = -1;
 
 				if (*l == '\0')
 					continue;
-				if (upper_tree >= 0 && (strcmp(key, "upperdir") == 0 ||
-							 strcmp(key, "workdir") == 0)) {
+				if (upper_tree >= 0 &&
+				    (strcmp(key, "upperdir") == 0 || strcmp(key, "workdir") == 0)) {
 					char real[PATH_MAX];
 					const char *rel;
 
-					if (!realpath(strcmp(key, "workdir") == 0 ? our_work : path, real)) {
+					if (!realpath(strcmp(key, "workdir") == 0 ? our_work : path,
+						      real)) {
 						ib_err_sys(err, "overlay %s `%s`", key, path);
 						goto out;
 					}
@@ -329,8 +332,9 @@ static int prepare_root(const char *rootfs, int userns_fd, uid_t host_base, ib_e
 		if (tree < 0)
 			return ib_err_sys(err, "open_tree rootfs `%s`", real);
 		if (idmap_tree(tree, userns_fd, false, 0) < 0)
-			return ib_err_sys(err, "ID-map rootfs `%s` (filesystem without ID-mapped mount "
-					       "support?)",
+			return ib_err_sys(err,
+					  "ID-map rootfs `%s` (filesystem without ID-mapped mount "
+					  "support?)",
 					  real);
 	}
 	return IB_STEAL_FD(tree);
@@ -390,12 +394,12 @@ static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 }
 
 static const struct ib_device default_devices[] = {
-	{.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .has_mode = true, .mode = 0666},
-	{.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5, .has_mode = true, .mode = 0666},
-	{.path = "/dev/full", .type = 'c', .major = 1, .minor = 7, .has_mode = true, .mode = 0666},
-	{.path = "/dev/random", .type = 'c', .major = 1, .minor = 8, .has_mode = true, .mode = 0666},
-	{.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .has_mode = true, .mode = 0666},
-	{.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0, .has_mode = true, .mode = 0666},
+    {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .has_mode = true, .mode = 0666},
+    {.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5, .has_mode = true, .mode = 0666},
+    {.path = "/dev/full", .type = 'c', .major = 1, .minor = 7, .has_mode = true, .mode = 0666},
+    {.path = "/dev/random", .type = 'c', .major = 1, .minor = 8, .has_mode = true, .mode = 0666},
+    {.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .has_mode = true, .mode = 0666},
+    {.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0, .has_mode = true, .mode = 0666},
 };
 
 /* Devices a container may own: harmless character devices. Everything else
@@ -403,8 +407,8 @@ static const struct ib_device default_devices[] = {
  * permission bits, so it is visible but unusable. */
 static bool device_is_safe(const struct ib_device *d)
 {
-	static const int safe[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0},
-				      {5, 1}, {5, 2}, {10, 229}, {10, 200}};
+	static const int safe[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8},	 {1, 9},
+				      {5, 0}, {5, 1}, {5, 2}, {10, 229}, {10, 200}};
 	if (d->type != 'c' && d->type != 'u')
 		return false;
 	for (size_t i = 0; i < IB_ARRAY_SIZE(safe); i++)
@@ -417,8 +421,8 @@ size_t ib_mounts_device_list(const struct ib_spec *s, struct ib_device **out)
 {
 	size_t n = s->n_devices;
 
-	*out = ib_xmalloc0((s->n_devices + IB_ARRAY_SIZE(default_devices)) *
-			   sizeof(struct ib_device));
+	*out =
+	    ib_xmalloc0((s->n_devices + IB_ARRAY_SIZE(default_devices)) * sizeof(struct ib_device));
 	if (s->n_devices)
 		memcpy(*out, s->devices, s->n_devices * sizeof(struct ib_device));
 	for (size_t i = 0; i < IB_ARRAY_SIZE(default_devices); i++) {
@@ -432,8 +436,8 @@ size_t ib_mounts_device_list(const struct ib_spec *s, struct ib_device **out)
 	return n;
 }
 
-static int prepare_devices(const struct ib_spec *s, uid_t host_base,
-			   struct ib_prepared_mounts *out, ib_err *err)
+static int prepare_devices(const struct ib_spec *s, uid_t host_base, struct ib_prepared_mounts *out,
+			   ib_err *err)
 {
 	_cleanup_close_ int fsfd = -1, scratch = -1;
 	size_t n = ib_mounts_device_list(s, &out->devices);
@@ -482,7 +486,8 @@ static int prepare_devices(const struct ib_spec *s, uid_t host_base,
 		if (fchownat(scratch, name, uid, gid, 0) < 0 ||
 		    fchmodat(scratch, name, mode, 0) < 0)
 			return ib_err_sys(err, "set owner of device `%s`", d->path);
-		out->device_fds[i] = ib_open_tree(scratch, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		out->device_fds[i] =
+		    ib_open_tree(scratch, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (out->device_fds[i] < 0)
 			return ib_err_sys(err, "open_tree device `%s`", d->path);
 	}
@@ -502,8 +507,8 @@ static int prepare_sysfs(const struct ib_mount *m, ib_err *err)
 	return mfd;
 }
 
-int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base, bool prepare_sysfs_now,
-		      struct ib_prepared_mounts *out, ib_err *err)
+int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base,
+		      bool prepare_sysfs_now, struct ib_prepared_mounts *out, ib_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->rootfs_fd = -1;

@@ -14,10 +14,10 @@
 #include "spec/spec.h"
 
 struct ib_prepared_mounts {
-	int rootfs_fd;   /* detached mount to become the container's root */
-	int *mount_fds;  /* per spec mount: detached mount or -1 (child mounts it) */
+	int rootfs_fd;	/* detached mount to become the container's root */
+	int *mount_fds; /* per spec mount: detached mount or -1 (child mounts it) */
 	size_t n_mount_fds;
-	int *device_fds; /* per entry of devices below */
+	int *device_fds;	   /* per entry of devices below */
 	struct ib_device *devices; /* spec devices plus the OCI default ones (borrowed paths) */
 	size_t n_devices;
 };

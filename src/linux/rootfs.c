@@ -55,7 +55,8 @@ int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *e
 		if (next < 0 && errno == ENOENT) {
 			int r;
 			if (last && want_file) {
-				r = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				r = openat(parent, comp,
+					   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
 					   0644);
 				if (r >= 0)
 					close(r);
@@ -80,7 +81,8 @@ int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *e
 
 static int attach(int mnt_fd, int dest_fd)
 {
-	return ib_move_mount(mnt_fd, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	return ib_move_mount(mnt_fd, "", dest_fd, "",
+			     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
 static unsigned mount_attrs(unsigned long flags)
@@ -144,8 +146,8 @@ static int new_fs(const char *type, const char *source, const char *data, unsign
  * pivot this is the host's tree as copied into ours). */
 static int clone_tree(const char *path, unsigned attrs, ib_err *err)
 {
-	_cleanup_close_ int t = ib_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							       AT_RECURSIVE);
+	_cleanup_close_ int t =
+	    ib_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	struct mount_attr a = {.attr_set = attrs};
 
 	if (t < 0)
@@ -211,7 +213,8 @@ static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int d
 		if (strchr(name, ',')) {
 			_cleanup_free_ char *parts = ib_xstrdup(name);
 			char *save = NULL;
-			for (char *s = strtok_r(parts, ",", &save); s; s = strtok_r(NULL, ",", &save))
+			for (char *s = strtok_r(parts, ",", &save); s;
+			     s = strtok_r(NULL, ",", &save))
 				(void)symlinkat(name, tmp, s);
 		}
 	}
@@ -268,8 +271,9 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 			/* The net namespace is not ours to show: bind the
 			 * existing /sys read-only instead (like rootless runc). */
 			ib_err_clear(err);
-			mfd = clone_tree("/sys", attrs | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-						     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			mfd = clone_tree("/sys",
+					 attrs | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 					 err);
 		} else if (mfd < 0 && strcmp(type, "cgroup2") == 0 && c->cg && c->cg->v2_dir) {
 			ib_err_clear(err);
@@ -286,8 +290,10 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 static int make_dev_symlinks(int root_fd, bool have_devpts, ib_err *err)
 {
 	static const char *const links[][2] = {
-	    {"/proc/self/fd", "fd"},	  {"/proc/self/fd/0", "stdin"},
-	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	_cleanup_close_ int dev = open_in_root(root_fd, "dev", O_PATH | O_DIRECTORY);
 
@@ -342,7 +348,9 @@ int ib_rootfs_mount_all(struct ib_rootfs_ctx *c, ib_err *err)
 
 		if (mount_one(c, i, err) < 0)
 			return ib_err_wrap(err, "error mounting \"%s\" to rootfs at \"%s\"",
-					   m->source ? m->source : m->type ? m->type : "",
+					   m->source ? m->source
+					   : m->type ? m->type
+						     : "",
 					   m->destination);
 		if (is_type(m, "devpts") && strcmp(m->destination, "/dev/pts") == 0)
 			have_devpts = true;
@@ -438,8 +446,7 @@ int ib_rootfs_finish(struct ib_rootfs_ctx *c, ib_err *err)
 {
 	const struct ib_spec *s = c->spec;
 
-	if (s->rootfs_propagation &&
-	    mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+	if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
 		return ib_err_sys(err, "set rootfs propagation");
 	for (size_t i = 0; i < s->n_sysctls; i++)
 		if (write_sysctl(&s->sysctls[i], err) < 0)

@@ -16,7 +16,7 @@
 struct ib_rootfs_ctx {
 	const struct ib_spec *spec;
 	struct ib_prepared_mounts *pm; /* fds received from the runtime */
-	int target_fd;                 /* O_PATH fd of the bundle's rootfs directory */
+	int target_fd;		       /* O_PATH fd of the bundle's rootfs directory */
 	const struct ib_cgroup *cg;    /* container cgroup (for cgroup mounts), may be NULL */
 	bool no_pivot;
 };

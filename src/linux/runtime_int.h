@@ -17,18 +17,18 @@ struct ib_init_cfg {
 	const char *bundle;
 	const struct ib_spec *spec;
 	const struct ib_cgroup *cg;
-	bool in_v2_cgroup;  /* placed there by CLONE_INTO_CGROUP */
-	int sync_fd;        /* our end of the socketpair */
-	int fifo_fd;        /* O_PATH fd of exec.fifo */
-	int console_fd;     /* connected --console-socket or -1 */
-	int target_fd;      /* O_PATH fd of the bundle's rootfs dir */
-	int userns_fd;      /* shared user namespace to join, or -1 */
+	bool in_v2_cgroup;     /* placed there by CLONE_INTO_CGROUP */
+	int sync_fd;	       /* our end of the socketpair */
+	int fifo_fd;	       /* O_PATH fd of exec.fifo */
+	int console_fd;	       /* connected --console-socket or -1 */
+	int target_fd;	       /* O_PATH fd of the bundle's rootfs dir */
+	int userns_fd;	       /* shared user namespace to join, or -1 */
 	const char *stage_dir; /* staged, locked bind mounts (stage.h) */
-	int lock_fd;        /* the runtime's state lock: not ours to hold */
-	int clone_flags;    /* namespaces the second stage must create (shared userns) */
+	int lock_fd;	       /* the runtime's state lock: not ours to hold */
+	int clone_flags;       /* namespaces the second stage must create (shared userns) */
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;
-	pid_t runtime_pid;  /* our parent; we die with it until created */
+	pid_t runtime_pid; /* our parent; we die with it until created */
 };
 
 /* The container's init: never returns. */

@@ -46,8 +46,8 @@ int ib_sync_recv(int sock, struct ib_sync_msg *msg, ib_err *err)
 	struct wire w;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&w, sizeof(w)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t r;
 
 	msg->fd = -1;
@@ -97,8 +97,8 @@ int ib_send_fd_named(int sock, int fd, const char *name, ib_err *err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {(void *)name, strlen(name)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 
 	memset(cbuf, 0, sizeof(cbuf));

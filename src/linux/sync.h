@@ -15,8 +15,8 @@ enum ib_sync_type {
 	IB_SYNC_PRE_HOOKS,     /* child -> runtime: mounts done, run prestart/createRuntime */
 	IB_SYNC_HOOKS_DONE,    /* runtime -> child */
 	IB_SYNC_CREATED,       /* child -> runtime: ready, waiting for start */
-	IB_SYNC_ERROR,         /* either way: payload = errno (int32) + message */
-	IB_SYNC_PID,           /* exec: intermediate -> runtime: payload = pid */
+	IB_SYNC_ERROR,	       /* either way: payload = errno (int32) + message */
+	IB_SYNC_PID,	       /* exec: intermediate -> runtime: payload = pid */
 };
 
 struct ib_sync_msg {

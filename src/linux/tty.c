@@ -20,8 +20,8 @@ int ib_recv_fd(int sock, ib_err *err)
 {
 	char name[256], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {name, sizeof(name)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	int fd = -1;
 	ssize_t r;
 

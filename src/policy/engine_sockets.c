@@ -14,7 +14,7 @@
 
 #define SO_ACCEPTCON_FLAG 0x10000 /* __SO_ACCEPTCON in /proc/net/unix "Flags" */
 
-static const char *const engines[] = {"dockerd", "containerd", "podman", "buildkitd",
+static const char *const engines[] = {"dockerd", "containerd",	"podman", "buildkitd",
 				      "crio",	 "cri-dockerd", NULL};
 
 bool ib_policy_is_engine_name(const char *comm)
@@ -86,14 +86,15 @@ bool ib_policy_engine_socket_under(const char *resolved, char **found)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long flags = 0, inode = 0;
 		char sockpath[4096] = "";
-		int n = sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %4095s", &flags, &inode, sockpath);
+		int n =
+		    sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %4095s", &flags, &inode, sockpath);
 		bool under;
 
 		if (n < 3 || !(flags & SO_ACCEPTCON_FLAG) || sockpath[0] != '/')
 			continue;
-		under = strcmp(resolved, "/") == 0 ||
-			(strncmp(sockpath, resolved, rl) == 0 &&
-			 (sockpath[rl] == '\0' || sockpath[rl] == '/'));
+		under =
+		    strcmp(resolved, "/") == 0 || (strncmp(sockpath, resolved, rl) == 0 &&
+						   (sockpath[rl] == '\0' || sockpath[rl] == '/'));
 		if (under && inode_served_by_engine(inode)) {
 			if (found)
 				*found = ib_xstrdup(sockpath);

@@ -302,8 +302,8 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 		if (check_overlap(s->uid_mappings, s->n_uid_mappings, table_dir, holder, err) < 0 ||
 		    check_overlap(s->gid_mappings, s->n_gid_mappings, table_dir, holder, err) < 0)
 			return -1;
-		if (ib_idmap_alloc(table_dir, &p->pool, holder, state_dir_alive, &actx, &base, err) <
-		    0)
+		if (ib_idmap_alloc(table_dir, &p->pool, holder, state_dir_alive, &actx, &base,
+				   err) < 0)
 			return -1;
 	}
 
