@@ -30,14 +30,17 @@ $(BUILD)/%.o: %.c $(wildcard src/*/*.h)
 
 $(BUILD)/libironbox.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR $@"
+	@ar rcs $@ $^
 
 $(BUILD)/ironbox: $(CLI_OBJ) $(BUILD)/libironbox.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libironbox.a $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libironbox.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libironbox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libironbox.a $(LDLIBS) -lcmocka
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libironbox.a $(LDLIBS) -lcmocka
 
 deps:
 	tests/lib/install-deps.sh

@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "spec/spec.h"
+#include "state/state.h"
 
 struct ib_global_opts {
 	const char *root;      /* state root, default /run/ironbox */
@@ -15,6 +16,12 @@ struct ib_global_opts {
 	bool systemd_cgroup;
 	bool debug;
 };
+
+/* The state root in use (--root or the default). */
+static inline const char *ib_root_of(const struct ib_global_opts *g)
+{
+	return g && g->root ? g->root : IB_DEFAULT_ROOT;
+}
 
 struct ib_create_opts {
 	const char *id;

@@ -40,11 +40,6 @@
 #define DEVICE_FD_BASE 0x100000
 #define IDMAP_DIR_DEFAULT "/run/ironbox"
 
-static const char *root_of(const struct ib_global_opts *g)
-{
-	return g && g->root ? g->root : IB_DEFAULT_ROOT;
-}
-
 /* The ID-range table is host-wide, whatever --root each engine uses, so two
  * engines can never hand out the same range. */
 static void use_host_idmap_table(void)
@@ -95,21 +90,6 @@ static char *owner_name(void)
 	struct passwd *pw = getpwuid(geteuid());
 
 	return ib_xstrdup(pw ? pw->pw_name : "");
-}
-
-static int connect_console(const char *path, ib_err *err)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return ib_err_sys(err, "socket");
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return ib_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ib_err_sys(err, "connect to console socket %s", path);
-	return IB_STEAL_FD(fd);
 }
 
 /* pid of a pidfd in our pid namespace (fdinfo "Pid:"). */
@@ -298,7 +278,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 {
 	_cleanup_close_ int tty_sock = -1;
 	struct create_ctx c = {
-	    .root = root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
+	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
@@ -393,7 +373,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	}
 	if (o->console_socket) {
-		console = connect_console(o->console_socket, err);
+		console = ib_console_connect(o->console_socket, err);
 		if (console < 0)
 			goto fail;
 	} else if (s->process->terminal) {
@@ -570,7 +550,7 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 
 static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL, *state_json = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
@@ -612,57 +592,10 @@ int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *e
 
 	if (ib_state_check_id(id, err) < 0)
 		return -1;
-	lock = ib_state_lock(root_of(g), id, err);
+	lock = ib_state_lock(ib_root_of(g), id, err);
 	if (lock < 0)
 		return -1;
 	return start_locked(g, id, err);
-}
-
-static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,   SIGQUIT,
-					SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
-
-/* Wait for pid (our child), forwarding signals we receive to it. Returns its
- * exit status as a shell would (128+signal when killed). */
-int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
-{
-	sigset_t set, old;
-	_cleanup_close_ int sfd = -1;
-	int status = 0;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < IB_ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = sfd, .events = POLLIN}};
-		int r = poll(pfd, sfd >= 0 ? 2 : 1, -1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			return ib_err_sys(err, "wait for container");
-		}
-		if (pfd[0].revents)
-			break;
-		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				ib_pidfd_send_signal(pidfd, (int)si.ssi_signo);
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (WIFEXITED(status))
-		*exit_status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		*exit_status = 128 + WTERMSIG(status);
-	else
-		*exit_status = 255;
-	return 0;
 }
 
 int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,

@@ -26,29 +26,9 @@
 #include "linux/syscalls.h"
 #include "state/state.h"
 
-static const char *root_of(const struct ib_global_opts *g)
-{
-	return g && g->root ? g->root : IB_DEFAULT_ROOT;
-}
-
 static void cgroup_freep(struct ib_cgroup **cg)
 {
 	ib_cgroup_free(*cg);
-}
-
-static int connect_console(const char *path, ib_err *err)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return ib_err_sys(err, "socket");
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return ib_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ib_err_sys(err, "connect to console socket %s", path);
-	return IB_STEAL_FD(fd);
 }
 
 struct exec_child {
@@ -99,7 +79,7 @@ fail:
 int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts *o,
 		      int *exit_status, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = NULL;
 	_cleanup_spec_ struct ib_spec *spec = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
@@ -143,7 +123,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		ib_err_clear(err);
 	}
 	if (o->console_socket) {
-		console = connect_console(o->console_socket, err);
+		console = ib_console_connect(o->console_socket, err);
 		if (console < 0)
 			return -1;
 	} else if (o->process->terminal) {

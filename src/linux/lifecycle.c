@@ -21,11 +21,6 @@
 /* How long delete waits for a SIGKILLed init to go away (runc: 10 s). */
 #define KILL_WAIT_MS 10000
 
-static const char *root_of(const struct ib_global_opts *g)
-{
-	return g && g->root ? g->root : IB_DEFAULT_ROOT;
-}
-
 static void cgroup_freep(struct ib_cgroup **cg)
 {
 	ib_cgroup_free(*cg);
@@ -90,7 +85,7 @@ static void thaw(const struct ib_state *st)
 int ib_container_kill(const struct ib_global_opts *g, const char *id, int sig, bool all,
 		      ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	enum ib_status status;
 
@@ -204,7 +199,7 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 
 int ib_container_delete(const struct ib_global_opts *g, const char *id, bool force, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_close_ int lock = -1;
 	_cleanup_state_ struct ib_state *st = NULL;
 	enum ib_status status;
@@ -242,7 +237,7 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 
 static int set_frozen(const struct ib_global_opts *g, const char *id, bool frozen, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_close_ int lock = -1;
 	_cleanup_state_ struct ib_state *st = NULL;
 	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
@@ -279,7 +274,7 @@ int ib_container_resume(const struct ib_global_opts *g, const char *id, ib_err *
 
 int ib_container_state(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 
 	if (!st)
@@ -291,7 +286,7 @@ int ib_container_state(const struct ib_global_opts *g, const char *id, char **js
 int ib_container_update(const struct ib_global_opts *g, const char *id,
 			const struct ib_resources *res, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_close_ int lock = -1;
 	_cleanup_state_ struct ib_state *st = NULL;
 	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
@@ -315,7 +310,7 @@ int ib_container_update(const struct ib_global_opts *g, const char *id,
 int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pids, size_t *n,
 		      ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
 	ib_err e = {0};
@@ -336,7 +331,7 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
 
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
 {
-	const char *root = root_of(g);
+	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
 	struct json_object *o, *data;

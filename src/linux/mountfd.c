@@ -340,7 +340,7 @@ static int prepare_root(const char *rootfs, int userns_fd, uid_t host_base, ib_e
 	return IB_STEAL_FD(tree);
 }
 
-static unsigned mount_attrs_from_flags(unsigned long flags)
+unsigned ib_mount_attrs_from_flags(unsigned long flags)
 {
 	unsigned a = 0;
 
@@ -366,7 +366,7 @@ static unsigned mount_attrs_from_flags(unsigned long flags)
 static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 {
 	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0);
-	unsigned attrs = mount_attrs_from_flags(m->flags);
+	unsigned attrs = ib_mount_attrs_from_flags(m->flags);
 	_cleanup_close_ int tree = ib_open_tree(AT_FDCWD, m->source, flags);
 	struct mount_attr attr = {0};
 	struct stat st;
@@ -501,7 +501,7 @@ static int prepare_sysfs(const struct ib_mount *m, ib_err *err)
 
 	if (fsfd < 0 || ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return ib_err_sys(err, "create sysfs");
-	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, mount_attrs_from_flags(m->flags));
+	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, ib_mount_attrs_from_flags(m->flags));
 	if (mfd < 0)
 		return ib_err_sys(err, "fsmount sysfs");
 	return mfd;

@@ -35,6 +35,8 @@ size_t ib_mounts_device_list(const struct ib_spec *s, struct ib_device **out);
 
 /* Is this spec mount a bind mount of a host path? */
 bool ib_mount_is_bind(const struct ib_mount *m);
+/* MOUNT_ATTR_* for the MS_* flags of a spec mount. */
+unsigned ib_mount_attrs_from_flags(unsigned long flags);
 
 /* Parse the overlay options of the mount at `path` (pure helper over a
  * mountinfo text, exported for tests). Returns 1 if path is an overlay mount

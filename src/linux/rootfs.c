@@ -85,27 +85,6 @@ static int attach(int mnt_fd, int dest_fd)
 			     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
-static unsigned mount_attrs(unsigned long flags)
-{
-	unsigned a = 0;
-
-	if (flags & MS_RDONLY)
-		a |= MOUNT_ATTR_RDONLY;
-	if (flags & MS_NOSUID)
-		a |= MOUNT_ATTR_NOSUID;
-	if (flags & MS_NODEV)
-		a |= MOUNT_ATTR_NODEV;
-	if (flags & MS_NOEXEC)
-		a |= MOUNT_ATTR_NOEXEC;
-	if (flags & MS_NODIRATIME)
-		a |= MOUNT_ATTR_NODIRATIME;
-	if (flags & MS_NOATIME)
-		a |= MOUNT_ATTR_NOATIME;
-	else if (flags & MS_STRICTATIME)
-		a |= MOUNT_ATTR_STRICTATIME;
-	return a;
-}
-
 /* A new filesystem instance (proc, tmpfs, sysfs, mqueue, devpts, ...) as a
  * detached mount, its data options passed one by one. */
 static int new_fs(const char *type, const char *source, const char *data, unsigned attrs,
@@ -175,7 +154,7 @@ static int set_propagation(int mnt_fd, unsigned long prop, ib_err *err)
 static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int dest_fd, ib_err *err)
 {
 	const struct ib_cgroup *cg = c->cg;
-	unsigned attrs = mount_attrs(m->flags);
+	unsigned attrs = ib_mount_attrs_from_flags(m->flags);
 	_cleanup_close_ int tmp = -1;
 
 	if (!cg)
@@ -263,7 +242,7 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 	} else if (ib_mount_is_bind(m)) {
 		return ib_err_set(err, EINVAL, "bind mount was not prepared");
 	} else {
-		unsigned attrs = mount_attrs(m->flags);
+		unsigned attrs = ib_mount_attrs_from_flags(m->flags);
 		const char *type = m->type ? m->type : "";
 
 		mfd = new_fs(type, m->source, m->data, attrs, err);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include "common/util.h"
 
@@ -110,4 +111,19 @@ int ib_send_fd_named(int sock, int fd, const char *name, ib_err *err)
 	if (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
 		return ib_err_sys(err, "send console fd");
 	return 0;
+}
+
+int ib_console_connect(const char *path, ib_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return ib_err_sys(err, "socket");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ib_err_set(err, ENAMETOOLONG, "console socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ib_err_sys(err, "connect to console socket %s", path);
+	return IB_STEAL_FD(fd);
 }

@@ -37,4 +37,7 @@ void ib_sync_send_error(int sock, const ib_err *err);
 /* Send one fd with a name payload (console socket protocol, like runc). */
 int ib_send_fd_named(int sock, int fd, const char *name, ib_err *err);
 
+/* Connect to a --console-socket (the pty master goes there). */
+int ib_console_connect(const char *path, ib_err *err);
+
 #endif

@@ -1,6 +1,7 @@
-/* Foreground `run`/`exec` of a process with a terminal and no
- * --console-socket (a user at a shell): like runc, the runtime receives the
- * pty master itself and relays it to its own stdio until the process exits. */
+/* Waiting for a foreground container process: signals we receive are
+ * forwarded to it; with a terminal and no --console-socket (a user at a
+ * shell), the runtime receives the pty master itself and relays it to its own
+ * stdio, like runc. */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +37,16 @@ int ib_recv_fd(int sock, ib_err *err)
 	if (fd < 0)
 		return ib_err_set(err, EPROTO, "no pty master received");
 	return fd;
+}
+
+/* Exit status as a shell reports it: 128+signal when killed. */
+static int shell_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
 }
 
 static void copy_winsize(int from, int to)
@@ -114,12 +125,49 @@ int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (WIFEXITED(status))
-		*exit_status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		*exit_status = 128 + WTERMSIG(status);
-	else
-		*exit_status = 255;
+	*exit_status = shell_status(status);
 	(void)err;
 	return 0;
 }
+static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,   SIGQUIT,
+					SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+/* Wait for pid (our child), forwarding signals we receive to it. Returns its
+ * exit status as a shell would (128+signal when killed). */
+int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
+{
+	sigset_t set, old;
+	_cleanup_close_ int sfd = -1;
+	int status = 0;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < IB_ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
+		int r = poll(pfd, sfd >= 0 ? 2 : 1, -1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return ib_err_sys(err, "wait for container");
+		}
+		if (pfd[0].revents)
+			break;
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				ib_pidfd_send_signal(pidfd, (int)si.ssi_signo);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	*exit_status = shell_status(status);
+	return 0;
+}
+
