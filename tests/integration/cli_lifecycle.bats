@@ -1087,3 +1087,14 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	ib_run "$(new_id)"
 	assert_success
 }
+
+@test "run --no-pivot: MS_MOVE + chroot, the host's tree is not reachable" {
+	setup_bundle b sh -c 'echo marker > /pivot-check; cat /pivot-check; ls /; cd /..; ls /'
+	local id
+	id=$(new_id)
+	run IB run --no-pivot --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	assert_success
+	assert_output_contains marker
+	assert_output_not_contains "lost+found"
+	[[ -e "$BUNDLE/rootfs/pivot-check" ]]
+}
