@@ -1,10 +1,10 @@
 # ironbox — build, test, install. `make check` installs what it needs first.
 CC ?= gcc
 BUILD ?= build
-PKGS := json-c libseccomp libcap
+PKGS := json-c libseccomp libcap fuse3
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Isrc \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 EXTRA_CFLAGS ?=
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)

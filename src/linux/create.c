@@ -35,6 +35,7 @@
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "policy/policy.h"
+#include "supervisor/supervisor.h"
 #include "state/state.h"
 
 #define DEVICE_FD_BASE 0x100000
@@ -190,6 +191,15 @@ static void add_device_rules(struct ib_spec *s)
 	s->has_resources = true;
 }
 
+static bool has_proc_mount(const struct ib_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type && !strcmp(s->mounts[i].type, "proc") &&
+		    !strcmp(s->mounts[i].destination, "/proc"))
+			return true;
+	return false;
+}
+
 struct create_ctx {
 	const char *root, *id;
 	const char *stage_dir;
@@ -280,6 +290,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	struct create_ctx c = {
 	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
+	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
+	_cleanup_free_ char *procview_dir = NULL;
 	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
 	__attribute__((cleanup(policy_freep))) struct ib_policy *pol = NULL;
@@ -409,6 +421,17 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.stage_dir = stage_dir;
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
+	if (has_proc_mount(s)) {
+		procview_dir = ib_xasprintf("%s/proc", stage_dir);
+		if (ib_supervisor_start(procview_dir, cg_path, &sup, err) < 0) {
+			/* The emulated /proc is a view, not a boundary: without FUSE
+			 * the container still runs, with the kernel's files. */
+			ib_warn("no emulated /proc for %s: %s", o->id, err->msg);
+			ib_err_clear(err);
+			free(procview_dir);
+			procview_dir = NULL;
+		}
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		ib_err_sys(err, "socketpair");
 		goto fail;
@@ -433,8 +456,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .target_fd = target,
 				  .userns_fd = userns,
 				  .stage_dir = stage_dir,
+				  .procview_dir = procview_dir,
 				  .clone_flags = (int)new_ns_flags(s),
 				  .lock_fd = lock,
+				  .supervisor_fd = sup.ctl_fd,
 				  .no_pivot = o->no_pivot,
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,
@@ -463,6 +488,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.pid = pid;
 	c.pidfd = pidfd;
 	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
+		goto fail;
+	if (procview_dir && ib_supervisor_attach(&sup, c.pid, err) < 0)
 		goto fail;
 	ib_stage_remove(stage_dir);
 	if (tty_sock >= 0) {
@@ -498,6 +525,7 @@ fail:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	undo_create(&c);
+	ib_supervisor_abort(&sup);
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
@@ -621,5 +649,8 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 		r = ib_wait_forwarding(pid, pidfd, exit_status, err);
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
+	/* The container's supervisor is our child too; it exits with the container. */
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
 	return r;
 }

@@ -28,6 +28,7 @@
 #include "linux/rootfs.h"
 #include "linux/runtime_int.h"
 #include "linux/stage.h"
+#include "supervisor/supervisor.h"
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 
@@ -239,6 +240,7 @@ static int wait_for_start(int fifo_fd, ib_err *err)
 
 static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 {
+	int pv_fds[16];
 	const struct ib_spec *s = c->spec;
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
@@ -264,6 +266,17 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	pm_alloc(s, &pm);
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	for (size_t i = 0; c->procview_dir && ib_supervisor_files[i] && i < IB_ARRAY_SIZE(pv_fds); i++) {
+		_cleanup_free_ char *p = ib_xasprintf("%s/%s", c->procview_dir, ib_supervisor_files[i]);
+
+		pv_fds[i] = ib_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (pv_fds[i] < 0) {
+			ib_err_sys(&err, "open emulated /proc/%s", ib_supervisor_files[i]);
+			fail_sync(c->sync_fd, &err);
+		}
+		rc.n_procview = i + 1;
+	}
+	rc.procview_fds = pv_fds;
 	if (ib_sync_expect(c->sync_fd, IB_SYNC_MAPS_DONE, &m, &err) < 0)
 		_exit(1);
 	host_pid = m.value;
@@ -372,6 +385,8 @@ void ib_init_main(struct ib_init_cfg *c)
 	ib_err err = {0};
 
 	close(c->lock_fd);
+	if (c->supervisor_fd >= 0)
+		close(c->supervisor_fd);
 	/* Not dumpable: no process of the container may open /proc/<us>/exe,
 	 * mem or fds while we are still the runtime (CVE-2019-5736). execve of
 	 * the user's program resets this. */

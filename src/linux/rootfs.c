@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "linux/syscalls.h"
+#include "supervisor/supervisor.h"
 
 #define RESOLVE_INSIDE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
@@ -266,6 +267,23 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 	return set_propagation(mfd, m->propagation, err);
 }
 
+/* The supervisor's views of non-namespaced /proc files go over the
+ * container's own proc (only where /proc is a proc mount). */
+static int mount_procview(struct ib_rootfs_ctx *c, ib_err *err)
+{
+	for (size_t i = 0; i < c->n_procview && ib_supervisor_files[i]; i++) {
+		_cleanup_free_ char *path = ib_xasprintf("proc/%s", ib_supervisor_files[i]);
+		_cleanup_close_ int dest = ib_openat2(c->pm->rootfs_fd, path, O_PATH | O_CLOEXEC,
+						      RESOLVE_INSIDE);
+
+		if (dest < 0)
+			return ib_err_sys(err, "emulated /%s", path);
+		if (attach(c->procview_fds[i], dest) < 0)
+			return ib_err_sys(err, "mount emulated /%s", path);
+	}
+	return 0;
+}
+
 static int make_dev_symlinks(int root_fd, bool have_devpts, ib_err *err)
 {
 	static const char *const links[][2] = {
@@ -333,6 +351,9 @@ int ib_rootfs_mount_all(struct ib_rootfs_ctx *c, ib_err *err)
 					   m->destination);
 		if (is_type(m, "devpts") && strcmp(m->destination, "/dev/pts") == 0)
 			have_devpts = true;
+		if (is_type(m, "proc") && strcmp(m->destination, "/proc") == 0 &&
+		    mount_procview(c, err) < 0)
+			return -1;
 	}
 	if (mount_devices(c, have_devpts, err) < 0)
 		return -1;

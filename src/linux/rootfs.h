@@ -19,6 +19,8 @@ struct ib_rootfs_ctx {
 	int target_fd;		       /* O_PATH fd of the bundle's rootfs directory */
 	const struct ib_cgroup *cg;    /* container cgroup (for cgroup mounts), may be NULL */
 	bool no_pivot;
+	const int *procview_fds; /* emulated /proc files (supervisor.h order) */
+	size_t n_procview;
 };
 
 /* Attach the rootfs and everything below it (before pivot_root). */

@@ -24,7 +24,9 @@ struct ib_init_cfg {
 	int target_fd;	       /* O_PATH fd of the bundle's rootfs dir */
 	int userns_fd;	       /* shared user namespace to join, or -1 */
 	const char *stage_dir; /* staged, locked bind mounts (stage.h) */
+	const char *procview_dir; /* supervisor's FUSE files for /proc, or NULL */
 	int lock_fd;	       /* the runtime's state lock: not ours to hold */
+	int supervisor_fd; /* the runtime's line to the supervisor: not ours */
 	int clone_flags;       /* namespaces the second stage must create (shared userns) */
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;

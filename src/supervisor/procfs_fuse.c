@@ -1,0 +1,179 @@
+/* The FUSE side of the supervisor: a flat read-only directory of the files
+ * in ib_supervisor_files, each rendered when it is opened (so a reader sees
+ * one consistent snapshot across its read calls). Low-level API, driven by
+ * the supervisor's own poll loop. */
+#define FUSE_USE_VERSION 35
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "supervisor/supervisor_int.h"
+
+#define ROOT_INO 1
+
+static size_t n_files(void)
+{
+	size_t n = 0;
+
+	while (ib_supervisor_files[n])
+		n++;
+	return n;
+}
+
+static int file_index(const char *name)
+{
+	for (size_t i = 0; ib_supervisor_files[i]; i++)
+		if (!strcmp(ib_supervisor_files[i], name))
+			return (int)i;
+	return -1;
+}
+
+static void fill_attr(fuse_ino_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	if (ino == ROOT_INO) {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+	} else {
+		/* Content is produced on open. The size is an upper bound: a short
+		 * read ends the file (FUSE then trims i_size), and unlike size 0
+		 * with direct_io it keeps sendfile (busybox cat) working. */
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = 1 << 20;
+	}
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = {0};
+	int i = parent == ROOT_INO ? file_index(name) : -1;
+
+	if (i < 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	e.ino = (fuse_ino_t)(ROOT_INO + 1 + i);
+	fill_attr(e.ino, &e.attr);
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	if (ino != ROOT_INO && (ino < ROOT_INO + 1 || ino > ROOT_INO + n_files())) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_attr(ino, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	char *text;
+
+	if (ino == ROOT_INO) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (ino > ROOT_INO + n_files()) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	text = ib_supervisor_render(ib_supervisor_files[ino - ROOT_INO - 1]);
+	if (!text) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)text;
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	const char *text = (const char *)(uintptr_t)fi->fh;
+	size_t len = text ? strlen(text) : 0;
+
+	(void)ino;
+	if (off < 0 || (size_t)off >= len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	fuse_reply_buf(req, text + off, size);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	free((void *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	char buf[4096];
+	size_t used = 0, total = n_files() + 2;
+
+	(void)fi;
+	if (ino != ROOT_INO) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	for (size_t i = (size_t)off; i < total; i++) {
+		struct stat st = {0};
+		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_supervisor_files[i - 2];
+		size_t need;
+
+		st.st_ino = i < 2 ? ROOT_INO : ROOT_INO + i - 1;
+		st.st_mode = i < 2 ? S_IFDIR : S_IFREG;
+		need = fuse_add_direntry(req, buf + used, size - used, name, &st, (off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+	.readdir = op_readdir,
+};
+
+struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)
+{
+	char *argv[] = {"ironbox-proc", "-o", "allow_other,fsname=ironbox-proc,subtype=ironbox",
+			NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+
+	if (!se)
+		return NULL;
+	if (fuse_session_mount(se, mountpoint) != 0) {
+		fuse_session_destroy(se);
+		return NULL;
+	}
+	return se;
+}
