@@ -462,3 +462,11 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	assert_output_contains "touch=1"
 	[[ ! -e "$h/x" ]]
 }
+
+@test "docker: /proc/uptime is the container's, meminfo shows --memory (seed example, ironbox)" {
+	skip_unless_ironbox
+	drun --rm --memory 256m ib-busybox sh -c 'cat /proc/uptime; head -1 /proc/meminfo'
+	assert_success
+	awk 'NR == 1 { exit !($1 < 60) }' <<<"$output"
+	[[ "${lines[1]}" =~ ^MemTotal:\ +262144\ kB$ ]]
+}

@@ -636,3 +636,37 @@ assert_probe_failed() {
 	[[ "$(uid_map_of_pid "$(pid_of "$b")" | awk '{print $2}')" == 3000000 ]]
 	IB delete --force "$b"
 }
+
+# ---------------------------------------------------------------------------
+# emulated /proc (the per-container supervisor)
+
+@test "emulated /proc: uptime, meminfo, cpuinfo, stat, swaps are the container's" {
+	local host_cpus
+	host_cpus=$(grep -c ^processor /proc/cpuinfo)
+	setup_bundle b sh -c 'cat /proc/uptime; head -1 /proc/meminfo; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; wc -l < /proc/swaps; cat /proc/loadavg'
+	bundle_jq "$BUNDLE" '.linux.resources.memory = {limit: 268435456} | .linux.resources.cpu = {cpus: "0"}'
+	ib_run "$(new_id)"
+	assert_success
+	echo "host cpus: $host_cpus"
+	# Fresh container: well under a minute, whatever the host's uptime.
+	awk 'NR == 1 { exit !($1 < 60 && $2 < 60) }' <<<"$output"
+	[[ "${lines[1]}" =~ ^MemTotal:\ +262144\ kB$ ]]
+	[[ "${lines[2]}" == 1 ]]
+	[[ "${lines[3]}" == 1 ]]
+	[[ "${lines[4]}" == 1 ]]
+	[[ "${lines[5]}" =~ ^[0-9.]+\ [0-9.]+\ [0-9.]+\ [0-9]+/[0-9]+\ [0-9]+$ ]]
+}
+
+@test "emulated /proc: the supervisor is gone once the container is deleted" {
+	setup_bundle b sleep 100
+	local id sup
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(pgrep -f -- "ironbox.* $id\$" | while read -r p; do [[ "$(cat /proc/$p/comm)" == ironbox-sup ]] && echo "$p"; done)
+	[[ -n "$sup" ]]
+	# Detached from the caller: its own session, stdio on /dev/null.
+	[[ "$(ps -o sid= -p "$sup" | tr -d ' ')" == "$sup" ]]
+	[[ "$(readlink "/proc/$sup/fd/1")" == /dev/null ]]
+	IB delete --force "$id"
+	retry 100 0.05 bash -c "! kill -0 $sup 2>/dev/null || grep -q '^State:.*Z' /proc/$sup/status"
+}
