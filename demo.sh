@@ -112,4 +112,9 @@ wait "$writer_a"
 printf '   on the host: '
 ls -ln "$vol" | tail -n +2 | awk '{printf "%s(uid %s) ", $9, $3}'
 echo
+say "5. Emulated /proc: the container's own uptime and memory limit (256 MiB), not the host's"
+printf '   host      : uptime %s   %s\n' "$(cut -d" " -f1 /proc/uptime)" "$(head -1 /proc/meminfo | tr -s " ")"
+run_in procview '.linux.resources.memory = {"limit": 268435456}' \
+	sh -c 'printf "   container : uptime %s   %s\n" "$(cut -d" " -f1 /proc/uptime)" "$(head -1 /proc/meminfo | tr -s " ")"'
+
 say "Done: every container above ran under ironbox with a fresh user namespace, ID-mapped mounts and no host namespaces."
