@@ -154,12 +154,12 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static const struct fuse_lowlevel_ops ops = {
-	.lookup = op_lookup,
-	.getattr = op_getattr,
-	.open = op_open,
-	.read = op_read,
-	.release = op_release,
-	.readdir = op_readdir,
+    .lookup = op_lookup,
+    .getattr = op_getattr,
+    .open = op_open,
+    .read = op_read,
+    .release = op_release,
+    .readdir = op_readdir,
 };
 
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)

@@ -296,3 +296,82 @@ double ib_procview_load_step(double load, unsigned running, double interval, dou
 
 	return load * e + (double)running * (1.0 - e);
 }
+
+static struct ib_procview_disk *disk_slot(struct ib_procview_disk **disks, size_t *n,
+					  unsigned major, unsigned minor)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*disks)[i].major == major && (*disks)[i].minor == minor)
+			return &(*disks)[i];
+	*disks = ib_xrealloc(*disks, (*n + 1) * sizeof(**disks));
+	memset(&(*disks)[*n], 0, sizeof(**disks));
+	(*disks)[*n].major = major;
+	(*disks)[*n].minor = minor;
+	return &(*disks)[(*n)++];
+}
+
+void ib_procview_parse_blkio(const char *text, bool bytes, struct ib_procview_disk **disks,
+			     size_t *n)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned major, minor;
+		int used = 0;
+		char op[16];
+		unsigned long long v;
+		struct ib_procview_disk *d;
+
+		if (sscanf(l, "%u:%u%n", &major, &minor, &used) != 2)
+			continue;
+		d = disk_slot(disks, n, major, minor);
+		if (sscanf(l + used, " %15s %llu", op, &v) == 2 && !strchr(op, '=')) {
+			/* v1: one operation per line */
+			if (!strcmp(op, "Read"))
+				*(bytes ? &d->read_bytes : &d->reads) += v;
+			else if (!strcmp(op, "Write"))
+				*(bytes ? &d->write_bytes : &d->writes) += v;
+			continue;
+		}
+		/* v2: key=value pairs on one line */
+		for (const char *p = l + used; *p && *p != '\n';) {
+			char key[16];
+			int k = 0;
+
+			while (*p == ' ')
+				p++;
+			if (sscanf(p, "%15[a-z]=%llu%n", key, &v, &k) != 2 || k == 0)
+				break;
+			if (!strcmp(key, "rbytes"))
+				d->read_bytes = v;
+			else if (!strcmp(key, "wbytes"))
+				d->write_bytes = v;
+			else if (!strcmp(key, "rios"))
+				d->reads = v;
+			else if (!strcmp(key, "wios"))
+				d->writes = v;
+			p += k;
+		}
+	}
+}
+
+char *ib_procview_diskstats(const char *host, const struct ib_procview_disk *disks, size_t n_disks)
+{
+	struct buf b = {0};
+
+	for (const char *l = host; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned major, minor;
+		char name[64];
+		const struct ib_procview_disk *d = NULL;
+
+		if (sscanf(l, "%u %u %63s", &major, &minor, name) != 3)
+			continue;
+		for (size_t i = 0; i < n_disks; i++)
+			if (disks[i].major == major && disks[i].minor == minor)
+				d = &disks[i];
+		buf_printf(&b,
+			   "%4u %7u %s %" PRIu64 " 0 %" PRIu64 " 0 %" PRIu64 " 0 %" PRIu64
+			   " 0 0 0 0 0 0 0 0 0 0\n",
+			   major, minor, name, d ? d->reads : 0, d ? d->read_bytes / 512 : 0,
+			   d ? d->writes : 0, d ? d->write_bytes / 512 : 0);
+	}
+	return buf_take(&b);
+}

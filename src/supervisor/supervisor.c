@@ -27,8 +27,8 @@
 
 #define LOAD_INTERVAL 5.0
 
-const char *const ib_supervisor_files[] = {"uptime", "meminfo", "cpuinfo", "stat",
-					   "loadavg", "swaps", NULL};
+const char *const ib_supervisor_files[] = {"uptime",  "meminfo", "cpuinfo",   "stat",
+					   "loadavg", "swaps",	 "diskstats", NULL};
 
 /* State of the supervisor process (one container). */
 static struct {
@@ -118,7 +118,8 @@ static void memory_input(struct ib_procview_input *in)
 	memsw = cg_u64("memory.memsw.limit_in_bytes", 0);
 	if (memsw && memsw != UINT64_MAX && memsw >= in->mem_limit) {
 		in->swap_limit = memsw - in->mem_limit;
-		in->swap_usage = cg_u64("memory.memsw.usage_in_bytes", in->mem_usage) - in->mem_usage;
+		in->swap_usage =
+		    cg_u64("memory.memsw.usage_in_bytes", in->mem_usage) - in->mem_usage;
 	} else {
 		in->swap_limit = cg_u64("memory.swap.max", memsw ? UINT64_MAX : 0);
 		in->swap_usage = cg_u64("memory.swap.current", 0);
@@ -166,6 +167,24 @@ char *ib_supervisor_render(const char *name)
 		return ib_procview_loadavg(&in);
 	if (!strcmp(name, "swaps"))
 		return ib_procview_swaps(&in);
+	if (!strcmp(name, "diskstats")) {
+		struct ib_procview_disk *disks = NULL;
+		size_t n = 0;
+		char *out = NULL;
+		const char *files[] = {"blkio.throttle.io_serviced",
+				       "blkio.throttle.io_service_bytes", "io.stat"};
+
+		for (size_t i = 0; i < IB_ARRAY_SIZE(files); i++) {
+			_cleanup_free_ char *t = cg_read(files[i]);
+			if (t)
+				ib_procview_parse_blkio(t, i == 1, &disks, &n);
+		}
+		host = read_text("/proc/diskstats");
+		if (host)
+			out = ib_procview_diskstats(host, disks, n);
+		free(disks);
+		return out;
+	}
 	if (!strcmp(name, "meminfo")) {
 		memory_input(&in);
 		host = read_text("/proc/meminfo");

@@ -640,10 +640,10 @@ assert_probe_failed() {
 # ---------------------------------------------------------------------------
 # emulated /proc (the per-container supervisor)
 
-@test "emulated /proc: uptime, meminfo, cpuinfo, stat, swaps are the container's" {
+@test "emulated /proc: uptime, meminfo, cpuinfo, stat, swaps, diskstats are the container's" {
 	local host_cpus
 	host_cpus=$(grep -c ^processor /proc/cpuinfo)
-	setup_bundle b sh -c 'cat /proc/uptime; head -1 /proc/meminfo; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; wc -l < /proc/swaps; cat /proc/loadavg'
+	setup_bundle b sh -c 'cat /proc/uptime; head -1 /proc/meminfo; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; wc -l < /proc/swaps; cat /proc/loadavg; grep -c " /proc/diskstats .* fuse" /proc/self/mountinfo; wc -l < /proc/diskstats'
 	bundle_jq "$BUNDLE" '.linux.resources.memory = {limit: 268435456} | .linux.resources.cpu = {cpus: "0"}'
 	ib_run "$(new_id)"
 	assert_success
@@ -655,6 +655,8 @@ assert_probe_failed() {
 	[[ "${lines[3]}" == 1 ]]
 	[[ "${lines[4]}" == 1 ]]
 	[[ "${lines[5]}" =~ ^[0-9.]+\ [0-9.]+\ [0-9.]+\ [0-9]+/[0-9]+\ [0-9]+$ ]]
+	[[ "${lines[6]}" == 1 ]]
+	[[ "${lines[7]}" == "$(wc -l </proc/diskstats)" ]]
 }
 
 @test "emulated /proc: the supervisor is gone once the container is deleted" {

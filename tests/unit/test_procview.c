@@ -76,8 +76,8 @@ static void test_meminfo_unlimited_and_overcommitted(void **state)
 	assert_string_equal(s, host_meminfo);
 	free(s);
 	/* Usage above the limit (kernel memory) never underflows. */
-	in = (struct ib_procview_input){.mem_limit = 1u << 20, .mem_usage = 2u << 20,
-					.swap_limit = UINT64_MAX};
+	in = (struct ib_procview_input){
+	    .mem_limit = 1u << 20, .mem_usage = 2u << 20, .swap_limit = UINT64_MAX};
 	s = ib_procview_meminfo(host_meminfo, &in);
 	assert_non_null(strstr(s, "MemFree:               0 kB\n"));
 	assert_non_null(strstr(s, "SwapTotal:       2097148 kB\n"));
@@ -137,8 +137,8 @@ static void test_stat(void **state)
 
 static void test_loadavg_and_swaps(void **state)
 {
-	struct ib_procview_input in = {.load = {1.5, 0.25, 0}, .running = 2, .tasks = 9,
-				       .last_pid = 42};
+	struct ib_procview_input in = {
+	    .load = {1.5, 0.25, 0}, .running = 2, .tasks = 9, .last_pid = 42};
 	char *s = ib_procview_loadavg(&in);
 	double l = 0;
 
@@ -155,6 +155,33 @@ static void test_loadavg_and_swaps(void **state)
 	assert_true(ib_procview_load_step(0, 1, 5, 60) < 0.1);
 }
 
+static void test_diskstats(void **state)
+{
+	struct ib_procview_disk *d = NULL;
+	size_t n = 0;
+	char *s;
+
+	(void)state;
+	ib_procview_parse_blkio("8:0 Read 10\n8:0 Write 4\n8:0 Sync 14\n8:0 Total 14\nTotal 14\n",
+				false, &d, &n);
+	ib_procview_parse_blkio("8:0 Read 8192\n8:0 Write 1024\n", true, &d, &n);
+	ib_procview_parse_blkio("259:0 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n", false,
+				&d, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(d[0].reads, 10);
+	assert_int_equal(d[0].writes, 4);
+	assert_int_equal(d[0].read_bytes, 8192);
+	assert_int_equal(d[1].reads, 1);
+	assert_int_equal(d[1].read_bytes, 512);
+	s = ib_procview_diskstats("   8       0 sda 999 1 999 1 999 1 999 1 0 5 5 0 0 0 0 0 0\n"
+				  "   8       1 sda1 999 1 999 1 999 1 999 1 0 5 5 0 0 0 0 0 0\n",
+				  d, n);
+	assert_string_equal(s, "   8       0 sda 10 0 16 0 4 0 2 0 0 0 0 0 0 0 0 0 0\n"
+			       "   8       1 sda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	free(s);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +192,7 @@ int main(void)
 	    cmocka_unit_test(test_cpuinfo_cpuset_and_quota),
 	    cmocka_unit_test(test_stat),
 	    cmocka_unit_test(test_loadavg_and_swaps),
+	    cmocka_unit_test(test_diskstats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
