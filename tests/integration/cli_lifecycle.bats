@@ -1071,7 +1071,8 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	local delay id pid
 	for delay in 0.001 0.005 0.01 0.02 0.05 0.1; do
 		id=$(new_id k)
-		IB create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &
+		# The binary itself (not a shell function around it) so that $! is the runtime.
+		"$IRONBOX" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &
 		pid=$!
 		sleep "$delay"
 		kill -KILL "$pid" 2>/dev/null || true

@@ -240,7 +240,8 @@ privileged_bundle() {
 	local i id pid
 	for i in 1 2 3 4 5 6 7 8; do
 		id=$(new_id k$i)
-		IB create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &
+		# The binary itself (not a shell function around it) so that $! is the runtime.
+		"$IRONBOX" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &
 		pid=$!
 		sleep "0.00$i"
 		kill -KILL "$pid" 2>/dev/null || true
