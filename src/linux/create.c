@@ -272,7 +272,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	return ib_sync_expect(sock, IB_SYNC_CREATED, &m, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, ib_err *err)
+int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
@@ -297,13 +297,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	__attribute__((cleanup(policy_freep))) struct ib_policy *pol = NULL;
 	__attribute__((cleanup(cgroup_freep))) struct ib_cgroup *cg = NULL;
 	struct ib_isolation iso = {0};
-	_cleanup_close_ int lock = -1, fifo = -1, target = -1, console = -1, v2fd = -1, userns = -1,
+	_cleanup_close_ int lock = -1, fifo = -1, console = -1, v2fd = -1, userns = -1,
 			    own_pidns = -1;
 	_cleanup_free_ char *fifo_path = NULL, *cg_path = NULL, *config = NULL;
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
-	struct clone_args ca = {0};
 	int pidfd = -1;
 	pid_t pid;
 
@@ -324,8 +323,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		return ib_err_set(
 		    err, EINVAL,
 		    "cannot use console socket if runc will not detach or allocate tty");
-	target = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (target < 0)
+	/* Checked here for a clear error before anything exists; the init opens
+	 * it again in its own mount namespace. */
+	if (access(s->root_path, F_OK) < 0)
 		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
 	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
 	if (!pol)
@@ -398,6 +398,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		tty_sock = tv[0];
 		console = tv[1];
 	}
+	/* Joined namespaces first: the container inherits them, and a sysfs
+	 * prepared below must show the joined network namespace. */
+	if (s->ns[IB_NS_PID].path)
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (join_namespaces(s, err) < 0)
+		goto fail;
 	if (iso.shared_userns) {
 		userns = open(iso.userns_path, O_RDONLY | O_CLOEXEC);
 		if (userns < 0) {
@@ -438,9 +444,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (s->process->has_oom_score_adj && ib_process_apply_oom_score_adj(s->process, err) < 0)
 		goto fail;
-	own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (join_namespaces(s, err) < 0)
-		goto fail;
 	ib_caps_set_runtime_bounding(ib_caps_current_bounding());
 	v2fd = ib_cgroup_v2_fd(cg, err);
 	ib_err_clear(err);
@@ -453,7 +456,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .sync_fd = sv[1],
 				  .fifo_fd = fifo,
 				  .console_fd = console,
-				  .target_fd = target,
 				  .userns_fd = userns,
 				  .stage_dir = stage_dir,
 				  .procview_dir = procview_dir,
@@ -464,16 +466,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,
 				  .runtime_pid = getpid()};
-	ca.flags = CLONE_PIDFD;
-	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	ca.exit_signal = SIGCHLD;
-	if (v2fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)v2fd;
-	}
-	pid = ib_clone3(&ca);
+	pid = ib_clone_into_cgroup(v2fd, &pidfd);
 	/* A joined pid namespace was for the container only. */
-	if (pid != 0 && own_pidns >= 0 && s->ns[IB_NS_PID].path)
+	if (pid != 0 && own_pidns >= 0)
 		(void)setns(own_pidns, CLONE_NEWPID);
 	if (pid < 0) {
 		ib_err_sys(err, "clone container process");
@@ -510,7 +505,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
-	if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
+	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
 	*pidfd_out = c.pidfd;

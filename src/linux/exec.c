@@ -86,7 +86,6 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
 	_cleanup_close_ int init_pidfd = -1, console = -1, v2fd = -1, pidfd = -1, own_pidns = -1,
 			    tty_sock = -1;
-	struct clone_args ca = {0};
 	struct exec_child ec;
 	struct ib_sync_msg m;
 	enum ib_status status;
@@ -153,14 +152,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 				 .console_fd = console,
 				 .seccomp = spec->seccomp,
 				 .runtime_pid = getpid()};
-	ca.flags = CLONE_PIDFD;
-	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	ca.exit_signal = SIGCHLD;
-	if (v2fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)v2fd;
-	}
-	pid = ib_clone3(&ca);
+	pid = ib_clone_into_cgroup(v2fd, &pidfd);
 	if (pid != 0 && setns(own_pidns, CLONE_NEWPID) < 0)
 		ib_warn("restore pid namespace: %s", strerror(errno));
 	if (pid < 0) {
@@ -183,11 +175,11 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	}
 	ib_err_clear(err);
 	close(sv[0]);
-	if (o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if (ib_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
-			return -1;
+	if (o->pid_file && ib_write_pid_file(o->pid_file, pid, err) < 0) {
+		/* Nobody could find it to wait for it: do not leave it running. */
+		ib_pidfd_send_signal(pidfd, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return -1;
 	}
 	if (o->detach)
 		return 0;

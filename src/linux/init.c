@@ -245,7 +245,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
 	struct ib_rootfs_ctx rc = {
-	    .spec = s, .pm = &pm, .target_fd = c->target_fd, .cg = c->cg, .no_pivot = c->no_pivot};
+	    .spec = s, .pm = &pm, .cg = c->cg, .no_pivot = c->no_pivot};
 	struct ib_sync_msg m;
 	ib_err err = {0};
 	_cleanup_free_ char *found = NULL, *state_json = NULL;
@@ -253,13 +253,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
-	/* The rootfs directory as seen in our own mount namespace (the runtime's
-	 * fd belongs to the host's), opened while we are still the host's root
-	 * for permission checks on the way. */
-	close(c->target_fd);
-	c->target_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	rc.target_fd = c->target_fd;
-	if (c->target_fd < 0) {
+	/* The rootfs directory as seen in our own mount namespace, opened while
+	 * we are still the host's root for permission checks on the way. */
+	rc.target_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rc.target_fd < 0) {
 		ib_err_sys(&err, "rootfs (%s)", s->root_path);
 		fail_sync(c->sync_fd, &err);
 	}

@@ -21,7 +21,6 @@ struct ib_init_cfg {
 	int sync_fd;	       /* our end of the socketpair */
 	int fifo_fd;	       /* O_PATH fd of exec.fifo */
 	int console_fd;	       /* connected --console-socket or -1 */
-	int target_fd;	       /* O_PATH fd of the bundle's rootfs dir */
 	int userns_fd;	       /* shared user namespace to join, or -1 */
 	const char *stage_dir; /* staged, locked bind mounts (stage.h) */
 	const char *procview_dir; /* supervisor's FUSE files for /proc, or NULL */
@@ -56,6 +55,9 @@ int ib_recv_fd(int sock, ib_err *err);
 /* Relay a pty master to our stdio (raw mode when stdin is a terminal) until
  * pid exits; signals are forwarded, SIGWINCH resizes. */
 int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err);
+
+/* --pid-file: the pid, written atomically. */
+int ib_write_pid_file(const char *path, pid_t pid, ib_err *err);
 
 /* OCI state JSON handed to hooks. */
 char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const char *status,

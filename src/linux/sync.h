@@ -9,7 +9,7 @@
 #include "common/err.h"
 
 enum ib_sync_type {
-	IB_SYNC_MAPS_DONE = 1, /* runtime -> child: ID maps written */
+	IB_SYNC_MAPS_DONE = 1, /* runtime -> init: go on (user namespace ready); value = init's host pid */
 	IB_SYNC_MOUNT_FD,      /* runtime -> child: payload = mount index (int32), 1 fd */
 	IB_SYNC_FDS_DONE,      /* runtime -> child: all prepared fds sent */
 	IB_SYNC_PRE_HOOKS,     /* child -> runtime: mounts done, run prestart/createRuntime */
