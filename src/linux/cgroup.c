@@ -6,6 +6,7 @@
  * there is one. Limits are translated for each controller to whichever
  * version carries it (v1 hierarchy first, the unified tree otherwise). */
 #include "linux/cgroup.h"
+#include "linux/cgroup_int.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,490 +24,6 @@
 
 #include "common/log.h"
 #include "common/util.h"
-
-/* ------------------------------------------------------------------------ */
-/* mountinfo parsing                                                         */
-
-static void hierarchy_clear(struct ib_cgroup_hierarchy *h)
-{
-	free(h->mount);
-	free(h->root);
-	ib_strv_free(h->controllers);
-	memset(h, 0, sizeof(*h));
-}
-
-void ib_cgroup_layout_clear(struct ib_cgroup_layout *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		hierarchy_clear(&l->h[i]);
-	free(l->h);
-	l->h = NULL;
-	l->n = 0;
-	l->v2 = -1;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape_mountinfo(const char *s, size_t len)
-{
-	char *r = ib_xmalloc0(len + 1), *o = r;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*o++ =
-			    (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-			i += 3;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return r;
-}
-
-/* Super options of a v1 cgroup mount that are not controllers. */
-static bool v1_option_is_controller(const char *o)
-{
-	static const char *const not_controllers[] = {"rw",
-						      "ro",
-						      "xattr",
-						      "noprefix",
-						      "clone_children",
-						      "cpuset_v2_mode",
-						      "favordynmods",
-						      "none",
-						      "nsdelegate",
-						      "memory_recursiveprot"};
-
-	if (!*o || strncmp(o, "release_agent=", 14) == 0)
-		return false;
-	for (size_t i = 0; i < IB_ARRAY_SIZE(not_controllers); i++)
-		if (strcmp(o, not_controllers[i]) == 0)
-			return false;
-	return true;
-}
-
-static bool opts_has(const char *opts, const char *want)
-{
-	size_t wl = strlen(want);
-
-	for (const char *p = opts; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t l = c ? (size_t)(c - p) : strlen(p);
-		if (l == wl && strncmp(p, want, l) == 0)
-			return true;
-		p = c ? c + 1 : NULL;
-	}
-	return false;
-}
-
-struct mi_entry {
-	unsigned major, minor;
-	char *root, *mount, *fstype, *mount_opts, *super_opts;
-};
-
-static void mi_entry_clear(struct mi_entry *e)
-{
-	free(e->root);
-	free(e->mount);
-	free(e->fstype);
-	free(e->mount_opts);
-	free(e->super_opts);
-}
-
-/* Split one mountinfo line. Returns false if malformed. */
-static bool parse_mi_line(const char *line, size_t len, struct mi_entry *e)
-{
-	const char *f[64];
-	size_t fl[64], n = 0, sep = 0;
-	const char *p = line, *end = line + len;
-
-	memset(e, 0, sizeof(*e));
-	while (p < end && n < IB_ARRAY_SIZE(f)) {
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			break;
-		f[n] = p;
-		while (p < end && *p != ' ')
-			p++;
-		fl[n] = (size_t)(p - f[n]);
-		if (!sep && fl[n] == 1 && f[n][0] == '-' && n >= 6)
-			sep = n;
-		n++;
-	}
-	if (!sep || n < sep + 4)
-		return false;
-	if (sscanf(f[2], "%u:%u", &e->major, &e->minor) != 2)
-		return false;
-	e->root = unescape_mountinfo(f[3], fl[3]);
-	e->mount = unescape_mountinfo(f[4], fl[4]);
-	e->mount_opts = unescape_mountinfo(f[5], fl[5]);
-	e->fstype = unescape_mountinfo(f[sep + 1], fl[sep + 1]);
-	e->super_opts = unescape_mountinfo(f[sep + 3], fl[sep + 3]);
-	return true;
-}
-
-int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib_err *err)
-{
-	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
-	unsigned *devs = NULL; /* major<<20|minor of each entry in l.h, for merging */
-
-	if (!text)
-		return ib_err_set(err, EINVAL, "no mountinfo text");
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		struct mi_entry e;
-		bool v2;
-		unsigned dev;
-		size_t idx;
-
-		if (!parse_mi_line(p, len, &e))
-			goto next;
-		v2 = strcmp(e.fstype, "cgroup2") == 0;
-		if (!v2 && strcmp(e.fstype, "cgroup") != 0)
-			goto next_free;
-		dev = (e.major << 20) | e.minor;
-		for (idx = 0; idx < l.n; idx++)
-			if (devs[idx] == dev)
-				break;
-		if (idx < l.n) {
-			/* Same hierarchy mounted again: prefer a mount of its root,
-			 * then the canonical /sys/fs/cgroup location. */
-			struct ib_cgroup_hierarchy *h = &l.h[idx];
-			bool better = (strcmp(e.root, "/") == 0 && strcmp(h->root, "/") != 0) ||
-				      (strcmp(e.root, h->root) == 0 &&
-				       strncmp(e.mount, "/sys/fs/cgroup", 14) == 0 &&
-				       strncmp(h->mount, "/sys/fs/cgroup", 14) != 0);
-			if (!better)
-				goto next_free;
-			free(h->mount);
-			free(h->root);
-			h->mount = IB_STEAL(e.mount);
-			h->root = IB_STEAL(e.root);
-			h->readonly = opts_has(e.mount_opts, "ro");
-			goto next_free;
-		}
-		l.h = ib_xrealloc(l.h, (l.n + 1) * sizeof(*l.h));
-		devs = ib_xrealloc(devs, (l.n + 1) * sizeof(*devs));
-		memset(&l.h[l.n], 0, sizeof(l.h[l.n]));
-		devs[l.n] = dev;
-		l.h[l.n].mount = IB_STEAL(e.mount);
-		l.h[l.n].root = IB_STEAL(e.root);
-		l.h[l.n].v2 = v2;
-		l.h[l.n].readonly = opts_has(e.mount_opts, "ro");
-		if (!v2) {
-			l.h[l.n].controllers = ib_xmalloc0(sizeof(char *));
-			for (char *o = e.super_opts, *c; o; o = c ? c + 1 : NULL) {
-				c = strchr(o, ',');
-				if (c)
-					*c = '\0';
-				if (v1_option_is_controller(o))
-					ib_strv_push(&l.h[l.n].controllers, o);
-			}
-		} else if (l.v2 < 0 || strcmp(l.h[l.n].mount, "/sys/fs/cgroup") == 0) {
-			l.v2 = (int)l.n;
-		}
-		l.n++;
-	next_free:
-		mi_entry_clear(&e);
-	next:
-		p = nl ? nl + 1 : p + len;
-	}
-	free(devs);
-	ib_cgroup_layout_clear(out);
-	*out = l;
-	return 0;
-}
-
-int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err)
-{
-	_cleanup_free_ char *text = NULL;
-
-	out->h = NULL;
-	out->n = 0;
-	out->v2 = -1;
-	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)
-		return -1;
-	return ib_cgroup_parse_mountinfo(text, out, err);
-}
-
-static bool hierarchy_has_real_controller(const struct ib_cgroup_hierarchy *h)
-{
-	for (size_t i = 0; h->controllers && h->controllers[i]; i++)
-		if (strncmp(h->controllers[i], "name=", 5) != 0)
-			return true;
-	return false;
-}
-
-enum ib_cgroup_mode ib_cgroup_layout_mode(const struct ib_cgroup_layout *l)
-{
-	bool v1 = false;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (!l->h[i].v2 && hierarchy_has_real_controller(&l->h[i]))
-			v1 = true;
-	if (!v1)
-		return l->v2 >= 0 ? IB_CGROUP_V2 : IB_CGROUP_V1;
-	return l->v2 >= 0 ? IB_CGROUP_HYBRID : IB_CGROUP_V1;
-}
-
-int ib_cgroup_layout_find(const struct ib_cgroup_layout *l, const char *controller)
-{
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t j = 0; !l->h[i].v2 && l->h[i].controllers && l->h[i].controllers[j];
-		     j++)
-			if (strcmp(l->h[i].controllers[j], controller) == 0)
-				return (int)i;
-	return -1;
-}
-
-enum ib_cgroup_mode ib_cgroup_detect_mode(void)
-{
-	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
-	enum ib_cgroup_mode m;
-	ib_err err;
-
-	if (ib_cgroup_read_layout(&l, &err) < 0)
-		return IB_CGROUP_V2;
-	m = ib_cgroup_layout_mode(&l);
-	ib_cgroup_layout_clear(&l);
-	return m;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Path resolution                                                           */
-
-/* Normalize p as if rooted at "/": collapse "//" and ".", resolve "..";
- * refuse ".." that would climb above the root. Returns "/..." */
-static char *clean_path(const char *p, ib_err *err)
-{
-	size_t len = strlen(p);
-	char *out = ib_xmalloc0(len + 2);
-	size_t o = 0;
-
-	out[o++] = '/';
-	for (const char *s = p; *s;) {
-		const char *e;
-		size_t cl;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		e = strchrnul(s, '/');
-		cl = (size_t)(e - s);
-		if (cl == 1 && s[0] == '.') {
-			/* nothing */
-		} else if (cl == 2 && s[0] == '.' && s[1] == '.') {
-			if (o == 1) {
-				free(out);
-				ib_err_set(err, EINVAL, "cgroup path `%s` escapes its root", p);
-				return NULL;
-			}
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--; /* drop the '/' too */
-		} else {
-			if (o > 1)
-				out[o++] = '/';
-			memcpy(out + o, s, cl);
-			o += cl;
-		}
-		s = e;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static bool valid_unit_part(const char *s)
-{
-	return !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-char *ib_cgroup_expand_slice(const char *slice, ib_err *err)
-{
-	static const char suffix[] = ".slice";
-	size_t len = slice ? strlen(slice) : 0, sl = sizeof(suffix) - 1, nl;
-	_cleanup_free_ char *name = NULL;
-	char *out, *o;
-
-	if (len <= sl || strcmp(slice + len - sl, suffix) != 0 || strchr(slice, '/')) {
-		ib_err_set(err, EINVAL, "invalid systemd slice name `%s`", slice ? slice : "");
-		return NULL;
-	}
-	nl = len - sl;
-	name = strndup(slice, nl);
-	if (!name)
-		abort();
-	if (strcmp(name, "-") == 0) /* the root slice; callers map it before */
-		return ib_xstrdup("/");
-	if (name[0] == '-' || name[nl - 1] == '-' || strstr(name, "--")) {
-		ib_err_set(err, EINVAL, "invalid systemd slice name `%s`", slice);
-		return NULL;
-	}
-	/* Worst case: each of k components repeats the prefix: bounded by
-	 * (nl + sl + 1) * (number of dashes + 1). */
-	{
-		size_t parts = 1;
-		for (size_t i = 0; i < nl; i++)
-			parts += name[i] == '-';
-		out = ib_xmalloc0((nl + sl + 2) * parts + 1);
-	}
-	o = out;
-	for (size_t i = 0; i <= nl; i++) {
-		if (i == nl || name[i] == '-') {
-			*o++ = '/';
-			memcpy(o, name, i);
-			o += i;
-			memcpy(o, suffix, sl);
-			o += sl;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-static char *resolve_systemd(const char *cgroups_path, const char *id, ib_err *err)
-{
-	_cleanup_free_ char *copy = NULL, *slice_path = NULL;
-	char *slice, *prefix, *name, *c1, *c2;
-
-	if (!cgroups_path || !*cgroups_path) {
-		copy = ib_xasprintf("system.slice:ironbox:%s", id);
-	} else {
-		copy = ib_xstrdup(cgroups_path);
-	}
-	c1 = strchr(copy, ':');
-	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	if (!c1 || !c2 || strchr(c2 + 1, ':')) {
-		ib_err_set(err, EINVAL,
-			   "systemd cgroup path `%s` must have the form slice:prefix:name",
-			   cgroups_path);
-		return NULL;
-	}
-	*c1 = *c2 = '\0';
-	slice = copy;
-	prefix = c1 + 1;
-	name = c2 + 1;
-	if (!*name || !valid_unit_part(name) || !valid_unit_part(prefix) ||
-	    !valid_unit_part(slice)) {
-		ib_err_set(err, EINVAL, "invalid systemd cgroup path `%s`", cgroups_path);
-		return NULL;
-	}
-	{
-		size_t nl = strlen(name);
-		if (nl > 6 && strcmp(name + nl - 6, ".slice") == 0)
-			return ib_cgroup_expand_slice(name, err);
-	}
-	if (!*slice || strcmp(slice, "-.slice") == 0)
-		slice = "system.slice";
-	slice_path = ib_cgroup_expand_slice(slice, err);
-	if (!slice_path)
-		return NULL;
-	if (*prefix)
-		return ib_xasprintf("%s/%s-%s.scope", slice_path, prefix, name);
-	return ib_xasprintf("%s/%s.scope", slice_path, name);
-}
-
-char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const char *id,
-				const char *own_cgroup, ib_err *err)
-{
-	_cleanup_free_ char *rel = NULL, *own = NULL;
-	char *r;
-
-	if (!id || !*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
-		ib_err_set(err, EINVAL, "invalid container id `%s` for a cgroup path",
-			   id ? id : "");
-		return NULL;
-	}
-	if (systemd)
-		return resolve_systemd(cgroups_path, id, err);
-	if (!cgroups_path)
-		return ib_xasprintf("/%s", id);
-	if (!*cgroups_path)
-		return ib_xasprintf("/ironbox/%s", id);
-	if (cgroups_path[0] == '/') {
-		r = clean_path(cgroups_path, err);
-	} else {
-		if (!own_cgroup || own_cgroup[0] != '/') {
-			ib_err_set(err, EINVAL,
-				   "relative cgroup path `%s` needs the runtime's cgroup",
-				   cgroups_path);
-			return NULL;
-		}
-		rel = clean_path(cgroups_path, err);
-		if (!rel)
-			return NULL;
-		own = clean_path(own_cgroup, err);
-		if (!own)
-			return NULL;
-		if (strcmp(rel, "/") == 0)
-			r = IB_STEAL(own);
-		else if (strcmp(own, "/") == 0)
-			r = IB_STEAL(rel);
-		else
-			r = ib_xasprintf("%s%s", own, rel);
-	}
-	if (r && strcmp(r, "/") == 0) {
-		free(r);
-		ib_err_set(err, EINVAL, "cgroup path `%s` is the root cgroup", cgroups_path);
-		return NULL;
-	}
-	return r;
-}
-
-char *ib_cgroup_own_path(const char *text, enum ib_cgroup_mode mode, ib_err *err)
-{
-	_cleanup_free_ char *first = NULL;
-
-	for (const char *p = text ? text : ""; *p;) {
-		const char *nl = strchrnul(p, '\n');
-		const char *c1 = memchr(p, ':', (size_t)(nl - p));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(nl - c1 - 1)) : NULL;
-
-		if (c1 && c2) {
-			size_t ctl_len = (size_t)(c2 - c1 - 1);
-			char *path = strndup(c2 + 1, (size_t)(nl - c2 - 1));
-			if (!path)
-				abort();
-			if (mode == IB_CGROUP_V2) {
-				if (ctl_len == 0 && c1 - p == 1 && p[0] == '0')
-					return path;
-			} else if (ctl_len == 12 && strncmp(c1 + 1, "name=systemd", 12) == 0) {
-				return path;
-			} else if (ctl_len > 0 && !first) {
-				/* skip other named hierarchies for "first controller" */
-				if (strncmp(c1 + 1, "name=", 5) != 0)
-					first = IB_STEAL(path);
-			}
-			free(path);
-		}
-		p = *nl ? nl + 1 : nl;
-	}
-	if (first)
-		return IB_STEAL(first);
-	ib_err_set(err, ENOENT, "can't find the runtime's own cgroup in /proc/self/cgroup");
-	return NULL;
-}
-
-char *ib_cgroup_resolve_path(const char *cgroups_path, bool systemd, const char *id, ib_err *err)
-{
-	_cleanup_free_ char *text = NULL, *own = NULL;
-
-	if (systemd || !cgroups_path || !*cgroups_path || cgroups_path[0] == '/')
-		return ib_cgroup_resolve_path_in(cgroups_path, systemd, id, NULL, err);
-	if (ib_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, err) < 0)
-		return NULL;
-	own = ib_cgroup_own_path(text, ib_cgroup_detect_mode(), err);
-	if (!own)
-		return NULL;
-	return ib_cgroup_resolve_path_in(cgroups_path, systemd, id, own, err);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Conversions                                                               */
@@ -646,7 +163,7 @@ static int cg_write_max(const char *dir, const char *file, int64_t v, ib_err *er
 	return cg_write_i64(dir, file, v, err);
 }
 
-static char *cg_read(const char *dir, const char *file, ib_err *err)
+char *ib_cg_read(const char *dir, const char *file, ib_err *err)
 {
 	char p[PATH_MAX];
 	char *out = NULL;
@@ -719,16 +236,6 @@ static void cgroup_freep(struct ib_cgroup **cg)
 }
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
 
-static void layout_clearp(struct ib_cgroup_layout *l)
-{
-	ib_cgroup_layout_clear(l);
-}
-#define _cleanup_layout_ __attribute__((cleanup(layout_clearp)))
-#define LAYOUT_INIT                                                                                \
-	{                                                                                          \
-		.h = NULL, .n = 0, .v2 = -1                                                        \
-	}
-
 static int check_path(const char *path, ib_err *err)
 {
 	_cleanup_free_ char *clean = NULL;
@@ -736,7 +243,7 @@ static int check_path(const char *path, ib_err *err)
 	if (!path || path[0] != '/')
 		return ib_err_set(err, EINVAL, "cgroup path `%s` is not absolute",
 				  path ? path : "");
-	clean = clean_path(path, err);
+	clean = ib_cg_clean_path(path, err);
 	if (!clean)
 		return -1;
 	if (strcmp(clean, path) != 0 || strcmp(clean, "/") == 0)
@@ -763,7 +270,7 @@ static int v2_enable_all_at(const char *dir)
 	_cleanup_free_ char *avail = NULL;
 	ib_err err;
 
-	avail = cg_read(dir, "cgroup.controllers", &err);
+	avail = ib_cg_read(dir, "cgroup.controllers", &err);
 	if (!avail)
 		return 0;
 	for (char *save = NULL, *w = strtok_r(avail, " \n", &save); w;
@@ -814,8 +321,8 @@ static int v2_enable(const struct ib_cgroup *cg, const struct ib_cgroup_layout *
 /* The directory that carries controller ctl for this cgroup, NULL if the
  * controller is not available. *is_v2 tells which kind. In the unified tree
  * the controller is enabled on demand (enable=true). */
-static char *ctl_dir(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l, const char *ctl,
-		     bool enable, bool *is_v2)
+char *ib_cg_ctl_dir(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l, const char *ctl,
+		    bool enable, bool *is_v2)
 {
 	int i = ib_cgroup_layout_find(l, ctl);
 	_cleanup_free_ char *avail = NULL;
@@ -834,7 +341,7 @@ static char *ctl_dir(const struct ib_cgroup *cg, const struct ib_cgroup_layout *
 	else if (strcmp(ctl, "blkio") == 0)
 		ctl = "io";
 	*is_v2 = true;
-	avail = cg_read(cg->v2_dir, "cgroup.controllers", &err);
+	avail = ib_cg_read(cg->v2_dir, "cgroup.controllers", &err);
 	if (avail && words_has(avail, ctl))
 		return ib_xstrdup(cg->v2_dir);
 	if (!enable)
@@ -842,7 +349,7 @@ static char *ctl_dir(const struct ib_cgroup *cg, const struct ib_cgroup_layout *
 	/* Is it available at the root at all? */
 	{
 		_cleanup_free_ char *root = v2_root_dir(l), *rootavail = NULL;
-		rootavail = root ? cg_read(root, "cgroup.controllers", &err) : NULL;
+		rootavail = root ? ib_cg_read(root, "cgroup.controllers", &err) : NULL;
 		if (!rootavail || !words_has(rootavail, ctl))
 			return NULL;
 	}
@@ -1208,7 +715,7 @@ static int set_unified(const struct ib_cgroup *cg, const struct ib_cgroup_layout
 			if (!ctl)
 				abort();
 			if (strcmp(ctl, "cgroup") != 0)
-				d = ctl_dir(cg, l, ctl, true, &v2);
+				d = ib_cg_ctl_dir(cg, l, ctl, true, &v2);
 			(void)d;
 			if (!file_exists(cg->v2_dir, k))
 				return ib_err_set(
@@ -1239,7 +746,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 	if (!r)
 		return 0;
 	if (memory_requested(r)) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "memory", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "memory", true, &v2);
 		if (!d) {
 			if (r->has_mem_limit || r->has_mem_reservation || r->has_mem_swap)
 				return ib_err_set(err, ENOTSUP,
@@ -1252,7 +759,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 		}
 	}
 	if (cpu_requested(r)) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "cpu", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "cpu", true, &v2);
 		if (!d)
 			return ib_err_set(
 			    err, ENOTSUP,
@@ -1262,7 +769,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 			return ib_err_wrap(err, "cpu limits");
 	}
 	if ((r->cpuset_cpus && *r->cpuset_cpus) || (r->cpuset_mems && *r->cpuset_mems)) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "cpuset", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "cpuset", true, &v2);
 		if (!d)
 			return ib_err_set(err, ENOTSUP,
 					  "cpuset requested but the cpuset cgroup "
@@ -1275,7 +782,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 			return ib_err_wrap(err, "cpuset");
 	}
 	if (r->has_pids_limit) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "pids", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "pids", true, &v2);
 		if (!d)
 			return ib_err_set(err, ENOTSUP,
 					  "pids limit requested but the pids cgroup "
@@ -1284,7 +791,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 			return ib_err_wrap(err, "pids limit");
 	}
 	if (blkio_requested(r)) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "blkio", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "blkio", true, &v2);
 		if (!d)
 			ib_warn(
 			    "cgroup: block I/O controller not available; ignoring blkio settings");
@@ -1292,7 +799,7 @@ static int apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_la
 			return ib_err_wrap(err, "block I/O limits");
 	}
 	if (r->n_hugepage_limits) {
-		_cleanup_free_ char *d = ctl_dir(cg, l, "hugetlb", true, &v2);
+		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "hugetlb", true, &v2);
 		if (!d) {
 			ib_warn(
 			    "cgroup: hugetlb controller not available; ignoring hugepage limits");
@@ -1344,12 +851,12 @@ static int cpuset_inherit(const char *dir, const char *parent, ib_err *err)
 		_cleanup_free_ char *cur = NULL, *pv = NULL;
 		if (!file_exists(dir, files[i]))
 			continue; /* noprefix mount or not a cpuset dir */
-		cur = cg_read(dir, files[i], err);
+		cur = ib_cg_read(dir, files[i], err);
 		if (!cur)
 			return -1;
 		if (!is_blank(cur))
 			continue;
-		pv = cg_read(parent, files[i], err);
+		pv = ib_cg_read(parent, files[i], err);
 		if (!pv)
 			return -1;
 		if (is_blank(pv))
@@ -1578,7 +1085,7 @@ int ib_cgroup_join_pid(const struct ib_cgroup *cg, pid_t pid, ib_err *err)
 /* Freezer                                                                   */
 
 /* Value of "key value" in a flat-keyed file. */
-static bool kv_u64(const char *text, const char *key, uint64_t *out)
+bool ib_cg_kv_u64(const char *text, const char *key, uint64_t *out)
 {
 	size_t kl = strlen(key);
 
@@ -1608,7 +1115,7 @@ static int freeze_v1(const char *dir, bool frozen, ib_err *err)
 		/* Re-writing FROZEN while FREEZING nudges tasks that raced. */
 		if (cg_write(dir, "freezer.state", want, err) < 0)
 			return -1;
-		st = cg_read(dir, "freezer.state", err);
+		st = ib_cg_read(dir, "freezer.state", err);
 		if (!st)
 			return -1;
 		if (strncmp(st, want, strlen(want)) == 0)
@@ -1632,11 +1139,11 @@ static int freeze_v2(const char *dir, bool frozen, ib_err *err)
 	if (cg_write(dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
 		return -1;
 	for (;;) {
-		_cleanup_free_ char *ev = cg_read(dir, "cgroup.events", err);
+		_cleanup_free_ char *ev = ib_cg_read(dir, "cgroup.events", err);
 		uint64_t v;
 		if (!ev)
 			return -1;
-		if (!kv_u64(ev, "frozen", &v) || v == (frozen ? 1 : 0))
+		if (!ib_cg_kv_u64(ev, "frozen", &v) || v == (frozen ? 1 : 0))
 			return 0;
 		if (now_ms() > deadline) {
 			if (frozen)
@@ -1662,17 +1169,17 @@ int ib_cgroup_freeze(const struct ib_cgroup *cg, bool frozen, ib_err *err)
 int ib_cgroup_is_frozen(const struct ib_cgroup *cg, ib_err *err)
 {
 	if (cg->freezer_dir) {
-		_cleanup_free_ char *st = cg_read(cg->freezer_dir, "freezer.state", err);
+		_cleanup_free_ char *st = ib_cg_read(cg->freezer_dir, "freezer.state", err);
 		if (!st)
 			return -1;
 		return strncmp(st, "FROZEN", 6) == 0;
 	}
 	if (cg->v2_dir && file_exists(cg->v2_dir, "cgroup.freeze")) {
-		_cleanup_free_ char *ev = cg_read(cg->v2_dir, "cgroup.events", err);
+		_cleanup_free_ char *ev = ib_cg_read(cg->v2_dir, "cgroup.events", err);
 		uint64_t v = 0;
 		if (!ev)
 			return -1;
-		return kv_u64(ev, "frozen", &v) && v == 1;
+		return ib_cg_kv_u64(ev, "frozen", &v) && v == 1;
 	}
 	return 0;
 }
@@ -1682,7 +1189,7 @@ int ib_cgroup_is_frozen(const struct ib_cgroup *cg, ib_err *err)
 
 static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, ib_err *err)
 {
-	_cleanup_free_ char *procs = cg_read(dir, "cgroup.procs", err);
+	_cleanup_free_ char *procs = ib_cg_read(dir, "cgroup.procs", err);
 	DIR *d;
 	struct dirent *de;
 
@@ -1846,353 +1353,4 @@ int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
 	if (rc < 0)
 		ib_err_wrap(err, "destroy cgroup `%s`", cg->path);
 	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Stats (`runc events --stats` "data")                                      */
-
-/* First number in dir/file; "max" gives max_value. */
-static bool read_u64(const char *dir, const char *file, uint64_t max_value, uint64_t *out)
-{
-	_cleanup_free_ char *s = NULL;
-	char *end;
-
-	if (!dir)
-		return false;
-	s = cg_read(dir, file, NULL);
-	if (!s)
-		return false;
-	if (strncmp(s, "max", 3) == 0) {
-		*out = max_value;
-		return true;
-	}
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno == 0 && end != s;
-}
-
-static void jset_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
-
-static struct json_object *read_u64_list(const char *dir, const char *file)
-{
-	_cleanup_free_ char *s = cg_read(dir, file, NULL);
-	struct json_object *a;
-
-	if (!s)
-		return NULL;
-	a = json_object_new_array();
-	for (char *p = s, *end;; p = end) {
-		uint64_t v = strtoull(p, &end, 10);
-		if (end == p)
-			break;
-		json_object_array_add(a, json_object_new_uint64(v));
-	}
-	return a;
-}
-
-static struct json_object *flat_keyed(const char *dir, const char *file)
-{
-	_cleanup_free_ char *s = cg_read(dir, file, NULL);
-	struct json_object *o = json_object_new_object();
-
-	for (char *save = NULL, *line = s ? strtok_r(s, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(line, ' ');
-		if (!sp)
-			continue;
-		*sp = '\0';
-		jset_u64(o, line, strtoull(sp + 1, NULL, 10));
-	}
-	return o;
-}
-
-static void cpu_stats(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
-		      struct json_object *data)
-{
-	struct json_object *cpu = json_object_new_object(), *usage = json_object_new_object(),
-			   *thr = json_object_new_object(), *a;
-	bool v2;
-	_cleanup_free_ char *acct = ctl_dir(cg, l, "cpuacct", false, &v2);
-	_cleanup_free_ char *cdir = NULL;
-	_cleanup_free_ char *st = NULL;
-	uint64_t v;
-
-	if (acct && !v2) {
-		long hz = sysconf(_SC_CLK_TCK);
-		_cleanup_free_ char *s = cg_read(acct, "cpuacct.stat", NULL);
-		if (read_u64(acct, "cpuacct.usage", 0, &v))
-			jset_u64(usage, "total", v);
-		if ((a = read_u64_list(acct, "cpuacct.usage_percpu")))
-			json_object_object_add(usage, "percpu", a);
-		if ((a = read_u64_list(acct, "cpuacct.usage_percpu_sys")))
-			json_object_object_add(usage, "percpu_kernel", a);
-		if ((a = read_u64_list(acct, "cpuacct.usage_percpu_user")))
-			json_object_object_add(usage, "percpu_user", a);
-		if (hz <= 0)
-			hz = 100;
-		if (s && kv_u64(s, "system", &v))
-			jset_u64(usage, "kernel", v * (1000000000ULL / (uint64_t)hz));
-		if (s && kv_u64(s, "user", &v))
-			jset_u64(usage, "user", v * (1000000000ULL / (uint64_t)hz));
-	} else if (cg->v2_dir) {
-		/* cpu.stat's usage fields exist even without the cpu controller */
-		_cleanup_free_ char *s = cg_read(cg->v2_dir, "cpu.stat", NULL);
-		if (s && kv_u64(s, "usage_usec", &v))
-			jset_u64(usage, "total", v * 1000);
-		if (s && kv_u64(s, "system_usec", &v))
-			jset_u64(usage, "kernel", v * 1000);
-		if (s && kv_u64(s, "user_usec", &v))
-			jset_u64(usage, "user", v * 1000);
-	}
-	cdir = ctl_dir(cg, l, "cpu", false, &v2);
-	st = cdir ? cg_read(cdir, "cpu.stat", NULL) : NULL;
-	if (st) {
-		if (kv_u64(st, "nr_periods", &v))
-			jset_u64(thr, "periods", v);
-		if (kv_u64(st, "nr_throttled", &v))
-			jset_u64(thr, "throttled_periods", v);
-		if (kv_u64(st, v2 ? "throttled_usec" : "throttled_time", &v))
-			jset_u64(thr, "throttled_time", v2 ? v * 1000 : v);
-	}
-	json_object_object_add(cpu, "usage", usage);
-	json_object_object_add(cpu, "throttling", thr);
-	json_object_object_add(data, "cpu", cpu);
-}
-
-static struct json_object *mem_entry_v1(const char *dir, const char *prefix)
-{
-	struct json_object *o = json_object_new_object();
-	char f[96];
-	uint64_t v;
-
-	snprintf(f, sizeof(f), "%s.usage_in_bytes", prefix);
-	if (read_u64(dir, f, 0, &v))
-		jset_u64(o, "usage", v);
-	snprintf(f, sizeof(f), "%s.max_usage_in_bytes", prefix);
-	if (read_u64(dir, f, 0, &v))
-		jset_u64(o, "max", v);
-	snprintf(f, sizeof(f), "%s.failcnt", prefix);
-	if (read_u64(dir, f, 0, &v))
-		jset_u64(o, "failcnt", v);
-	snprintf(f, sizeof(f), "%s.limit_in_bytes", prefix);
-	if (read_u64(dir, f, 0, &v))
-		jset_u64(o, "limit", v);
-	return o;
-}
-
-static void memory_stats(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
-			 struct json_object *data)
-{
-	bool v2;
-	_cleanup_free_ char *dir = ctl_dir(cg, l, "memory", false, &v2);
-	struct json_object *mem, *raw, *cache;
-	uint64_t v;
-
-	if (!dir)
-		return;
-	mem = json_object_new_object();
-	raw = flat_keyed(dir, "memory.stat");
-	if (!v2) {
-		json_object_object_add(mem, "usage", mem_entry_v1(dir, "memory"));
-		json_object_object_add(mem, "swap", mem_entry_v1(dir, "memory.memsw"));
-		json_object_object_add(mem, "kernel", mem_entry_v1(dir, "memory.kmem"));
-		json_object_object_add(mem, "kernelTCP", mem_entry_v1(dir, "memory.kmem.tcp"));
-		if (json_object_object_get_ex(raw, "cache", &cache))
-			jset_u64(mem, "cache", json_object_get_uint64(cache));
-	} else {
-		struct json_object *u = json_object_new_object(), *s = json_object_new_object();
-		_cleanup_free_ char *ev = cg_read(dir, "memory.events", NULL);
-		_cleanup_free_ char *sev = cg_read(dir, "memory.swap.events", NULL);
-		uint64_t cur = 0, max = UINT64_MAX, scur = 0, smax = UINT64_MAX;
-		if (read_u64(dir, "memory.current", UINT64_MAX, &cur))
-			jset_u64(u, "usage", cur);
-		if (read_u64(dir, "memory.peak", UINT64_MAX, &v))
-			jset_u64(u, "max", v);
-		if (ev && kv_u64(ev, "max", &v))
-			jset_u64(u, "failcnt", v);
-		read_u64(dir, "memory.max", UINT64_MAX, &max);
-		jset_u64(u, "limit", max);
-		/* Like v1 memsw: swap entries include memory. */
-		if (read_u64(dir, "memory.swap.current", UINT64_MAX, &scur))
-			jset_u64(s, "usage", scur + cur);
-		if (read_u64(dir, "memory.swap.max", UINT64_MAX, &smax))
-			jset_u64(s, "limit",
-				 (smax == UINT64_MAX || max == UINT64_MAX || smax + max < smax)
-				     ? UINT64_MAX
-				     : smax + max);
-		if (sev && kv_u64(sev, "max", &v))
-			jset_u64(s, "failcnt", v);
-		json_object_object_add(mem, "usage", u);
-		json_object_object_add(mem, "swap", s);
-		if (json_object_object_get_ex(raw, "file", &cache))
-			jset_u64(mem, "cache", json_object_get_uint64(cache));
-	}
-	json_object_object_add(mem, "raw", raw);
-	json_object_object_add(data, "memory", mem);
-}
-
-static void pids_stats(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
-		       struct json_object *data)
-{
-	bool v2;
-	_cleanup_free_ char *dir = ctl_dir(cg, l, "pids", false, &v2);
-	struct json_object *o;
-	uint64_t v;
-
-	if (!dir)
-		return;
-	o = json_object_new_object();
-	if (read_u64(dir, "pids.current", 0, &v))
-		jset_u64(o, "current", v);
-	if (read_u64(dir, "pids.max", 0, &v))
-		jset_u64(o, "limit", v);
-	json_object_object_add(data, "pids", o);
-}
-
-static void blkio_entry(struct json_object *arr, unsigned maj, unsigned min, const char *op,
-			uint64_t v)
-{
-	struct json_object *e = json_object_new_object();
-	jset_u64(e, "major", maj);
-	jset_u64(e, "minor", min);
-	json_object_object_add(e, "op", json_object_new_string(op));
-	jset_u64(e, "value", v);
-	json_object_array_add(arr, e);
-}
-
-static struct json_object *blkio_v1_list(const char *dir, const char *file)
-{
-	_cleanup_free_ char *s = cg_read(dir, file, NULL);
-	struct json_object *a = json_object_new_array();
-
-	for (char *save = NULL, *line = s ? strtok_r(s, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		unsigned maj, min;
-		char op[32];
-		unsigned long long v;
-		if (sscanf(line, "%u:%u %31s %llu", &maj, &min, op, &v) == 4)
-			blkio_entry(a, maj, min, op, v);
-	}
-	return a;
-}
-
-static void blkio_stats(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
-			struct json_object *data)
-{
-	bool v2;
-	_cleanup_free_ char *dir = ctl_dir(cg, l, "blkio", false, &v2);
-	struct json_object *o;
-
-	if (!dir)
-		return;
-	o = json_object_new_object();
-	if (!v2) {
-		json_object_object_add(
-		    o, "ioServiceBytesRecursive",
-		    blkio_v1_list(dir, "blkio.throttle.io_service_bytes_recursive"));
-		json_object_object_add(o, "ioServicedRecursive",
-				       blkio_v1_list(dir, "blkio.throttle.io_serviced_recursive"));
-	} else {
-		_cleanup_free_ char *s = cg_read(dir, "io.stat", NULL);
-		struct json_object *bytes = json_object_new_array(), *ios = json_object_new_array();
-		for (char *save = NULL, *line = s ? strtok_r(s, "\n", &save) : NULL; line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			unsigned maj, min;
-			int off = 0;
-			if (sscanf(line, "%u:%u%n", &maj, &min, &off) != 2)
-				continue;
-			for (char *save2 = NULL, *kv = strtok_r(line + off, " ", &save2); kv;
-			     kv = strtok_r(NULL, " ", &save2)) {
-				char *eq = strchr(kv, '=');
-				uint64_t v;
-				if (!eq)
-					continue;
-				*eq = '\0';
-				v = strtoull(eq + 1, NULL, 10);
-				if (strcmp(kv, "rbytes") == 0)
-					blkio_entry(bytes, maj, min, "Read", v);
-				else if (strcmp(kv, "wbytes") == 0)
-					blkio_entry(bytes, maj, min, "Write", v);
-				else if (strcmp(kv, "rios") == 0)
-					blkio_entry(ios, maj, min, "Read", v);
-				else if (strcmp(kv, "wios") == 0)
-					blkio_entry(ios, maj, min, "Write", v);
-			}
-		}
-		json_object_object_add(o, "ioServiceBytesRecursive", bytes);
-		json_object_object_add(o, "ioServicedRecursive", ios);
-	}
-	json_object_object_add(data, "blkio", o);
-}
-
-static void hugetlb_stats(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
-			  struct json_object *data)
-{
-	bool v2;
-	_cleanup_free_ char *dir = ctl_dir(cg, l, "hugetlb", false, &v2);
-	struct json_object *o = json_object_new_object();
-	DIR *d;
-	struct dirent *de;
-
-	json_object_object_add(data, "hugetlb", o);
-	if (!dir || !(d = opendir("/sys/kernel/mm/hugepages")))
-		return;
-	while ((de = readdir(d))) {
-		unsigned long kb;
-		char size[32], f[96];
-		struct json_object *e;
-		uint64_t v;
-		if (sscanf(de->d_name, "hugepages-%lukB", &kb) != 1)
-			continue;
-		if (kb % (1024 * 1024) == 0)
-			snprintf(size, sizeof(size), "%luGB", kb / (1024 * 1024));
-		else if (kb % 1024 == 0)
-			snprintf(size, sizeof(size), "%luMB", kb / 1024);
-		else
-			snprintf(size, sizeof(size), "%luKB", kb);
-		e = json_object_new_object();
-		snprintf(f, sizeof(f), "hugetlb.%s.%s", size, v2 ? "current" : "usage_in_bytes");
-		if (read_u64(dir, f, 0, &v))
-			jset_u64(e, "usage", v);
-		if (!v2) {
-			snprintf(f, sizeof(f), "hugetlb.%s.max_usage_in_bytes", size);
-			if (read_u64(dir, f, 0, &v))
-				jset_u64(e, "max", v);
-			snprintf(f, sizeof(f), "hugetlb.%s.failcnt", size);
-			if (read_u64(dir, f, 0, &v))
-				jset_u64(e, "failcnt", v);
-		} else {
-			_cleanup_free_ char *ev = NULL;
-			snprintf(f, sizeof(f), "hugetlb.%s.events", size);
-			ev = cg_read(dir, f, NULL);
-			if (ev && kv_u64(ev, "max", &v))
-				jset_u64(e, "failcnt", v);
-		}
-		json_object_object_add(o, size, e);
-	}
-	closedir(d);
-}
-
-struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err)
-{
-	_cleanup_layout_ struct ib_cgroup_layout l = LAYOUT_INIT;
-	struct json_object *data;
-
-	if (ib_cgroup_read_layout(&l, err) < 0)
-		return NULL;
-	if (!(cg->v2_dir && access(cg->v2_dir, F_OK) == 0) &&
-	    !(cg->v1_dirs && cg->v1_dirs[0] && access(cg->v1_dirs[0], F_OK) == 0)) {
-		ib_err_set(err, ENOENT, "cgroup `%s` doesn't exist", cg->path);
-		return NULL;
-	}
-	data = json_object_new_object();
-	cpu_stats(cg, &l, data);
-	memory_stats(cg, &l, data);
-	pids_stats(cg, &l, data);
-	blkio_stats(cg, &l, data);
-	hugetlb_stats(cg, &l, data);
-	return data;
 }

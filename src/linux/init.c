@@ -244,8 +244,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	const struct ib_spec *s = c->spec;
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
-	struct ib_rootfs_ctx rc = {
-	    .spec = s, .pm = &pm, .cg = c->cg, .no_pivot = c->no_pivot};
+	struct ib_rootfs_ctx rc = {.spec = s, .pm = &pm, .cg = c->cg, .no_pivot = c->no_pivot};
 	struct ib_sync_msg m;
 	ib_err err = {0};
 	_cleanup_free_ char *found = NULL, *state_json = NULL;
@@ -263,8 +262,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	pm_alloc(s, &pm);
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
-	for (size_t i = 0; c->procview_dir && ib_supervisor_files[i] && i < IB_ARRAY_SIZE(pv_fds); i++) {
-		_cleanup_free_ char *p = ib_xasprintf("%s/%s", c->procview_dir, ib_supervisor_files[i]);
+	for (size_t i = 0; c->procview_dir && ib_supervisor_files[i] && i < IB_ARRAY_SIZE(pv_fds);
+	     i++) {
+		_cleanup_free_ char *p =
+		    ib_xasprintf("%s/%s", c->procview_dir, ib_supervisor_files[i]);
 
 		pv_fds[i] = ib_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (pv_fds[i] < 0) {

@@ -17,16 +17,16 @@ struct ib_init_cfg {
 	const char *bundle;
 	const struct ib_spec *spec;
 	const struct ib_cgroup *cg;
-	bool in_v2_cgroup;     /* placed there by CLONE_INTO_CGROUP */
-	int sync_fd;	       /* our end of the socketpair */
-	int fifo_fd;	       /* O_PATH fd of exec.fifo */
-	int console_fd;	       /* connected --console-socket or -1 */
-	int userns_fd;	       /* shared user namespace to join, or -1 */
-	const char *stage_dir; /* staged, locked bind mounts (stage.h) */
+	bool in_v2_cgroup;	  /* placed there by CLONE_INTO_CGROUP */
+	int sync_fd;		  /* our end of the socketpair */
+	int fifo_fd;		  /* O_PATH fd of exec.fifo */
+	int console_fd;		  /* connected --console-socket or -1 */
+	int userns_fd;		  /* shared user namespace to join, or -1 */
+	const char *stage_dir;	  /* staged, locked bind mounts (stage.h) */
 	const char *procview_dir; /* supervisor's FUSE files for /proc, or NULL */
-	int lock_fd;	       /* the runtime's state lock: not ours to hold */
-	int supervisor_fd; /* the runtime's line to the supervisor: not ours */
-	int clone_flags;       /* namespaces the second stage must create (shared userns) */
+	int lock_fd;		  /* the runtime's state lock: not ours to hold */
+	int supervisor_fd;	  /* the runtime's line to the supervisor: not ours */
+	int clone_flags;	  /* namespaces the second stage must create (shared userns) */
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;
 	pid_t runtime_pid; /* our parent; we die with it until created */

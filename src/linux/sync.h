@@ -9,14 +9,15 @@
 #include "common/err.h"
 
 enum ib_sync_type {
-	IB_SYNC_MAPS_DONE = 1, /* runtime -> init: go on (user namespace ready); value = init's host pid */
-	IB_SYNC_MOUNT_FD,      /* runtime -> child: payload = mount index (int32), 1 fd */
-	IB_SYNC_FDS_DONE,      /* runtime -> child: all prepared fds sent */
-	IB_SYNC_PRE_HOOKS,     /* child -> runtime: mounts done, run prestart/createRuntime */
-	IB_SYNC_HOOKS_DONE,    /* runtime -> child */
-	IB_SYNC_CREATED,       /* child -> runtime: ready, waiting for start */
-	IB_SYNC_ERROR,	       /* either way: payload = errno (int32) + message */
-	IB_SYNC_PID,	       /* exec: intermediate -> runtime: payload = pid */
+	IB_SYNC_MAPS_DONE =
+	    1, /* runtime -> init: go on (user namespace ready); value = init's host pid */
+	IB_SYNC_MOUNT_FD,   /* runtime -> child: payload = mount index (int32), 1 fd */
+	IB_SYNC_FDS_DONE,   /* runtime -> child: all prepared fds sent */
+	IB_SYNC_PRE_HOOKS,  /* child -> runtime: mounts done, run prestart/createRuntime */
+	IB_SYNC_HOOKS_DONE, /* runtime -> child */
+	IB_SYNC_CREATED,    /* child -> runtime: ready, waiting for start */
+	IB_SYNC_ERROR,	    /* either way: payload = errno (int32) + message */
+	IB_SYNC_PID,	    /* exec: intermediate -> runtime: payload = pid */
 };
 
 struct ib_sync_msg {

@@ -61,9 +61,8 @@ static inline pid_t ib_clone3(struct clone_args *args)
 /* fork-like clone3 with a pidfd, straight into the v2 cgroup v2fd (if >= 0). */
 static inline pid_t ib_clone_into_cgroup(int v2fd, int *pidfd)
 {
-	struct clone_args ca = {.flags = CLONE_PIDFD,
-				.pidfd = (uint64_t)(uintptr_t)pidfd,
-				.exit_signal = SIGCHLD};
+	struct clone_args ca = {
+	    .flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)pidfd, .exit_signal = SIGCHLD};
 
 	if (v2fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;

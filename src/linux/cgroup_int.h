@@ -1,0 +1,33 @@
+/* Shared between the cgroup files: cgroup.c (create, limits, lifecycle),
+ * cgroup_layout.c (hierarchies and paths), cgroup_stats.c (events --stats). */
+#ifndef IRONBOX_CGROUP_INT_H
+#define IRONBOX_CGROUP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "linux/cgroup.h"
+
+static inline void ib_cg_layout_clearp(struct ib_cgroup_layout *l)
+{
+	ib_cgroup_layout_clear(l);
+}
+#define _cleanup_layout_ __attribute__((cleanup(ib_cg_layout_clearp)))
+#define LAYOUT_INIT                                                                                \
+	{                                                                                          \
+		.h = NULL, .n = 0, .v2 = -1                                                        \
+	}
+
+/* Contents of dir/file (malloc'd), NULL with err. */
+char *ib_cg_read(const char *dir, const char *file, ib_err *err);
+/* The directory that carries controller ctl for cg, NULL if not available;
+ * *is_v2 tells which kind; enable turns it on in the unified tree. */
+char *ib_cg_ctl_dir(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l, const char *ctl,
+		    bool enable, bool *is_v2);
+/* Value of "key value" in a flat-keyed file's text. */
+bool ib_cg_kv_u64(const char *text, const char *key, uint64_t *out);
+/* A cgroup path made absolute and free of "." / ".." / "//" (err if it
+ * would leave the hierarchy). */
+char *ib_cg_clean_path(const char *p, ib_err *err);
+
+#endif
