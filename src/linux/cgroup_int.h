@@ -18,6 +18,14 @@ static inline void ib_cg_layout_clearp(struct ib_cgroup_layout *l)
 		.h = NULL, .n = 0, .v2 = -1                                                        \
 	}
 
+/* dir of a hierarchy for cgroup path (mount + path below its root). */
+char *ib_cg_hier_dir(const struct ib_cgroup_hierarchy *h, const char *path);
+bool ib_cg_file_exists(const char *dir, const char *file);
+/* Write val to dir/file; errno is preserved for callers that look at it. */
+int ib_cg_write(const char *dir, const char *file, const char *val, ib_err *err);
+/* Apply resources to the container's cgroup (cgroup_limits.c). */
+int ib_cg_apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
+			  const struct ib_resources *r, ib_err *err);
 /* Contents of dir/file (malloc'd), NULL with err. */
 char *ib_cg_read(const char *dir, const char *file, ib_err *err);
 /* The directory that carries controller ctl for cg, NULL if not available;
