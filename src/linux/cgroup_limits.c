@@ -1,6 +1,7 @@
 /* Limits: spec resources written to the controller files of whichever
  * version carries each controller (v1 hierarchy first, the unified tree
  * otherwise), with runc's v1 -> v2 conversions. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "linux/cgroup_int.h"
+#include "linux/devices_bpf.h"
 
 /* ------------------------------------------------------------------------ */
 /* Conversions                                                               */
@@ -477,12 +479,13 @@ static int set_unified(const struct ib_cgroup *cg, const struct ib_cgroup_layout
 	return 0;
 }
 
-static int v2_devices_unsupported(const struct ib_cgroup *cg)
+static int set_devices_v2(const char *dir, const struct ib_resources *r, ib_err *err)
 {
-	ib_warn("cgroup: device rules need an eBPF program on cgroup v2 without a devices "
-		"controller; not implemented, device access for `%s` is not restricted by cgroups",
-		cg->path);
-	return 0;
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ib_err_sys(err, "open cgroup `%s`", dir);
+	return ib_devices_bpf_apply(fd, r->devices, r->n_devices, err);
 }
 
 int ib_cg_apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
@@ -575,7 +578,8 @@ int ib_cg_apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_lay
 			if (set_devices_v1(d, r, err) < 0)
 				return ib_err_wrap(err, "device rules");
 		} else if (cg->v2_dir) {
-			v2_devices_unsupported(cg);
+			if (set_devices_v2(cg->v2_dir, r, err) < 0)
+				return ib_err_wrap(err, "device rules");
 		} else {
 			ib_warn("cgroup: no devices controller; device rules not applied");
 		}
