@@ -638,10 +638,7 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (o->detach)
 		return 0;
-	if (tty_master >= 0)
-		r = ib_tty_relay(tty_master, pid, pidfd, exit_status, err);
-	else
-		r = ib_wait_forwarding(pid, pidfd, exit_status, err);
+	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
 	/* The container's supervisor is our child too; it exits with the container. */

@@ -191,7 +191,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 			(void)waitpid(pid, NULL, 0);
 			return -1;
 		}
-		return ib_tty_relay(master, pid, pidfd, exit_status, err);
+		return ib_wait_container(pid, pidfd, master, exit_status, err);
 	}
-	return ib_wait_forwarding(pid, pidfd, exit_status, err);
+	return ib_wait_container(pid, pidfd, -1, exit_status, err);
 }

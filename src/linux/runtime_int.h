@@ -46,15 +46,12 @@ int ib_process_finish_and_exec(const struct ib_process *p, const struct ib_secco
  * bind_console the slave is also bind-mounted on /dev/console. */
 int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, ib_err *err);
 
-/* Wait for our child pid, forwarding SIGINT, SIGTERM, ... to it; exit status
- * as a shell reports it (128+signal). */
-int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err);
-
 /* Receive one fd sent with ib_send_fd_named. */
 int ib_recv_fd(int sock, ib_err *err);
-/* Relay a pty master to our stdio (raw mode when stdin is a terminal) until
- * pid exits; signals are forwarded, SIGWINCH resizes. */
-int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err);
+/* Wait for our child pid, forwarding SIGINT, SIGTERM, ... to it; with a pty
+ * master (>= 0) also relay it to our stdio (raw mode when stdin is a
+ * terminal; SIGWINCH resizes). Exit status as a shell reports it. */
+int ib_wait_container(pid_t pid, int pidfd, int master, int *exit_status, ib_err *err);
 
 /* --pid-file: the pid, written atomically. */
 int ib_write_pid_file(const char *path, pid_t pid, ib_err *err);

@@ -68,16 +68,17 @@ static bool relay(int from, int to)
 	return ib_write_all(to, buf, (size_t)n) == n;
 }
 
-int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err)
+int ib_wait_container(pid_t pid, int pidfd, int master, int *exit_status, ib_err *err)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 	struct termios saved, raw;
-	bool restore = false, in_open = true, out_open = true;
+	bool restore = false, in_open = master >= 0, out_open = master >= 0;
 	sigset_t set, old;
 	_cleanup_close_ int sfd = -1;
-	int status = 0;
+	int status = 0, ret = 0;
 
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+	if (master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
 		cfmakeraw(&raw);
 		raw.c_oflag = saved.c_oflag; /* keep output processing */
@@ -98,8 +99,10 @@ int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0) {
+			ret = ib_err_sys(err, "wait for the container process");
 			break;
+		}
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			out_open = relay(master, STDOUT_FILENO);
 		if (pfd[2].revents & (POLLIN | POLLHUP))
@@ -107,7 +110,7 @@ int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH)
+				if (si.ssi_signo == SIGWINCH && master >= 0)
 					copy_winsize(STDIN_FILENO, master);
 				else
 					ib_pidfd_send_signal(pidfd, (int)si.ssi_signo);
@@ -126,48 +129,5 @@ int ib_tty_relay(int master, pid_t pid, int pidfd, int *exit_status, ib_err *err
 		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	*exit_status = shell_status(status);
-	(void)err;
-	return 0;
+	return ret;
 }
-static const int forwarded_signals[] = {SIGINT,	 SIGTERM, SIGHUP,   SIGQUIT,
-					SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
-
-/* Wait for pid (our child), forwarding signals we receive to it. Returns its
- * exit status as a shell would (128+signal when killed). */
-int ib_wait_forwarding(pid_t pid, int pidfd, int *exit_status, ib_err *err)
-{
-	sigset_t set, old;
-	_cleanup_close_ int sfd = -1;
-	int status = 0;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < IB_ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = sfd, .events = POLLIN}};
-		int r = poll(pfd, sfd >= 0 ? 2 : 1, -1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			return ib_err_sys(err, "wait for container");
-		}
-		if (pfd[0].revents)
-			break;
-		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				ib_pidfd_send_signal(pidfd, (int)si.ssi_signo);
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	*exit_status = shell_status(status);
-	return 0;
-}
-
