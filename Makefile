@@ -19,7 +19,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PREFIX ?= /usr/local
 
-.PHONY: all deps check unit unit-bins integration asan asan-check bench install clean format demo
+.PHONY: all deps check unit unit-bins integration asan asan-check bench bench-scale install clean format demo
 
 all: $(BUILD)/ironbox
 
@@ -67,6 +67,11 @@ asan: deps
 bench: deps
 	$(MAKE) all
 	bench/lifecycle.sh $(BUILD)/ironbox
+	bench/scale.sh $(BUILD)/ironbox
+
+bench-scale: deps
+	$(MAKE) all
+	bench/scale.sh $(BUILD)/ironbox
 
 demo: deps
 	$(MAKE) all
