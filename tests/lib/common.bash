@@ -23,6 +23,18 @@ IB_LIB="$IB_REPO/tests/lib"
 # A per-file state root, stable across setup_file / tests / teardown_file of
 # the same file (they run in different processes).
 _ib_file_base="$(basename "${BATS_TEST_FILENAME:-adhoc}" .bats)"
+# IB_TEST_ROOT=PREFIX puts the roots under PREFIX/<file> instead.
+# Beware: bats' own bats-exec-suite assigns TEST_ROOT (the directory of the
+# .bats file), so a TEST_ROOT exported by the caller arrives here as the
+# tests directory, which teardown would then remove. Never use a directory
+# that holds .bats files (or a git checkout) as a state root: fall back to a
+# root named after this checkout.
+if [[ -n "${IB_TEST_ROOT:-}" ]]; then
+	TEST_ROOT="$IB_TEST_ROOT/${_ib_file_base}"
+elif [[ -n "${TEST_ROOT:-}" ]] && { compgen -G "$TEST_ROOT/*.bats" >/dev/null ||
+	[[ -e "$TEST_ROOT/.git" || "$(realpath -m "$TEST_ROOT")" == "$(realpath -m "${BATS_TEST_DIRNAME:-/nonexistent}")" ]]; }; then
+	TEST_ROOT="/tmp/ib-root-$(basename "$IB_REPO")/${_ib_file_base}"
+fi
 export TEST_ROOT="${TEST_ROOT:-/tmp/ib-root/${_ib_file_base}}"
 
 # ---------------------------------------------------------------------------
