@@ -339,7 +339,7 @@ int ib_container_stats(const struct ib_global_opts *g, const char *id, char **js
 	if (!st)
 		return -1;
 	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
-		return ib_err_set(err, ESRCH, "container not running");
+		return ib_err_set(err, ESRCH, "container with id %s is not running", id);
 	cg = open_cgroup(st, err);
 	if (!cg)
 		return -1;
