@@ -112,3 +112,245 @@ start_events() {
 	IB delete "$id"
 	wait_pid_exit "$EV_PID" 20 || fail "events still running after delete"
 }
+
+# ---------------------------------------------------------------------------
+# mounts
+
+# A host volume with a submount: $VOL/foo, $VOL/subvol/bar.
+make_volume() {
+	VOL="$BATS_TEST_TMPDIR/vol"
+	mkdir -p "$VOL"
+	mount -t tmpfs none "$VOL"
+	echo foo >"$VOL/foo"
+	mkdir "$VOL/subvol"
+	mount -t tmpfs none "$VOL/subvol"
+	echo bar >"$VOL/subvol/bar"
+}
+
+# try_writes OPTIONS_JSON : run a container with $VOL on /mnt (OPTIONS) that
+# reports whether the top mount and the submount are writable.
+try_writes() {
+	setup_bundle "b$RANDOM" sh -c 'touch /mnt/foo 2>/dev/null && echo top=rw || echo top=ro; touch /mnt/subvol/bar 2>/dev/null && echo sub=rw || echo sub=ro'
+	bundle_jq "$BUNDLE" '.mounts += [{source: $v, destination: "/mnt", options: $o}]' --arg v "$VOL" --argjson o "$1"
+	ib_run "$(new_id rro)"
+}
+
+@test "mounts: rbind,ro makes the top mount read-only, rbind,rro every submount (like runc)" {
+	make_volume
+	try_writes '["rbind", "ro"]'
+	assert_success
+	[[ "$(echo $output)" == "top=ro sub=rw" ]]
+	try_writes '["rbind", "rro"]'
+	assert_success
+	[[ "$(echo $output)" == "top=ro sub=ro" ]]
+	try_writes '["rbind", "ro", "rro"]'
+	assert_success
+	[[ "$(echo $output)" == "top=ro sub=ro" ]]
+	# Negative control: a plain rbind is writable everywhere.
+	try_writes '["rbind"]'
+	assert_success
+	[[ "$(echo $output)" == "top=rw sub=rw" ]]
+}
+
+@test "mounts: rnosuid/rnoexec apply to submounts" {
+	make_volume
+	setup_bundle b2 sh -c 'grep -E " /mnt(/subvol)? " /proc/self/mounts'
+	bundle_jq "$BUNDLE" '.mounts += [{source: $v, destination: "/mnt", options: ["rbind", "rnoexec", "rnosuid"]}]' --arg v "$VOL"
+	ib_run "$(new_id rattr)"
+	assert_success
+	[[ "${#lines[@]}" -eq 2 ]]
+	for l in "${lines[@]}"; do
+		[[ "$l" == *nosuid* && "$l" == *noexec* ]]
+	done
+}
+
+@test "mounts: proc or sysfs on a symlink is refused (must be an ordinary directory)" {
+	setup_bundle b true
+	rm -rf "$BUNDLE/rootfs/proc"
+	mkdir "$BUNDLE/rootfs/bad-proc"
+	ln -s /bad-proc "$BUNDLE/rootfs/proc"
+	ib_run "$(new_id psym)"
+	assert_failure
+	assert_output_contains "must be mounted on ordinary directory"
+
+	setup_bundle b2 true
+	rmdir "$BUNDLE/rootfs/sys"
+	ln -s /symlink "$BUNDLE/rootfs/sys"
+	ib_run "$(new_id ssym)"
+	assert_failure
+	assert_output_contains "must be mounted on ordinary directory"
+
+	# A /proc that is a plain file is refused too.
+	setup_bundle b3 true
+	rmdir "$BUNDLE/rootfs/proc"
+	touch "$BUNDLE/rootfs/proc"
+	ib_run "$(new_id pfile)"
+	assert_failure
+	assert_output_contains "must be mounted on ordinary directory"
+}
+
+@test "mounts: a read-only /dev and read-only tmpfs work (made read-only last)" {
+	setup_bundle b sh -c 'grep -E "^tmpfs /(dev|mnt|mnt/sub) " /proc/self/mounts; echo x > /dev/null && ls /dev/pts/ptmx >/dev/null && echo devok; touch /dev/x 2>/dev/null || echo dev-ro'
+	bundle_jq "$BUNDLE" '.mounts |= map((select(.destination == "/dev") | .options += ["ro"]) // .)
+		| .mounts += [{type: "tmpfs", source: "tmpfs", destination: "/mnt", options: ["ro", "nodev", "nosuid", "mode=755"]},
+			      {type: "tmpfs", source: "tmpfs", destination: "/mnt/sub"}]'
+	ib_run "$(new_id devro)"
+	assert_success
+	[[ "${lines[0]}" == "tmpfs /dev tmpfs ro,"* ]]
+	[[ "${lines[1]}" == "tmpfs /mnt tmpfs ro,"* ]]
+	[[ "${lines[2]}" == "tmpfs /mnt/sub tmpfs rw,"* ]]
+	assert_output_contains devok
+	assert_output_contains dev-ro
+}
+
+@test "mounts: the target of a dangling symlink on the way to a destination is created inside the rootfs" {
+	setup_bundle b stat -c '%n %d:%i' -- /tmp/foo/bar/baz/hosts
+	rm -f "$BUNDLE/rootfs/etc/hosts"
+	ln -s /tmp/foo/bar "$BUNDLE/rootfs/jump"
+	ln -s /jump/baz/hosts "$BUNDLE/rootfs/etc/hosts"
+	bundle_jq "$BUNDLE" '.mounts += [{source: $s, destination: "/etc/hosts", options: ["bind"]}]' --arg s "$BUNDLE/config.json"
+	ib_run "$(new_id dangle)"
+	assert_success
+	[[ "$output" == "/tmp/foo/bar/baz/hosts $(stat -c '%d:%i' "$BUNDLE/config.json")" ]]
+	[[ -f "$BUNDLE/rootfs/tmp/foo/bar/baz/hosts" ]]
+
+	# A trailing dangling symlink to a directory, relative target.
+	setup_bundle b2 stat -c '%n %d:%i' -- /tmp/hostsdir
+	ln -s ../tmp/hostsdir "$BUNDLE/rootfs/etc/hd"
+	bundle_jq "$BUNDLE" '.mounts += [{source: $s, destination: "/etc/hd", options: ["bind"]}]' --arg s "$BUNDLE/rootfs/home"
+	ib_run "$(new_id dangle2)"
+	assert_success
+	[[ "$output" == "/tmp/hostsdir $(stat -c '%d:%i' "$BUNDLE/rootfs/home")" ]]
+	[[ -d "$BUNDLE/rootfs/tmp/hostsdir" ]]
+}
+
+@test "mounts: a dangling symlink never creates anything outside the rootfs" {
+	local outside="$BATS_TEST_TMPDIR/outside-$RANDOM"
+	setup_bundle b sh -c 'stat -f -c %T /esc/x /esc2/y'
+	# ../ past the root and an absolute host path: both stay in the rootfs.
+	ln -s "../../../../../../../../../..$outside" "$BUNDLE/rootfs/esc"
+	ln -s "$outside/abs" "$BUNDLE/rootfs/esc2"
+	bundle_jq "$BUNDLE" '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/esc/x"},
+		{type: "tmpfs", source: "tmpfs", destination: "/esc2/y"}]'
+	ib_run "$(new_id esc)"
+	assert_success
+	[[ "$(echo $output)" == "tmpfs tmpfs" ]]
+	[[ ! -e "$outside" ]]
+	[[ -d "$BUNDLE/rootfs$outside/x" && -d "$BUNDLE/rootfs$outside/abs/y" ]]
+
+	# A symlink loop is an error, not a hang.
+	setup_bundle b2 true
+	ln -s /loop2 "$BUNDLE/rootfs/loop1"
+	ln -s /loop1 "$BUNDLE/rootfs/loop2"
+	bundle_jq "$BUNDLE" '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/loop1/x"}]'
+	ib_run "$(new_id loop)"
+	assert_failure
+}
+
+@test "mounts: a tmpfs takes the mode of the directory it covers unless mode= is given" {
+	# runc >= 1.2 (runc#4971); runc 1.1.5 chmods even over an explicit mode=.
+	skip_unless_ironbox
+	setup_bundle b sh -c 'stat -c %a /inherit /explicit /new/a/b; grep -E "^tmpfs /(inherit|explicit) " /proc/self/mounts'
+	mkdir "$BUNDLE/rootfs/inherit" "$BUNDLE/rootfs/explicit"
+	chmod 0710 "$BUNDLE/rootfs/inherit" "$BUNDLE/rootfs/explicit"
+	bundle_jq "$BUNDLE" '.mounts += [
+		{type: "tmpfs", source: "tmpfs", destination: "/inherit", options: ["rw", "nodev", "nosuid"]},
+		{type: "tmpfs", source: "tmpfs", destination: "/explicit", options: ["mode=1500"]},
+		{type: "tmpfs", source: "tmpfs", destination: "/new/a/b"}]'
+	ib_run "$(new_id tmode)"
+	assert_success
+	[[ "${lines[0]}" == 710 ]]
+	[[ "${lines[1]}" == 1500 ]]
+	# A destination that did not exist: the tmpfs default.
+	[[ "${lines[2]}" == 1777 ]]
+	[[ "${lines[3]}" =~ mode=710 ]]
+	[[ "${lines[4]}" =~ mode=1500 ]]
+	# The directories themselves were not changed.
+	[[ "$(stat -c %a "$BUNDLE/rootfs/explicit")" == 710 ]]
+	[[ "$(stat -c %a "$BUNDLE/rootfs/new/a")" == 755 ]]
+}
+
+@test "mounts: tmpcopyup copies the destination's contents into the tmpfs" {
+	# runc >= 1.2 (runc#3991); runc 1.1.5 loses the modes of copied directories.
+	skip_unless_ironbox
+	local r
+	setup_bundle b sh -c 'ls -ld /dir1/dir2 | cut -c1-10; cat /dir1/f; readlink /dir1/link; readlink /dir1/out; stat -c "%u:%g %a" /dir1/dir2/owned; grep -c "^tmpfs /dir1 " /proc/self/mounts; echo new > /dir1/f; cat /dir1/f'
+	r="$BUNDLE/rootfs"
+	mkdir -p "$r/dir1/dir2"
+	chmod 777 "$r/dir1/dir2"
+	echo data >"$r/dir1/f"
+	ln -s f "$r/dir1/link"
+	ln -s /etc/shadow-of-the-host "$r/dir1/out"
+	echo o >"$r/dir1/dir2/owned"
+	chown 1000:1001 "$r/dir1/dir2/owned"
+	chmod 0640 "$r/dir1/dir2/owned"
+	bundle_jq "$BUNDLE" '.mounts += [{source: "tmpfs", destination: "/dir1", type: "tmpfs", options: ["tmpcopyup"]}]'
+	ib_run "$(new_id copyup)"
+	assert_success
+	[[ "${lines[0]}" == drwxrwxrwx ]]
+	[[ "${lines[1]}" == data ]]
+	[[ "${lines[2]}" == f ]]
+	[[ "${lines[3]}" == /etc/shadow-of-the-host ]]
+	[[ "${lines[4]}" == "1000:1001 640" ]]
+	[[ "${lines[5]}" == 1 ]]
+	[[ "${lines[6]}" == new ]]
+	# The image itself is untouched.
+	[[ "$(cat "$r/dir1/f")" == data ]]
+}
+
+@test "mounts: tmpfs sync and dirsync are passed on" {
+	setup_bundle b sh -c 'grep "^tmpfs /s " /proc/self/mounts'
+	bundle_jq "$BUNDLE" '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/s", options: ["sync", "dirsync"]}]'
+	ib_run "$(new_id sync)"
+	assert_success
+	[[ "$output" == *",sync,"* && "$output" == *",dirsync,"* ]]
+}
+
+@test "mounts: a destination given with the rootfs path in front is the same place (like runc)" {
+	# runc >= 1.2; runc 1.1.5 fails on non-bind mounts given this way.
+	skip_unless_ironbox
+	setup_bundle b sh -c 'grep -c " /inside " /proc/self/mounts'
+	bundle_jq "$BUNDLE" '.mounts += [{type: "tmpfs", source: "tmpfs", destination: ($r + "/inside")}]' --arg r "$BUNDLE/rootfs"
+	ib_run "$(new_id rprefix)"
+	assert_success
+	[[ "$output" == 1 ]]
+}
+
+@test "--no-pivot: a nested user namespace cannot mount a fresh proc (host proc is hidden)" {
+	# runc's no_pivot.bats: unshare -mrpf + mount -t proc must be refused.
+	local np
+	for np in --no-pivot ""; do
+		setup_bundle "b$RANDOM" unshare -mrpf sh -euxc 'mount -t proc none /proc && echo mounted'
+		bundle_jq "$BUNDLE" '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+		ib_run "$(new_id nopivot)" $np
+		assert_failure
+		assert_output_contains "mount: permission denied"
+		assert_output_not_contains mounted
+	done
+	# Control: the nested namespace can mount in general (a tmpfs).
+	setup_bundle "b$RANDOM" unshare -mrpf sh -euxc 'mount -t tmpfs none /mnt && echo mounted'
+	bundle_jq "$BUNDLE" '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+	ib_run "$(new_id nopivot2)" --no-pivot
+	assert_success
+	assert_output_contains mounted
+}
+
+@test "a spec without a /proc mount runs, and exec works" {
+	# runc 1.1.5 fails too (it reads /proc/self/fd to close fds).
+	skip_unless_ironbox
+	setup_bundle b sh -c 'test -e /proc/self || echo no-proc'
+	bundle_jq "$BUNDLE" '.mounts |= map(select(.destination != "/proc"))'
+	ib_run "$(new_id noproc)"
+	assert_success
+	[[ "$output" == no-proc ]]
+
+	setup_bundle b2 sleep 1000
+	rmdir "$BUNDLE/rootfs/proc"
+	bundle_jq "$BUNDLE" '.mounts |= map(select(.destination != "/proc"))'
+	local id
+	id=$(new_id noproc2)
+	ib_run_detached "$id" "$BUNDLE"
+	run IB exec "$id" sh -c 'test -e /proc || echo still-no-proc' </dev/null 3>&-
+	assert_success
+	[[ "$output" == still-no-proc ]]
+}
