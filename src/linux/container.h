@@ -69,6 +69,9 @@ int ib_container_update(const struct ib_global_opts *g, const char *id,
 			const struct ib_resources *res, ib_err *err);
 int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pids, size_t *n,
 		      ib_err *err);
+/* pidfd of the container's init (checked against pid reuse); ESRCH when it
+ * is not running. */
+int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err);
 /* One `runc events --stats` JSON object (malloc'd). */
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
 		       ib_err *err);

@@ -20,6 +20,18 @@ setup() {
 
 teardown() {
 	common_teardown
+	# Directories an unprivileged user had to reach (outside bats' 0700 tmp).
+	[[ -n "${PUBLIC_TMP:-}" ]] && rm -rf "$PUBLIC_TMP"
+	return 0
+}
+
+# public_dir : PUBLIC_DIR = a fresh world-writable directory outside bats'
+# private tmp (call it directly, not in $(...): teardown removes it).
+public_dir() {
+	PUBLIC_TMP=${PUBLIC_TMP:-$(mktemp -d /tmp/ib-compat-test.XXXXXX)}
+	chmod 0755 "$PUBLIC_TMP"
+	PUBLIC_DIR=$(mktemp -d "$PUBLIC_TMP/d.XXXXXX")
+	chmod 0777 "$PUBLIC_DIR"
 }
 
 # Foreground run of $BUNDLE as ID; container stdout+stderr in $output.
@@ -353,4 +365,103 @@ try_writes() {
 	run IB exec "$id" sh -c 'test -e /proc || echo still-no-proc' </dev/null 3>&-
 	assert_success
 	[[ "$output" == still-no-proc ]]
+}
+
+# ---------------------------------------------------------------------------
+# ps, spec
+
+@test "ps: arguments after the container id go to ps (ps ID -e -x), container root shows as root" {
+	setup_bundle b sleep 1000
+	local id pid
+	id=$(new_id ps)
+	ib_run_detached "$id" "$BUNDLE"
+	pid=$(pid_of "$id")
+	run IB ps "$id" -e -x
+	assert_success
+	[[ "${lines[0]}" =~ \ +PID\ +TTY\ +STAT\ +TIME\ +COMMAND ]]
+	[[ "${#lines[@]}" -eq 2 ]]
+	[[ "${lines[1]}" =~ ^\ *$pid\ .*sleep\ 1000 ]]
+	# Default: ps -ef; the container's root is "root", as under runc.
+	run IB ps "$id"
+	assert_success
+	[[ "${lines[0]}" =~ UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD ]]
+	[[ "${lines[1]}" =~ ^root\ +$pid\  ]]
+	# A user-relative selection: ps "U root" selects the container's root.
+	run IB ps "$id" -U root -o pid,comm
+	assert_success
+	[[ "${#lines[@]}" -eq 2 ]]
+	[[ "$(echo ${lines[1]})" == "$pid sleep" ]]
+	run IB ps -f json "$id"
+	assert_success
+	[[ "$output" == "[$pid]" ]]
+}
+
+@test "ps: a leading -- before the ps arguments is dropped" {
+	# runc hands "--" to ps, which fails; ironbox drops it.
+	skip_unless_ironbox
+	setup_bundle b sleep 1000
+	local id pid
+	id=$(new_id ps)
+	ib_run_detached "$id" "$BUNDLE"
+	pid=$(pid_of "$id")
+	run IB ps "$id" -- -e -x
+	assert_success
+	[[ "${lines[1]}" =~ ^\ *$pid\  ]]
+}
+
+@test "ps: after the container stopped, only the header" {
+	setup_bundle b sleep 1000
+	local id
+	id=$(new_id ps)
+	ib_run_detached "$id" "$BUNDLE"
+	IB kill "$id" KILL
+	wait_for_state "$id" stopped 20
+	run IB ps "$id"
+	assert_success
+	[[ "${#lines[@]}" -eq 1 && "${lines[0]}" == *PID* ]]
+}
+
+# check_rootless_spec FILE UID GID : runc's rootless transformations.
+check_rootless_spec() {
+	jq -e --argjson u "$2" --argjson g "$3" '
+		(.linux.namespaces | map(select(.type == "user")) | length) == 1
+		and .linux.namespaces[-1].type == "user"
+		and .linux.uidMappings == [{containerID: 0, hostID: $u, size: 1}]
+		and .linux.gidMappings == [{containerID: 0, hostID: $g, size: 1}]
+		and ([.mounts[].options // [] | .[] | select(startswith("uid=") or startswith("gid="))] | length) == 0
+		and (.linux.resources == null)
+		and (.mounts | map(select(.destination == "/dev/pts")) | length) == 1' "$1" >/dev/null
+}
+
+@test "spec --rootless: a user namespace mapping the caller to root, like runc" {
+	local d="$BATS_TEST_TMPDIR/rl" d2
+	mkdir -p "$d"
+	public_dir
+	d2=$PUBLIC_DIR
+	"$IRONBOX" spec --rootless --bundle "$d"
+	check_rootless_spec "$d/config.json" 0 0
+	# As an unprivileged user: its own IDs.
+	setpriv --reuid=1000 --regid=1001 --clear-groups "$IRONBOX" spec --rootless --bundle "$d2"
+	check_rootless_spec "$d2/config.json" 1000 1001
+	# Negative control: the plain spec has no user namespace mappings.
+	rm -f "$d/config.json"
+	"$IRONBOX" spec --bundle "$d"
+	! check_rootless_spec "$d/config.json" 0 0
+	run jq -e '.linux.uidMappings == null' "$d/config.json"
+	assert_success
+}
+
+@test "spec --rootless: ironbox runs the spec an unprivileged user generated (in its own ID range)" {
+	skip_unless_ironbox
+	local d
+	setup_bundle b true
+	public_dir
+	d=$PUBLIC_DIR
+	setpriv --reuid=1000 --regid=1000 --clear-groups "$IRONBOX" spec --rootless --bundle "$d"
+	mv "$d/config.json" "$BUNDLE/config.json"
+	bundle_jq "$BUNDLE" '.process.terminal = false | .root.readonly = false | .process.args = ["cat", "/proc/self/uid_map"]'
+	ib_run "$(new_id rl)"
+	assert_success
+	[[ "$(echo $output)" =~ ^0\ [0-9]+\ 65536$ ]]
+	[[ "$(echo $output)" != "0 1000 1" ]]
 }
