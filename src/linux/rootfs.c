@@ -25,10 +25,10 @@ static int open_in_root(int root_fd, const char *path, int flags)
 /* Longest chain of symlinks followed while creating a destination. */
 #define MAX_DEST_SYMLINKS 40
 
-/* p (relative, no leading '/') up to and including the component that ends
- * at comp_end, with the symlink there replaced by its target: an absolute
- * target restarts from the root, a relative one from the symlink's
- * directory. The rest of the path is appended. */
+/* The path p (relative, no leading '/') with its component comp, a symlink,
+ * replaced by the symlink's target: an absolute target restarts from the
+ * root, a relative one from the symlink's directory; rest (what followed
+ * comp, or NULL) is appended. */
 static char *substitute_link(const char *p, const char *comp, const char *target, const char *rest)
 {
 	const char *sep = rest && *rest ? "/" : "";
