@@ -28,12 +28,12 @@ static void enter_container_user(int init_pidfd)
 {
 	if (init_pidfd < 0)
 		return;
-	if (setns(init_pidfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
-	    setresuid(0, 0, 0) < 0) {
+	/* No host group may stay with us: fail closed. */
+	if (setns(init_pidfd, CLONE_NEWUSER) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 		fprintf(stderr, "ps: enter the container's user namespace: %s\n", strerror(errno));
 		_exit(127);
 	}
-	(void)setgroups(0, NULL);
 }
 
 /* Run `ps <args>` and collect its stdout. */
