@@ -546,12 +546,14 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 	struct pollfd pfd[2];
 	char byte;
 
-	fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return ib_err_sys(err, "open exec fifo");
+	/* The init before the fifo: opening the fifo releases it, and a short
+	 * program may be gone (and reaped) before we would look. */
 	pidfd = ib_pidfd_open(st->pid, 0);
 	if (pidfd < 0 || ib_proc_starttime(st->pid) != st->pid_start)
 		return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
+	fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return ib_err_sys(err, "open exec fifo");
 	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	for (;;) {

@@ -223,13 +223,15 @@ static bool ns_new(const struct ib_spec *s, enum ib_ns_type t)
 
 /* Wait for `start`: opening exec.fifo for writing blocks until the start
  * command opens it for reading. */
-static int wait_for_start(int fifo_fd, ib_err *err)
+static int wait_for_start(int proc_fd, int fifo_fd, ib_err *err)
 {
 	char path[64];
 	_cleanup_close_ int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* Through the proc opened before the pivot: the container may have
+	 * no /proc of its own. */
+	snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);
+	fd = openat(proc_fd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_err_sys(err, "open exec fifo");
 	if (write(fd, "0", 1) != 1)
@@ -248,6 +250,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	struct ib_sync_msg m;
 	ib_err err = {0};
 	_cleanup_free_ char *found = NULL, *state_json = NULL;
+	_cleanup_close_ int proc_fd = -1;
 	pid_t host_pid;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -315,6 +318,11 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	if (ib_hooks_run("createContainer", s->hooks.create_container, s->hooks.n_create_container,
 			 state_json, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0) {
+		ib_err_sys(&err, "open /proc");
+		fail_sync(c->sync_fd, &err);
+	}
 	if (ib_rootfs_pivot(&rc, &err) < 0 || ib_rootfs_finish(&rc, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	if (p->terminal) {
@@ -334,7 +342,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	/* Created: from now on we outlive the runtime. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	close(c->sync_fd);
-	if (wait_for_start(c->fifo_fd, &err) < 0)
+	if (wait_for_start(proc_fd, c->fifo_fd, &err) < 0)
 		goto fail;
 	free(state_json);
 	state_json = ib_hook_state_json(c->id, host_pid, c->bundle, "running", s);

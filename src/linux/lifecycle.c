@@ -329,6 +329,18 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
 	return ib_cgroup_pids(cg, pids, n, err);
 }
 
+int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	const char *root = ib_root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+
+	if (!st)
+		return -1;
+	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
+		return ib_err_set(err, ESRCH, "container not running");
+	return open_init_pidfd(st, err);
+}
+
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
 {
 	const char *root = ib_root_of(g);
@@ -339,7 +351,7 @@ int ib_container_stats(const struct ib_global_opts *g, const char *id, char **js
 	if (!st)
 		return -1;
 	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
-		return ib_err_set(err, ESRCH, "container not running");
+		return ib_err_set(err, ESRCH, "container with id %s is not running", id);
 	cg = open_cgroup(st, err);
 	if (!cg)
 		return -1;

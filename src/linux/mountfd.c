@@ -386,9 +386,16 @@ static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 		attr.attr_set = attrs;
 		if (attrs & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
 			attr.attr_clr = MOUNT_ATTR__ATIME;
-		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH | (m->recursive ? AT_RECURSIVE : 0),
-				     &attr) < 0)
+		/* "ro", "nosuid", ... apply to the top mount only; the
+		 * recursive forms ("rro", ...) to every submount (like runc). */
+		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
 			return ib_err_sys(err, "set flags on bind mount `%s`", m->source);
+	}
+	if (m->rec_attr_set || m->rec_attr_clr) {
+		struct mount_attr ra = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr};
+
+		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ra) < 0)
+			return ib_err_sys(err, "set recursive flags on bind mount `%s`", m->source);
 	}
 	return IB_STEAL_FD(tree);
 }

@@ -222,6 +222,32 @@ static const struct {
     {"symfollow", true, MS_NOSYMFOLLOW},
 };
 
+/* Recursive mount attributes (mount_setattr(2) with AT_RECURSIVE). */
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned attr;
+} rec_attr_opts[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
 static const struct {
 	const char *name;
 	unsigned long flag;
@@ -913,6 +939,24 @@ static void mount_apply_option(struct ib_mount *m, const char *opt)
 		}
 		return;
 	}
+	for (size_t i = 0; i < IB_ARRAY_SIZE(rec_attr_opts); i++) {
+		unsigned a = rec_attr_opts[i].attr;
+
+		if (strcmp(rec_attr_opts[i].name, opt) != 0)
+			continue;
+		if (rec_attr_opts[i].clear) {
+			m->rec_attr_set &= ~a;
+			m->rec_attr_clr |= a;
+		} else {
+			m->rec_attr_set |= a;
+			m->rec_attr_clr &= ~a;
+			/* mount_setattr(2): an access-time mode is set by clearing
+			 * the whole MOUNT_ATTR__ATIME field. */
+			if ((a & MOUNT_ATTR__ATIME) == a)
+				m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+		}
+		return;
+	}
 	if (strcmp(opt, "bind") == 0) {
 		m->flags |= MS_BIND;
 		m->bind = true;
@@ -927,7 +971,9 @@ static void mount_apply_option(struct ib_mount *m, const char *opt)
 	} else if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
 		m->idmap = true;
 	} else if (strcmp(opt, "tmpcopyup") == 0) {
-		/* runc extension; consumers look at options[]. */
+		m->tmpcopyup = true;
+	} else if (strcmp(opt, "notmpcopyup") == 0) {
+		m->tmpcopyup = false;
 	} else {
 		strbuf_add(&m->data, opt);
 	}

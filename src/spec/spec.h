@@ -44,6 +44,11 @@ struct ib_mount {
 	bool bind;              /* bind or rbind */
 	bool recursive;         /* rbind / r* propagation */
 	bool idmap;             /* "idmap"/"ridmap" option or uidMappings given */
+	bool tmpcopyup;         /* "tmpcopyup": copy the destination's contents into the tmpfs */
+	/* MOUNT_ATTR_* set/cleared on the whole mount tree (mount_setattr with
+	 * AT_RECURSIVE) by "rro", "rnosuid", "rrw", ...; MS_* flags of "ro",
+	 * "nosuid", ... apply to the top mount only (like runc). */
+	unsigned rec_attr_set, rec_attr_clr;
 	char *data;             /* comma-joined options not understood as flags (fs data) */
 	struct ib_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;

@@ -404,6 +404,37 @@ static void test_mount_destination_errors(void **state)
 		    "mounts[0].uidMappings[0].size: required");
 }
 
+static void test_mount_recursive_attrs(void **state)
+{
+	(void)state;
+	_cleanup_spec_ struct ib_spec *s =
+	    parse_ok("'mounts':["
+		     "{'destination':'/a','source':'/s','options':['rbind','ro','rro','rnosuid']},"
+		     "{'destination':'/b','source':'/s','options':['rbind','rro','rrw','rnoexec']},"
+		     "{'destination':'/c','source':'/s','options':['rbind','rnoatime','rnodev']},"
+		     "{'destination':'/d','source':'/s','options':['rbind','rrelatime','rsuid']},"
+		     "{'destination':'/e','type':'tmpfs','options':['tmpcopyup','notmpcopyup']}]");
+	struct ib_mount *m = s->mounts;
+
+	assert_int_equal(s->n_mounts, 5);
+	/* "ro" stays a flag of the top mount; "rro" is a recursive attribute. */
+	assert_int_equal(m[0].flags, MS_BIND | MS_REC | MS_RDONLY);
+	assert_int_equal(m[0].rec_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+	assert_int_equal(m[0].rec_attr_clr, 0);
+	assert_null(m[0].data); /* none of them is fs data */
+	/* The later option wins. */
+	assert_int_equal(m[1].flags, MS_BIND | MS_REC);
+	assert_int_equal(m[1].rec_attr_set, MOUNT_ATTR_NOEXEC);
+	assert_int_equal(m[1].rec_attr_clr, MOUNT_ATTR_RDONLY);
+	/* An access-time mode clears the whole atime field (mount_setattr(2)). */
+	assert_int_equal(m[2].rec_attr_set, MOUNT_ATTR_NOATIME | MOUNT_ATTR_NODEV);
+	assert_int_equal(m[2].rec_attr_clr, MOUNT_ATTR__ATIME);
+	assert_int_equal(m[3].rec_attr_set, 0); /* MOUNT_ATTR_RELATIME is 0 */
+	assert_int_equal(m[3].rec_attr_clr, MOUNT_ATTR__ATIME | MOUNT_ATTR_NOSUID);
+	assert_false(m[4].tmpcopyup);
+	assert_null(m[4].data);
+}
+
 static void test_mount_flags(void **state)
 {
 	(void)state;
@@ -443,6 +474,8 @@ static void test_mount_flags(void **state)
 	assert_int_equal(m[2].flags, MS_BIND);
 	assert_int_equal(m[2].propagation, MS_SHARED);
 	assert_null(m[2].data); /* tmpcopyup is not fs data */
+	assert_true(m[2].tmpcopyup);
+	assert_int_equal(m[2].rec_attr_set | m[2].rec_attr_clr, 0);
 
 	assert_true(m[3].bind); /* type "bind" alone makes a bind mount */
 	assert_int_equal(m[3].flags, MS_BIND);
@@ -1082,6 +1115,7 @@ int main(void)
 	    cmocka_unit_test(test_version_and_root_errors),
 	    cmocka_unit_test(test_mount_destination_errors),
 	    cmocka_unit_test(test_mount_flags),
+	    cmocka_unit_test(test_mount_recursive_attrs),
 	    cmocka_unit_test(test_namespace_errors),
 	    cmocka_unit_test(test_all_namespaces),
 	    cmocka_unit_test(test_idmap_errors),
