@@ -339,7 +339,9 @@ static const struct ib_vet_immutable *spot_owner(const struct ib_vet_state *st, 
 }
 
 /* A sensitive spot of filesystem major:minor at or below fs path p: a
- * copy of p without submounts would show it. */
+ * copy of p without submounts would show it. A cover that shows p itself
+ * (a read-only path is a bind of its own directory) hides nothing a copy of
+ * p would show. */
 static const struct ib_vet_immutable *sensitive_below(const struct ib_vet_state *st, unsigned major,
 						      unsigned minor, const char *p)
 {
@@ -347,7 +349,8 @@ static const struct ib_vet_immutable *sensitive_below(const struct ib_vet_state 
 		const struct ib_vet_immutable *im = &st->imm[i];
 
 		if (im->has_spot && im->sensitive && im->spot_major == major &&
-		    im->spot_minor == minor && ib_path_under(im->spot, p))
+		    im->spot_minor == minor && ib_path_under(im->spot, p) &&
+		    !(im->major == major && im->minor == minor && strcmp(im->root, p) == 0))
 			return im;
 	}
 	return NULL;
