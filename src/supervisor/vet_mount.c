@@ -24,12 +24,13 @@
  *   mount --bind /proc /x (non-recursive)        allowed*    allowed*    EINVAL
  *   open_tree(/proc, CLONE) non-recursive        allowed*    allowed*    EINVAL
  *   mount -t proc / sysfs (fresh)                allowed*    allowed*    EPERM
- *   fsopen+fsmount proc (new pid ns)             allowed*    allowed*    EPERM
+ *   fsopen+fsmount proc (new pid ns)             -           allowed*    EPERM
  *   mount over /proc/uptime (file bind)          allowed     allowed     allowed
  *   make-unbindable /proc/uptime; rbind /proc    allowed*    -           -
  *   pivot_root(".", ".") in /sys/firmware        allowed*    -           -
- *   new root on tmpfs, pivot_root, umount -l old allowed     allowed     allowed
- *   (* = the result shows host data: the real uptime/meminfo, /sys/firmware)
+ *   new root on tmpfs, pivot_root, umount -l old -           allowed     allowed
+ *   (* = the result shows host data: the real uptime/meminfo, /sys/firmware;
+ *    - = not measured there)
  *
  * So the kernel gives exactly two things:
  *  - lock flags on the staged binds: a clone of a mount made in a less

@@ -56,7 +56,8 @@
  * creates them itself: fsopen("proc") in a child that joined the caller's
  * pid namespace, fsmount() while in a mount namespace owned by the initial
  * user namespace (the check is skipped there), covers attached to the still
- * detached tree (allowed since 6.15), then move_mount() into the caller's
+ * detached tree (accepted by 6.18; older kernels refuse mounts on detached
+ * trees: cover after the move then), then move_mount() into the caller's
  * namespace (checked on 6.18: the caller sees its own pid 1 and the cover).
  *
  * ## How the supervisor calls it, per system call
@@ -140,7 +141,27 @@
  *
  * Unique mount IDs (STATX_MNT_ID_UNIQUE, listmount/statmount) would be
  * better than mountinfo's; the table and the objects must then both use
- * them. The engine treats IDs as opaque.
+ * them. The engine treats IDs as opaque. Old IDs are safe enough here: the
+ * jail's mounts never go away while the container lives, so their IDs are
+ * never reused for anything else.
+ *
+ * ## Limits (known, accepted)
+ *  - Spots are paths inside a filesystem. proc and sysfs cannot rename, so
+ *    the sensitive spots are stable; a spot on the rootfs or on /dev's tmpfs
+ *    moves if the container renames a directory above it (mv /mnt /mnt2
+ *    with a volume on /mnt/ro). In the initial namespace the ID rules still
+ *    hold; in a nested namespace a copy of that volume could then be
+ *    unmounted, showing the image's empty mount-point directory.
+ *  - Covers stay registered after the container's own procfs is gone; an
+ *    anonymous device number reused later can cause a false denial (fails
+ *    closed). The supervisor may prune covers whose spot device no longer
+ *    appears in any table.
+ *  - Fresh cgroup/cgroup2 mounts are not forced read-only (file ownership
+ *    and the runtime's delegation decide what the container may write);
+ *    sysfs is (same superblock as the jail's /sys).
+ *  - In the initial namespace mounting over a jail mount is refused, as
+ *    the brief asks; a workload that needs it (e.g. a kind node replacing
+ *    /sys/fs/cgroup) would need that rule relaxed for the mount kind.
  */
 #ifndef IRONBOX_VET_MOUNT_H
 #define IRONBOX_VET_MOUNT_H
