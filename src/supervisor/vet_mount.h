@@ -109,7 +109,8 @@
  *      decided something. Per call:
  *   mount      src = source path (MS_BIND, MS_MOVE), dst = target.
  *              MS_REMOUNT|MS_BIND -> mount_setattr(dst_fd, "",
- *              AT_EMPTY_PATH) with the flags as attributes; MS_REMOUNT ->
+ *              AT_EMPTY_PATH) setting the given per-mount flags and
+ *              clearing the others (mount(2) replaces them all); MS_REMOUNT ->
  *              mount(NULL, "/proc/self/fd/<dst_fd>", NULL, flags, data) in
  *              the worker, or fspick+fsconfig+mount_setattr on dst_fd;
  *              MS_BIND -> open_tree(src_fd, "", OPEN_TREE_CLONE|
@@ -118,7 +119,9 @@
  *              dst_fd); new fs -> fsopen/fsconfig/fsmount/move_mount or
  *              mount() on /proc/self/fd/<dst_fd>. post COVER: see above.
  *   umount2    dst = target; perform umount2("/proc/self/fd/<dst_fd>",
- *              flags) in the caller's mount namespace.
+ *              flags) in the caller's mount namespace (needs a procfs
+ *              showing the worker; for a directory fchdir(dst_fd) +
+ *              umount2(".") works without one).
  *   open_tree  src = dfd+path; perform with AT_EMPTY_PATH on src_fd, then
  *              record the clone: ib_vet_state_add_clone(new mount id).
  *   move_mount src = from (a detached tree fd or an attached mount), dst =
