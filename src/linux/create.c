@@ -237,6 +237,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		       int sock, const char *bundle, ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
+	_cleanup_close_ int bundle_fd = -1;
 	struct ib_sync_msg m;
 	pid_t stage1 = c->pid;
 	int r;
@@ -262,10 +263,14 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
 		return -1;
-	state_json = ib_hook_state_json(c->id, c->pid, bundle, "creating", s);
-	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, err) < 0 ||
+	/* The runtime environment exists: "created" (the user's program has not
+	 * run), with the bundle as the hooks' working directory. */
+	state_json = ib_hook_state_json(c->id, c->pid, bundle, "created", s);
+	bundle_fd = ib_hooks_open_dir(bundle);
+	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, bundle_fd,
+			 err) < 0 ||
 	    ib_hooks_run("createRuntime", s->hooks.create_runtime, s->hooks.n_create_runtime,
-			 state_json, err) < 0)
+			 state_json, bundle_fd, err) < 0)
 		return -1;
 	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
 		return -1;
@@ -306,7 +311,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	int pidfd = -1;
 	pid_t pid;
 
-	if (ib_state_check_id(o->id, err) < 0)
+	if (ib_state_check_id(o->id, err) < 0 || ib_check_preserved_fds(o->preserve_fds, err) < 0)
 		return -1;
 	s = ib_spec_load(o->bundle, err);
 	if (!s)
@@ -456,12 +461,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .sync_fd = sv[1],
 				  .fifo_fd = fifo,
 				  .console_fd = console,
+				  .console_relayed = tty_sock >= 0,
 				  .userns_fd = userns,
 				  .stage_dir = stage_dir,
 				  .procview_dir = procview_dir,
 				  .clone_flags = (int)new_ns_flags(s),
-				  .lock_fd = lock,
-				  .supervisor_fd = sup.ctl_fd,
 				  .no_pivot = o->no_pivot,
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,
@@ -538,16 +542,19 @@ int ib_container_create(const struct ib_global_opts *g, const struct ib_create_o
 	return 0;
 }
 
-/* Release the waiting init: open exec.fifo for reading, take its byte. */
+/* Release the waiting init: open exec.fifo for reading, take its byte, then
+ * read on until EOF: the init's end is close-on-exec, so we return once the
+ * user's program has been executed (or the init died), like runc. */
 static int release_init(const char *root, struct ib_state *st, ib_err *err)
 {
 	_cleanup_free_ char *fifo_path = ib_state_path(root, st->id, "exec.fifo");
 	_cleanup_close_ int fifo = -1, pidfd = -1;
 	struct pollfd pfd[2];
-	char byte;
+	bool released = false;
+	char buf[16];
 
-	/* The init before the fifo: opening the fifo releases it, and a short
-	 * program may be gone (and reaped) before we would look. */
+	/* The init first: it cannot go on (and exit) before the fifo has a
+	 * reader, and once it does, it runs and may exit at once. */
 	pidfd = ib_pidfd_open(st->pid, 0);
 	if (pidfd < 0 || ib_proc_starttime(st->pid) != st->pid_start)
 		return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
@@ -557,16 +564,28 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	for (;;) {
-		int r = poll(pfd, 2, -1);
+		int r = poll(pfd, released ? 1 : 2, -1);
+		ssize_t n;
+
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return ib_err_sys(err, "wait for container start");
-		if (pfd[0].revents & POLLIN) {
-			if (read(fifo, &byte, 1) == 1)
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			n = read(fifo, buf, sizeof(buf));
+			if (n > 0) {
+				released = true;
+				continue;
+			}
+			/* EOF: no writer. Before the byte that is only a
+			 * writer that has not opened yet (POLLHUP is not
+			 * raised then); after it, the init has executed. */
+			if (n == 0 && released)
 				break;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return ib_err_sys(err, "read exec fifo");
 		}
-		if (pfd[1].revents)
+		if (!released && pfd[1].revents)
 			return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
 	}
 	(void)unlink(fifo_path);
@@ -600,13 +619,13 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	if (!s)
 		return -1;
 	if (s->hooks.n_poststart) {
+		/* A failing poststart hook is a warning; the others still run and
+		 * the container keeps running (runtime spec; runc 1.1 differs). */
+		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
+
 		state_json = ib_hook_state_json(id, st->pid, st->bundle, "running", s);
-		if (ib_hooks_run("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
-				 err) < 0) {
-			ib_err e = {0};
-			(void)ib_container_kill(g, id, SIGKILL, false, &e);
-			return -1;
-		}
+		ib_hooks_run_warn("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
+				  bundle_fd);
 	}
 	return 0;
 }

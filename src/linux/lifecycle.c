@@ -186,13 +186,12 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 	state_json = ib_state_oci_json(root, st, false);
 	if (ib_state_remove(root, st->id, err) < 0)
 		return ib_err_wrap(err, "delete %s", st->id);
+	/* A failing poststop hook is a warning; the others still run (OCI). */
 	if (spec && spec->hooks.n_poststop) {
-		/* A failing poststop hook is a warning; the others still run (OCI). */
-		for (size_t i = 0; i < spec->hooks.n_poststop; i++) {
-			if (ib_hooks_run("poststop", &spec->hooks.poststop[i], 1, state_json, &e) <
-			    0)
-				ib_warn("%s", e.msg);
-		}
+		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
+
+		ib_hooks_run_warn("poststop", spec->hooks.poststop, spec->hooks.n_poststop,
+				  state_json, bundle_fd);
 	}
 	return 0;
 }
