@@ -401,6 +401,15 @@ static char *resolve_systemd(const char *cgroups_path, const char *id, ib_err *e
 	return ib_xasprintf("%s/%s.scope", slice_path, name);
 }
 
+/* Does p have a ".." component? */
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
 char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const char *id,
 				const char *own_cgroup, ib_err *err)
 {
@@ -418,6 +427,12 @@ char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const ch
 		return ib_xasprintf("/%s", id);
 	if (!*cgroups_path)
 		return ib_xasprintf("/ironbox/%s", id);
+	/* A cgroup path names a place below the hierarchy root (or below the
+	 * runtime's own cgroup): never one reached by climbing. */
+	if (has_dotdot(cgroups_path)) {
+		ib_err_set(err, EINVAL, "cgroup path `%s` must not contain \"..\"", cgroups_path);
+		return NULL;
+	}
 	if (cgroups_path[0] == '/') {
 		r = ib_cg_clean_path(cgroups_path, err);
 	} else {

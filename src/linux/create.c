@@ -303,6 +303,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
+	bool cg_join = false;
 	int pidfd = -1;
 	pid_t pid;
 
@@ -337,6 +338,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	lock = ib_state_lock(c.root, o->id, err);
 	if (lock < 0)
 		goto fail;
+	/* The cgroup is checked before it, or an ID range, exists. */
+	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
+	if (!cg_path || ib_cgroup_plan(c.root, o->id, cg_path,
+				       s->has_resources ? &s->resources : NULL, &cg_join, err) < 0)
+		goto fail;
 	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0) {
 		/* Worded as the seeds show it through Docker. */
 		if (strncmp(err->msg, "containers can't share", 22) == 0)
@@ -348,9 +354,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	c.range_held = true;
 
-	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
-	if (!cg_path)
-		goto fail;
 	/* Recorded first, so that `delete` can clean up after a runtime that was
 	 * killed half way. */
 	st.id = (char *)o->id;
@@ -360,6 +363,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.owner = owner_name();
 	st.cgroup_path = cg_path;
 	st.systemd_cgroup = g->systemd_cgroup;
+	st.cgroup_owned = !cg_join;
 	st.host_id_base = iso.host_base;
 	st.host_id_size = iso.size;
 	st.annotation_keys = s->annotation_keys;
@@ -368,7 +372,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	add_device_rules(s);
-	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, err);
+	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, cg_join, err);
 	if (!cg)
 		goto fail;
 	c.cg = cg;
