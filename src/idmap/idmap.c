@@ -162,24 +162,36 @@ int ib_idmap_range_in_use(uint64_t start, uint64_t count, int64_t *pid_out)
 {
 	static const char *const maps[] = {"uid_map", "gid_map"};
 	DIR *d = opendir("/proc");
+	struct stat self;
 	struct dirent *de;
 	int ret = 0;
 
 	if (!d)
 		return -1;
+	if (stat("/proc/self/ns/user", &self) < 0) {
+		closedir(d);
+		return -1;
+	}
 	while (ret == 0 && (de = readdir(d))) {
-		char *end;
+		char *end, path[64];
 		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
 
 		if (*end || pid <= 0)
 			continue;
+		/* Processes in our own user namespace (most of them) map
+		 * nothing: one stat instead of reading their maps. */
+		snprintf(path, sizeof(path), "%ld/ns/user", pid);
+		if (fstatat(dirfd(d), path, &st, 0) < 0 ||
+		    (st.st_dev == self.st_dev && st.st_ino == self.st_ino))
+			continue;
 		for (size_t i = 0; i < IB_ARRAY_SIZE(maps) && ret == 0; i++) {
-			char path[64], buf[4096];
+			char buf[4096];
 			_cleanup_close_ int fd = -1;
 			ssize_t n;
 
-			snprintf(path, sizeof(path), "/proc/%ld/%s", pid, maps[i]);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
+			snprintf(path, sizeof(path), "%ld/%s", pid, maps[i]);
+			fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
 				continue; /* gone meanwhile */
 			n = ib_read_all(fd, buf, sizeof(buf) - 1);
