@@ -431,8 +431,7 @@ static void device_rule_str(const struct ib_device_rule *d, char *buf, size_t le
 		snprintf(min, sizeof(min), "*");
 	else
 		snprintf(min, sizeof(min), "%" PRId64, d->minor);
-	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min,
-		 d->access[0] ? d->access : "rwm");
+	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min, d->access);
 }
 
 static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err *err)
@@ -441,6 +440,10 @@ static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err 
 		return -1;
 	for (size_t i = 0; i < r->n_devices; i++) {
 		char buf[96];
+		/* No access at all (e.g. "a" alone): the rule neither grants nor
+		 * denies anything (the v2 program skips it too). */
+		if (!r->devices[i].access[0])
+			continue;
 		device_rule_str(&r->devices[i], buf, sizeof(buf));
 		if (ib_cg_write(dir, r->devices[i].allow ? "devices.allow" : "devices.deny", buf,
 				err) < 0)

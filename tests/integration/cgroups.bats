@@ -169,18 +169,32 @@ gone() {
 }
 
 @test "unified: threads, subtree_control, freeze, kill and path tricks are refused, nothing is left" {
-	local id k rel
+	local id k v rel want
 	start_host_sleep
 	setup_bundle b sleep 100
-	for k in cgroup.threads cgroup.subtree_control cgroup.freeze cgroup.kill cgroup.type \
-		../cgroup.procs memory.max/../../cgroup.procs a/b.max tasks release_agent devices.allow; do
+	# key=value pairs the kernel would take (the old runtime wrote them:
+	# cgroup.freeze=1 hung the create, cgroup.kill=1 killed it)
+	for kv in "cgroup.threads=$HOST_SLEEP" cgroup.subtree_control=+pids cgroup.freeze=1 \
+		cgroup.kill=1 cgroup.type=threaded "../cgroup.procs=$HOST_SLEEP" \
+		"memory.max/../../cgroup.procs=$HOST_SLEEP" a/b.max=1 tasks=1 release_agent=/x \
+		devices.allow=a; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		case $k in
+		cgroup.*) want="cgroup v2 control file \`$k\` can't be set" ;;
+		*/*) want="invalid cgroup v2 key \`$k\`" ;;
+		*) want="cgroup v2 key \`$k\` is not allowed" ;;
+		esac
 		id=$(new_id u)
 		rel="/ibt-u-$$-$RANDOM"
-		bundle_jq "$BUNDLE" '.linux.cgroupsPath = ($r + "/leaf") | .linux.resources.unified = {($k): $p}' \
-			--arg r "$rel" --arg k "$k" --arg p "$HOST_SLEEP"
-		run_detached "$id"
+		bundle_jq "$BUNDLE" '.linux.cgroupsPath = ($r + "/leaf") | .linux.resources.unified = {($k): $v}' \
+			--arg r "$rel" --arg k "$k" --arg v "$v"
+		status=0
+		timeout 60 "$IRONBOX" --root "$TEST_ROOT" run --detach --bundle "$BUNDLE" "$id" \
+			</dev/null >"$BATS_TEST_TMPDIR/u.log" 2>&1 3>&- || status=$?
+		output=$(cat "$BATS_TEST_TMPDIR/u.log")
 		assert_failure
-		assert_output_contains "$k"
+		assert_output_contains "$want"
 		assert_no_leftovers "$id"
 		# no directory in any hierarchy, not even the parent it would make
 		! cg_exists_anywhere "$rel"
@@ -319,4 +333,161 @@ gone() {
 	[[ $n -gt 0 ]]
 	IB delete --force "$id"
 	assert_no_leftovers "$id"
+}
+
+# ---------------------------------------------------------------------------
+# runc compatibility
+
+# A frozen cgroup: runc 1.1 refuses it with this message; ironbox did hang.
+@test "run -d into a frozen cgroup (v1 freezer, v2 cgroup.freeze, frozen parent) fails at once, like runc" {
+	local id rel="/ibt-frz-$$" m v2=""
+	cg_make "$rel"
+	setup_bundle b sleep 100
+	for m in $(cg_mounts); do
+		if [[ -f "$m$rel/cgroup.freeze" ]]; then v2="$m$rel"; fi
+	done
+	for how in v1 v1-parent v2; do
+		id=$(new_id f)
+		case $how in
+		v1 | v1-parent)
+			[[ -f "/sys/fs/cgroup/freezer$rel/freezer.state" ]] || continue
+			echo FROZEN >"/sys/fs/cgroup/freezer$rel/freezer.state"
+			;;
+		v2)
+			[[ -n "$v2" ]] || continue
+			cg_thaw "$rel"
+			echo 1 >"$v2/cgroup.freeze"
+			;;
+		esac
+		if [[ $how == v1-parent ]]; then
+			bundle_jq "$BUNDLE" '.linux.cgroupsPath = ($r + "/leaf")' --arg r "$rel"
+		else
+			bundle_jq "$BUNDLE" '.linux.cgroupsPath = $r' --arg r "$rel"
+		fi
+		status=0
+		timeout 60 "$IRONBOX" --root "$TEST_ROOT" run --detach --bundle "$BUNDLE" "$id" \
+			</dev/null >"$BATS_TEST_TMPDIR/frz.log" 2>&1 3>&- || status=$?
+		output=$(cat "$BATS_TEST_TMPDIR/frz.log")
+		echo "$how: status $status: $output"
+		[[ $status -ne 124 ]] # no hang
+		assert_failure
+		assert_output_contains "container's cgroup unexpectedly frozen"
+		assert_no_leftovers "$id"
+		! cg_exists_anywhere "$rel/leaf"
+		# nothing of it is left stuck in the cgroup
+		[[ -z "$(cat "/sys/fs/cgroup/pids$rel/cgroup.procs" 2>/dev/null)" ]]
+		cg_thaw "$rel"
+		cg_exists_anywhere "$rel"
+	done
+	# Control: runc 1.1 refuses a frozen v1 cgroup with the same words.
+	command -v runc >/dev/null || skip "runc not installed for the control"
+	[[ -f "/sys/fs/cgroup/freezer$rel/freezer.state" ]] || skip "no v1 freezer"
+	echo FROZEN >"/sys/fs/cgroup/freezer$rel/freezer.state"
+	bundle_jq "$BUNDLE" '.linux.cgroupsPath = $r' --arg r "$rel"
+	mkdir -p "$RUNC_ROOT"
+	run timeout 60 runc --root "$RUNC_ROOT" run --detach --bundle "$BUNDLE" "rc-$id" </dev/null 3>&-
+	assert_failure
+	assert_output_contains "container's cgroup unexpectedly frozen"
+}
+
+@test "cgroup v2 hidden under an empty tmpfs (private mount namespace): the v1 layout really there is used (runc too)" {
+	local id pid
+	setup_bundle b sleep 100
+	id=$(new_id)
+	run unshare -m --propagation private sh -c '
+		mount -t tmpfs ibt-hide /sys/fs/cgroup/unified || exit 10
+		"$0" --root "$1" run --detach --bundle "$2" "$3" </dev/null >/dev/null 2>"$4" || exit 11
+		# nothing was made in the tmpfs
+		[ -z "$(ls -A /sys/fs/cgroup/unified)" ] || exit 12
+	' "$IRONBOX" "$TEST_ROOT" "$BUNDLE" "$id" "$BATS_TEST_TMPDIR/hide.err"
+	cat "$BATS_TEST_TMPDIR/hide.err"
+	assert_success
+	pid=$(pid_of "$id")
+	[[ "$pid" -gt 0 ]]
+	# in its v1 cgroups, not in the real unified tree it could not see
+	grep -q "pids:/$id\$" "/proc/$pid/cgroup"
+	grep -q "^0::/\$" "/proc/$pid/cgroup"
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+	# Control: runc 1.1 falls back to v1 there too.
+	command -v runc >/dev/null || skip "runc not installed for the control"
+	mkdir -p "$RUNC_ROOT"
+	run unshare -m --propagation private sh -c '
+		mount -t tmpfs ibt-hide /sys/fs/cgroup/unified || exit 10
+		runc --root "$0" run --detach --bundle "$1" "$2" </dev/null >/dev/null 2>&1 3>&-
+	' "$RUNC_ROOT" "$BUNDLE" "rc-$id"
+	assert_success
+}
+
+@test "update, kill and delete take their flags after the container id (like runc)" {
+	local id pid d
+	setup_bundle b sleep 100
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	pid=$(pid_of "$id")
+	IB update "$id" --pids-limit 42
+	d=$(cgroup_dir_of "$pid" pids)
+	[[ "$(cat "$d/pids.max")" == 42 ]]
+	IB update "$id" --pids-limit=43 --cpu-quota -1
+	[[ "$(cat "$d/pids.max")" == 43 ]]
+	# still an error for a real second argument or an unknown flag
+	run IB update "$id" extra --pids-limit 44
+	assert_failure
+	assert_output_contains 'requires exactly 1 argument'
+	run IB update "$id" --bogus 1
+	assert_failure
+	IB exec --detach "$id" sleep 100 </dev/null >/dev/null 2>&1 3>&-
+	IB kill "$id" KILL --all
+	retry 100 0.05 gone "$pid"
+	IB delete "$id" --force
+	assert_no_leftovers "$id"
+	# Control: runc parses the same command lines.
+	command -v runc >/dev/null || skip "runc not installed for the control"
+	mkdir -p "$RUNC_ROOT"
+	RUNC run --detach --bundle "$BUNDLE" "rc-$id" </dev/null >/dev/null 2>&1 3>&-
+	RUNC update "rc-$id" --pids-limit 42
+	RUNC kill "rc-$id" KILL --all
+	RUNC delete "rc-$id" --force
+}
+
+@test "device access rwa is accepted: unknown letters are ignored (like runc)" {
+	local id
+	setup_bundle b sh -c 'echo ok > /dev/null && echo wrote'
+	bundle_jq "$BUNDLE" '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 3, access: "rwa"}]'
+	cp "$BUNDLE/config.json" "$BUNDLE/rwa.json"
+	# A rule with no known letter grants and denies nothing (runc 1.1 fails
+	# on it: "resulting devices cgroup doesn't precisely match target").
+	bundle_jq "$BUNDLE" '.linux.resources.devices += [{allow: false, type: "c", major: 1, minor: 3, access: "a"}]'
+	id=$(new_id)
+	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	assert_success
+	assert_output_contains wrote
+	assert_no_leftovers "$id"
+	command -v runc >/dev/null || skip "runc not installed for the control"
+	cp "$BUNDLE/rwa.json" "$BUNDLE/config.json"
+	mkdir -p "$RUNC_ROOT"
+	run RUNC run --bundle "$BUNDLE" "rc-$id" </dev/null 3>&-
+	assert_success
+	assert_output_contains wrote
+}
+
+@test "exec --ignore-paused runs once the container is resumed; without it exec refuses (like runc)" {
+	local id
+	setup_bundle b sleep 100
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	IB pause "$id"
+	run IB exec "$id" echo ok </dev/null 3>&-
+	assert_failure
+	assert_output_contains "cannot exec in a paused container"
+	(
+		sleep 2
+		IB resume "$id"
+	) </dev/null >/dev/null 2>&1 3>&- &
+	run timeout 60 "$IRONBOX" --root "$TEST_ROOT" exec --ignore-paused "$id" echo ok </dev/null 3>&-
+	assert_success
+	[[ "$output" == ok ]]
+	[[ "$(state_of "$id")" == running ]]
 }

@@ -311,6 +311,32 @@ static void test_mountinfo_hybrid(void **state)
 	ib_cgroup_layout_clear(&l);
 }
 
+static bool hide_unified(const char *mount, unsigned maj, unsigned min, bool v2, void *data)
+{
+	(void)maj;
+	(void)min;
+	(*(int *)data)++;
+	return !(v2 && strcmp(mount, "/sys/fs/cgroup/unified") == 0);
+}
+
+/* A tmpfs over /sys/fs/cgroup/unified: the hybrid host is a v1 host. */
+static void test_mountinfo_hidden_v2(void **state)
+{
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(
+	    ib_cgroup_parse_mountinfo_usable(mountinfo_hybrid, hide_unified, &calls, &l, &err), 0);
+	assert_true(calls >= 10);
+	assert_int_equal(l.n, 9);
+	assert_int_equal(l.v2, -1);
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_V1);
+	assert_true(ib_cgroup_layout_find(&l, "memory") >= 0);
+	ib_cgroup_layout_clear(&l);
+}
+
 static void test_mountinfo_v2(void **state)
 {
 	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
@@ -735,6 +761,7 @@ int main(void)
 	    cmocka_unit_test(test_cpu_max),
 	    cmocka_unit_test(test_swap_v2),
 	    cmocka_unit_test(test_mountinfo_hybrid),
+	    cmocka_unit_test(test_mountinfo_hidden_v2),
 	    cmocka_unit_test(test_mountinfo_v2),
 	    cmocka_unit_test(test_mountinfo_v1),
 	    cmocka_unit_test(test_mountinfo_escape_and_only_named),
