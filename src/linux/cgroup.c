@@ -314,8 +314,17 @@ static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool
 		ml = 0;
 	if (join_existing) {
 		struct stat st;
+		char *slash;
 		if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
 			return ib_err_sys(err, "cgroup `%s`", full);
+		/* An empty cpuset (never set up) could not be joined. */
+		slash = strrchr(full, '/');
+		if (cpuset && slash && slash > full) {
+			_cleanup_free_ char *parent = strndup(full, (size_t)(slash - full));
+			if (!parent)
+				abort();
+			return cpuset_inherit(full, parent, err);
+		}
 		return 0;
 	}
 	prev = ml;
