@@ -53,6 +53,7 @@ struct ib_exec_opts {
 	const char *pid_file;
 	const char *console_socket;
 	bool detach;
+	bool ignore_paused; /* exec --ignore-paused: into a paused container */
 	int preserve_fds;
 };
 int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts *o,

@@ -42,16 +42,15 @@
 #define IDMAP_DIR_DEFAULT "/run/ironbox"
 
 /* The ID-range table is host-wide, whatever --root each engine uses, so two
- * engines can never hand out the same range. */
+ * engines can never hand out the same range. Its place is fixed: no option
+ * or environment variable can split it (a test that needs a private table
+ * mounts a tmpfs over /run/ironbox in a private mount namespace). */
 static void use_host_idmap_table(void)
 {
-	const char *dir = getenv("IRONBOX_IDMAP_DIR");
 	ib_err e = {0};
 
-	if (!dir || !*dir)
-		dir = IDMAP_DIR_DEFAULT;
-	(void)ib_mkdir_p(dir, 0700, &e);
-	ib_policy_set_idmap_dir(dir);
+	(void)ib_mkdir_p(IDMAP_DIR_DEFAULT, 0700, &e);
+	ib_policy_set_idmap_dir(IDMAP_DIR_DEFAULT);
 }
 
 int ib_container_release_range(const char *root, const char *id, ib_err *err)
@@ -308,6 +307,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
+	bool cg_join = false;
 	int pidfd = -1;
 	pid_t pid;
 
@@ -342,6 +342,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	lock = ib_state_lock(c.root, o->id, err);
 	if (lock < 0)
 		goto fail;
+	/* The cgroup is checked before it, or an ID range, exists. */
+	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
+	if (!cg_path || ib_cgroup_plan(c.root, o->id, cg_path,
+				       s->has_resources ? &s->resources : NULL, &cg_join, err) < 0)
+		goto fail;
 	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0) {
 		/* Worded as the seeds show it through Docker. */
 		if (strncmp(err->msg, "containers can't share", 22) == 0)
@@ -353,9 +358,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	c.range_held = true;
 
-	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
-	if (!cg_path)
-		goto fail;
 	/* Recorded first, so that `delete` can clean up after a runtime that was
 	 * killed half way. */
 	st.id = (char *)o->id;
@@ -365,6 +367,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.owner = owner_name();
 	st.cgroup_path = cg_path;
 	st.systemd_cgroup = g->systemd_cgroup;
+	st.cgroup_owned = !cg_join;
 	st.host_id_base = iso.host_base;
 	st.host_id_size = iso.size;
 	st.annotation_keys = s->annotation_keys;
@@ -373,7 +376,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	add_device_rules(s);
-	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, err);
+	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, cg_join, err);
 	if (!cg)
 		goto fail;
 	c.cg = cg;

@@ -115,7 +115,9 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	status = ib_state_status(root, st);
 	if (status == IB_STATUS_STOPPED)
 		return ib_err_set(err, EINVAL, "cannot exec in a stopped container");
-	if (status == IB_STATUS_PAUSED)
+	/* The process would freeze on joining its cgroup (runc 1.1 refuses
+	 * too, unless --ignore-paused: it then runs once resumed). */
+	if (status == IB_STATUS_PAUSED && !o->ignore_paused)
 		return ib_err_set(err, EINVAL, "cannot exec in a paused container");
 	if (o->process->terminal && !o->console_socket && o->detach)
 		return ib_err_set(err, EINVAL,

@@ -81,6 +81,16 @@ int ib_wait_container(pid_t pid, int pidfd, int master, int *exit_status, ib_err
 /* --pid-file: the pid, written atomically. */
 int ib_write_pid_file(const char *path, pid_t pid, ib_err *err);
 
+/* Before anything is created: validate the cgroup resources and decide what
+ * to do at the container's cgroup path. A new path is created and owned
+ * (*join = false). An existing one is joined (*join = true, not owned: never
+ * emptied nor removed) when it is empty, or when it is the cgroup of another
+ * live container of state root `root` (a pod sharing one cgroup). Refused:
+ * a path that exists with other processes in it, is frozen, or exists in
+ * only some hierarchies. */
+int ib_cgroup_plan(const char *root, const char *id, const char *path,
+		   const struct ib_resources *res, bool *join, ib_err *err);
+
 /* OCI state JSON handed to hooks. */
 char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const char *status,
 			 const struct ib_spec *s);

@@ -48,7 +48,9 @@ char *ib_policy_idmap_holder(const char *state_root, const char *id, const char 
 /* A holder is alive while its state dir exists (holders are absolute state
  * dir paths when the table is host-wide) -- unless the dir records that its
  * container never got an init: the runtime was killed during create (the
- * allocator only asks once that runtime is gone). */
+ * allocator only asks once that runtime is gone). A dead holder's range is
+ * still kept while any process uses its IDs (an init orphaned between
+ * "created" and the final state save): see ib_idmap_range_in_use. */
 static bool state_dir_alive(const char *holder, void *data)
 {
 	const struct alive_ctx *c = data;

@@ -21,6 +21,7 @@ struct ib_policy {
 	/* Engine-owned per-container files allowed even under a restricted path:
 	 * glob patterns such as /var/lib/docker/containers/x/resolv.conf. */
 	char **engine_allowed;
+	bool pool_configured; /* idRanges came from the policy file */
 };
 
 /* File format (JSON; every key optional, a missing key takes its default;
@@ -29,8 +30,12 @@ struct ib_policy {
  *    "restrictedMounts": ["/etc/docker", ...],
  *    "allowedMounts": ["/home", ...],
  *    "engineAllowed": ["containers/x/resolv.conf", ...]}
- * idRanges.size must be 65536; base > 0 (host root is never mapped) and
- * base + size * count must stay below 2^32 - 1. restrictedMounts and
+ * idRanges.size must be 65536; base >= 65536 (lower IDs are host accounts)
+ * and base + size * count must stay below 2^32 - 1. A configured idRanges
+ * that overlaps a host account (/etc/passwd uid, /etc/group gid) or a
+ * subordinate range (/etc/subuid, /etc/subgid) is refused when the file is
+ * loaded, naming the conflict; the built-in pool instead never hands out a
+ * range holding such an ID. restrictedMounts and
  * allowedMounts are absolute paths. engineAllowed entries are fnmatch(3)
  * patterns ('*' does not cross '/'): an absolute pattern is matched against
  * the whole path, a relative one against the part of the path below the
@@ -49,7 +54,9 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err);
  * or others (else refused: fail closed). Missing file -> defaults. */
 struct ib_policy *ib_policy_load(const char *path, ib_err *err);
 void ib_policy_free(struct ib_policy *p);
-/* The default policy as JSON, for `ironbox policy-init` / install. */
+/* The default policy as JSON, for `ironbox policy-init` / install; its
+ * idRanges is the built-in pool, moved up by whole ranges if it would
+ * overlap this host's accounts or subordinate ranges. */
 char *ib_policy_default_json(void);
 
 /* Is bind-mounting host path `source` allowed? source is resolved

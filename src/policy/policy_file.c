@@ -232,10 +232,12 @@ static int parse_id_ranges(struct json_object *o, struct ib_idpool *pool, ib_err
 				  "policy: \"idRanges.size\" must be 65536 (each container gets a "
 				  "64K range), not %u",
 				  pool->size);
-	if (pool->base == 0)
-		return ib_err_set(err, EINVAL,
-				  "policy: \"idRanges.base\" must be above 0 (host root is never "
-				  "mapped into a container)");
+	if (pool->base < IB_IDMAP_MIN_BASE)
+		return ib_err_set(
+		    err, EINVAL,
+		    "policy: \"idRanges.base\" must be at least %u (lower IDs belong to "
+		    "host users and groups), not %u",
+		    IB_IDMAP_MIN_BASE, pool->base);
 	if (pool->count == 0)
 		return ib_err_set(err, EINVAL, "policy: \"idRanges.count\" must be at least 1");
 	if ((uint64_t)pool->base + (uint64_t)pool->size * pool->count > UINT32_MAX)
@@ -280,6 +282,7 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 		int r;
 		if (!strcmp(key, "idRanges")) {
 			r = parse_id_ranges(val, &p->pool, err);
+			p->pool_configured = true;
 		} else if (!strcmp(key, "restrictedMounts")) {
 			ib_strv_free(p->restricted_mounts);
 			p->restricted_mounts = NULL;
@@ -369,6 +372,12 @@ struct ib_policy *ib_policy_load(const char *path, ib_err *err)
 		return NULL;
 	}
 	p = ib_policy_parse(text, err);
+	/* An admin's pool may not overlap the host's accounts (the built-in one
+	 * skips those ranges instead: see idmap.h). */
+	if (p && p->pool_configured && ib_idmap_check_pool_host(&p->pool, err) < 0) {
+		ib_policy_free(p);
+		p = NULL;
+	}
 	if (!p)
 		ib_err_wrap(err, "%s", path);
 	return p;
@@ -382,12 +391,30 @@ static struct json_object *strv_json(char **v)
 	return a;
 }
 
+/* The pool policy-init writes: the built-in one, moved up by whole ranges
+ * past the host's accounts and subordinate ranges when they are in the way
+ * (a written pool is checked when loaded; the built-in one only skips). */
+static void pool_clear_of_host(struct ib_idpool *pool)
+{
+	const struct ib_idpool def = *pool;
+
+	for (uint64_t base = def.base; base + (uint64_t)def.size * def.count <= UINT32_MAX;
+	     base += def.size) {
+		ib_err e = {0};
+		pool->base = (uint32_t)base;
+		if (ib_idmap_check_pool_host(pool, &e) == 0)
+			return;
+	}
+	*pool = def;
+}
+
 char *ib_policy_default_json(void)
 {
 	struct ib_policy *p = ib_policy_default();
 	struct json_object *doc = json_object_new_object(), *ids = json_object_new_object();
 	char *out;
 
+	pool_clear_of_host(&p->pool);
 	json_object_object_add(ids, "base", json_object_new_int64(p->pool.base));
 	json_object_object_add(ids, "size", json_object_new_int64(p->pool.size));
 	json_object_object_add(ids, "count", json_object_new_int64(p->pool.count));

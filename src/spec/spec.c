@@ -1165,9 +1165,8 @@ static int devrule_elem(struct pctx *c, json_object *e, const char *where, size_
 		strcpy(d->access, "rwm");
 	} else {
 		size_t k = 0;
-		for (const char *p = access; *p; p++)
-			if (!strchr("rwm", *p))
-				return perr(c, where, "access", "invalid access \"%s\"", access);
+		/* Letters other than r, w, m grant nothing and are ignored, like
+		 * runc does ("rwa" is "rw"). */
 		for (const char *p = "rwm"; *p; p++)
 			if (strchr(access, *p))
 				d->access[k++] = *p;

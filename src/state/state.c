@@ -114,6 +114,7 @@ int ib_state_save(const char *root, const struct ib_state *st, ib_err *err)
 	add_str(o, "owner", st->owner);
 	add_str(o, "cgroup_path", st->cgroup_path);
 	json_object_object_add(o, "systemd_cgroup", json_object_new_boolean(st->systemd_cgroup));
+	json_object_object_add(o, "cgroup_owned", json_object_new_boolean(st->cgroup_owned));
 	json_object_object_add(o, "started", json_object_new_boolean(st->started));
 	json_object_object_add(o, "host_id_base", json_object_new_int64(st->host_id_base));
 	json_object_object_add(o, "host_id_size", json_object_new_int64(st->host_id_size));
@@ -197,6 +198,10 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 	st->owner = get_str(o, "owner");
 	st->cgroup_path = get_str(o, "cgroup_path");
 	st->systemd_cgroup = get_bool(o, "systemd_cgroup");
+	/* Written by every create since it exists; state from before always
+	 * created its cgroup. */
+	st->cgroup_owned =
+	    json_object_object_get_ex(o, "cgroup_owned", &v) ? json_object_get_boolean(v) : true;
 	st->started = get_bool(o, "started");
 	st->host_id_base = (uint32_t)get_int(o, "host_id_base");
 	st->host_id_size = (uint32_t)get_int(o, "host_id_size");

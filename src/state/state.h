@@ -26,6 +26,7 @@ struct ib_state {
 	char *owner;
 	char *cgroup_path;           /* relative cgroup path (see cgroup.h) */
 	bool systemd_cgroup;
+	bool cgroup_owned;           /* ironbox created it; else joined (see cgroup.h) */
 	bool started;                /* start was called */
 	uint32_t host_id_base;       /* ID range (see idmap.h) */
 	uint32_t host_id_size;

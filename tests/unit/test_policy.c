@@ -31,6 +31,7 @@ static int group_setup(void **state)
 	assert_non_null(mkdtemp(tmpl));
 	tmpdir = ib_xstrdup(tmpl);
 	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
 	return 0;
 }
 
@@ -122,7 +123,10 @@ static void test_parse_errors(void **state)
 	    {"{\"idRanges\":{\"base\":\"100000\"}}", "\"idRanges.base\" must be an integer"},
 	    {"{\"idRanges\":{\"base\":-1}}", "\"idRanges.base\" is out of range"},
 	    {"{\"idRanges\":{\"size\":4096}}", "\"idRanges.size\" must be 65536"},
-	    {"{\"idRanges\":{\"base\":0}}", "\"idRanges.base\" must be above 0"},
+	    {"{\"idRanges\":{\"base\":0}}", "\"idRanges.base\" must be at least 65536"},
+	    {"{\"idRanges\":{\"base\":1}}", "\"idRanges.base\" must be at least 65536"},
+	    {"{\"idRanges\":{\"base\":65535}}", "must be at least 65536 (lower IDs belong to "
+						"host users and groups), not 65535"},
 	    {"{\"idRanges\":{\"count\":0}}", "\"idRanges.count\" must be at least 1"},
 	    {"{\"idRanges\":{\"count\":65535}}", "goes beyond the 32-bit ID space"},
 	    {"{\"restrictedMounts\":\"/etc\"}", "must be an array of strings"},
@@ -233,6 +237,89 @@ static void test_load(void **state)
 	ib_policy_free(p);
 	free(path);
 	free(sub);
+}
+
+/* An admin's pool: at least 65536, no overlap with host accounts or
+ * subordinate ranges (named in the error). */
+static void test_pool_host_check(void **state)
+{
+	struct ib_idpool pool = {.base = 100000, .size = 65536, .count = 10};
+	const char *passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n";
+	const char *group = "root:x:0:\nnogroup:x:65534:\n";
+	ib_err err = {0};
+	char *pw, *pol, *want;
+	struct ib_policy *p;
+
+	(void)state;
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, group, "", NULL, &err), 0);
+	assert_int_equal(ib_idmap_check_pool(&pool, NULL, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(ib_idmap_check_pool(&pool, "svc:x:100005:100005::/:/bin/false\n", group,
+					     NULL, NULL, &err),
+			 -1);
+	assert_string_equal(err.msg, "policy: \"idRanges\" (IDs 100000-755359) overlaps host user "
+				     "`svc` (uid 100005 in /etc/passwd)");
+	assert_int_equal(
+	    ib_idmap_check_pool(&pool, passwd, "# x\nbig:x:755359:a,b\n", NULL, NULL, &err), -1);
+	assert_string_equal(err.msg, "policy: \"idRanges\" (IDs 100000-755359) overlaps host group "
+				     "`big` (gid 755359 in /etc/group)");
+	/* Just past the end: fine. */
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, "big:x:755360:\n", NULL, NULL, &err),
+			 0);
+	assert_int_equal(
+	    ib_idmap_check_pool(&pool, passwd, group, "alice:90000:65536\n", NULL, &err), -1);
+	assert_string_equal(err.msg,
+			    "policy: \"idRanges\" (IDs 100000-755359) overlaps the "
+			    "subordinate user IDs of `alice` (90000-155535 in /etc/subuid)");
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, group, NULL, "bob:700000:1\n", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "subordinate group IDs of `bob` (700000-700000 in "
+					"/etc/subgid)"));
+	pool.base = 1;
+	assert_int_equal(ib_idmap_check_pool(&pool, NULL, NULL, NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "must be at least 65536"));
+
+	/* Loading: a configured pool is checked against the host's files... */
+	pw = write_policy("passwd", "svc:x:200001:200001::/:/bin/false\n", 0644);
+	ib_idmap_set_account_paths(pw, "/dev/null");
+	pol = write_policy("pool.json", "{\"idRanges\":{\"base\":200000,\"count\":2}}", 0644);
+	assert_null(ib_policy_load(pol, &err));
+	want = ib_xasprintf("%s: policy: \"idRanges\" (IDs 200000-331071) overlaps host user `svc` "
+			    "(uid 200001 in /etc/passwd)",
+			    pol);
+	assert_string_equal(err.msg, want);
+	free(want);
+	free(pol);
+	/* ...the built-in pool is not (its allocator skips such ranges). */
+	pol = write_policy("nopool.json", "{\"restrictedMounts\":[\"/x\"]}", 0644);
+	p = ib_policy_load(pol, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	assert_false(p->pool_configured);
+	ib_policy_free(p);
+	free(pol);
+	pol = write_policy("pool2.json", "{\"idRanges\":{\"base\":300000,\"count\":2}}", 0644);
+	p = ib_policy_load(pol, &err);
+	assert_non_null(p);
+	assert_true(p->pool_configured);
+	ib_policy_free(p);
+	free(pol);
+	/* policy-init writes a pool clear of the host's accounts. */
+	{
+		char *json = ib_policy_default_json();
+		ib_idmap_set_account_paths(pw, "/dev/null");
+		free(json);
+		pol = write_policy("passwd", "svc:x:100005:100005::/:/bin/false\n", 0644);
+		free(pol);
+		json = ib_policy_default_json();
+		p = ib_policy_parse(json, &err);
+		assert_non_null(p);
+		assert_int_equal(p->pool.base, 165536);
+		assert_int_equal(p->pool.count, 1024);
+		ib_policy_free(p);
+		free(json);
+	}
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
+	free(pw);
 }
 
 /* ---- mount decision ------------------------------------------------------- */
@@ -711,6 +798,9 @@ static void test_apply_stale(void **state)
 	int status;
 
 	(void)state;
+	/* Far from real containers' ranges: a range used by a live process is
+	 * never reclaimed. */
+	p->pool.base = 3000000000u;
 	p->pool.count = 3;
 	/* Three runtimes that allocated and exited: one container has a state
 	 * dir with its init recorded, one died mid-create before it had a state
@@ -718,7 +808,8 @@ static void test_apply_stale(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	{
 		char *f = ib_xasprintf("%s/state.json", dir);
-		char *d2 = ib_xasprintf("%s/halfway", root), *f2 = ib_xasprintf("%s/state.json", d2);
+		char *d2 = ib_xasprintf("%s/halfway", root),
+		     *f2 = ib_xasprintf("%s/state.json", d2);
 		ib_err e = {0};
 
 		assert_int_equal(ib_write_file_atomic(f, "{\"pid\": 4242}", 13, 0600, &e), 0);
@@ -747,7 +838,7 @@ static void test_apply_stale(void **state)
 
 	spec_all_ns(&s);
 	assert_int_equal(ib_policy_apply(p, &s, root, "new", &iso, &err), 0);
-	assert_int_equal(iso.host_base, 165536);
+	assert_int_equal(iso.host_base, 3000000000u + 65536);
 	spec_cleanup(&s);
 	ib_isolation_clear(&iso);
 	free(dir);
@@ -827,6 +918,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_ok),
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_pool_host_check),
 	    cmocka_unit_test(test_path_restricted_table),
 	    cmocka_unit_test(test_check_mount_source),
 	    cmocka_unit_test(test_custom_data_root),

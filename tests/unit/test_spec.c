@@ -615,8 +615,6 @@ static void test_devices(void **state)
 		    "linux.devices[0]: path must be an absolute path");
 	parse_fails("'linux':{'devices':[{'type':'u','major':1,'minor':1}]}",
 		    "linux.devices[0]: path is required");
-	parse_fails("'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}",
-		    "linux.resources.devices[0].access: invalid access \"rwx\"");
 	parse_fails("'linux':{'resources':{'devices':[{'allow':true,'type':'p'}]}}",
 		    "linux.resources.devices[0].type: invalid device type");
 	parse_fails("'linux':{'resources':{'devices':[{'allow':'yes'}]}}",
@@ -628,6 +626,15 @@ static void test_devices(void **state)
 		     "'minor':0,'access':'m'}]}}");
 	assert_int_equal(s->devices[0].type, 'b');
 	assert_int_equal(s->devices[0].mode, 0660);
+	/* Access letters other than r, w, m grant nothing (runc: "rwa" is "rw"). */
+	{
+		_cleanup_spec_ struct ib_spec *a =
+		    parse_ok("'linux':{'resources':{'devices':[{'allow':true,'access':'rwa'},"
+			     "{'allow':true,'access':'a'},{'allow':false,'access':'xmq'}]}}");
+		assert_string_equal(a->resources.devices[0].access, "rw");
+		assert_string_equal(a->resources.devices[1].access, "");
+		assert_string_equal(a->resources.devices[2].access, "m");
+	}
 	assert_false(s->devices[0].has_uid);
 	assert_true(s->devices[0].has_gid);
 	assert_int_equal(s->devices[0].gid, 6);
