@@ -142,8 +142,8 @@ static int open_verified(int tree, const char *rel, int want, const char *what, 
  * our own beside the given one (overlayfs empties its workdir when it
  * mounts, which would break the engine's overlay on the same upper layer:
  * `docker cp` writes through that one). */
-static int upper_and_work(int upper_fd, int work_fd, bool own_work, int userns_fd, int *upper_out,
-			  int *work_out, ib_err *err)
+static int upper_and_work(int upper_fd, int work_fd, bool own_work, int userns_fd, int *tree_out,
+			  int *upper_out, int *work_out, ib_err *err)
 {
 	_cleanup_close_ int parent = -1, tree = -1, ours = -1, anc = -1;
 	_cleanup_free_ char *up = fd_path(upper_fd), *wk = NULL, *common = NULL, *dots = NULL;
@@ -193,6 +193,9 @@ static int upper_and_work(int upper_fd, int work_fd, bool own_work, int userns_f
 		*upper_out = -1;
 		return -1;
 	}
+	/* The detached tree must outlive the overlay's creation: closing its
+	 * last fd unmounts it, and overlayfs clones the layers' mounts then. */
+	*tree_out = IB_STEAL_FD(tree);
 	return 0;
 }
 
@@ -201,8 +204,10 @@ static int prepare_overlay(const struct ib_overlay_src *o, bool own_work, unsign
 			   int userns_fd, uid_t host_base, const char *what, ib_err *err)
 {
 	_cleanup_close_ int fsfd = ib_fsopen("overlay", FSOPEN_CLOEXEC);
-	_cleanup_close_ int upper = -1, work = -1;
-	int upper_i = -1, work_i = -1, mfd;
+	_cleanup_close_ int upper = -1, work = -1, upper_tree = -1;
+	/* Layer trees stay open until the overlay exists (see upper_and_work). */
+	int *trees = ib_xmalloc0((o->n + 1) * sizeof(int)), upper_i = -1, work_i = -1, mfd = -1;
+	size_t n_trees = 0;
 
 	if (fsfd < 0)
 		return ib_err_sys(err, "fsopen overlay");
@@ -212,15 +217,17 @@ static int prepare_overlay(const struct ib_overlay_src *o, bool own_work, unsign
 		else if (!strcmp(o->keys[i], "workdir"))
 			work_i = (int)i;
 	}
-	if ((upper_i < 0) != (work_i < 0))
-		return ib_err_set(err, EINVAL, "overlay %s: upperdir and workdir go together",
-				  what);
-	if (upper_i >= 0 &&
-	    upper_and_work(o->fds[upper_i], o->fds[work_i], own_work, userns_fd, &upper, &work,
-			   err) < 0)
-		return ib_err_wrap(err, "overlay %s", what);
+	if ((upper_i < 0) != (work_i < 0)) {
+		ib_err_set(err, EINVAL, "overlay %s: upperdir and workdir go together", what);
+		goto out;
+	}
+	if (upper_i >= 0 && upper_and_work(o->fds[upper_i], o->fds[work_i], own_work, userns_fd,
+					   &upper_tree, &upper, &work, err) < 0) {
+		ib_err_wrap(err, "overlay %s", what);
+		goto out;
+	}
 	for (size_t i = 0; i < o->n; i++) {
-		_cleanup_close_ int tree = -1, dfd = -1;
+		_cleanup_close_ int dfd = -1;
 		int use;
 
 		if ((int)i == upper_i) {
@@ -228,16 +235,21 @@ static int prepare_overlay(const struct ib_overlay_src *o, bool own_work, unsign
 		} else if ((int)i == work_i) {
 			use = work;
 		} else {
-			tree = idmapped_layer(o->fds[i], o->paths[i], userns_fd, err);
+			int tree = idmapped_layer(o->fds[i], o->paths[i], userns_fd, err);
 			if (tree < 0)
-				return -1;
+				goto out;
+			trees[n_trees++] = tree;
 			dfd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd < 0)
-				return ib_err_sys(err, "open layer `%s`", o->paths[i]);
+			if (dfd < 0) {
+				ib_err_sys(err, "open layer `%s`", o->paths[i]);
+				goto out;
+			}
 			use = dfd;
 		}
-		if (ib_fsconfig(fsfd, FSCONFIG_SET_FD, o->keys[i], NULL, use) < 0)
-			return ib_err_sys(err, "overlay %s `%s`", o->keys[i], o->paths[i]);
+		if (ib_fsconfig(fsfd, FSCONFIG_SET_FD, o->keys[i], NULL, use) < 0) {
+			ib_err_sys(err, "overlay %s `%s`", o->keys[i], o->paths[i]);
+			goto out;
+		}
 	}
 	for (size_t i = 0; o->opts && o->opts[i]; i++) {
 		_cleanup_free_ char *key = ib_xstrdup(o->opts[i]);
@@ -253,12 +265,18 @@ static int prepare_overlay(const struct ib_overlay_src *o, bool own_work, unsign
 		if (r < 0)
 			ib_debug("overlay option %s ignored: %s", key, strerror(errno));
 	}
-	if (with_container_fs_creds(host_base, overlay_create, fsfd) < 0)
-		return ib_err_sys(err, "create ID-mapped overlay for %s", what);
+	if (with_container_fs_creds(host_base, overlay_create, fsfd) < 0) {
+		ib_err_sys(err, "create ID-mapped overlay for %s", what);
+		goto out;
+	}
 	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
 	if (mfd < 0)
-		return ib_err_sys(err, "fsmount overlay for %s", what);
-	return mfd;
+		ib_err_sys(err, "fsmount overlay for %s", what);
+out:
+	for (size_t i = 0; i < n_trees; i++)
+		close(trees[i]);
+	free(trees);
+	return mfd < 0 ? -1 : mfd;
 }
 
 /* The rootfs the policy decided on: the engine's overlay rebuilt from
