@@ -1,6 +1,7 @@
 #include "common/fsid.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,10 +238,18 @@ static char *join(const char *dir, const char *rest)
 	return ib_xasprintf("%s%s", dir, rest);
 }
 
-char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path)
+char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path,
+			      char ***canonical)
 {
 	char **v = ib_xmalloc0(sizeof(char *));
+	size_t shortest = SIZE_MAX;
 
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].dev == dev && below(fs_path, t->e[i].root) &&
+		    strlen(t->e[i].root) < shortest)
+			shortest = strlen(t->e[i].root);
+	if (canonical)
+		*canonical = ib_xmalloc0(sizeof(char *));
 	for (size_t i = 0; i < t->n; i++) {
 		const char *rest;
 		_cleanup_free_ char *p = NULL;
@@ -249,6 +258,13 @@ char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const c
 		if (t->e[i].dev != dev || !(rest = below(fs_path, t->e[i].root)))
 			continue;
 		p = join(t->e[i].mnt, rest);
+		if (canonical && strlen(t->e[i].root) == shortest) {
+			for (size_t j = 0; (*canonical)[j] && !dup; j++)
+				dup = !strcmp((*canonical)[j], p);
+			if (!dup)
+				ib_strv_push(canonical, p);
+			dup = false;
+		}
 		for (size_t j = 0; v[j] && !dup; j++)
 			dup = !strcmp(v[j], p);
 		if (!dup)

@@ -69,8 +69,13 @@ const struct ib_mount_entry *ib_mount_table_find(const struct ib_mount_table *t,
 /* Every path at which the object (dev, fs_path) is visible: for each mount
  * of that filesystem whose root is fs_path or one of its ancestors, the
  * mount point plus the rest of fs_path. NULL-terminated, without duplicates;
- * empty when no mount shows it. */
-char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path);
+ * empty when no mount shows it. canonical (may be NULL) gets the subset seen
+ * through the most general of those mounts (the shortest root: "/" when the
+ * whole filesystem is mounted somewhere): where the object lives, as
+ * opposed to aliases made by bind mounts of a part of it (a volume bound
+ * from /etc shows /etc at .../_data: an alias). */
+char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path,
+			      char ***canonical);
 /* The mounts whose mount point is path or lies below it, other than mount
  * `self`: what a recursive bind of path (reached through mount self) takes
  * along. Returns their count and a malloc'd array of pointers into t. */

@@ -242,40 +242,40 @@ void ib_mount_ctx_clear(struct ib_mount_ctx *c)
 
 /* ---- the decision ---- */
 
-static enum ib_verdict classify_form(const struct ib_mount_ctx *c, const char *path,
-				     const char *form, enum ib_role role)
-{
-	if (!strcmp(path, form) || path_inside(form, path))
-		return IB_V_RESTRICTED;
-	if (path_inside(path, form))
-		return engine_covered(role_patterns(c->p, role), path, form) ? IB_V_ENGINE
-									      : IB_V_RESTRICTED;
-	return IB_V_OTHER;
-}
-
 enum ib_verdict ib_mount_ctx_classify_path(const struct ib_mount_ctx *c, const char *path,
 					   enum ib_role role, const char **which)
 {
-	bool engine = false;
+	const struct ib_pentry *inner = NULL;
+	const char *inner_form = NULL;
 
 	for (size_t i = 0; i < c->n_restricted; i++) {
 		const struct ib_pentry *r = &c->restricted[i];
-		enum ib_verdict v = classify_form(c, path, r->literal, role);
+		const char *forms[2] = {r->literal, strcmp(r->literal, r->resolved) ? r->resolved : NULL};
 
-		if (v != IB_V_RESTRICTED && strcmp(r->literal, r->resolved)) {
-			enum ib_verdict w = classify_form(c, path, r->resolved, role);
-			if (w != IB_V_OTHER)
-				v = w;
+		for (size_t k = 0; k < 2 && forms[k]; k++) {
+			/* Is or contains a restricted entry: never. */
+			if (!strcmp(path, forms[k]) || path_inside(forms[k], path)) {
+				if (which)
+					*which = r->literal;
+				return IB_V_RESTRICTED;
+			}
+			if (path_inside(path, forms[k]) &&
+			    (!inner_form || strlen(forms[k]) > strlen(inner_form))) {
+				inner = r;
+				inner_form = forms[k];
+			}
 		}
-		if (v == IB_V_RESTRICTED) {
-			if (which)
-				*which = r->literal;
-			return v;
-		}
-		engine |= v == IB_V_ENGINE;
 	}
-	if (engine)
-		return IB_V_ENGINE;
+	/* Inside restricted entries: the innermost one's patterns decide (an
+	 * admin may restrict /var/lib and /var/lib/docker: Docker's volumes
+	 * stay engine-owned). */
+	if (inner) {
+		if (engine_covered(role_patterns(c->p, role), path, inner_form))
+			return IB_V_ENGINE;
+		if (which)
+			*which = inner->literal;
+		return IB_V_RESTRICTED;
+	}
 	for (size_t i = 0; i < c->n_allowed; i++)
 		if (path_within(path, c->allowed[i].literal) ||
 		    path_within(path, c->allowed[i].resolved))
@@ -286,21 +286,29 @@ enum ib_verdict ib_mount_ctx_classify_path(const struct ib_mount_ctx *c, const c
 enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct ib_fsid *id,
 				    enum ib_role role, const char **which)
 {
-	_cleanup_strv_ char **vis = ib_mount_table_visible(&c->mt, id->dev, id->fs_path);
-	bool allowed = false, all_engine = vis[0] != NULL, id_engine = false;
+	_cleanup_strv_ char **canon = NULL;
+	_cleanup_strv_ char **vis = ib_mount_table_visible(&c->mt, id->dev, id->fs_path, &canon);
+	bool allowed = false, all_engine = canon[0] != NULL, id_engine = false;
 
-	/* Every path at which the object shows on the host. */
+	/* Every path at which the object shows on the host: restricted by any
+	 * of them (a volume bound from /etc is /etc). */
 	for (size_t i = 0; vis[i]; i++) {
-		enum ib_verdict v = ib_mount_ctx_classify_path(c, vis[i], role, which);
-
-		if (v == IB_V_RESTRICTED) {
+		if (ib_mount_ctx_classify_path(c, vis[i], role, which) == IB_V_RESTRICTED) {
 			ib_debug("%s is visible at %s: restricted", id->fs_path, vis[i]);
-			return v;
+			return IB_V_RESTRICTED;
 		}
+	}
+	/* Shared or engine-owned by where it lives, never by an alias: a
+	 * volume bound from /usr/local/sbin is not shared because the
+	 * engine's data root is (or is engine-owned because it is restricted). */
+	for (size_t i = 0; canon[i]; i++) {
+		enum ib_verdict v = ib_mount_ctx_classify_path(c, canon[i], role, NULL);
+
 		allowed |= v == IB_V_ALLOWED;
 		all_engine &= v == IB_V_ENGINE;
 	}
 	/* The restricted objects themselves, whatever paths reach them. */
+	const struct ib_pentry *inner = NULL;
 	for (size_t i = 0; i < c->n_restricted; i++) {
 		const struct ib_pentry *r = &c->restricted[i];
 
@@ -314,19 +322,25 @@ enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct i
 				*which = r->literal;
 			return IB_V_RESTRICTED;
 		}
-		if (ib_fsid_within(id, &r->id)) {
-			const char *rest = id->fs_path + (strcmp(r->id.fs_path, "/") ? strlen(r->id.fs_path) : 0);
-			_cleanup_free_ char *as_entry =
-			    strcmp(r->literal, "/") ? ib_xasprintf("%s%s", r->literal, rest)
+		if (ib_fsid_within(id, &r->id) &&
+		    (!inner || strlen(r->id.fs_path) > strlen(inner->id.fs_path)))
+			inner = r;
+	}
+	if (inner) {
+		/* Inside: as if reached through the (innermost) entry's path. */
+		const char *rest =
+		    id->fs_path + (strcmp(inner->id.fs_path, "/") ? strlen(inner->id.fs_path) : 0);
+		_cleanup_free_ char *as_entry = strcmp(inner->literal, "/")
+						    ? ib_xasprintf("%s%s", inner->literal, rest)
 						    : ib_xstrdup(rest);
 
-			if (classify_form(c, as_entry, r->literal, role) != IB_V_ENGINE) {
-				if (which)
-					*which = r->literal;
-				return IB_V_RESTRICTED;
-			}
-			id_engine = true;
+		if (!path_inside(as_entry, inner->literal) ||
+		    !engine_covered(role_patterns(c->p, role), as_entry, inner->literal)) {
+			if (which)
+				*which = inner->literal;
+			return IB_V_RESTRICTED;
 		}
+		id_engine = true;
 	}
 	/* The host's root (a source that holds all of it). */
 	if (c->have_root && ib_fsid_within(&c->root, id)) {

@@ -182,34 +182,49 @@ static bool has(char **v, const char *s)
 /* Every path at which an object shows: /etc is also the volume. */
 static void test_table_visible(void **state)
 {
-	struct ib_mount_table t;
+	struct ib_mount_table t, t2;
 	dev_t vda = makedev(254, 1);
-	char **v;
+	char **v, **canon;
 
 	(void)state;
 	ib_mount_table_parse(table_text, &t);
-	v = ib_mount_table_visible(&t, vda, "/etc/docker");
+	ib_mount_table_parse("32 22 254:1 /srv/x /mnt/a rw - ext4 /dev/vda rw\n"
+			     "35 22 254:1 /srv/x/y /mnt/c rw - ext4 /dev/vda rw\n",
+			     &t2);
+	v = ib_mount_table_visible(&t, vda, "/etc/docker", NULL);
 	assert_int_equal(ib_strv_len(v), 2);
 	assert_true(has(v, "/etc/docker"));
 	assert_true(has(v, "/var/lib/docker/volumes/v/_data/docker"));
 	ib_strv_free(v);
-	v = ib_mount_table_visible(&t, vda, "/srv/x/y/z");
+	v = ib_mount_table_visible(&t, vda, "/srv/x/y/z", &canon);
 	assert_int_equal(ib_strv_len(v), 3);
 	assert_true(has(v, "/srv/x/y/z"));
 	assert_true(has(v, "/mnt/a/y/z"));
 	assert_true(has(v, "/mnt/c/z"));
+	/* Where it lives: through the mount of the whole filesystem. */
+	assert_int_equal(ib_strv_len(canon), 1);
+	assert_string_equal(canon[0], "/srv/x/y/z");
 	ib_strv_free(v);
+	ib_strv_free(canon);
+	/* Without a mount of the filesystem's root, the most general one. */
+	v = ib_mount_table_visible(&t2, vda, "/srv/x/y/z", &canon);
+	assert_int_equal(ib_strv_len(v), 2);
+	assert_int_equal(ib_strv_len(canon), 1);
+	assert_string_equal(canon[0], "/mnt/a/y/z");
+	ib_strv_free(v);
+	ib_strv_free(canon);
+	ib_mount_table_clear(&t2);
 	/* /srv/xy is not below /srv/x */
-	v = ib_mount_table_visible(&t, vda, "/srv/xy");
+	v = ib_mount_table_visible(&t, vda, "/srv/xy", NULL);
 	assert_int_equal(ib_strv_len(v), 1);
 	assert_string_equal(v[0], "/srv/xy");
 	ib_strv_free(v);
-	v = ib_mount_table_visible(&t, makedev(0, 45), "/");
+	v = ib_mount_table_visible(&t, makedev(0, 45), "/", NULL);
 	assert_int_equal(ib_strv_len(v), 1);
 	assert_string_equal(v[0], "/tmp/with space");
 	ib_strv_free(v);
 	/* A filesystem no mount shows. */
-	v = ib_mount_table_visible(&t, makedev(9, 9), "/");
+	v = ib_mount_table_visible(&t, makedev(9, 9), "/", NULL);
 	assert_int_equal(ib_strv_len(v), 0);
 	ib_strv_free(v);
 	ib_mount_table_clear(&t);

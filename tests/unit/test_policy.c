@@ -572,6 +572,20 @@ static void test_decide_objects(void **state)
 	assert_int_equal(decide(&c, vda, "/home/u/rootfs", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
 			 IB_V_ALLOWED);
 	ib_mount_ctx_clear(&c);
+
+	/* Nested entries: the innermost one's patterns decide. */
+	ib_strv_push(&p->restricted_mounts, "/var/lib");
+	ib_mount_ctx_init_text(&c, p, mi_text);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/volumes/z/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(decide(&c, vda, "/var/lib/apt", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib");
+	assert_int_equal(decide(&c, vda, "/var/lib/docker/image", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib/docker");
+	ib_mount_ctx_clear(&c);
 	ib_policy_free(p);
 }
 
@@ -611,6 +625,38 @@ static void test_decide_identity(void **state)
 			 IB_V_ALLOWED);
 	/* Another filesystem's "/" is not the host root. */
 	assert_int_equal(decide(&c, makedev(8, 1), "/x", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	ib_mount_ctx_clear(&c);
+	ib_policy_free(p);
+}
+
+/* An alias never makes an object shared: a volume bound from a system
+ * directory by an engine whose data root lies in a shared directory (not
+ * restricted: a test setup, a rootless engine in /home). A shared directory
+ * that is itself a bind of another one is shared by its object. */
+static void test_decide_aliases(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	struct ib_mount_ctx c;
+	dev_t vda = makedev(254, 1);
+	const char *mi = "22 1 254:1 / / rw - ext4 /dev/vda rw\n"
+			 "30 22 254:1 /usr/local/sbin /tmp/dd/volumes/s/_data rw - ext4 /dev/vda rw\n"
+			 "31 22 254:1 /data/home /home rw - ext4 /dev/vda rw\n";
+
+	(void)state;
+	ib_mount_ctx_init_text(&c, p, mi);
+	assert_int_equal(decide(&c, vda, "/usr/local/sbin", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	/* /home is a bind of /data/home: by path, /home/u is an alias... */
+	assert_int_equal(decide(&c, vda, "/data/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	/* ...but the allowed entry /home names the object /data/home. */
+	for (size_t i = 0; i < c.n_allowed; i++)
+		if (!strcmp(c.allowed[i].literal, "/home"))
+			ib_pentry_set_id(&c.allowed[i], vda, "/data/home", 5, S_IFDIR);
+	assert_int_equal(decide(&c, vda, "/data/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_ALLOWED);
+	assert_int_equal(decide(&c, vda, "/usr/local/sbin", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 			 IB_V_OTHER);
 	ib_mount_ctx_clear(&c);
 	ib_policy_free(p);
@@ -1359,6 +1405,7 @@ int main(void)
 	    cmocka_unit_test(test_custom_data_root),
 	    cmocka_unit_test(test_decide_objects),
 	    cmocka_unit_test(test_decide_identity),
+	    cmocka_unit_test(test_decide_aliases),
 	    cmocka_unit_test(test_engine_socket),
 	    cmocka_unit_test(test_volume_bound_from_restricted),
 	    cmocka_unit_test(test_apply_host_paths),
