@@ -175,9 +175,9 @@ void ib_mount_table_parse(const char *mountinfo, struct ib_mount_table *t)
 				dash = i;
 				break;
 			}
-		if (n < 7 || !dash || dash + 1 >= n ||
-		    sscanf(f[0], "%llu", &id) != 1 || sscanf(f[1], "%llu", &parent) != 1 ||
-		    sscanf(f[2], "%u:%u", &maj, &min) != 2 || f[3][0] != '/' || f[4][0] != '/')
+		if (n < 7 || !dash || dash + 1 >= n || sscanf(f[0], "%llu", &id) != 1 ||
+		    sscanf(f[1], "%llu", &parent) != 1 || sscanf(f[2], "%u:%u", &maj, &min) != 2 ||
+		    f[3][0] != '/' || f[4][0] != '/')
 			continue;
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -285,8 +285,7 @@ size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, ui
 	return n;
 }
 
-int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out,
-			  ib_err *err)
+int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err)
 {
 	const struct ib_mount_entry *m;
 	char link[64], path[4096];

@@ -82,7 +82,6 @@ char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const c
 size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, uint64_t self,
 			    const struct ib_mount_entry ***out);
 /* ib_fsid_from_fd with an already parsed table of the caller's mounts. */
-int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out,
-			  ib_err *err);
+int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err);
 
 #endif

@@ -125,9 +125,9 @@ static bool same_object(int a, int b)
  * want refers to (the one the policy decided on). */
 static int open_verified(int tree, const char *rel, int want, const char *what, ib_err *err)
 {
-	_cleanup_close_ int fd =
-	    ib_openat2(tree, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+	_cleanup_close_ int fd = ib_openat2(
+	    tree, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+	    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 
 	if (fd < 0)
 		return ib_err_sys(err, "open overlay %s", what);
@@ -289,8 +289,7 @@ static int prepare_root(const struct ib_spec *s, int userns_fd, uid_t host_base,
 	if (s->root_fd < 0)
 		return ib_err_set(err, EINVAL, "rootfs `%s` was not opened by the policy", rootfs);
 	if (s->root_overlay)
-		return prepare_overlay(s->root_overlay, true, 0, userns_fd, host_base, rootfs,
-				       err);
+		return prepare_overlay(s->root_overlay, true, 0, userns_fd, host_base, rootfs, err);
 	tree = ib_open_tree(s->root_fd, "",
 			    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
@@ -344,7 +343,8 @@ static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 	struct stat st;
 
 	if (m->source_fd < 0)
-		return ib_err_set(err, EINVAL, "bind mount source `%s` was not opened by the policy",
+		return ib_err_set(err, EINVAL,
+				  "bind mount source `%s` was not opened by the policy",
 				  m->source ? m->source : "");
 	tree = fcntl(m->source_fd, F_DUPFD_CLOEXEC, 0);
 	if (tree < 0)

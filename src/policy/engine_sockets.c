@@ -99,8 +99,8 @@ void ib_unix_sockets_free(struct ib_unix_sock *s, size_t n)
 	free(s);
 }
 
-static void push(struct ib_unix_sock **v, size_t *n, size_t *cap, unsigned long sock_ino,
-		 dev_t dev, ino_t ino, const char *name)
+static void push(struct ib_unix_sock **v, size_t *n, size_t *cap, unsigned long sock_ino, dev_t dev,
+		 ino_t ino, const char *name)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 32;
@@ -289,8 +289,7 @@ static int walk(int dfd, const struct statx *top, const ino_t *inos, size_t n, s
 	return r;
 }
 
-int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries,
-		      ino_t *found_ino)
+int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, ino_t *found_ino)
 {
 	struct statx top;
 	size_t budget = max_entries;

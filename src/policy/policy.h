@@ -81,8 +81,8 @@ char *ib_policy_default_json(void);
  * restricted host mount" or "can't mount SRC because it's not in the admin
  * policy's allowed mounts". *engine_owned (may be NULL) tells an engine-owned
  * object from a shared host directory. */
-int ib_policy_check_mount_source(const struct ib_policy *p, const char *source,
-				 bool *engine_owned, ib_err *err);
+int ib_policy_check_mount_source(const struct ib_policy *p, const char *source, bool *engine_owned,
+				 ib_err *err);
 /* Pure form of the same decision on an already-resolved absolute path. */
 bool ib_policy_path_restricted(const struct ib_policy *p, const char *resolved, const char **which);
 

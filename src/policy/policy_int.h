@@ -48,9 +48,9 @@ struct ib_unix_sock {
 	ino_t ino;
 	char *name; /* the path it was bound to (in the binder's namespace) */
 	/* Filled in when first needed: */
-	int located;	/* 0 not yet, 1 fs_path is its only name, -1 no such name */
-	char *fs_path;	/* path from the filesystem's root of its only name */
-	int served;	/* 0 not yet, 1 held by an engine, -1 not */
+	int located;   /* 0 not yet, 1 fs_path is its only name, -1 no such name */
+	char *fs_path; /* path from the filesystem's root of its only name */
+	int served;    /* 0 not yet, 1 held by an engine, -1 not */
 };
 
 struct ib_mount_ctx {
@@ -76,8 +76,7 @@ int ib_mount_ctx_init(struct ib_mount_ctx *c, const struct ib_policy *p, const c
  * identities (set them with ib_pentry_set_id), no engine sockets. */
 void ib_mount_ctx_init_text(struct ib_mount_ctx *c, const struct ib_policy *p,
 			    const char *mountinfo);
-void ib_pentry_set_id(struct ib_pentry *e, dev_t dev, const char *fs_path, ino_t ino,
-		      mode_t mode);
+void ib_pentry_set_id(struct ib_pentry *e, dev_t dev, const char *fs_path, ino_t ino, mode_t mode);
 void ib_mount_ctx_clear(struct ib_mount_ctx *c);
 
 /* One path, lexically (normalized, absolute): which restricted entry it is,
@@ -116,7 +115,6 @@ bool ib_policy_is_engine_name(const char *comm);
  * directory dirfd (its own mount only)? Returns 1 found (*found_ino set),
  * 0 not found, -1 when more than max_entries entries would have to be
  * searched (the caller fails closed). */
-int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries,
-		      ino_t *found_ino);
+int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, ino_t *found_ino);
 
 #endif

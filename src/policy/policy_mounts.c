@@ -250,7 +250,8 @@ enum ib_verdict ib_mount_ctx_classify_path(const struct ib_mount_ctx *c, const c
 
 	for (size_t i = 0; i < c->n_restricted; i++) {
 		const struct ib_pentry *r = &c->restricted[i];
-		const char *forms[2] = {r->literal, strcmp(r->literal, r->resolved) ? r->resolved : NULL};
+		const char *forms[2] = {r->literal,
+					strcmp(r->literal, r->resolved) ? r->resolved : NULL};
 
 		for (size_t k = 0; k < 2 && forms[k]; k++) {
 			/* Is or contains a restricted entry: never. */
@@ -482,7 +483,8 @@ static int check_sockets(struct ib_mount_ctx *c, const struct ib_fsid *id, int d
 		    dirfd >= 0 ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 			       : open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		ino_t found = 0;
-		int r = d < 0 ? -1 : ib_tree_has_inode(d, search, n_search, MAX_TREE_ENTRIES, &found);
+		int r =
+		    d < 0 ? -1 : ib_tree_has_inode(d, search, n_search, MAX_TREE_ENTRIES, &found);
 
 		if (r > 0) {
 			ib_debug("%s holds a hard link (inode %lu) to an engine socket", id->path,
@@ -503,9 +505,9 @@ static int check_sockets(struct ib_mount_ctx *c, const struct ib_fsid *id, int d
 
 /* ---- checking fds ---- */
 
-static int check_object(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd,
-			enum ib_role role, const char *shown, const char *what, const char *sub,
-			bool *engine_owned, ib_err *err)
+static int check_object(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd, enum ib_role role,
+			const char *shown, const char *what, const char *sub, bool *engine_owned,
+			ib_err *err)
 {
 	const char *which = NULL;
 	enum ib_verdict v = ib_mount_ctx_decide(c, id, role, &which);
@@ -608,8 +610,8 @@ static int open_host_path(const char *path, const char *shown, const char *what,
 	return ib_err_sys(err, "%s `%s`", kind, path);
 }
 
-int ib_policy_check_mount_source(const struct ib_policy *p, const char *source,
-				 bool *engine_owned, ib_err *err)
+int ib_policy_check_mount_source(const struct ib_policy *p, const char *source, bool *engine_owned,
+				 ib_err *err)
 {
 	struct ib_mount_ctx c;
 	_cleanup_free_ char *shown = shown_path(source ? source : "");
@@ -689,7 +691,8 @@ static int open_overlay(struct ib_mount_ctx *c, char **opts, const char *base, e
 		}
 		lowerdir = !strcmp(key, "lowerdir");
 		/* lowerdir=a:b::c -- after "::" the layers are data-only. */
-		layers = lowerdir ? split_escaped(eq + 1, ':', true) : split_escaped(eq + 1, '\0', true);
+		layers =
+		    lowerdir ? split_escaped(eq + 1, ':', true) : split_escaped(eq + 1, '\0', true);
 		for (size_t j = 0; layers[j]; j++) {
 			_cleanup_free_ char *path = NULL, *shown = NULL;
 			bool eng = true;
@@ -705,8 +708,8 @@ static int open_overlay(struct ib_mount_ctx *c, char **opts, const char *base, e
 			fd = open_host_path(path, shown, what, "overlay layer", err);
 			if (fd < 0)
 				return -1;
-			overlay_add(o,
-				    lowerdir ? (data ? "datadir+" : "lowerdir+") : key, path, fd);
+			overlay_add(o, lowerdir ? (data ? "datadir+" : "lowerdir+") : key, path,
+				    fd);
 			if (ib_mount_ctx_check_fd(c, fd, role, false, shown, &eng, err) < 0)
 				return -1;
 			*engine_owned &= eng;

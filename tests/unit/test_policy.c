@@ -526,9 +526,9 @@ static void test_decide_objects(void **state)
 	assert_int_equal(
 	    decide(&c, vda, "/var/lib/docker/volumes/z/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 	    IB_V_ENGINE);
-	assert_int_equal(decide(&c, vda, "/var/lib/docker/containers/abc/hosts", 0, S_IFREG,
-				IB_ROLE_BIND, NULL),
-			 IB_V_ENGINE);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/containers/abc/hosts", 0, S_IFREG, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
 	assert_int_equal(
 	    decide(&c, vda, "/var/lib/docker/volumes/z", 0, S_IFDIR, IB_ROLE_BIND, &which),
 	    IB_V_RESTRICTED);
@@ -550,22 +550,19 @@ static void test_decide_objects(void **state)
 	assert_int_equal(decide(&c, vda, "/", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
 	assert_int_equal(decide(&c, vda, "/usr", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 			 IB_V_RESTRICTED); /* holds /usr/lib/modules */
-	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_BIND, NULL),
-			 IB_V_OTHER);
-	assert_int_equal(decide(&c, vda, "/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL),
-			 IB_V_ALLOWED);
+	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_OTHER);
+	assert_int_equal(decide(&c, vda, "/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_ALLOWED);
 	/* /run holds the engine sockets. */
 	assert_int_equal(decide(&c, makedev(0, 45), "/", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 			 IB_V_RESTRICTED);
 	/* The engine's rootfs: engine-owned as a rootfs, never as a bind. */
 	assert_int_equal(decide(&c, ovl, "/", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL), IB_V_ENGINE);
 	assert_int_equal(decide(&c, ovl, "/", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
-	assert_int_equal(decide(&c, vda, "/var/lib/docker/overlay2/abc/diff", 0, S_IFDIR,
-				IB_ROLE_ROOTFS, NULL),
-			 IB_V_ENGINE);
 	assert_int_equal(
-	    decide(&c, vda, "/var/lib/docker/image", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
-	    IB_V_RESTRICTED);
+	    decide(&c, vda, "/var/lib/docker/overlay2/abc/diff", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(decide(&c, vda, "/var/lib/docker/image", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+			 IB_V_RESTRICTED);
 	/* A rootfs elsewhere must be shared like a bind. */
 	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
 			 IB_V_OTHER);
@@ -613,8 +610,7 @@ static void test_decide_identity(void **state)
 	ib_pentry_set_id(&c.allowed[0], vda, "/home", 80, S_IFDIR);
 	assert_int_equal(decide(&c, vda, "/data/docker/overlay2", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 			 IB_V_RESTRICTED);
-	assert_int_equal(decide(&c, vda, "/data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
-			 IB_V_RESTRICTED);
+	assert_int_equal(decide(&c, vda, "/data", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
 	assert_int_equal(
 	    decide(&c, vda, "/data/docker/volumes/v/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 	    IB_V_ENGINE);
@@ -639,9 +635,10 @@ static void test_decide_aliases(void **state)
 	struct ib_policy *p = ib_policy_default();
 	struct ib_mount_ctx c;
 	dev_t vda = makedev(254, 1);
-	const char *mi = "22 1 254:1 / / rw - ext4 /dev/vda rw\n"
-			 "30 22 254:1 /usr/local/sbin /tmp/dd/volumes/s/_data rw - ext4 /dev/vda rw\n"
-			 "31 22 254:1 /data/home /home rw - ext4 /dev/vda rw\n";
+	const char *mi =
+	    "22 1 254:1 / / rw - ext4 /dev/vda rw\n"
+	    "30 22 254:1 /usr/local/sbin /tmp/dd/volumes/s/_data rw - ext4 /dev/vda rw\n"
+	    "31 22 254:1 /data/home /home rw - ext4 /dev/vda rw\n";
 
 	(void)state;
 	ib_mount_ctx_init_text(&c, p, mi);
@@ -1291,7 +1288,8 @@ static void test_apply_stale(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	{
 		char *f = ib_xasprintf("%s/state.json", dir);
-		char *d2 = ib_xasprintf("%s/halfway", root), *f2 = ib_xasprintf("%s/state.json", d2);
+		char *d2 = ib_xasprintf("%s/halfway", root),
+		     *f2 = ib_xasprintf("%s/state.json", d2);
 		ib_err e = {0};
 
 		assert_int_equal(ib_write_file_atomic(f, "{\"pid\": 4242}", 13, 0600, &e), 0);
