@@ -592,8 +592,8 @@ static char *shown_path(const char *path)
 	return s;
 }
 
-static int open_host_path(const char *path, const char *shown, const char *what, const char *kind,
-			  ib_err *err)
+static int open_host_path(const struct ib_mount_ctx *c, const char *path, const char *shown,
+			  const char *what, const char *kind, enum ib_role role, ib_err *err)
 {
 	int fd;
 
@@ -607,6 +607,20 @@ static int open_host_path(const char *path, const char *shown, const char *what,
 				  "can't mount %s%s because its path goes through a magic link "
 				  "(/proc/PID/fd/N, /proc/PID/root, ...) or a symlink loop",
 				  shown, what);
+	if (errno == ENOENT || errno == ENOTDIR) {
+		/* Nothing to mount; still, a missing restricted path (a daemon.json
+		 * not written yet) reads as what it is. */
+		int saved = errno;
+		_cleanup_free_ char *resolved = ib_policy_resolve(path);
+
+		if (ib_mount_ctx_classify_path(c, resolved, role, NULL) == IB_V_RESTRICTED)
+			return ib_err_set(
+			    err, EPERM,
+			    "can't mount %s%s because it's configured as a restricted "
+			    "host mount",
+			    shown, what);
+		errno = saved;
+	}
 	return ib_err_sys(err, "%s `%s`", kind, path);
 }
 
@@ -621,7 +635,7 @@ int ib_policy_check_mount_source(const struct ib_policy *p, const char *source, 
 
 	if (ib_mount_ctx_init(&c, p, NULL, err) < 0)
 		return -1;
-	fd = open_host_path(source, shown, "", "bind mount source", err);
+	fd = open_host_path(&c, source, shown, "", "bind mount source", IB_ROLE_BIND, err);
 	if (fd >= 0)
 		r = ib_mount_ctx_check_fd(&c, fd, IB_ROLE_BIND, true, shown, &eng, err);
 	if (engine_owned)
@@ -705,7 +719,7 @@ static int open_overlay(struct ib_mount_ctx *c, char **opts, const char *base, e
 			path = base && layers[j][0] != '/' ? ib_xasprintf("%s/%s", base, layers[j])
 							   : ib_xstrdup(layers[j]);
 			shown = shown_path(path);
-			fd = open_host_path(path, shown, what, "overlay layer", err);
+			fd = open_host_path(c, path, shown, what, "overlay layer", role, err);
 			if (fd < 0)
 				return -1;
 			overlay_add(o, lowerdir ? (data ? "datadir+" : "lowerdir+") : key, path,
@@ -862,7 +876,8 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 		if (!m->bind && !(m->type && !strcmp(m->type, "bind")))
 			continue;
 		shown = shown_path(m->source ? m->source : "");
-		fd = open_host_path(m->source, shown, "", "bind mount source", err);
+		fd = open_host_path(&c, m->source, shown, "", "bind mount source", IB_ROLE_BIND,
+				    err);
 		if (fd < 0 || ib_fsid_from_fd_table(fd, &c.mt, &ids[i], err) < 0) {
 			r = -1;
 			break;

@@ -409,7 +409,8 @@ pid_alive() {
 
 # Cgroup directories named ID anywhere in the cgroup trees.
 cgroups_named() {
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1" 2>/dev/null
+	# Other cgroups come and go meanwhile: find may complain, never fail.
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1" 2>/dev/null || true
 }
 
 # assert_no_leftovers ID : no state, no cgroup, no mount mentioning ID.

@@ -390,6 +390,9 @@ static void test_check_mount_source(void **state)
 	expect_refused(p, "//");
 	expect_refused(p, "/var");
 	expect_refused(p, "/tmp/../etc/docker");
+	/* Missing, but restricted: said so (nothing would be mounted anyway). */
+	expect_refused(p, "/etc/docker/no-such-file.json");
+	expect_refused(p, "/tmp/nonexistent/../../etc/docker/daemon2.json");
 	expect_refused(p, "/proc/1");
 	expect_refused(p, "/sys/kernel");
 	/* Not shared: system directories (written as host root through an
