@@ -62,7 +62,10 @@ struct ib_policy {
  *  - refuses anything else ("can't mount /usr/local/sbin because it's not
  *    in the admin policy's allowed mounts").
  * A recursive bind (rbind) and the rootfs take their submounts along: each
- * passes the same test. */
+ * passes the same test. A filesystem of its own that an engine mounted in
+ * its area (a named volume of type overlay, or from a device) shows what
+ * its sources hold: each source (overlay layer, device or file path) passes
+ * the same test too. */
 
 /* Built-in defaults (used when the file does not exist). */
 struct ib_policy *ib_policy_default(void);

@@ -415,12 +415,14 @@ static void find_served(struct ib_mount_ctx *c, const size_t *idx, size_t n)
 	free(served);
 }
 
+/* sub: NULL for the object itself, else what refused it, e.g.
+ * "/x/y (mounted below it)". */
 static int refuse_restricted(const char *shown, const char *what, const char *sub, ib_err *err)
 {
 	if (sub)
 		return ib_err_set(err, EPERM,
-				  "can't mount %s%s because %s (mounted below it) is configured as "
-				  "a restricted host mount",
+				  "can't mount %s%s because %s is configured as a restricted host "
+				  "mount",
 				  shown, what, sub);
 	return ib_err_set(err, EPERM,
 			  "can't mount %s%s because it's configured as a restricted host mount",
@@ -505,9 +507,14 @@ static int check_sockets(struct ib_mount_ctx *c, const struct ib_fsid *id, int d
 
 /* ---- checking fds ---- */
 
-static int check_object(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd, enum ib_role role,
-			const char *shown, const char *what, const char *sub, bool *engine_owned,
-			ib_err *err)
+static char **split_escaped(const char *s, char sep, bool keep_empty);
+static char **split_super_opts(const char *super);
+static int check_engine_fs(struct ib_mount_ctx *c, const struct ib_fsid *id, const char *shown,
+			   const char *what, int depth, ib_err *err);
+
+static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd,
+			   enum ib_role role, const char *shown, const char *what, const char *sub,
+			   int depth, bool *engine_owned, ib_err *err)
 {
 	const char *which = NULL;
 	enum ib_verdict v = ib_mount_ctx_decide(c, id, role, &which);
@@ -522,17 +529,99 @@ static int check_object(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd
 	if (v == IB_V_OTHER) {
 		ib_debug("mount source %s (%s) is not in a shared host directory", shown, id->path);
 		if (sub)
-			return ib_err_set(err, EPERM,
-					  "can't mount %s%s because %s (mounted below it) is not "
-					  "in the admin policy's allowed mounts",
-					  shown, what, sub);
+			return ib_err_set(
+			    err, EPERM,
+			    "can't mount %s%s because %s is not in the admin policy's "
+			    "allowed mounts",
+			    shown, what, sub);
 		return ib_err_set(err, EPERM,
 				  "can't mount %s%s because it's not in the admin policy's allowed "
 				  "mounts",
 				  shown, what);
 	}
+	if (role == IB_ROLE_BIND && check_engine_fs(c, id, shown, what, depth, err) < 0)
+		return -1;
 	if (v != IB_V_ENGINE)
 		*engine_owned = false;
+	return 0;
+}
+
+static int check_object(struct ib_mount_ctx *c, const struct ib_fsid *id, int fd, enum ib_role role,
+			const char *shown, const char *what, const char *sub, bool *engine_owned,
+			ib_err *err)
+{
+	return check_object_at(c, id, fd, role, shown, what, sub, 0, engine_owned, err);
+}
+
+/* One source of an engine-made filesystem, by path: it must pass as a bind
+ * source would. */
+static int check_fs_source(struct ib_mount_ctx *c, const char *path, const char *shown,
+			   const char *what, int depth, ib_err *err)
+{
+	_cleanup_free_ char *sub =
+	    ib_xasprintf("%s (a source of the filesystem mounted there)", path);
+	_cleanup_close_ int fd = -1;
+	struct ib_fsid id;
+	bool eng = true;
+	int r;
+
+	if (path[0] != '/')
+		return ib_err_set(
+		    err, EPERM,
+		    "can't mount %s%s because the filesystem mounted there comes from "
+		    "%s, which cannot be checked",
+		    shown, what, path);
+	fd = ib_openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	if (fd < 0 || ib_fsid_from_fd_table(fd, &c->mt, &id, err) < 0)
+		return ib_err_set(
+		    err, EPERM,
+		    "can't mount %s%s because the filesystem mounted there comes from "
+		    "%s, which cannot be checked",
+		    shown, what, path);
+	r = check_object_at(c, &id, fd, IB_ROLE_BIND, shown, what, sub, depth + 1, &eng, err);
+	ib_fsid_clear(&id);
+	return r;
+}
+
+/* A whole filesystem an engine mounted in its own area -- a named volume
+ * made with `docker volume create -o type=overlay -o o=lowerdir=/etc,...` or
+ * `-o type=ext4 -o device=/dev/sdb1` -- shows what its sources hold: each
+ * must pass too (the layers of an overlay, a device or file given by path:
+ * host devices are restricted). Binds (`-o o=bind`) are not filesystems of
+ * their own: their object was decided on already; sources that name no
+ * host path (tmpfs, nfs's host:/dir) have nothing to check. */
+static int check_engine_fs(struct ib_mount_ctx *c, const struct ib_fsid *id, const char *shown,
+			   const char *what, int depth, ib_err *err)
+{
+	const struct ib_mount_entry *me = ib_mount_table_find(&c->mt, id->mnt_id);
+	_cleanup_strv_ char **opts = NULL;
+
+	if (!me || strcmp(me->root, "/") ||
+	    ib_mount_ctx_classify_path(c, me->mnt, IB_ROLE_BIND, NULL) != IB_V_ENGINE)
+		return 0;
+	if (depth > 2)
+		return ib_err_set(
+		    err, EPERM, "can't mount %s%s because its filesystems stack too deep to check",
+		    shown, what);
+	if (strcmp(me->fstype, "overlay") != 0)
+		return me->source[0] == '/'
+			   ? check_fs_source(c, me->source, shown, what, depth, err)
+			   : 0;
+	opts = split_super_opts(me->super_opts);
+	for (size_t i = 0; opts[i]; i++) {
+		const char *eq = strchr(opts[i], '=');
+		_cleanup_free_ char *key = eq ? strndup(opts[i], (size_t)(eq - opts[i])) : NULL;
+		_cleanup_strv_ char **layers = NULL;
+
+		if (!eq ||
+		    (strcmp(key, "lowerdir") && strcmp(key, "lowerdir+") &&
+		     strcmp(key, "upperdir") && strcmp(key, "workdir") && strcmp(key, "datadir+")))
+			continue;
+		layers = split_escaped(eq + 1, strcmp(key, "lowerdir") ? '\0' : ':', false);
+		for (size_t j = 0; layers[j]; j++)
+			if (check_fs_source(c, layers[j], shown, what, depth, err) < 0)
+				return -1;
+	}
 	return 0;
 }
 
@@ -557,7 +646,9 @@ int ib_mount_ctx_check_below(struct ib_mount_ctx *c, const struct ib_fsid *id, e
 			sid.mode = stx.stx_mode;
 			sid.ino = (ino_t)stx.stx_ino;
 		}
-		r = check_object(c, &sid, -1, role, shown, "", subs[i]->mnt, engine_owned, err);
+		_cleanup_free_ char *sub = ib_xasprintf("%s (mounted below it)", subs[i]->mnt);
+
+		r = check_object(c, &sid, -1, role, shown, "", sub, engine_owned, err);
 	}
 	free(subs);
 	return r;

@@ -481,7 +481,7 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	[[ "$(stat -c %u "$h/new")" == 0 ]]
 }
 
-@test "docker with its own directories restricted: per-container files, shm, named volumes, --init and docker cp work (ironbox)" {
+@test "docker with its own directories restricted: per-container files, shm, named volumes, --init and docker cp work, volumes of other filesystems are decided on their sources (ironbox)" {
 	skip_unless_ironbox
 	D info --format '{{json .Runtimes}}' | jq -e '."ironbox-strict"' >/dev/null || skip "no ironbox-strict runtime"
 	local vol="ibsv$RANDOM" name
@@ -502,6 +502,23 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	D cp "$name:/etc/hostname" "$BATS_TEST_TMPDIR/hn"
 	[[ -s "$BATS_TEST_TMPDIR/hn" ]]
 	D rm -f "$name" >/dev/null
+	# A volume that is a filesystem of its own is decided on by its sources:
+	# an overlay of /etc is refused, a tmpfs is fine; runc mounts both.
+	local e="$BATS_TEST_TMPDIR/empty"
+	mkdir -p "$e"
+	D volume create --driver local -o type=overlay -o device=overlay -o "o=lowerdir=/etc:$e" "${vol}ov" >/dev/null
+	VOLS+=("${vol}ov")
+	D volume create --driver local -o type=tmpfs -o device=tmpfs "${vol}tmp" >/dev/null
+	VOLS+=("${vol}tmp")
+	run DRUN_STRICT --rm -v "${vol}ov:/x" ib-busybox true </dev/null 3>&-
+	assert_failure
+	assert_output_contains "because /etc (a source of the filesystem mounted there) is configured as a restricted host mount"
+	run D run --runtime=runc --rm -v "${vol}ov:/x" ib-busybox cat /x/hostname </dev/null 3>&-
+	assert_success
+	[[ "$output" == "$(cat /etc/hostname)" ]]
+	run DRUN_STRICT --rm -v "${vol}tmp:/x" ib-busybox sh -c 'echo t >/x/f && cat /x/f' </dev/null 3>&-
+	assert_success
+	[[ "$output" == t ]]
 	# The rest of the data root stays out of reach.
 	run DRUN_STRICT --rm -v "$IB_DOCKER_DIR/data/containers:/x" ib-busybox true </dev/null 3>&-
 	assert_failure
