@@ -423,13 +423,15 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (userns < 0)
 			goto fail;
 	}
-	/* Host-side mount preparation, binds staged in a private mount
-	 * namespace so that the container's copies are locked (stage.h). */
-	c.host_mntns = ib_stage_enter(err);
-	if (c.host_mntns < 0)
-		goto fail;
+	/* Host-side mount preparation from what the policy decided on (clones
+	 * of host mounts: still in the host's mount namespace), then binds
+	 * staged in a private mount namespace so that the container's copies
+	 * are locked (stage.h). */
 	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
 	    0)
+		goto fail;
+	c.host_mntns = ib_stage_enter(err);
+	if (c.host_mntns < 0)
 		goto fail;
 	stage_dir = ib_state_path(c.root, o->id, "stage");
 	c.stage_dir = stage_dir;
@@ -473,6 +475,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,
 				  .runtime_pid = getpid()};
+	/* The policy's fds (host objects) never reach the container. */
+	ib_spec_close_fds(s);
 	pid = ib_clone_into_cgroup(v2fd, &pidfd);
 	/* A joined pid namespace was for the container only. */
 	if (pid != 0 && own_pidns >= 0)

@@ -219,7 +219,7 @@ static int open_staged_binds(const char *stage_dir, const struct ib_spec *s,
 			     struct ib_prepared_mounts *pm, ib_err *err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (!ib_mount_is_bind(&s->mounts[i]))
+		if (!ib_mount_is_staged(&s->mounts[i]))
 			continue;
 		pm->mount_fds[i] = ib_stage_open_bind(stage_dir, &s->mounts[i], i, err);
 		if (pm->mount_fds[i] < 0)
@@ -332,11 +332,9 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		_exit(1);
 	/* The rootfs directory as seen in our own mount namespace, opened while
 	 * we are still the host's root for permission checks on the way. */
-	rc.target_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rc.target_fd < 0) {
-		ib_err_sys(&err, "rootfs (%s)", s->root_path);
+	rc.target_fd = ib_stage_open_root(s, &err);
+	if (rc.target_fd < 0)
 		fail_sync(c->sync_fd, &err);
-	}
 	/* The createContainer hooks' working directory; like every fd of the
 	 * host, closed by ib_process_setup before anything of the container
 	 * runs. */

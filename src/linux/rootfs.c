@@ -538,8 +538,10 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 		if (attach(prepared, dest) < 0)
 			return ib_err_sys(err, "attach");
 		mfd = IB_STEAL_FD(c->pm->mount_fds[i]);
-	} else if (ib_mount_is_bind(m)) {
-		return ib_err_set(err, EINVAL, "bind mount was not prepared");
+	} else if (ib_mount_is_staged(m)) {
+		/* Host paths are mounted only as the runtime prepared them. */
+		return ib_err_set(err, EINVAL, "%s mount was not prepared",
+				  ib_mount_is_bind(m) ? "bind" : "overlay");
 	} else {
 		unsigned attrs = merge_rec_attrs(ib_mount_attrs_from_flags(m->flags), m);
 		const char *type = m->type ? m->type : "";

@@ -72,16 +72,6 @@ static bool state_dir_alive(const char *holder, void *data)
 	return alive;
 }
 
-static bool mount_is_bind(const struct ib_mount *m)
-{
-	if (m->bind || (m->type && !strcmp(m->type, "bind")))
-		return true;
-	for (size_t i = 0; m->options && m->options[i]; i++)
-		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
-			return true;
-	return false;
-}
-
 static int check_mappings(const struct ib_idmap *m, size_t n, const char *what, ib_err *err)
 {
 	for (size_t i = 0; i < n; i++)
@@ -263,12 +253,10 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 {
 	const char *table_dir;
 	_cleanup_free_ char *holder = ib_policy_idmap_holder(state_root, id, &table_dir);
-	struct ib_restricted_set rs;
 	struct join_target target;
 	struct alive_ctx actx = {.state_root = state_root};
 	_cleanup_free_ char *userns_path = NULL;
 	uint32_t base = 0;
-	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 
@@ -276,13 +264,9 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 	if (ib_policy_check_namespaces(s, err) < 0)
 		return -1;
 
-	/* (2) restricted host mounts (ironbox's own state root included). */
-	ib_restricted_set_init(&rs, p, state_root);
-	for (size_t i = 0; i < s->n_mounts && r == 0; i++)
-		if (mount_is_bind(&s->mounts[i]))
-			r = ib_restricted_set_check_source(&rs, s->mounts[i].source, err);
-	ib_restricted_set_clear(&rs);
-	if (r < 0)
+	/* (2) host mounts: every host path opened once and decided on (ironbox's
+	 * own state root is restricted too); create mounts what was decided on. */
+	if (ib_policy_open_mounts(p, s, state_root, err) < 0)
 		return -1;
 
 	/* (3) the spec's own mappings may not reach host root. */

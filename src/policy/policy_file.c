@@ -53,8 +53,33 @@ static const char *const default_restricted[] = {
     "/sys",
 };
 
+/* The shared host directories (Docker Desktop's "File sharing"): user data,
+ * never system directories -- an ID-mapped bind is written as host root.
+ * Files: the init binaries engines bind for `--init` (the link or its target
+ * may be named: entries are compared by the object they name too). */
 static const char *const default_allowed[] = {
-    "/home", "/tmp", "/mnt", "/srv", "/opt", "/media",
+    "/home",
+    "/tmp",
+    "/var/tmp",
+    "/mnt",
+    "/srv",
+    "/opt",
+    "/media",
+    "/run/media",
+    /* Kubernetes: the kubelet's per-pod files and volumes. */
+    "/var/lib/kubelet/pods",
+    /* docker run --init (docker-init, wherever dockerd finds it). */
+    "/usr/bin/docker-init",
+    "/usr/sbin/docker-init",
+    "/usr/local/bin/docker-init",
+    "/usr/libexec/docker/docker-init",
+    "/usr/local/libexec/docker/docker-init",
+    "/usr/lib/docker/docker-init",
+    "/usr/local/lib/docker/docker-init",
+    /* podman run --init (catatonit). */
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/local/libexec/podman/catatonit",
 };
 
 /* Relative patterns: matched below the restricted entry a path lies in. */
@@ -81,6 +106,32 @@ static const char *const default_engine_allowed[] = {
     "io.containerd.grpc.v1.cri/containers/*/volumes/*",
 };
 
+/* Relative patterns too: a container's root filesystem (and the layers of
+ * the overlay mounted there) inside an engine's data or run directory. */
+static const char *const default_engine_rootfs[] = {
+    /* Docker graph drivers (data root /var/lib/docker). */
+    "overlay2/*",
+    "fuse-overlayfs/*",
+    "vfs/dir/*",
+    "btrfs/subvolumes/*",
+    "zfs/graph/*",
+    /* Docker with the containerd image store. */
+    "rootfs/overlayfs/*",
+    "containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/*",
+    "containerd/daemon/io.containerd.snapshotter.v1.native/snapshots/*",
+    /* containerd (and Kubernetes through CRI): task rootfs under the state
+     * dir (/run/containerd), snapshots under the root (/var/lib/containerd). */
+    "io.containerd.runtime.v2.task/*/*/rootfs",
+    "io.containerd.snapshotter.v1.overlayfs/snapshots/*",
+    "io.containerd.snapshotter.v1.native/snapshots/*",
+    "io.containerd.snapshotter.v1.btrfs/snapshots/*",
+    "io.containerd.snapshotter.v1.fuse-overlayfs/snapshots/*",
+    /* Podman, CRI-O, Buildah (containers/storage graph root and run root). */
+    "storage/overlay/*",
+    "storage/vfs/dir/*",
+    "storage/btrfs/subvolumes/*",
+};
+
 static char **strv_from(const char *const *v, size_t n)
 {
 	char **r = ib_xmalloc0((n + 1) * sizeof(char *));
@@ -100,6 +151,7 @@ struct ib_policy *ib_policy_default(void)
 	p->allowed_mounts = strv_from(default_allowed, IB_ARRAY_SIZE(default_allowed));
 	p->engine_allowed =
 	    strv_from(default_engine_allowed, IB_ARRAY_SIZE(default_engine_allowed));
+	p->engine_rootfs = strv_from(default_engine_rootfs, IB_ARRAY_SIZE(default_engine_rootfs));
 	return p;
 }
 
@@ -110,6 +162,7 @@ void ib_policy_free(struct ib_policy *p)
 	ib_strv_free(p->restricted_mounts);
 	ib_strv_free(p->allowed_mounts);
 	ib_strv_free(p->engine_allowed);
+	ib_strv_free(p->engine_rootfs);
 	free(p);
 }
 
@@ -295,6 +348,10 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			ib_strv_free(p->engine_allowed);
 			p->engine_allowed = NULL;
 			r = parse_paths(val, key, true, &p->engine_allowed, err);
+		} else if (!strcmp(key, "engineRootfs")) {
+			ib_strv_free(p->engine_rootfs);
+			p->engine_rootfs = NULL;
+			r = parse_paths(val, key, true, &p->engine_rootfs, err);
 		} else {
 			r = ib_err_set(err, EINVAL, "policy: unknown key \"%s\"", key);
 		}
@@ -422,6 +479,7 @@ char *ib_policy_default_json(void)
 	json_object_object_add(doc, "restrictedMounts", strv_json(p->restricted_mounts));
 	json_object_object_add(doc, "allowedMounts", strv_json(p->allowed_mounts));
 	json_object_object_add(doc, "engineAllowed", strv_json(p->engine_allowed));
+	json_object_object_add(doc, "engineRootfs", strv_json(p->engine_rootfs));
 	out = ib_xasprintf("%s\n", json_object_to_json_string_ext(
 				       doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						JSON_C_TO_STRING_NOSLASHESCAPE));

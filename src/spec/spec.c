@@ -610,8 +610,27 @@ static void hooks_free(struct ib_hook *h, size_t n)
 	free(h);
 }
 
+void ib_overlay_src_free(struct ib_overlay_src *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->fds[i] >= 0)
+			close(o->fds[i]);
+	ib_strv_free(o->keys);
+	ib_strv_free(o->paths);
+	ib_strv_free(o->opts);
+	free(o->fds);
+	free(o);
+}
+
 static void mount_free(struct ib_mount *m)
 {
+	if (m->source_fd >= 0)
+		close(m->source_fd);
+	m->source_fd = -1;
+	ib_overlay_src_free(m->overlay);
+	m->overlay = NULL;
 	free(m->destination);
 	free(m->source);
 	free(m->type);
@@ -667,10 +686,29 @@ void ib_process_free(struct ib_process *p)
 	free(p);
 }
 
+void ib_spec_close_fds(struct ib_spec *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->mounts && i < s->n_mounts; i++) {
+		if (s->mounts[i].source_fd >= 0)
+			close(s->mounts[i].source_fd);
+		s->mounts[i].source_fd = -1;
+		ib_overlay_src_free(s->mounts[i].overlay);
+		s->mounts[i].overlay = NULL;
+	}
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = -1;
+	ib_overlay_src_free(s->root_overlay);
+	s->root_overlay = NULL;
+}
+
 void ib_spec_free(struct ib_spec *s)
 {
 	if (!s)
 		return;
+	ib_spec_close_fds(s);
 	free(s->oci_version);
 	free(s->root_path);
 	free(s->hostname);
@@ -985,6 +1023,8 @@ static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t 
 	struct ib_mount *m = &s->mounts[i];
 
 	s->n_mounts = i + 1;
+	m->source_fd = -1;
+	m->host_shared = true;
 	if (get_str(c, e, where, "destination", &m->destination) < 0)
 		return -1;
 	if (!m->destination)
@@ -1720,6 +1760,7 @@ struct ib_spec *ib_spec_parse(const char *json_text, const char *bundle, ib_err 
 		return NULL;
 	s = ib_xmalloc0(sizeof(*s));
 	s->json = root;
+	s->root_fd = -1;
 	if (parse_spec_obj(&c, root, bundle, s) < 0) {
 		ib_spec_free(s);
 		return NULL;
