@@ -22,7 +22,19 @@ IB_LIB="$IB_REPO/tests/lib"
 
 # A per-file state root, stable across setup_file / tests / teardown_file of
 # the same file (they run in different processes).
+# Override the prefix with IB_TEST_ROOT (TEST_ROOT=$IB_TEST_ROOT/<file>). An
+# exported TEST_ROOT does not survive bats 1.8: bats-exec-suite assigns
+# TEST_ROOT (the first test file's directory) and the export carries that
+# value into the tests; such a value is ignored here, as is any root that
+# is not a dedicated directory (the cleanup below removes what it holds).
 _ib_file_base="$(basename "${BATS_TEST_FILENAME:-adhoc}" .bats)"
+if [[ -n "${TEST_ROOT:-}" && ("${TEST_ROOT%/}" == "${BATS_TEST_DIRNAME:-//}" ||
+	"${TEST_ROOT%/}" == "$IB_REPO"* || "$TEST_ROOT" != /*/*) ]]; then
+	unset TEST_ROOT
+fi
+if [[ -n "${IB_TEST_ROOT:-}" && "$IB_TEST_ROOT" == /*/* ]]; then
+	export TEST_ROOT="${TEST_ROOT:-${IB_TEST_ROOT%/}/${_ib_file_base}}"
+fi
 export TEST_ROOT="${TEST_ROOT:-/tmp/ib-root/${_ib_file_base}}"
 
 # ---------------------------------------------------------------------------
@@ -449,10 +461,13 @@ _remove_cgroups_named() {
 }
 
 # Container IDs known in $TEST_ROOT (via the runtime and the directory).
+# Only what the runtime lists, or directories that look like its state dirs
+# (a lock or state.json inside): never any other directory under TEST_ROOT.
 _known_ids() {
 	{
 		IB list -q 2>/dev/null
-		[[ -d "$TEST_ROOT" ]] && find "$TEST_ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'
+		[[ -d "$TEST_ROOT" ]] && find "$TEST_ROOT" -mindepth 2 -maxdepth 2 -type f \
+			\( -name lock -o -name state.json \) -printf '%h\n' | xargs -r -n1 basename
 	} | sort -u | grep -v '^$' || true
 }
 
@@ -479,10 +494,23 @@ _cleanup_containers() {
 	done
 }
 
-# Lazily unmount any mount whose mount point contains STRING.
+# _umount_matching DIR|ID : lazily unmount every mount at or below the
+# absolute directory DIR (at least two levels deep, e.g. /tmp/ib-docker), or
+# every mount with a path component equal to the container ID. Nothing else:
+# a short or empty argument must never match /proc, /sys/fs/cgroup, ...
 _umount_matching() {
-	local m
-	awk '{ print $5 }' /proc/self/mountinfo | grep -F -- "$1" | sort -r | while read -r m; do
+	local arg=${1%/} m
+	if [[ "$arg" == /* ]]; then
+		[[ "$arg" == /*/* ]] || return 0
+	else
+		[[ ${#arg} -ge 4 && "$arg" != */* && "$arg" != .* ]] || return 0
+	fi
+	awk '{ print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
+		if [[ "$arg" == /* ]]; then
+			[[ "$m" == "$arg" || "$m" == "$arg/"* ]] || continue
+		else
+			[[ "$m" == */"$arg" || "$m" == */"$arg"/* ]] || continue
+		fi
 		umount -l "$m" 2>/dev/null
 	done
 }
