@@ -19,6 +19,8 @@ export BUILD="${BUILD:-$IB_REPO/build}"
 export IRONBOX="${IRONBOX:-$BUILD/ironbox}"
 export IB_CACHE="${IB_CACHE:-/tmp/ironbox-test-cache}"
 IB_LIB="$IB_REPO/tests/lib"
+# shellcheck source=tests/lib/leakcheck.bash
+source "$IB_LIB/leakcheck.bash"
 
 # A per-file state root, stable across setup_file / tests / teardown_file of
 # the same file (they run in different processes).
@@ -415,27 +417,18 @@ cgroups_named() {
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1" 2>/dev/null
 }
 
-# assert_no_leftovers ID : no state, no cgroup, no mount mentioning ID.
+# assert_no_leftovers ID... : the runtime no longer knows the containers and
+# nothing of them is left: state dir, ID range, cgroup, mount, process (see
+# leak_check in leakcheck.bash).
 assert_no_leftovers() {
-	local id=$1 bad=0 l
-	if [[ -e "$TEST_ROOT/$id" ]]; then
-		echo "leftover state dir $TEST_ROOT/$id" >&2
-		bad=1
-	fi
-	if IB state "$id" >/dev/null 2>&1; then
-		echo "runtime still knows container $id" >&2
-		bad=1
-	fi
-	l=$(cgroups_named "$id")
-	if [[ -n "$l" ]]; then
-		echo "leftover cgroups: $l" >&2
-		bad=1
-	fi
-	if grep -qF -- "$id" /proc/self/mountinfo; then
-		echo "leftover mounts:" >&2
-		grep -F -- "$id" /proc/self/mountinfo >&2
-		bad=1
-	fi
+	local id bad=0
+	for id in "$@"; do
+		if IB state "$id" >/dev/null 2>&1; then
+			echo "runtime still knows container $id" >&2
+			bad=1
+		fi
+	done
+	leak_check --root "$TEST_ROOT" "$@" || bad=1
 	return $bad
 }
 
