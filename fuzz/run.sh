@@ -174,7 +174,7 @@ for t in "${TARGETS[@]}"; do
 		n=$((n + 1))
 		id=$(known_id "$t" "$(basename "$f")")
 		log="$TMP/replay-$t-$n.log"
-		IB_FUZZ_KNOWN_OPEN= timeout 120 "$bin" -runs=1 "$f" >"$log" 2>&1
+		IB_FUZZ_KNOWN_OPEN='' timeout 120 "$bin" -runs=1 "$f" >"$log" 2>&1
 		rc=$?
 		if [[ -n "$id" ]]; then
 			if [[ $rc -ne 0 ]] && grep -qF "[$id]" "$log"; then

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # status/output are set by bats' run
 # Helpers for the security tier (tests/security/*.bats): escape probes in
 # --privileged containers run by a private dockerd, each next to a control
 # that shows the same probe works where the rule does not apply (host root,
@@ -127,7 +128,7 @@ sec_created() { SEC_CREATED_FILES+=("$1"); }
 # A host process of this test (killed in teardown): its pid is
 # ${SEC_PIDS[-1]} afterwards (do not call in a subshell).
 sec_sleeper() {
-	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	sleep 1000 >/dev/null 2>&1 3>&- &
 	SEC_PIDS+=($!)
 	disown $! # no job notice when teardown kills it
 }
