@@ -52,8 +52,8 @@ char *ib_policy_resolve(const char *path)
 		char *t;
 
 		if (!slash || slash == head) {
-			/* Only "/" is left. */
-			t = ib_xasprintf("/%s", tail);
+			/* Only "/" is left: head is "/first-component". */
+			t = ib_xasprintf("%s%s%s", head, *tail ? "/" : "", tail);
 			free(tail);
 			tail = t;
 			return ib_policy_normalize(tail);

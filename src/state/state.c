@@ -215,6 +215,9 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 		{
 			if (i >= n)
 				break;
+			/* Only strings: a null would crash every reader. */
+			if (!json_object_is_type(val, json_type_string))
+				continue;
 			st->annotation_keys[i] = ib_xstrdup(key);
 			st->annotation_values[i] = ib_xstrdup(json_object_get_string(val));
 			i++;
