@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "policy/policy.h"
 #include "state/state.h"
@@ -458,8 +459,12 @@ int main(int argc, char **argv)
 			continue;
 		if (!commands[i].fn)
 			return cli_error("%s is not supported by ironbox", verb);
+		ib_err perr = {0};
+		ib_phase_start(verb);
 		int rc = commands[i].fn(&g, argc - optind, argv + optind);
 		fflush(stdout);
+		if (ib_phase_write(&perr) < 0)
+			ib_warn("%s", perr.msg);
 		return rc;
 	}
 	fprintf(stderr, "No help topic for '%s'\n", verb);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
 #include "linux/cgroup.h"
@@ -332,6 +333,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * it again in its own mount namespace. */
 	if (access(s->root_path, F_OK) < 0)
 		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
+	ib_phase_mark("spec");
 	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
 	if (!pol)
 		return -1;
@@ -357,6 +359,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	}
 	c.range_held = true;
+	ib_phase_mark("policy+idrange");
 
 	/* Recorded first, so that `delete` can clean up after a runtime that was
 	 * killed half way. */
@@ -376,10 +379,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	add_device_rules(s);
+	ib_phase_mark("state");
 	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, cg_join, err);
 	if (!cg)
 		goto fail;
 	c.cg = cg;
+	ib_phase_mark("cgroup");
 
 	fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
 	if (mkfifo(fifo_path, 0622) < 0 || chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
@@ -410,6 +415,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * prepared below must show the joined network namespace. */
 	if (s->ns[IB_NS_PID].path)
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ib_phase_mark("fifo+console");
 	if (join_namespaces(s, err) < 0)
 		goto fail;
 	if (iso.shared_userns) {
@@ -427,9 +433,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * of host mounts: still in the host's mount namespace), then binds
 	 * staged in a private mount namespace so that the container's copies
 	 * are locked (stage.h). */
+	ib_phase_mark("userns");
 	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
 	    0)
 		goto fail;
+	ib_phase_mark("mount-prepare");
 	c.host_mntns = ib_stage_enter(err);
 	if (c.host_mntns < 0)
 		goto fail;
@@ -437,6 +445,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.stage_dir = stage_dir;
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
+	ib_phase_mark("bind-staging");
 	if (has_proc_mount(s)) {
 		procview_dir = ib_xasprintf("%s/proc", stage_dir);
 		if (ib_supervisor_start(procview_dir, cg_path, &sup, err) < 0) {
@@ -476,6 +485,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .preserve_fds = o->preserve_fds,
 				  .runtime_pid = getpid()};
 	/* The policy's fds (host objects) never reach the container. */
+	ib_phase_mark("supervisor-start");
 	ib_spec_close_fds(s);
 	pid = ib_clone_into_cgroup(v2fd, &pidfd);
 	/* A joined pid namespace was for the container only. */
@@ -495,6 +505,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.pidfd = pidfd;
 	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
 		goto fail;
+	ib_phase_mark("clone+init-setup");
 	if (procview_dir && ib_supervisor_attach(&sup, c.pid, err) < 0)
 		goto fail;
 	ib_stage_remove(stage_dir);
@@ -516,6 +527,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
+	ib_phase_mark("state-final");
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
@@ -614,6 +626,7 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 		return ib_err_set(err, EINVAL, "cannot start a container that has stopped");
 	if (status != IB_STATUS_CREATED)
 		return ib_err_set(err, EINVAL, "cannot start an already running container");
+	ib_phase_mark("create-done");
 	if (release_init(root, st, err) < 0)
 		return -1;
 	st->started = true;
@@ -666,11 +679,15 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (o->detach)
 		return 0;
+	ib_phase_mark("start");
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
+	ib_phase_mark("container-runs");
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
 	/* The container's supervisor is our child too; it exits with the container. */
+	ib_phase_mark("teardown");
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
+	ib_phase_mark("wait-supervisor");
 	return r;
 }
