@@ -503,12 +503,21 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	sv[1] = -1;
 	c.pid = pid;
 	c.pidfd = pidfd;
+	/* While the child sets itself up (it runs on another CPU). */
+	config = ib_spec_to_json(s);
+	{
+		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
+		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
+			goto fail;
+	}
 	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
 		goto fail;
 	ib_phase_mark("clone+init-setup");
 	if (procview_dir && ib_supervisor_attach(&sup, c.pid, err) < 0)
 		goto fail;
+	ib_phase_mark("supervisor-attach");
 	ib_stage_remove(stage_dir);
+	ib_phase_mark("stage-remove");
 	if (tty_sock >= 0) {
 		*tty_master_out = ib_recv_fd(tty_sock, err);
 		if (*tty_master_out < 0)
@@ -519,12 +528,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 
 	st.pid = c.pid;
 	st.pid_start = ib_proc_starttime(c.pid);
-	config = ib_spec_to_json(s);
-	{
-		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
-		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
-			goto fail;
-	}
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	ib_phase_mark("state-final");
