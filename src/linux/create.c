@@ -232,6 +232,26 @@ static void undo_create(struct create_ctx *c)
 		ib_warn("%s", e.msg);
 }
 
+/* The listener of the spec's own filter (SCMP_ACT_NOTIFY rules): to the
+ * OCI seccomp agent at listenerPath, with the container's state. */
+int ib_forward_to_agent(const char *id, pid_t init_pid, pid_t process_pid, const char *bundle,
+			const char *status, const struct ib_spec *s, int listener_fd, ib_err *err)
+{
+	_cleanup_free_ char *state_json = NULL;
+
+	if (!s->seccomp || !s->seccomp->listener_path || listener_fd < 0)
+		return ib_err_set(err, EPROTO, "a seccomp listener without a listenerPath");
+	state_json = ib_hook_state_json(id, init_pid, bundle, status, s);
+	return ib_seccomp_agent_send(s->seccomp->listener_path, listener_fd, process_pid,
+				     s->seccomp->listener_metadata, state_json, err);
+}
+
+static int forward_to_agent(struct create_ctx *c, const struct ib_spec *s, const char *bundle,
+			    const char *status, const struct ib_sync_msg *m, ib_err *err)
+{
+	return ib_forward_to_agent(c->id, c->pid, c->pid, bundle, status, s, m->fd, err);
+}
+
 /* Steps after clone3 until the child reports CREATED. */
 static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		       int sock, const char *bundle, ib_err *err)
@@ -274,7 +294,22 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
 		return -1;
-	return ib_sync_expect(sock, IB_SYNC_CREATED, &m, err);
+	for (;;) {
+		if (ib_sync_recv(sock, &m, err) < 0)
+			return -1;
+		if (m.type == IB_SYNC_AGENT_FD)
+			r = forward_to_agent(c, s, bundle, "creating", &m, err);
+		else if (m.type == IB_SYNC_ERROR)
+			return ib_err_set(err, m.value, "%s", m.text);
+		else if (m.type == IB_SYNC_CREATED)
+			return 0;
+		else
+			r = ib_err_set(err, EPROTO, "unexpected sync message %u", m.type);
+		if (m.fd >= 0)
+			close(m.fd);
+		if (r < 0)
+			return -1;
+	}
 }
 
 int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)

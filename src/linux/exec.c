@@ -78,7 +78,7 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		goto fail;
 	}
 	{
-		const struct ib_setup_fds fds = {c->o->preserve_fds, &c->sync_fd, 1};
+		const struct ib_setup_fds fds = {c->o->preserve_fds, &c->sync_fd, 1, c->sync_fd};
 
 		if (ib_process_setup(p, c->seccomp, &fds, &plan, &err) < 0)
 			goto fail;
@@ -185,12 +185,25 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	}
 	close(sv[1]);
 	/* EOF (close-on-exec) means the program was executed. */
-	if (ib_sync_recv(sv[0], &m, err) == 0) {
+	while (ib_sync_recv(sv[0], &m, err) == 0) {
+		if (m.type == IB_SYNC_AGENT_FD) {
+			_cleanup_close_ int lfd = m.fd;
+
+			if (ib_forward_to_agent(o->id, st->pid, pid, st->bundle, "running", spec,
+						lfd, err) == 0)
+				continue;
+			/* The agent would never answer: the process must not run. */
+			ib_pidfd_send_signal(pidfd, SIGKILL);
+		} else if (m.type == IB_SYNC_ERROR) {
+			ib_err_set(err, m.value, "%s", m.text);
+		} else {
+			ib_err_set(err, EPROTO, "unexpected message from exec process");
+		}
+		if (m.type != IB_SYNC_AGENT_FD && m.fd >= 0)
+			close(m.fd);
 		close(sv[0]);
 		(void)waitpid(pid, NULL, 0);
-		if (m.type == IB_SYNC_ERROR)
-			return ib_err_set(err, m.value, "%s", m.text);
-		return ib_err_set(err, EPROTO, "unexpected message from exec process");
+		return -1;
 	}
 	ib_err_clear(err);
 	close(sv[0]);

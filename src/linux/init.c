@@ -127,6 +127,23 @@ static int chdir_cwd(const char *cwd, bool *retry, ib_err *err)
 	return ib_err_sys(err, "chdir to cwd (\"%s\") set in config.json failed", cwd);
 }
 
+/* The spec's filter. With a listenerPath, its listener goes to the runtime,
+ * which hands it to the seccomp agent (we cannot reach the agent's socket
+ * from inside); we keep no copy. */
+static int load_spec_filter(const struct ib_seccomp *sc, const struct ib_setup_fds *fds,
+			    ib_err *err)
+{
+	int nfd = -1, r;
+
+	if (ib_seccomp_load(sc, sc->listener_path ? &nfd : NULL, err) < 0)
+		return -1;
+	if (nfd < 0)
+		return 0;
+	r = ib_sync_send(fds->agent_sock, IB_SYNC_AGENT_FD, 0, NULL, nfd, err);
+	close(nfd);
+	return r;
+}
+
 int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
 		     const struct ib_setup_fds *fds, struct ib_exec_plan *plan, ib_err *err)
 {
@@ -155,7 +172,7 @@ int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before
 	 * the capabilities are dropped. */
-	if (sc && !p->no_new_privileges && ib_seccomp_load(sc, NULL, err) < 0)
+	if (sc && !p->no_new_privileges && load_spec_filter(sc, fds, err) < 0)
 		return -1;
 	if (ib_process_set_user(p, err) < 0)
 		return -1;
@@ -177,7 +194,7 @@ int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
 	(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	/* As late as possible, so the filter sees only the user's program (and
 	 * the few calls left: the ready message, exec.fifo, execve). */
-	if (sc && p->no_new_privileges && ib_seccomp_load(sc, NULL, err) < 0)
+	if (sc && p->no_new_privileges && load_spec_filter(sc, fds, err) < 0)
 		return -1;
 	plan->path = IB_STEAL(exe);
 	plan->env = IB_STEAL(env);
@@ -422,7 +439,8 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	 * rootfs, mount and device fds go here too. */
 	{
 		const int keep[] = {c->sync_fd, c->fifo_fd, fd_dir};
-		const struct ib_setup_fds fds = {c->preserve_fds, keep, IB_ARRAY_SIZE(keep)};
+		const struct ib_setup_fds fds = {c->preserve_fds, keep, IB_ARRAY_SIZE(keep),
+						 c->sync_fd};
 
 		if (ib_process_setup(p, s->seccomp, &fds, &plan, &err) < 0)
 			fail_sync(c->sync_fd, &err);

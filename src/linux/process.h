@@ -61,6 +61,11 @@ uint64_t ib_caps_all_known(void);
  * (notify_fd_out != NULL) and the profile has SCMP_ACT_NOTIFY rules, the
  * listener fd is returned there, else -1. */
 int ib_seccomp_load(const struct ib_seccomp *s, int *notify_fd_out, ib_err *err);
+/* Hand listener_fd to the OCI seccomp agent at listener_path: the runtime
+ * spec's containerProcessState (pid, metadata, the container's state JSON)
+ * with the fd as SCM_RIGHTS. */
+int ib_seccomp_agent_send(const char *listener_path, int listener_fd, pid_t pid,
+			  const char *metadata, const char *state_json, ib_err *err);
 
 /* Write AppArmor exec profile / SELinux exec label if the LSM is active;
  * a label on a host without that LSM is an error (like runc). */

@@ -38,10 +38,19 @@ __attribute__((noreturn)) void ib_init_main(struct ib_init_cfg *c);
 /* The fds a container process keeps while it sets itself up: stdio, the
  * preserve fds after them (3 .. 3+preserve-1) and keep[] (its own, all
  * close-on-exec: the sync socket, exec.fifo). Every other fd is closed. */
+/* Hand the listener of the spec's seccomp filter to its listenerPath agent
+ * with the container's state (status "creating" for the init, "running"
+ * for an exec). */
+int ib_forward_to_agent(const char *id, pid_t init_pid, pid_t process_pid, const char *bundle,
+			const char *status, const struct ib_spec *s, int listener_fd, ib_err *err);
+
 struct ib_setup_fds {
 	int preserve;
 	const int *keep;
 	size_t n_keep;
+	/* The sync socket: where the listener of a spec filter with a
+	 * listenerPath goes (the runtime hands it to the seccomp agent). */
+	int agent_sock;
 };
 
 /* What is left to do once set up: execve(path, process.args, env). */

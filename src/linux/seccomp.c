@@ -2,6 +2,9 @@
 #include "linux/process.h"
 
 #include <ctype.h>
+#include <json-c/json.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "linux/sync.h"
 
 #define IB_SCMP_ACTION_MASK 0xffff0000U /* SECCOMP_RET_ACTION_FULL */
 #define IB_SCMP_MAX_ARGS 6
@@ -208,4 +212,42 @@ int ib_seccomp_load(const struct ib_seccomp *s, int *notify_fd_out, ib_err *err)
 			close(fd);
 	}
 	return 0;
+}
+
+int ib_seccomp_agent_send(const char *listener_path, int listener_fd, pid_t pid,
+			  const char *metadata, const char *state_json, ib_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct json_object *msg = json_object_new_object(), *fds = json_object_new_array(), *state;
+	int r;
+
+	if (sock < 0) {
+		json_object_put(msg);
+		json_object_put(fds);
+		return ib_err_sys(err, "seccomp agent: socket");
+	}
+	/* The runtime spec's containerProcessState: the fd rides along as
+	 * SCM_RIGHTS, named by "fds". */
+	json_object_object_add(msg, "ociVersion", json_object_new_string("1.0.2"));
+	json_object_array_add(fds, json_object_new_string("seccompFd"));
+	json_object_object_add(msg, "fds", fds);
+	json_object_object_add(msg, "pid", json_object_new_int(pid));
+	json_object_object_add(msg, "metadata", json_object_new_string(metadata ? metadata : ""));
+	state = json_tokener_parse(state_json);
+	json_object_object_add(msg, "state", state ? state : json_object_new_object());
+	if (strlen(listener_path) >= sizeof(sa.sun_path)) {
+		json_object_put(msg);
+		return ib_err_set(err, ENAMETOOLONG, "seccomp agent: listenerPath too long: %s",
+				  listener_path);
+	}
+	strcpy(sa.sun_path, listener_path);
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		json_object_put(msg);
+		return ib_err_sys(err, "seccomp agent: connect to %s", listener_path);
+	}
+	r = ib_send_fd_named(sock, listener_fd,
+			     json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN), err);
+	json_object_put(msg);
+	return r < 0 ? ib_err_wrap(err, "seccomp agent %s", listener_path) : 0;
 }

@@ -109,7 +109,7 @@ int ib_send_fd_named(int sock, int fd, const char *name, ib_err *err)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
-		return ib_err_sys(err, "send console fd");
+		return ib_err_sys(err, "send fd");
 	return 0;
 }
 

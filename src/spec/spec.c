@@ -647,6 +647,7 @@ static void seccomp_free(struct ib_seccomp *sc)
 	ib_strv_free(sc->architectures);
 	ib_strv_free(sc->flags);
 	free(sc->listener_path);
+	free(sc->listener_metadata);
 	for (size_t i = 0; sc->rules && i < sc->n_rules; i++) {
 		ib_strv_free(sc->rules[i].names);
 		free(sc->rules[i].args);
@@ -1476,8 +1477,11 @@ static int parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
 			 &sc->has_default_errno_ret, &sc->default_errno_ret) < 0 ||
 	    get_strv(c, o, w, "architectures", &sc->architectures) < 0 ||
 	    get_strv(c, o, w, "flags", &sc->flags) < 0 ||
-	    get_str(c, o, w, "listenerPath", &sc->listener_path) < 0)
+	    get_str(c, o, w, "listenerPath", &sc->listener_path) < 0 ||
+	    get_str(c, o, w, "listenerMetadata", &sc->listener_metadata) < 0)
 		return -1;
+	if (sc->listener_path && sc->listener_path[0] != '/')
+		return perr(c, w, "listenerPath", "must be an absolute path");
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
 		if (strncmp(sc->architectures[i], "SCMP_ARCH_", 10) != 0)
 			return perr(c, w, "architectures", "invalid architecture \"%s\"",
@@ -1490,7 +1494,15 @@ static int parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
 			return perr(c, w, "flags", "unknown seccomp flag \"%s\"", sc->flags[i]);
 	}
 	sc->rules = ib_xmalloc0((array_len(o, "syscalls") + 1) * sizeof(struct ib_seccomp_rule));
-	return for_each_obj(c, o, w, "syscalls", NULL, seccomp_rule_elem, sc);
+	if (for_each_obj(c, o, w, "syscalls", NULL, seccomp_rule_elem, sc) < 0)
+		return -1;
+	/* A notifying rule nobody answers would only ever fail (or hang an
+	 * agent's peer): like runc, it needs an agent. */
+	for (size_t i = 0; i < sc->n_rules && !sc->listener_path; i++)
+		if ((sc->rules[i].action & 0xffff0000U) == SCMP_ACT_NOTIFY)
+			return perr(c, w, "listenerPath",
+				    "SCMP_ACT_NOTIFY needs a listenerPath (a seccomp agent)");
+	return 0;
 }
 
 static int check_abs_paths(struct pctx *c, const char *where, const char *key, char **v)

@@ -157,7 +157,8 @@ struct ib_seccomp {
 	uint32_t default_errno_ret;
 	char **architectures; /* "SCMP_ARCH_X86_64", ... */
 	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", ... */
-	char *listener_path;
+	char *listener_path;     /* an OCI seccomp agent's socket (SCMP_ACT_NOTIFY) */
+	char *listener_metadata; /* passed to it as is */
 	struct ib_seccomp_rule *rules;
 	size_t n_rules;
 };

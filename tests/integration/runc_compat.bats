@@ -465,3 +465,60 @@ check_rootless_spec() {
 	[[ "$(echo $output)" =~ ^0\ [0-9]+\ 65536$ ]]
 	[[ "$(echo $output)" != "0 1000 1" ]]
 }
+
+# An OCI seccomp agent (listenerPath): the listener of the spec's own filter,
+# with the container's state, reaches the agent for the init and for exec;
+# the agent's answers are what the trapped calls return.
+start_agent() {
+	local agent
+	agent=$(build_helper ibagent) || return 1
+	AGENT_SOCK="$BATS_TEST_TMPDIR/agent.sock"
+	AGENT_LOG="$BATS_TEST_TMPDIR/agent.log"
+	"$agent" "$AGENT_SOCK" "$AGENT_LOG" 28 </dev/null >/dev/null 2>&1 3>&- &
+	AGENT_PID=$!
+	for _ in $(seq 50); do [[ -S "$AGENT_SOCK" ]] && return 0; sleep 0.1; done
+	return 1
+}
+
+stop_agent() {
+	[[ -n "${AGENT_PID:-}" ]] && kill "$AGENT_PID" 2>/dev/null
+	wait "${AGENT_PID:-}" 2>/dev/null || true
+}
+
+@test "seccomp listenerPath: the agent gets the listener and answers the notified calls (init and exec)" {
+	start_agent
+	setup_bundle b sh -c 'mkdir /tmp/x 2>&1; echo rc=$?; sleep 60'
+	bundle_jq "$BUNDLE" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s,
+		listenerMetadata: "meta-1", architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$AGENT_SOCK"
+	local id
+	id=$(new_id)
+	ib_create "$id" "$BUNDLE"
+	IB start "$id"
+	for _ in $(seq 50); do grep -q rc= "$BATS_TEST_TMPDIR/$id.out" && break; sleep 0.1; done
+	run cat "$BATS_TEST_TMPDIR/$id.out"
+	# ENOSPC (28) is what the agent answers: the call went to it.
+	assert_output_contains "No space left on device"
+	assert_output_contains "rc=1"
+	run jq -se --arg id "$id" '.[0] | .fds == ["seccompFd"] and .metadata == "meta-1" and
+		.state.id == $id and .state.status == "creating" and .pid == .state.pid and .pid > 0' "$AGENT_LOG"
+	assert_success
+	run IB exec "$id" sh -c 'mkdir /tmp/y 2>&1; echo rc=$?'
+	assert_output_contains "No space left on device"
+	run jq -se '.[1] | .state.status == "running" and .pid != .state.pid' "$AGENT_LOG"
+	assert_success
+	IB delete -f "$id"
+	stop_agent
+}
+
+@test "seccomp listenerPath: no agent listening fails create and leaves nothing behind" {
+	setup_bundle b true
+	bundle_jq "$BUNDLE" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s,
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$BATS_TEST_TMPDIR/none.sock"
+	local id
+	id=$(new_id)
+	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	assert_failure
+	assert_output_contains "seccomp agent"
+	assert_no_leftovers "$id"
+}
