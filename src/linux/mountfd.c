@@ -25,7 +25,7 @@ bool ib_mount_is_overlay(const struct ib_mount *m)
 
 bool ib_mount_is_staged(const struct ib_mount *m)
 {
-	return ib_mount_is_bind(m) || ib_mount_is_overlay(m);
+	return (ib_mount_is_bind(m) && !m->rootfs_source) || ib_mount_is_overlay(m);
 }
 
 static int idmap_tree(int fd, int userns_fd, bool recursive, unsigned extra_attrs)
@@ -506,7 +506,7 @@ int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base,
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct ib_mount *m = &s->mounts[i];
 
-		if (ib_mount_is_bind(m)) {
+		if (ib_mount_is_bind(m) && !m->rootfs_source) {
 			out->mount_fds[i] = prepare_bind(m, userns_fd, err);
 			if (out->mount_fds[i] < 0)
 				goto fail;

@@ -514,11 +514,45 @@ static const char *dest_in_rootfs(const struct ib_rootfs_ctx *c, const char *des
 	return dest;
 }
 
+/* A bind of the container's own files (ib_mount.rootfs_source): the
+ * source is resolved in the rootfs as the mounts before it left it, and
+ * cloned with the spec's flags (top mount) and recursive attributes. */
+static int bind_from_rootfs(struct ib_rootfs_ctx *c, const struct ib_mount *m, ib_err *err)
+{
+	_cleanup_close_ int src = open_in_root(c->pm->rootfs_fd, m->rootfs_source, O_PATH);
+	_cleanup_close_ int t = -1;
+	struct mount_attr a = {.attr_set = ib_mount_attrs_from_flags(m->flags)};
+	struct mount_attr ra = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr};
+
+	if (src < 0)
+		return ib_err_sys(err, "bind mount source `%s` in the rootfs", m->source);
+	t = ib_open_tree(src, "",
+			 AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			     (m->recursive ? AT_RECURSIVE : 0));
+	if (t < 0)
+		return ib_err_sys(err, "bind mount source `%s`", m->source);
+	if (a.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
+		a.attr_clr = MOUNT_ATTR__ATIME;
+	if (a.attr_set && ib_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0)
+		return ib_err_sys(err, "set flags on bind mount `%s`", m->source);
+	if ((ra.attr_set || ra.attr_clr) &&
+	    ib_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &ra) < 0)
+		return ib_err_sys(err, "set recursive flags on bind mount `%s`", m->source);
+	return IB_STEAL_FD(t);
+}
+
 static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 {
 	const struct ib_mount *m = &c->spec->mounts[i];
 	const char *dest_path = dest_in_rootfs(c, m->destination);
 	int prepared = c->pm->mount_fds[i];
+
+	if (m->rootfs_source && prepared < 0) {
+		prepared = bind_from_rootfs(c, m, err);
+		if (prepared < 0)
+			return -1;
+		c->pm->mount_fds[i] = prepared;
+	}
 	bool file = false, created = false;
 	_cleanup_close_ int dest = -1, mfd = -1;
 

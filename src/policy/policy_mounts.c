@@ -934,6 +934,28 @@ static bool is_overlay(const struct ib_mount *m)
 	return !m->bind && m->type && !strcmp(m->type, "overlay");
 }
 
+/* A bind source written inside the container's rootfs (a path of the
+ * bundle's rootfs, lexically): the container's own files, bound in the
+ * container by the init, resolved in its root after the mounts before it
+ * (so a source made by an earlier mount exists); never a host path. */
+static bool bind_inside_rootfs(const struct ib_spec *s, struct ib_mount *m)
+{
+	_cleanup_free_ char *root = NULL, *src = NULL;
+	size_t n;
+
+	if (!s->root_path || !m->source || m->source[0] != '/')
+		return false;
+	root = ib_policy_normalize(s->root_path);
+	src = ib_policy_normalize(m->source);
+	n = strlen(root);
+	if (n <= 1 || strncmp(src, root, n) != 0 || (src[n] != '/' && src[n] != '\0'))
+		return false;
+	free(m->rootfs_source);
+	m->rootfs_source = ib_xstrdup(src[n] ? src + n + 1 : ".");
+	m->host_shared = false; /* the rootfs keeps set-id semantics */
+	return true;
+}
+
 int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const char *state_root,
 			  ib_err *err)
 {
@@ -965,6 +987,8 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 			continue;
 		}
 		if (!m->bind && !(m->type && !strcmp(m->type, "bind")))
+			continue;
+		if (bind_inside_rootfs(s, m))
 			continue;
 		shown = shown_path(m->source ? m->source : "");
 		fd = open_host_path(&c, m->source, shown, "", "bind mount source", IB_ROLE_BIND,

@@ -629,6 +629,8 @@ static void mount_free(struct ib_mount *m)
 	if (m->source_fd >= 0)
 		close(m->source_fd);
 	m->source_fd = -1;
+	free(m->rootfs_source);
+	m->rootfs_source = NULL;
 	ib_overlay_src_free(m->overlay);
 	m->overlay = NULL;
 	free(m->destination);

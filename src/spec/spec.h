@@ -66,6 +66,10 @@ struct ib_mount {
 	int source_fd; /* policy-opened object of a bind source (O_PATH or a detached clone), -1 if none */
 	bool host_shared; /* a bind of a shared host directory (not an engine-owned per-container file or named volume): set-id files may not be created on it */
 	struct ib_overlay_src *overlay; /* an "overlay" mount: its policed layers */
+	/* A bind whose source lies inside the container's own rootfs: resolved
+	 * there by the init, after the mounts before it (runc does so), never
+	 * on the host. Its path relative to the rootfs; NULL otherwise. */
+	char *rootfs_source;
 };
 
 struct ib_rlimit {

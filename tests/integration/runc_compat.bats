@@ -522,3 +522,33 @@ stop_agent() {
 	assert_output_contains "seccomp agent"
 	assert_no_leftovers "$id"
 }
+
+@test "mounts: a bind source inside the rootfs is resolved there, after the mounts before it (runc's mount order)" {
+	setup_bundle b cat /x/file
+	local d="$BATS_TEST_TMPDIR/hostdir"
+	mkdir -p "$d/sub"
+	echo from-earlier-mount >"$d/sub/file"
+	[[ ! -e "$BUNDLE/rootfs/mnt/sub" ]]
+	bundle_jq "$BUNDLE" '.mounts += [
+		{destination: "/mnt", type: "bind", source: $d, options: ["rbind"]},
+		{destination: "/x", type: "bind", source: $r, options: ["rbind", "ro"]}]' \
+		--arg d "$d" --arg r "$BUNDLE/rootfs/mnt/sub"
+	run IB run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+	assert_success
+	assert_output_contains from-earlier-mount
+	# Never resolved on the host: nothing was created in the bundle's rootfs.
+	[[ ! -e "$BUNDLE/rootfs/mnt/sub" ]]
+}
+
+@test "mounts: a rootfs bind source cannot leave the rootfs (.. and absolute symlinks stay inside)" {
+	setup_bundle b cat /x/hostname
+	ln -s /etc "$BUNDLE/rootfs/linktoetc"
+	echo container-etc >"$BUNDLE/rootfs/etc/hostname"
+	bundle_jq "$BUNDLE" '.mounts += [
+		{destination: "/x", type: "bind", source: $l, options: ["bind"]}]' \
+		--arg l "$BUNDLE/rootfs/linktoetc"
+	run IB run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+	assert_success
+	# The container's /etc, not the host's.
+	assert_output_contains container-etc
+}
