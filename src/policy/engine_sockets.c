@@ -116,6 +116,9 @@ static dev_t kernel_dev(uint32_t d)
 	return makedev(d >> 20, d & 0xfffff);
 }
 
+/* The netlink macros compare the (unsigned) header length with an int. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
 static int list_diag(struct ib_unix_sock **v, size_t *n, ib_err *err)
 {
 	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -184,6 +187,8 @@ static int list_diag(struct ib_unix_sock **v, size_t *n, ib_err *err)
 
 /* Without sock_diag: /proc/net/unix names the listening sockets; their
  * files are found by that name (a socket renamed since is missed). */
+#pragma GCC diagnostic pop
+
 static int list_proc(const struct ib_mount_table *t, struct ib_unix_sock **v, size_t *n,
 		     ib_err *err)
 {
