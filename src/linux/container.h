@@ -72,6 +72,11 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
 		       ib_err *err);
 
+/* The supervisor's audit log of container id (JSON lines, malloc'd; empty
+ * when nothing was denied), or with stats its counters (a JSON object). */
+int ib_container_audit(const struct ib_global_opts *g, const char *id, bool stats, char **out,
+		       ib_err *err);
+
 /* Give back the ID range of container id (state root root). */
 int ib_container_release_range(const char *root, const char *id, ib_err *err);
 

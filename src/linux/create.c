@@ -35,6 +35,7 @@
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "policy/policy.h"
+#include "supervisor/notify.h"
 #include "supervisor/supervisor.h"
 #include "state/state.h"
 
@@ -234,7 +235,7 @@ static void undo_create(struct create_ctx *c)
 
 /* Steps after clone3 until the child reports CREATED. */
 static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
-		       int sock, const char *bundle, ib_err *err)
+		       int sock, const char *bundle, int *listener, ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
 	struct ib_sync_msg m;
@@ -269,6 +270,12 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
 		return -1;
+	/* The listener of its seccomp filter, for the supervisor. */
+	if (ib_sync_expect(sock, IB_SYNC_LISTENER, &m, err) < 0)
+		return -1;
+	if (m.fd < 0)
+		return ib_err_set(err, EPROTO, "no seccomp listener from the container");
+	*listener = m.fd;
 	return ib_sync_expect(sock, IB_SYNC_CREATED, &m, err);
 }
 
@@ -278,6 +285,48 @@ int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
 	return ib_write_file_atomic(path, buf, (size_t)n, 0644, err);
+}
+
+/* The container's supervisor, always (its seccomp listeners are a security
+ * boundary), with the emulated /proc files when /proc is a proc mount (a
+ * view, not a boundary: without FUSE the container runs with the kernel's
+ * files). Forked in our own pid namespace, never in one the spec joins. */
+static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
+			    const struct ib_cgroup *cg, int userns, int own_pidns,
+			    const struct ib_shared_src *shared, size_t n_shared,
+			    struct ib_supervisor *sup, char **procview_dir, ib_err *err)
+{
+	_cleanup_free_ char *state_dir = ib_state_path(c->root, c->id, NULL);
+	_cleanup_close_ int joined = -1;
+	struct ib_supervisor_cfg cfg = {.id = c->id,
+					.state_dir = state_dir,
+					.cg = cg,
+					.userns_fd = userns,
+					.shared = shared,
+					.n_shared = n_shared};
+	int r;
+
+	if (has_proc_mount(s))
+		*procview_dir = ib_xasprintf("%s/proc", c->stage_dir);
+	cfg.proc_mountpoint = *procview_dir;
+	if (own_pidns >= 0) {
+		joined = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (joined < 0 || setns(own_pidns, CLONE_NEWPID) < 0)
+			return ib_err_sys(err, "supervisor: back to our pid namespace");
+	}
+	r = ib_supervisor_start(&cfg, sup, err);
+	if (joined >= 0 && setns(joined, CLONE_NEWPID) < 0 && r == 0) {
+		ib_supervisor_abort(sup);
+		return ib_err_sys(err, "rejoin the container's pid namespace");
+	}
+	if (r < 0)
+		return ib_err_wrap(err, "supervisor of %s", c->id);
+	if (*procview_dir && !sup->fuse) {
+		ib_warn("no emulated /proc for %s: the supervisor could not mount it", c->id);
+		free(*procview_dir);
+		*procview_dir = NULL;
+	}
+	return 0;
 }
 
 /* Create the container; on success pid_out and pidfd_out describe its init. */
@@ -291,6 +340,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
+	struct ib_shared_src *shared = NULL;
+	size_t n_shared = 0;
+	_cleanup_close_ int listener = -1;
 	_cleanup_free_ char *procview_dir = NULL;
 	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
@@ -415,6 +467,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (userns < 0)
 			goto fail;
 	}
+	/* What the supervisor's rules call host-shared, identified here on
+	 * the host's side. */
+	if (ib_supervisor_shared_sources(s, &shared, &n_shared, err) < 0)
+		goto fail;
 	/* Host-side mount preparation, binds staged in a private mount
 	 * namespace so that the container's copies are locked (stage.h). */
 	c.host_mntns = ib_stage_enter(err);
@@ -427,17 +483,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.stage_dir = stage_dir;
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
-	if (has_proc_mount(s)) {
-		procview_dir = ib_xasprintf("%s/proc", stage_dir);
-		if (ib_supervisor_start(procview_dir, cg_path, &sup, err) < 0) {
-			/* The emulated /proc is a view, not a boundary: without FUSE
-			 * the container still runs, with the kernel's files. */
-			ib_warn("no emulated /proc for %s: %s", o->id, err->msg);
-			ib_err_clear(err);
-			free(procview_dir);
-			procview_dir = NULL;
-		}
-	}
+	if (start_supervisor(&c, s, cg, userns, own_pidns, shared, n_shared, &sup, &procview_dir,
+			     err) < 0)
+		goto fail;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		ib_err_sys(err, "socketpair");
 		goto fail;
@@ -482,9 +530,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	sv[1] = -1;
 	c.pid = pid;
 	c.pidfd = pidfd;
-	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
+	if (drive_child(&c, s, &pm, sv[0], o->bundle, &listener, err) < 0)
 		goto fail;
-	if (procview_dir && ib_supervisor_attach(&sup, c.pid, err) < 0)
+	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
 	ib_stage_remove(stage_dir);
 	if (tty_sock >= 0) {
@@ -497,6 +545,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 
 	st.pid = c.pid;
 	st.pid_start = ib_proc_starttime(c.pid);
+	st.supervisor_pid = sup.pid;
+	st.supervisor_start = sup.start;
 	config = ib_spec_to_json(s);
 	{
 		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
@@ -512,6 +562,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
+	ib_supervisor_shared_free(shared, n_shared);
 	return 0;
 fail:
 	ib_mounts_release(&pm);
@@ -519,11 +570,13 @@ fail:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	undo_create(&c);
+	/* The supervisor first: it lives in the container's cgroup. */
 	ib_supervisor_abort(&sup);
+	undo_create(&c);
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
+	ib_supervisor_shared_free(shared, n_shared);
 	return -1;
 }
 

@@ -25,6 +25,7 @@
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
+#include "supervisor/supervisor.h"
 
 static void cgroup_freep(struct ib_cgroup **cg)
 {
@@ -70,6 +71,9 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		goto fail;
 	}
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* ironbox's filter; its listener goes to the supervisor. */
+	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
+		goto fail;
 	ib_process_finish_and_exec(p, c->seccomp, c->o->preserve_fds, &err);
 fail:
 	ib_sync_send_error(c->sync_fd, &err);
@@ -165,8 +169,23 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		exec_child_main(&ec);
 	}
 	close(sv[1]);
-	/* EOF (close-on-exec) means the program was executed. */
-	if (ib_sync_recv(sv[0], &m, err) == 0) {
+	/* Its seccomp listener goes to the container's supervisor; then EOF
+	 * (close-on-exec) means the program was executed. */
+	while (ib_sync_recv(sv[0], &m, err) == 0) {
+		if (m.type == IB_SYNC_LISTENER && m.fd >= 0) {
+			_cleanup_free_ char *dir = ib_state_path(root, o->id, NULL);
+			ib_err e = {0};
+
+			/* Without it, its trapped calls fail (ENOSYS): closed, not open. */
+			if (ib_supervisor_add_listener(dir, m.fd, &e) < 0)
+				ib_warn("the supervisor of %s is not running: trapped system calls of "
+					"this process fail (%s)",
+					o->id, e.msg);
+			close(m.fd);
+			continue;
+		}
+		if (m.fd >= 0)
+			close(m.fd);
 		close(sv[0]);
 		(void)waitpid(pid, NULL, 0);
 		if (m.type == IB_SYNC_ERROR)

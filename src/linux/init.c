@@ -327,6 +327,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	}
 	if (!c->no_new_keyring)
 		(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+	/* ironbox's filter: after our own mounts, before the spec's filter and
+	 * the capability drop; its listener goes to the supervisor. */
+	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
+		fail_sync(c->sync_fd, &err);
 	if (ib_process_find_executable(p, &found, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	if (ib_sync_send(c->sync_fd, IB_SYNC_CREATED, 0, NULL, -1, &err) < 0)

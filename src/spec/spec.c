@@ -961,6 +961,10 @@ static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t 
 		return -1;
 	if (m->n_uid_mappings || m->n_gid_mappings)
 		m->idmap = true;
+	/* Fail closed: every bind is a shared host directory until the policy
+	 * knows better. */
+	m->source_fd = -1;
+	m->host_shared = m->bind;
 	return 0;
 }
 

@@ -47,6 +47,9 @@ struct ib_mount {
 	char *data;             /* comma-joined options not understood as flags (fs data) */
 	struct ib_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
+	int source_fd;	  /* the policy-opened object of a bind source, or -1 */
+	bool host_shared; /* a bind of a shared host directory (not an engine-owned
+			   * per-container file or named volume); binds default to true */
 };
 
 struct ib_rlimit {
