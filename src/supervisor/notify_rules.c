@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@ const struct ib_notify_rule ib_notify_rules[] = {
     /* io_uring performs opens (with a mode) that no seccomp filter sees:
      * refused like Docker's default profile does. */
     {"io_uring_setup", IB_NOTIFY_ERRNO, EPERM, .n_alts = 0, .rule = "setid"},
+    /* The kernel gives one seccomp listener per filter chain: ours. Were it
+     * gone (supervisor dead), a listener of the container's own would get
+     * our trapped calls (the newest filter wins among equal actions) and
+     * could let them through; so no process of the container ever gets one. */
+    {"seccomp",
+     IB_NOTIFY_ERRNO,
+     EBUSY,
+     .alts = {{.conds = {{0, ~0ULL, SECCOMP_SET_MODE_FILTER},
+			 {1, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_NEW_LISTENER}},
+	       .n_conds = 2}},
+     .n_alts = 1,
+     .rule = "supervisor"},
 };
 
 const size_t ib_notify_n_rules = sizeof(ib_notify_rules) / sizeof(ib_notify_rules[0]);

@@ -12,7 +12,8 @@
  * An entry of kind IB_NOTIFY_ERRNO fails in the kernel with errno_value,
  * for calls whose deciding argument is behind a pointer and that have a
  * register-only fallback (openat2 -> ENOSYS, callers fall back to openat),
- * or that would bypass the filter altogether (io_uring). */
+ * or that would bypass the filter altogether (io_uring, a seccomp listener
+ * of the container's own). Its alternatives, if any, say when. */
 #ifndef IRONBOX_NOTIFY_RULES_H
 #define IRONBOX_NOTIFY_RULES_H
 

@@ -326,6 +326,23 @@ static void ignore_signals(void)
 		signal(sigs[i], SIG_IGN);
 }
 
+/* Put fds[i] at 3 + i and close everything above (sources may be anywhere,
+ * even among the targets). */
+static int place_fds(const int *fds, int n)
+{
+	int tmp[8];
+
+	for (int i = 0; i < n; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			return -1;
+	return (int)syscall(SYS_close_range, 3 + n, ~0U, 0);
+}
+
 static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_notify_policy *pol,
 			 int userns_fd, int audit_fd, ib_err *err)
 {
@@ -347,10 +364,11 @@ static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_no
 						 .stats = ib_sup_stats,
 						 .policy = pol};
 
+		int fds[] = {sp[1], userns_fd, audit_fd};
+
 		(void)cfg;
-		if (dup2(sp[1], 3) < 0 || dup2(userns_fd, 4) < 0 || dup2(audit_fd, 5) < 0)
+		if (place_fds(fds, 3) < 0)
 			_exit(1);
-		syscall(SYS_close_range, 6, ~0U, 0);
 		ib_notify_agent_main(&ac);
 	}
 	close(sp[1]);
@@ -536,12 +554,15 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		/* Not charged if this fails: still a supervisor. */
 		if (v1_tasks)
 			(void)ib_write_file_at(AT_FDCWD, v1_tasks, "0", 1, &e);
-		/* The container's own processes go first when it runs out of
-		 * memory: without us, its trapped calls fail. */
-		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-998", 4, &e);
-		if (dup2(sp[1], 3) < 0 || dup2(cfg->userns_fd, 4) < 0 || dup2(dirfd, 5) < 0)
-			_exit(1);
-		syscall(SYS_close_range, 6, ~0U, 0);
+		/* Never the OOM killer's choice (what we pin is bounded): the
+		 * container's own processes go when it runs out of memory. */
+		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5, &e);
+		{
+			int fds[] = {sp[1], cfg->userns_fd, dirfd};
+
+			if (place_fds(fds, 3) < 0)
+				_exit(1);
+		}
 		sup.cg = cfg->cg && cfg->cg->path ? ib_cgroup_from_path(cfg->cg->path, &e) : NULL;
 		supervisor_main(cfg);
 	}

@@ -21,8 +21,17 @@ export IB_CACHE="${IB_CACHE:-/tmp/ironbox-test-cache}"
 IB_LIB="$IB_REPO/tests/lib"
 
 # A per-file state root, stable across setup_file / tests / teardown_file of
-# the same file (they run in different processes).
+# the same file (they run in different processes). IB_TEST_ROOT=DIR puts it
+# under DIR instead of /tmp/ib-root. An exported TEST_ROOT does not survive
+# bats: bats 1.8's bats-exec-suite reuses that name for the directory of the
+# .bats files (and an exported variable keeps the new value), and
+# teardown_file removes the state root: one inside the repo is never used.
 _ib_file_base="$(basename "${BATS_TEST_FILENAME:-adhoc}" .bats)"
+if [[ -n "${IB_TEST_ROOT:-}" ]]; then
+	TEST_ROOT="$IB_TEST_ROOT/${_ib_file_base}"
+elif [[ -n "${TEST_ROOT:-}" && "$(realpath -m -- "$TEST_ROOT")/" == "$IB_REPO/"* ]]; then
+	TEST_ROOT=""
+fi
 export TEST_ROOT="${TEST_ROOT:-/tmp/ib-root/${_ib_file_base}}"
 
 # ---------------------------------------------------------------------------
