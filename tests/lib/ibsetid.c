@@ -24,8 +24,8 @@
  *   io_uring                   io_uring_setup(1)
  *   datapath DIR N             N rounds of open(O_CREAT, 0644)/chmod 0755/fchmod
  *                              0600/openat(O_CREAT, 0640)/mknod 0644/read in DIR
- *   hold-open PATH N           open PATH N times (and read a byte of each), print
- *                              "held N", then sleep until killed
+ *   hold-open PATH N [USEC]    open PATH N times (and read a byte of each, USEC
+ *                              apart), print "held N", then sleep until killed
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -181,13 +181,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "datapath") && argc == 4)
 		return datapath(argv[2], atoi(argv[3]));
-	if (!strcmp(op, "hold-open") && argc == 4) {
+	if (!strcmp(op, "hold-open") && (argc == 4 || argc == 5)) {
 		int n = atoi(argv[3]);
+		useconds_t delay = argc == 5 ? (useconds_t)atoi(argv[4]) : 0;
 		for (int i = 0; i < n; i++) {
 			int fd = open(argv[2], O_RDONLY);
 			char c;
 			if (fd < 0 || read(fd, &c, 1) != 1)
 				return report(-1);
+			if (delay)
+				usleep(delay);
 		}
 		printf("held %d\n", n);
 		fflush(stdout);
