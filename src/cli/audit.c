@@ -24,11 +24,12 @@ int cmd_audit(struct ib_global_opts *g, int argc, char **argv)
 			stats = true;
 			break;
 		case 'h':
-			return cli_usage(argv[0],
-					 "   ironbox audit [--stats] <container-id>\n\n"
-					 "Prints the system calls the container's supervisor denied, one "
-					 "JSON object per line;\nwith --stats, its counters (a JSON "
-					 "object).\n");
+			return cli_usage(
+			    argv[0],
+			    "   ironbox audit [--stats] <container-id>\n\n"
+			    "Prints the system calls the container's supervisor denied, one "
+			    "JSON object per line;\nwith --stats, its counters (a JSON "
+			    "object).\n");
 		default:
 			return 1;
 		}

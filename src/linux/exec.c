@@ -178,9 +178,10 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 
 			/* Without it, its trapped calls fail (ENOSYS): closed, not open. */
 			if (ib_supervisor_add_listener(dir, m.fd, &e) < 0)
-				ib_warn("the supervisor of %s is not running: trapped system calls of "
-					"this process fail (%s)",
-					o->id, e.msg);
+				ib_warn(
+				    "the supervisor of %s is not running: trapped system calls of "
+				    "this process fail (%s)",
+				    o->id, e.msg);
 			close(m.fd);
 			continue;
 		}

@@ -231,11 +231,13 @@ static int add_compat_arches(scmp_filter_ctx ctx, ib_err *err)
 {
 	static const uint32_t arches[] = {
 #if defined(__x86_64__)
-	    SCMP_ARCH_X86, SCMP_ARCH_X32,
+		SCMP_ARCH_X86,
+		SCMP_ARCH_X32,
 #elif defined(__aarch64__)
-	    SCMP_ARCH_ARM,
+		SCMP_ARCH_ARM,
 #endif
-	    0};
+		0
+	};
 
 	for (size_t i = 0; arches[i]; i++) {
 		int rc = seccomp_arch_add(ctx, arches[i]);
@@ -265,8 +267,9 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 	for (size_t i = 0; i < ib_notify_n_rules; i++) {
 		const struct ib_notify_rule *r = &ib_notify_rules[i];
 		int nr = seccomp_syscall_resolve_name(r->syscall);
-		uint32_t action = r->kind == IB_NOTIFY_TRAP ? SCMP_ACT_NOTIFY
-							    : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
+		uint32_t action = r->kind == IB_NOTIFY_TRAP
+				      ? SCMP_ACT_NOTIFY
+				      : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
 
 		/* Fail closed: a call we cannot filter could go around the rule. */
 		if (nr == __NR_SCMP_ERROR)
@@ -284,7 +287,8 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 					    .op = SCMP_CMP_MASKED_EQ,
 					    .datum_a = r->alts[a].conds[k].mask,
 					    .datum_b = r->alts[a].conds[k].value};
-				rc = seccomp_rule_add_array(ctx, action, nr, r->alts[a].n_conds, cmp);
+				rc = seccomp_rule_add_array(ctx, action, nr, r->alts[a].n_conds,
+							    cmp);
 				if (rc < 0)
 					break;
 			}

@@ -48,8 +48,9 @@ char *ib_audit_line(const struct ib_audit_entry *e)
 		add_str(o, "errno", ename);
 	else
 		json_object_object_add(o, "errno", json_object_new_int(e->error));
-	line = ib_xasprintf("%s\n", json_object_to_json_string_ext(
-					  o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	line =
+	    ib_xasprintf("%s\n", json_object_to_json_string_ext(
+				     o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return line;
 }

@@ -17,20 +17,31 @@
 
 #include "common/util.h"
 
-static int g_procfs = -1;      /* the host's /proc */
-static int g_home_mntns = -1;  /* the agent's own (empty) mount namespace */
-static ino_t g_own_userns;     /* the agent's user namespace */
+static int g_procfs = -1;     /* the host's /proc */
+static int g_home_mntns = -1; /* the agent's own (empty) mount namespace */
+static ino_t g_own_userns;    /* the agent's user namespace */
+static bool g_protected_symlinks = true;
 
 int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err)
 {
+	_cleanup_free_ char *ps = NULL;
 	struct stat st;
 
 	g_procfs = procfs_fd;
 	g_home_mntns = home_mntns_fd;
+	/* Not namespaced: the host's value is every container's. */
+	if (ib_read_file_at(procfs_fd, "sys/fs/protected_symlinks", &ps, NULL, err) == 0)
+		g_protected_symlinks = atoi(ps) != 0;
+	ib_err_clear(err);
 	if (fstatat(procfs_fd, "self/ns/user", &st, 0) < 0)
 		return ib_err_sys(err, "stat own user namespace");
 	g_own_userns = st.st_ino;
 	return 0;
+}
+
+bool ib_caller_protected_symlinks(void)
+{
+	return g_protected_symlinks;
 }
 
 int ib_caller_thread_init(ib_err *err)
@@ -237,7 +248,8 @@ int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
 		if (ib_read_file_at(c->proc_fd, name, &info, NULL, err) < 0)
 			return -1;
 		if (!field_num(info, "flags", 0, 8, &v))
-			return ib_err_set(err, EINVAL, "fdinfo %d of %d: no flags", fd, (int)c->tid);
+			return ib_err_set(err, EINVAL, "fdinfo %d of %d: no flags", fd,
+					  (int)c->tid);
 		*flags_out = (int)v;
 	}
 	return IB_STEAL_FD(f);
@@ -322,9 +334,9 @@ void ib_caller_leave(struct ib_caller *c)
 		return;
 	/* Our capabilities first: they are needed for the rest. A thread that
 	 * cannot restore itself must not serve another caller. */
-	if (caps_set_effective(~0ULL) < 0 ||
-	    syscall(SYS_setgroups, 0, NULL) < 0 || set_fs_ids(0, 0) < 0 ||
-	    caps_set_effective(~0ULL) < 0 || setns(g_home_mntns, CLONE_NEWNS) < 0)
+	if (caps_set_effective(~0ULL) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    set_fs_ids(0, 0) < 0 || caps_set_effective(~0ULL) < 0 ||
+	    setns(g_home_mntns, CLONE_NEWNS) < 0)
 		abort();
 	umask(022);
 	c->entered = false;

@@ -38,25 +38,27 @@ struct ib_caller_creds {
 	pid_t ns_tid, ns_tgid; /* in the caller's own pid namespace */
 	uid_t fsuid;
 	gid_t fsgid;
-	gid_t groups[64];
+	gid_t groups[256];
 	size_t n_groups;
 	uint64_t cap_eff;
 	mode_t umask;
 };
 
 struct ib_caller {
-	pid_t tid;	      /* host tid of the calling thread */
-	int proc_fd;	      /* /proc/<tid> of the host's procfs */
-	int mnt_fd;	      /* its mount namespace */
-	int root_fd, cwd_fd;  /* its root and cwd (O_PATH) */
-	bool foreign_userns;  /* in a user namespace nested in the container's */
-	bool entered;	      /* this thread is in the caller's context */
+	pid_t tid;	     /* host tid of the calling thread */
+	int proc_fd;	     /* /proc/<tid> of the host's procfs */
+	int mnt_fd;	     /* its mount namespace */
+	int root_fd, cwd_fd; /* its root and cwd (O_PATH) */
+	bool foreign_userns; /* in a user namespace nested in the container's */
+	bool entered;	     /* this thread is in the caller's context */
 	struct ib_caller_creds creds;
-	char *mountinfo;      /* its mountinfo (read on demand) */
+	char *mountinfo; /* its mountinfo (read on demand) */
 };
 
 /* Per process: the host's procfs and the namespace to come back to. */
 int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err);
+/* fs.protected_symlinks (for symlinks a rule follows by hand). */
+bool ib_caller_protected_symlinks(void);
 /* Per worker thread, once: its own fs_struct. */
 int ib_caller_thread_init(ib_err *err);
 
@@ -81,13 +83,13 @@ void ib_caller_leave(struct ib_caller *c);
 
 /* Where an object reached through the caller's mounts lies. */
 struct ib_caller_obj {
-	dev_t dev;	     /* its filesystem (mountinfo major:minor of its mount) */
-	mode_t mode;	     /* file type and mode */
-	bool mount_known;    /* its mount is in the caller's mountinfo */
-	char *mount_root;    /* that mount's root, from the filesystem's root */
-	char *fs_path;	     /* the object's path from the filesystem's root, NULL if
-			      * unknown (deleted, unreachable from the caller's root) */
-	char *path;	     /* as the caller sees it (NULL if unknown) */
+	dev_t dev;	  /* its filesystem (mountinfo major:minor of its mount) */
+	mode_t mode;	  /* file type and mode */
+	bool mount_known; /* its mount is in the caller's mountinfo */
+	char *mount_root; /* that mount's root, from the filesystem's root */
+	char *fs_path;	  /* the object's path from the filesystem's root, NULL if
+			   * unknown (deleted, unreachable from the caller's root) */
+	char *path;	  /* as the caller sees it (NULL if unknown) */
 };
 /* Identify our fd (opened while in the caller's context). */
 int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, ib_err *err);

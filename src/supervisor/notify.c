@@ -426,7 +426,8 @@ static int empty_root(ib_err *err)
 	    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return ib_err_sys(err, "create empty root");
 	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC,
-			 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			     MOUNT_ATTR_NOEXEC);
 	if (mfd < 0 || ib_move_mount(mfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return ib_err_sys(err, "mount empty root");
 	if (chdir("/proc") < 0 || ib_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||

@@ -119,9 +119,9 @@ void ib_rule_setid_mknod(struct ib_notify_call *c);
 
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {
-	int sup_fd;	/* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
-	int userns_fd;	/* the container's user namespace */
-	int audit_fd;	/* audit.log, O_APPEND */
+	int sup_fd;    /* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
+	int userns_fd; /* the container's user namespace */
+	int audit_fd;  /* audit.log, O_APPEND */
 	struct ib_notify_stats *stats;
 	const struct ib_notify_policy *policy;
 };

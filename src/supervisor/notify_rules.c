@@ -53,14 +53,11 @@ const struct ib_notify_rule ib_notify_rules[] = {
      * gone (supervisor dead), a listener of the container's own would get
      * our trapped calls (the newest filter wins among equal actions) and
      * could let them through; so no process of the container ever gets one. */
-    {"seccomp",
-     IB_NOTIFY_ERRNO,
-     EBUSY,
+    {"seccomp", IB_NOTIFY_ERRNO, EBUSY,
      .alts = {{.conds = {{0, ~0ULL, SECCOMP_SET_MODE_FILTER},
 			 {1, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_NEW_LISTENER}},
 	       .n_conds = 2}},
-     .n_alts = 1,
-     .rule = "supervisor"},
+     .n_alts = 1, .rule = "supervisor"},
 };
 
 const size_t ib_notify_n_rules = sizeof(ib_notify_rules) / sizeof(ib_notify_rules[0]);

@@ -31,23 +31,6 @@
 #define MAX_HOPS 40
 #define SETID (S_ISUID | S_ISGID)
 
-static int g_protected_symlinks = -1;
-
-static bool protected_symlinks(void)
-{
-	if (g_protected_symlinks < 0) {
-		_cleanup_free_ char *t = NULL;
-		ib_err e = {0};
-
-		/* Not namespaced: the host's value is the container's. */
-		g_protected_symlinks =
-		    ib_read_file_at(AT_FDCWD, "/proc/sys/fs/protected_symlinks", &t, NULL, &e) == 0
-			? atoi(t)
-			: 1;
-	}
-	return g_protected_symlinks != 0;
-}
-
 /* "a/b/c" -> ("a/b", "c"), "c" -> (NULL, "c"), "/c" -> ("/", "c"); a
  * trailing slash leaves base "". path is modified. */
 static void split(char *path, const char **dir, const char **base)
@@ -246,7 +229,7 @@ static bool may_follow(int dir, const char *link)
 {
 	struct stat d, l;
 
-	if (!protected_symlinks())
+	if (!ib_caller_protected_symlinks())
 		return true;
 	if (fstatat(dir, link, &l, AT_SYMLINK_NOFOLLOW) < 0 || fstat(dir, &d) < 0)
 		return false;

@@ -318,8 +318,8 @@ static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t ag
  * (SIGKILL, as on delete, still works). */
 static void ignore_signals(void)
 {
-	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				   SIGPIPE, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH,
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT,	SIGTERM, SIGUSR1, SIGUSR2,
+				   SIGPIPE, SIGALRM, SIGTSTP,	SIGTTIN, SIGTTOU, SIGWINCH,
 				   SIGCONT, SIGURG,  SIGVTALRM, SIGPROF, SIGIO};
 
 	for (size_t i = 0; i < IB_ARRAY_SIZE(sigs); i++)
@@ -398,8 +398,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		rd.fuse = se != NULL;
 	}
 	lsock = ib_sup_ctl_listen(5, &e);
-	audit_fd = openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
+	audit_fd =
+	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lsock < 0 || audit_fd < 0)
 		sup_exit(se, -1, 1);
 	close(5);
@@ -510,8 +510,7 @@ static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 	return -1;
 }
 
-int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv,
-			ib_err *err)
+int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err)
 {
 	_cleanup_close_ int v2fd = -1, dirfd = -1, pidfd = -1;
 	_cleanup_free_ char *v1_tasks = NULL;
@@ -652,7 +651,8 @@ int ib_supervisor_shared_sources(const struct ib_spec *s, struct ib_shared_src *
 				       : open(m->source ? m->source : "", O_PATH | O_CLOEXEC);
 		if (fd < 0 || ib_fsid_from_fd(fd, NULL, &id, err) < 0) {
 			if (fd < 0)
-				ib_err_sys(err, "bind mount source `%s`", m->source ? m->source : "");
+				ib_err_sys(err, "bind mount source `%s`",
+					   m->source ? m->source : "");
 			ib_supervisor_shared_free(v, k);
 			return ib_err_wrap(err, "identify host-shared mount %s", m->destination);
 		}

@@ -42,26 +42,25 @@ struct ib_shared_src; /* notify.h */
 
 struct ib_supervisor_cfg {
 	const char *id;
-	const char *state_dir;	     /* <root>/<id>: control socket, audit log */
-	const char *proc_mountpoint; /* serve the /proc files there; NULL: none */
-	const struct ib_cgroup *cg;  /* the container's (charged to it); may be NULL */
-	int userns_fd;		     /* the container's user namespace */
+	const char *state_dir;		    /* <root>/<id>: control socket, audit log */
+	const char *proc_mountpoint;	    /* serve the /proc files there; NULL: none */
+	const struct ib_cgroup *cg;	    /* the container's (charged to it); may be NULL */
+	int userns_fd;			    /* the container's user namespace */
 	const struct ib_shared_src *shared; /* host-shared bind sources */
 	size_t n_shared;
 };
 
 struct ib_supervisor {
-	pid_t pid;		      /* ironbox-sup */
-	unsigned long long start;     /* its starttime (/proc/PID/stat) */
-	int ctl_fd;		      /* our end of the control pair, -1 when detached */
-	bool fuse;		      /* the /proc files are served */
+	pid_t pid;		  /* ironbox-sup */
+	unsigned long long start; /* its starttime (/proc/PID/stat) */
+	int ctl_fd;		  /* our end of the control pair, -1 when detached */
+	bool fuse;		  /* the /proc files are served */
 };
 
 /* Fork the supervisor. Returns once it serves (its FUSE mount, if any, in
  * place); a /proc emulation that cannot be mounted is not an error
  * (sv->fuse says), the rest is. */
-int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv,
-			ib_err *err);
+int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err);
 /* Hand it the container's init and the listener of its filter: it serves
  * until that process exits. */
 int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err);

@@ -68,7 +68,8 @@ static void test_register_decisions(void **state)
 	/* kernel-side answers, never the supervisor */
 	assert_false(traps("openat2", 0, 0, 0, 0));
 	assert_false(traps("io_uring_setup", 0, 0, 0, 0));
-	assert_false(traps("seccomp", SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 0));
+	assert_false(
+	    traps("seccomp", SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 0));
 }
 
 static void test_table_is_complete(void **state)
@@ -103,8 +104,10 @@ static void test_host_shared(void **state)
 
 	(void)state;
 	/* by path from the filesystem's root */
-	o = (struct ib_caller_obj){
-	    .dev = makedev(8, 1), .mount_known = true, .mount_root = "/", .fs_path = "/srv/shared/a"};
+	o = (struct ib_caller_obj){.dev = makedev(8, 1),
+				   .mount_known = true,
+				   .mount_root = "/",
+				   .fs_path = "/srv/shared/a"};
 	assert_true(ib_notify_host_shared(&p, &o, &which));
 	assert_ptr_equal(which, &src[0]);
 	o.fs_path = "/srv/shared";
@@ -179,7 +182,8 @@ static int child_data_path(const char *dir)
 	for (int i = 0; i < 100; i++) {
 		unlink(q);
 		fd = (int)syscall(SYS_open, p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-		if (fd < 0 || syscall(SYS_fchmod, fd, 0600) < 0 || syscall(SYS_chmod, p, 0755) < 0 ||
+		if (fd < 0 || syscall(SYS_fchmod, fd, 0600) < 0 ||
+		    syscall(SYS_chmod, p, 0755) < 0 ||
 		    syscall(SYS_fchmodat, AT_FDCWD, p, 01777) < 0)
 			return 10;
 		close(fd);
@@ -254,7 +258,8 @@ static void test_filter(void **state)
 	assert_int_equal(write(sp[0], "G", 1), 1);
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req), 0);
-	assert_ptr_equal(ib_notify_rule_find(req.data.arch, req.data.nr), ib_notify_rule_named("chmod"));
+	assert_ptr_equal(ib_notify_rule_find(req.data.arch, req.data.nr),
+			 ib_notify_rule_named("chmod"));
 	assert_int_equal(req.data.args[1], 04755);
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
@@ -322,10 +327,8 @@ static void test_listener_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_decisions),
-	    cmocka_unit_test(test_table_is_complete),
-	    cmocka_unit_test(test_host_shared),
-	    cmocka_unit_test(test_filter),
+	    cmocka_unit_test(test_register_decisions), cmocka_unit_test(test_table_is_complete),
+	    cmocka_unit_test(test_host_shared),	       cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_listener_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,10 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "supervisor/audit.h"
@@ -188,12 +191,33 @@ static void test_audit_line(void **state)
 	json_object_put(args);
 }
 
+static void test_audit_cap(void **state)
+{
+	struct ib_audit_entry e = {.id = "c1", .syscall = "chmod", .rule = "setid", .error = EPERM};
+	int fd = memfd_create("audit", MFD_CLOEXEC);
+	size_t lines = 0;
+	struct stat st;
+
+	(void)state;
+	assert_true(fd >= 0);
+	while (ib_audit_write(fd, &e))
+		lines++;
+	/* full: nothing more is written, the host's /run cannot fill up */
+	assert_true(lines > 1000);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(st.st_size >= IB_AUDIT_MAX_BYTES && st.st_size < IB_AUDIT_MAX_BYTES + 4096);
+	assert_false(ib_audit_write(fd, &e));
+	assert_false(ib_audit_write(-1, &e));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_snapshot_shared),	cmocka_unit_test(test_snapshot_budget),
-	    cmocka_unit_test(test_parse_status),	cmocka_unit_test(test_mountinfo_lookup),
-	    cmocka_unit_test(test_proc_self),		cmocka_unit_test(test_audit_line),
+	    cmocka_unit_test(test_snapshot_shared), cmocka_unit_test(test_snapshot_budget),
+	    cmocka_unit_test(test_parse_status),    cmocka_unit_test(test_mountinfo_lookup),
+	    cmocka_unit_test(test_proc_self),	    cmocka_unit_test(test_audit_line),
+	    cmocka_unit_test(test_audit_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
