@@ -496,7 +496,8 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	mkdir -p "$v"
 	run D run --runtime=runc --rm -v "$v:/vol" ib-busybox sh -c 'touch /vol/a; chmod u+s /vol/a; echo "vol=$?"' </dev/null 3>&-
 	assert_output_contains "vol=0"
-	[[ "$(stat -c %u:%a "$v/a")" == 0:4755 ]]
+	# owned by host root and set-uid
+	[[ "$(stat -c %u "$v/a")" == 0 && -u "$v/a" ]]
 }
 
 @test "docker: chmod u+s on a named volume works (ironbox)" {

@@ -186,11 +186,13 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 }
 
 @test "setid: openat2 is ENOSYS, io_uring EPERM, no seccomp listener for the container" {
-	setid_bundle 'ibsetid openat2 /etc/hostname; ibsetid io_uring; echo done'
+	setid_bundle 'ibsetid openat2 /etc/hostname; ibsetid io_uring; ibsetid listener; echo done'
+	make_privileged
 	ib_run "$(new_id)"
 	echo "$output"
 	[[ "${lines[0]}" == "ERR ENOSYS Function not implemented" ]]
 	[[ "${lines[1]}" == "ERR EPERM Operation not permitted" ]]
+	[[ "${lines[2]}" == "ERR EBUSY Device or resource busy" ]]
 }
 
 # ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@
  *   mknod PATH MODE            mknod(PATH, S_IFREG|MODE, 0)
  *   openat2 PATH               openat2(AT_FDCWD, PATH, {O_RDONLY})
  *   io_uring                   io_uring_setup(1)
+ *   listener                   a seccomp filter (allow all) with a new listener
  *   datapath DIR N             N rounds of open(O_CREAT, 0644)/chmod 0755/fchmod
  *                              0600/openat(O_CREAT, 0640)/mknod 0644/read in DIR
  *   hold-open PATH N [USEC]    open PATH N times (and read a byte of each, USEC
@@ -30,7 +31,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +182,14 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "io_uring") && argc == 2) {
 		char params[120] = {0};
 		return report(syscall(SYS_io_uring_setup, 1, params));
+	}
+	if (!strcmp(op, "listener") && argc == 2) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = {.len = 1, .filter = &allow};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return report(-1);
+		return report(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 	}
 	if (!strcmp(op, "datapath") && argc == 4)
 		return datapath(argv[2], atoi(argv[3]));
