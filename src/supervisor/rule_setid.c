@@ -103,9 +103,9 @@ static bool read_path(struct ib_notify_call *c, unsigned arg, char **path)
 	return true;
 }
 
-/* The caller's dirfd argument reopened (-1 for AT_FDCWD); false when the
- * call was answered. */
-static bool caller_dirfd(struct ib_notify_call *c, int dfd, int *out)
+/* The caller's dirfd argument reopened (-1 for AT_FDCWD, or when path is
+ * absolute: the kernel ignores it then); false when the call was answered. */
+static bool caller_dirfd(struct ib_notify_call *c, int dfd, const char *path, int *out)
 {
 	ib_err err = {0};
 
@@ -113,6 +113,8 @@ static bool caller_dirfd(struct ib_notify_call *c, int dfd, int *out)
 	if (dfd == AT_FDCWD)
 		return true;
 	ib_notify_arg_int(c, "dfd", dfd);
+	if (path[0] == '/')
+		return true;
 	*out = ib_caller_fd(&c->caller, dfd, NULL, &err);
 	if (*out < 0) {
 		if (ib_notify_valid(c))
@@ -168,7 +170,7 @@ void ib_rule_setid_chmod(struct ib_notify_call *c)
 	}
 	mode &= 07777;
 	ib_notify_arg_oct(c, "mode", mode);
-	if (!by_fd && (!read_path(c, path_arg, &path) || !caller_dirfd(c, dfd, &dirfd)))
+	if (!by_fd && (!read_path(c, path_arg, &path) || !caller_dirfd(c, dfd, path, &dirfd)))
 		return;
 	if (by_fd) {
 		target = ib_caller_fd(&c->caller, fd, &fdflags, &err);
@@ -332,7 +334,7 @@ void ib_rule_setid_open(struct ib_notify_call *c)
 	mode &= 07777;
 	ib_notify_arg_hex(c, "flags", (unsigned)flags);
 	ib_notify_arg_oct(c, "mode", mode);
-	if (!read_path(c, path_arg, &path) || !caller_dirfd(c, dfd, &dirfd))
+	if (!read_path(c, path_arg, &path) || !caller_dirfd(c, dfd, path, &dirfd))
 		return;
 	if (!ib_notify_valid(c) || !enter(c))
 		return;
@@ -402,7 +404,7 @@ void ib_rule_setid_mknod(struct ib_notify_call *c)
 
 	ib_notify_arg_oct(c, "mode", mode);
 	ib_notify_arg_int(c, "dev", (int64_t)dev);
-	if (!read_path(c, at ? 1 : 0, &path) || !caller_dirfd(c, dfd, &dirfd))
+	if (!read_path(c, at ? 1 : 0, &path) || !caller_dirfd(c, dfd, path, &dirfd))
 		return;
 	if (!ib_notify_valid(c) || !enter(c))
 		return;

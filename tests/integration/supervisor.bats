@@ -223,10 +223,14 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 
 @test "supervisor: if it dies, trapped calls fail with ENOSYS, state says so, other containers are unaffected" {
 	setid_bundle 'while sleep 0.1; do if [ -e /tmp/go ]; then rm /tmp/go; ibsetid chmod /tmp/y 4755 >/tmp/res; ibsetid chmod /tmp/y 0700 >>/tmp/res; fi; done'
-	local a b sup agent res
+	local a b sup agent res abundle
 	a=$(new_id a)
 	b=$(new_id b)
-	ib_run_detached "$a" "$BUNDLE"
+	abundle=$BUNDLE
+	ib_run_detached "$a" "$abundle"
+	# b: a rootfs of its own (a busybox rootfs is a plain directory)
+	setup_bundle b2 sleep 1000
+	install_helper "$BUNDLE" ibsetid
 	ib_run_detached "$b" "$BUNDLE"
 	IB exec "$a" touch /tmp/y </dev/null 3>&-
 	[[ "$(IB state "$a" | jq -r .supervisor)" == running ]]
