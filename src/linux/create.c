@@ -467,10 +467,6 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (userns < 0)
 			goto fail;
 	}
-	/* What the supervisor's rules call host-shared, identified here on
-	 * the host's side. */
-	if (ib_supervisor_shared_sources(s, &shared, &n_shared, err) < 0)
-		goto fail;
 	/* Host-side mount preparation, binds staged in a private mount
 	 * namespace so that the container's copies are locked (stage.h). */
 	c.host_mntns = ib_stage_enter(err);
@@ -478,6 +474,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
 	    0)
+		goto fail;
+	/* What the supervisor's rules call host-shared, identified on the
+	 * host's side (our staging namespace is a copy of the host's). */
+	if (ib_supervisor_shared_sources(s, &shared, &n_shared, err) < 0)
 		goto fail;
 	stage_dir = ib_state_path(c.root, o->id, "stage");
 	c.stage_dir = stage_dir;
