@@ -340,7 +340,7 @@ static __attribute__((noreturn)) void loop(void)
 	size_t n = 0;
 
 	for (;;) {
-		size_t np = 2 + n, k = 0;
+		size_t np = 2 + n, k = 0, polled = n;
 		_cleanup_free_ struct pollfd *pfd = ib_xmalloc0(np * sizeof(*pfd));
 		bool full;
 
@@ -377,7 +377,8 @@ static __attribute__((noreturn)) void loop(void)
 				IB_STAT_ADD(ag.cfg->stats, listeners, 1);
 			}
 		}
-		for (size_t i = 0; i < n; i++) {
+		/* Only those polled: a listener just received is polled next time. */
+		for (size_t i = 0; i < polled; i++) {
 			short re = pfd[2 + i].revents;
 
 			if (re & POLLIN) {
