@@ -247,18 +247,52 @@ static int add_compat_arches(scmp_filter_ctx ctx, ib_err *err)
 	return 0;
 }
 
-/* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
- * default): every ABI of this kernel is in the filter. */
-static int build_supervised(struct sock_fprog *prog, ib_err *err)
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, ib_err *err)
 {
-	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
-	    seccomp_init(SCMP_ACT_ALLOW);
-	_cleanup_close_ int mfd = -1;
+	_cleanup_close_ int mfd = memfd_create("ironbox-bpf", MFD_CLOEXEC);
 	off_t len;
 	int rc;
 
-	if (!ctx)
+	if (mfd < 0)
+		return ib_err_sys(err, "seccomp: memfd");
+	rc = seccomp_export_bpf(ctx, mfd);
+	if (rc < 0)
+		return ib_err_set(err, -rc, "seccomp: export filter: %s", strerror(-rc));
+	len = lseek(mfd, 0, SEEK_END);
+	if (len <= 0 || len % (off_t)sizeof(struct sock_filter))
+		return ib_err_set(err, EINVAL, "seccomp: bad exported filter");
+	prog->len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
+	prog->filter = ib_xmalloc0((size_t)len);
+	if (pread(mfd, prog->filter, (size_t)len, 0) != len) {
+		free(prog->filter);
+		return ib_err_sys(err, "seccomp: read exported filter");
+	}
+	return 0;
+}
+
+/* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
+ * default): every ABI of this kernel is in the filter. Calls this
+ * libseccomp does not know (native_nr) go in a second, native-only filter
+ * (extra->len = 0 when there is none). */
+static int build_supervised(struct sock_fprog *prog, struct sock_fprog *extra, ib_err *err)
+{
+	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
+	    seccomp_init(SCMP_ACT_ALLOW);
+	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx native =
+	    seccomp_init(SCMP_ACT_ALLOW);
+	bool has_native = false;
+	int rc;
+
+	extra->len = 0;
+	extra->filter = NULL;
+	if (!ctx || !native)
 		return ib_err_set(err, ENOMEM, "seccomp: init");
+	/* Only for the native ABI; the others are the main filter's. */
+	rc = seccomp_attr_set(native, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (rc == 0)
+		rc = seccomp_attr_set(native, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		return ib_err_set(err, -rc, "seccomp: native filter: %s", strerror(-rc));
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		return ib_err_set(err, -rc, "seccomp: clear NNP attribute: %s", strerror(-rc));
@@ -271,6 +305,15 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 				      ? SCMP_ACT_NOTIFY
 				      : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
 
+		if (nr == __NR_SCMP_ERROR && r->kind == IB_NOTIFY_ERRNO && r->native_nr > 0 &&
+		    r->n_alts == 0) {
+			rc = seccomp_rule_add_exact(native, action, r->native_nr, 0);
+			if (rc < 0)
+				return ib_err_set(err, -rc, "seccomp: rule for %s: %s", r->syscall,
+						  strerror(-rc));
+			has_native = true;
+			continue;
+		}
 		/* Fail closed: a call we cannot filter could go around the rule. */
 		if (nr == __NR_SCMP_ERROR)
 			return ib_err_set(err, ENOSYS, "seccomp: libseccomp does not know %s",
@@ -297,31 +340,32 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 			return ib_err_set(err, -rc, "seccomp: rule for %s: %s", r->syscall,
 					  strerror(-rc));
 	}
-	mfd = memfd_create("ironbox-bpf", MFD_CLOEXEC);
-	if (mfd < 0)
-		return ib_err_sys(err, "seccomp: memfd");
-	rc = seccomp_export_bpf(ctx, mfd);
-	if (rc < 0)
-		return ib_err_set(err, -rc, "seccomp: export filter: %s", strerror(-rc));
-	len = lseek(mfd, 0, SEEK_END);
-	if (len <= 0 || len % (off_t)sizeof(struct sock_filter))
-		return ib_err_set(err, EINVAL, "seccomp: bad exported filter");
-	prog->len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
-	prog->filter = ib_xmalloc0((size_t)len);
-	if (pread(mfd, prog->filter, (size_t)len, 0) != len) {
+	if (export_bpf(ctx, prog, err) < 0)
+		return -1;
+	if (has_native && export_bpf(native, extra, err) < 0) {
 		free(prog->filter);
-		return ib_err_sys(err, "seccomp: read exported filter");
+		return -1;
 	}
 	return 0;
 }
 
 int ib_seccomp_load_supervised(ib_err *err)
 {
-	struct sock_fprog prog;
+	struct sock_fprog prog, extra;
 	int fd;
 
-	if (build_supervised(&prog, err) < 0)
+	if (build_supervised(&prog, &extra, err) < 0)
 		return -1;
+	if (extra.len) {
+		/* No listener of its own: errno answers only. */
+		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &extra);
+
+		free(extra.filter);
+		if (r < 0) {
+			free(prog.filter);
+			return ib_err_sys(err, "seccomp: load ironbox's native filter");
+		}
+	}
 	/* Once the supervisor has a call, only a fatal signal interrupts the
 	 * caller's wait: a call it performed is never restarted. */
 	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,

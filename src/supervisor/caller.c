@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -455,6 +456,17 @@ int ib_caller_chmod_fd(int fd, mode_t mode)
 
 	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
 	return fchmodat(g_procfs, link, mode, 0);
+}
+
+int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	char link[64];
+
+	/* No *at form before setxattrat: through our procfs as cwd. */
+	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
+	if (fchdir(g_procfs) < 0)
+		return -1;
+	return setxattr(link, name, value, size, flags);
 }
 
 char *ib_caller_proc_self(const char *path, pid_t ns_tgid, pid_t ns_tid)

@@ -99,6 +99,10 @@ void ib_caller_obj_clear(struct ib_caller_obj *o);
  * current (caller's) credentials. */
 int ib_caller_chmod_fd(int fd, mode_t mode);
 
+/* setxattr(2) of the object behind our fd (an O_PATH one too), with the
+ * current credentials. Changes this thread's cwd (restored by leave). */
+int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t size, int flags);
+
 /* ---- pure helpers (unit-tested) ---- */
 
 /* Parse /proc/TID/status text. */

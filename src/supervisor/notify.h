@@ -116,6 +116,7 @@ bool ib_notify_host_shared(const struct ib_notify_policy *p, const struct ib_cal
 void ib_rule_setid_chmod(struct ib_notify_call *c);
 void ib_rule_setid_open(struct ib_notify_call *c);
 void ib_rule_setid_mknod(struct ib_notify_call *c);
+void ib_rule_setid_xattr(struct ib_notify_call *c);
 
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {

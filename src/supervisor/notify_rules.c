@@ -1,6 +1,6 @@
 /* The table of trapped system calls (see notify_rules.h). Rule "setid":
- * no set-uid/set-gid file may appear on a host-shared bind mount
- * (rule_setid.c). */
+ * no set-uid/set-gid file, and no file capability, may appear on a
+ * host-shared bind mount (rule_setid.c). */
 #include "supervisor/notify_rules.h"
 
 #include <errno.h>
@@ -29,6 +29,13 @@
 		  .n_conds = 2}},                                                                  \
 	.n_alts = 4
 
+/* a value of the size of a security.capability xattr (v1, v2, v3) */
+#define CAPS_SIZE(a)                                                                               \
+	.alts = {{.conds = {{(a), ~0ULL, 12}}, .n_conds = 1},                                      \
+		 {.conds = {{(a), ~0ULL, 20}}, .n_conds = 1},                                      \
+		 {.conds = {{(a), ~0ULL, 24}}, .n_conds = 1}},                                     \
+	.n_alts = 3
+
 const struct ib_notify_rule ib_notify_rules[] = {
     /* set-id files on host-shared mounts */
     {"chmod", IB_NOTIFY_TRAP, 0, MODE_SETID(1), ib_rule_setid_chmod, "setid"},
@@ -40,6 +47,15 @@ const struct ib_notify_rule ib_notify_rules[] = {
     {"openat", IB_NOTIFY_TRAP, 0, CREATE_SETID(2, 3), ib_rule_setid_open, "setid"},
     {"mknod", IB_NOTIFY_TRAP, 0, MODE_SETID(1), ib_rule_setid_mknod, "setid"},
     {"mknodat", IB_NOTIFY_TRAP, 0, MODE_SETID(2), ib_rule_setid_mknod, "setid"},
+    /* File capabilities are set-id bits by another name (cap_setuid=ep):
+     * the name is behind a pointer, but a capability value has one of three
+     * sizes, so only those xattr writes are trapped. */
+    {"setxattr", IB_NOTIFY_TRAP, 0, CAPS_SIZE(3), ib_rule_setid_xattr, "setid"},
+    {"lsetxattr", IB_NOTIFY_TRAP, 0, CAPS_SIZE(3), ib_rule_setid_xattr, "setid"},
+    {"fsetxattr", IB_NOTIFY_TRAP, 0, CAPS_SIZE(3), ib_rule_setid_xattr, "setid"},
+    /* setxattrat (6.13) has the size behind a pointer too: ENOSYS, callers
+     * fall back to setxattr. */
+    {"setxattrat", IB_NOTIFY_ERRNO, ENOSYS, .n_alts = 0, .rule = "setid", .native_nr = 463},
     /* openat2's mode is behind a pointer: the BPF cannot tell a set-id
      * create from a plain open, and trapping every openat2 would put the
      * data path through the supervisor. Like Docker's profile does for

@@ -54,6 +54,9 @@ struct ib_notify_rule {
 	unsigned n_alts;
 	ib_notify_handler handler; /* IB_NOTIFY_TRAP */
 	const char *rule;	   /* name of the rule, for the audit log */
+	/* IB_NOTIFY_ERRNO only: the native syscall number, for a call this
+	 * libseccomp does not know yet (filtered on the native ABI only). */
+	int native_nr;
 };
 
 extern const struct ib_notify_rule ib_notify_rules[];

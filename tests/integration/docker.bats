@@ -524,3 +524,19 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	D rm -f "$name" >/dev/null
 	D volume rm "$vol" >/dev/null
 }
+
+@test "docker: setcap cap_setuid=ep onto a -v host dir: EPERM; with runc the host gets it (ironbox)" {
+	skip_unless_ironbox
+	local v="$BATS_TEST_TMPDIR/fcapvol" probe
+	mkdir -p "$v"
+	probe=$(build_helper ibsetid)
+	# CAP_SETFCAP is in Docker's default set
+	drun --rm -v "$v:/vol" -v "$probe:/ibsetid:ro" ib-busybox sh -c 'cp /bin/busybox /vol/bb; /ibsetid fcap /vol/bb; cp /bin/busybox /tmp/bb; /ibsetid fcap /tmp/bb'
+	echo "$output"
+	[[ "${lines[0]}" == "ERR EPERM Operation not permitted" ]]
+	[[ "${lines[1]}" == OK ]]
+	[[ "$("$probe" getxattr "$v/bb" security.capability)" == "ERR ENODATA"* ]]
+	run D run --runtime=runc --rm -v "$v:/vol" -v "$probe:/ibsetid:ro" ib-busybox /ibsetid fcap /vol/bb </dev/null 3>&-
+	assert_output_contains OK
+	[[ "$("$probe" getxattr "$v/bb" security.capability)" == OK* ]]
+}

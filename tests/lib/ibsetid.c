@@ -20,6 +20,10 @@
  *   creat PATH MODE            creat(2)
  *   tmpfile DIR NAME MODE      openat(DIR, O_TMPFILE|O_WRONLY, MODE), linkat to DIR/NAME
  *   mknod PATH MODE            mknod(PATH, S_IFREG|MODE, 0)
+ *   fcap PATH                  setxattr(PATH, "security.capability", cap_setuid=ep (v2))
+ *   fcap-fd PATH               the same with fsetxattr on open(PATH, O_RDONLY)
+ *   xattr20 PATH               setxattr(PATH, "user.ib", 20 bytes): not a capability
+ *   getxattr PATH NAME         prints "OK <value>" (the host side of a test)
  *   openat2 PATH               openat2(AT_FDCWD, PATH, {O_RDONLY})
  *   io_uring                   io_uring_setup(1)
  *   listener                   a seccomp filter (allow all) with a new listener
@@ -33,6 +37,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <stdint.h>
@@ -42,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SYS_fchmodat2
@@ -175,6 +181,31 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "mknod") && argc == 4)
 		return report(syscall(SYS_mknod, argv[2], S_IFREG | octal(argv[3]), 0));
+	if ((!strcmp(op, "fcap") || !strcmp(op, "fcap-fd")) && argc == 3) {
+		struct vfs_cap_data d;
+		memset(&d, 0, sizeof(d));
+		d.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+		d.data[0].permitted = 1U << CAP_SETUID;
+		if (!strcmp(op, "fcap"))
+			return report(setxattr(argv[2], "security.capability", &d, XATTR_CAPS_SZ_2, 0));
+		{
+			int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return report(-1);
+			return report(fsetxattr(fd, "security.capability", &d, XATTR_CAPS_SZ_2, 0));
+		}
+	}
+	if (!strcmp(op, "getxattr") && argc == 4) {
+		char v[256];
+		ssize_t n = getxattr(argv[2], argv[3], v, sizeof(v) - 1);
+		if (n < 0)
+			return report(-1);
+		v[n] = '\0';
+		printf("OK %s\n", v);
+		return 0;
+	}
+	if (!strcmp(op, "xattr20") && argc == 3)
+		return report(setxattr(argv[2], "user.ib", "01234567890123456789", 20, 0));
 	if (!strcmp(op, "openat2") && argc == 3) {
 		struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 		return report(syscall(SYS_openat2, AT_FDCWD, argv[2], &how, sizeof(how)));
