@@ -3,6 +3,7 @@
 #include "linux/process.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -270,29 +271,67 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, ib_err *err)
 	return 0;
 }
 
+/* Calls this libseccomp does not know yet (entries with native_nr): a
+ * small filter of our own, since libseccomp refuses numbers it cannot name.
+ * New system calls have one number on every ABI of x86_64 and arm64
+ * kernels (x32 adds its bit), so it needs no architecture check. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define HAVE_UNIFIED_NR 1
+#endif
+#define X32_SYSCALL_BIT 0x40000000U
+
+static int build_unknown(struct sock_fprog *extra, ib_err *err)
+{
+	struct sock_filter *f = ib_xmalloc0((4 * ib_notify_n_rules + 2) * sizeof(*f));
+	unsigned short n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < ib_notify_n_rules; i++) {
+		const struct ib_notify_rule *r = &ib_notify_rules[i];
+		uint32_t ret = SECCOMP_RET_ERRNO | ((uint32_t)r->errno_value & SECCOMP_RET_DATA);
+
+		if (seccomp_syscall_resolve_name(r->syscall) != __NR_SCMP_ERROR)
+			continue;
+			/* Fail closed: a call we cannot filter could go around the rule. */
+#ifdef HAVE_UNIFIED_NR
+		if (r->kind == IB_NOTIFY_ERRNO && r->native_nr > 0 && r->n_alts == 0) {
+			/* nr == native_nr (or its x32 twin): errno, else next */
+			f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							      (uint32_t)r->native_nr, 0, 1);
+			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+			f[n++] = (struct sock_filter)BPF_JUMP(
+			    BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->native_nr | X32_SYSCALL_BIT, 0,
+			    1);
+			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+			continue;
+		}
+#endif
+		free(f);
+		return ib_err_set(err, ENOSYS, "seccomp: libseccomp does not know %s", r->syscall);
+	}
+	if (n == 1) {
+		free(f);
+		extra->len = 0;
+		extra->filter = NULL;
+		return 0;
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	extra->len = n;
+	extra->filter = f;
+	return 0;
+}
+
 /* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
- * default): every ABI of this kernel is in the filter. Calls this
- * libseccomp does not know (native_nr) go in a second, native-only filter
- * (extra->len = 0 when there is none). */
-static int build_supervised(struct sock_fprog *prog, struct sock_fprog *extra, ib_err *err)
+ * default): every ABI of this kernel is in the filter. */
+static int build_supervised(struct sock_fprog *prog, ib_err *err)
 {
 	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
 	    seccomp_init(SCMP_ACT_ALLOW);
-	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx native =
-	    seccomp_init(SCMP_ACT_ALLOW);
-	bool has_native = false;
 	int rc;
 
-	extra->len = 0;
-	extra->filter = NULL;
-	if (!ctx || !native)
+	if (!ctx)
 		return ib_err_set(err, ENOMEM, "seccomp: init");
-	/* Only for the native ABI; the others are the main filter's. */
-	rc = seccomp_attr_set(native, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	if (rc == 0)
-		rc = seccomp_attr_set(native, SCMP_FLTATR_CTL_NNP, 0);
-	if (rc < 0)
-		return ib_err_set(err, -rc, "seccomp: native filter: %s", strerror(-rc));
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		return ib_err_set(err, -rc, "seccomp: clear NNP attribute: %s", strerror(-rc));
@@ -305,19 +344,8 @@ static int build_supervised(struct sock_fprog *prog, struct sock_fprog *extra, i
 				      ? SCMP_ACT_NOTIFY
 				      : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
 
-		if (nr == __NR_SCMP_ERROR && r->kind == IB_NOTIFY_ERRNO && r->native_nr > 0 &&
-		    r->n_alts == 0) {
-			rc = seccomp_rule_add_exact(native, action, r->native_nr, 0);
-			if (rc < 0)
-				return ib_err_set(err, -rc, "seccomp: rule for %s: %s", r->syscall,
-						  strerror(-rc));
-			has_native = true;
-			continue;
-		}
-		/* Fail closed: a call we cannot filter could go around the rule. */
 		if (nr == __NR_SCMP_ERROR)
-			return ib_err_set(err, ENOSYS, "seccomp: libseccomp does not know %s",
-					  r->syscall);
+			continue; /* build_unknown's */
 		if (r->n_alts == 0) {
 			rc = seccomp_rule_add(ctx, action, nr, 0);
 		} else {
@@ -340,13 +368,7 @@ static int build_supervised(struct sock_fprog *prog, struct sock_fprog *extra, i
 			return ib_err_set(err, -rc, "seccomp: rule for %s: %s", r->syscall,
 					  strerror(-rc));
 	}
-	if (export_bpf(ctx, prog, err) < 0)
-		return -1;
-	if (has_native && export_bpf(native, extra, err) < 0) {
-		free(prog->filter);
-		return -1;
-	}
-	return 0;
+	return export_bpf(ctx, prog, err);
 }
 
 int ib_seccomp_load_supervised(ib_err *err)
@@ -354,8 +376,12 @@ int ib_seccomp_load_supervised(ib_err *err)
 	struct sock_fprog prog, extra;
 	int fd;
 
-	if (build_supervised(&prog, &extra, err) < 0)
+	if (build_unknown(&extra, err) < 0)
 		return -1;
+	if (build_supervised(&prog, err) < 0) {
+		free(extra.filter);
+		return -1;
+	}
 	if (extra.len) {
 		/* No listener of its own: errno answers only. */
 		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &extra);
@@ -363,7 +389,7 @@ int ib_seccomp_load_supervised(ib_err *err)
 		free(extra.filter);
 		if (r < 0) {
 			free(prog.filter);
-			return ib_err_sys(err, "seccomp: load ironbox's native filter");
+			return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
 		}
 	}
 	/* Once the supervisor has a call, only a fatal signal interrupts the

@@ -54,8 +54,9 @@ struct ib_notify_rule {
 	unsigned n_alts;
 	ib_notify_handler handler; /* IB_NOTIFY_TRAP */
 	const char *rule;	   /* name of the rule, for the audit log */
-	/* IB_NOTIFY_ERRNO only: the native syscall number, for a call this
-	 * libseccomp does not know yet (filtered on the native ABI only). */
+	/* IB_NOTIFY_ERRNO only: the syscall's number, for a call this
+	 * libseccomp does not know yet (a new call: one number on every ABI of
+	 * x86_64 and arm64, linux/seccomp.c filters it by hand). */
 	int native_nr;
 };
 

@@ -26,6 +26,8 @@
  *   getxattr PATH NAME         prints "OK <value>" (the host side of a test)
  *   openat2 PATH               openat2(AT_FDCWD, PATH, {O_RDONLY})
  *   io_uring                   io_uring_setup(1)
+ *   setxattrat PATH            setxattrat(AT_FDCWD, PATH, 0, "user.x", NULL, 0) (463)
+ *   setxattrat32 PATH          the same through the i386 ABI, x86_64 only
  *   listener                   a seccomp filter (allow all) with a new listener
  *   datapath DIR N             N rounds of open(O_CREAT, 0644)/chmod 0755/fchmod
  *                              0600/openat(O_CREAT, 0640)/mknod 0644/read in DIR
@@ -210,6 +212,25 @@ int main(int argc, char **argv)
 		struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 		return report(syscall(SYS_openat2, AT_FDCWD, argv[2], &how, sizeof(how)));
 	}
+	if (!strcmp(op, "setxattrat") && argc == 3)
+		return report(syscall(463, AT_FDCWD, argv[2], 0, "user.x", NULL, 0));
+#if defined(__x86_64__)
+	if (!strcmp(op, "setxattrat32") && argc == 3) {
+		static char name32[16] = "user.x";
+		long rc;
+		snprintf(path32, sizeof(path32), "%s", argv[2]);
+		__asm__ volatile("int $0x80"
+				 : "=a"(rc)
+				 : "a"(463L), "b"(-100L), "c"((long)(uintptr_t)path32), "d"(0L),
+				   "S"((long)(uintptr_t)name32), "D"(0L)
+				 : "memory");
+		if (rc < 0 && rc > -4096) {
+			errno = (int)-rc;
+			rc = -1;
+		}
+		return report(rc);
+	}
+#endif
 	if (!strcmp(op, "io_uring") && argc == 2) {
 		char params[120] = {0};
 		return report(syscall(SYS_io_uring_setup, 1, params));
