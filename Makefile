@@ -19,7 +19,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PREFIX ?= /usr/local
 
-.PHONY: all deps check unit unit-bins integration asan asan-check bench install clean format demo
+.PHONY: all deps check unit unit-bins integration asan asan-check bench bench-scale install clean format demo \
+	fuzz fuzz-bins fuzz-link check-security
 
 all: $(BUILD)/ironbox
 
@@ -64,9 +65,43 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/lib/run-all.sh build-asan
 
+# Fuzzing: libFuzzer targets (fuzz/fuzz_*.c) built with clang into build-fuzz/
+# against the library compiled with ASan+UBSan and coverage. `make fuzz` runs
+# each target FUZZ_SECONDS (default 300); `make check` runs 20 s each.
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TARGETS := spec policy state
+FUZZ_SECONDS ?= 300
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz-bins:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		EXTRA_CFLAGS="-O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-link
+
+fuzz-link: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/libironbox.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -fsanitize=fuzzer -Ifuzz -Wl,-Map=$@.map -o $@ $< $(BUILD)/libironbox.a $(LDLIBS)
+
+fuzz:
+	fuzz/run.sh --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
+# The security tier (tests/security/*.bats) alone: escape probes against
+# --privileged containers through a private dockerd, with leak checks.
+check-security: deps
+	$(MAKE) all
+	IB_SUITES=security tests/lib/run-all.sh $(BUILD) --integration-only
+
 bench: deps
 	$(MAKE) all
 	bench/lifecycle.sh $(BUILD)/ironbox
+	bench/scale.sh $(BUILD)/ironbox
+
+bench-scale: deps
+	$(MAKE) all
+	bench/scale.sh $(BUILD)/ironbox
 
 demo: deps
 	$(MAKE) all
@@ -80,4 +115,4 @@ format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -99,6 +99,8 @@ say "3. Restricted host mounts are refused (admin policy, /etc/ironbox/policy.js
 mkdir -p "$root/etc-docker-demo"
 run_in restricted '.mounts += [{"destination":"/mnt/daemon.json","type":"bind","source":"/etc/docker/daemon.json","options":["rbind"]}]' true | sed 's/^/   /'
 run_in parent '.mounts += [{"destination":"/mnt","type":"bind","source":"/etc","options":["rbind"]}]' true | sed 's/^/   /'
+echo "   and only shared host directories (allowedMounts: /home, /tmp, ...) may be bound at all:"
+run_in system '.mounts += [{"destination":"/h","type":"bind","source":"/usr/local/sbin","options":["rbind"]}]' true | sed 's/^/   /'
 
 say "4. ID-mapped volume: one host directory shared by two containers with different ranges"
 vol="$root/volume"

@@ -153,3 +153,28 @@ for op in run cycle; do
 		"$(ratio V1 "ironbox $op" V1 "crun-nocg $op")" "$(ratio HY "ironbox-hy $op" HY "runc-hy $op")"
 done
 echo "  (crun-nocg = crun --cgroup-manager=disabled; ironbox always sets up cgroups)"
+
+# --- where ironbox's `run` spends its time -----------------------------------
+# IRONBOX_PHASES makes ironbox append a per-phase record of each command
+# (src/common/phase.h); a separate pass so the timings above are unaffected.
+PHASES="$WORK/phases.jsonl"
+: >"$PHASES"
+for ((i = 0; i < N; i++)); do
+	IRONBOX_PHASES="$PHASES" "$IRONBOX_BIN" --root "$WORK/state-phases" run --bundle "$BUNDLE" "ph-$i" \
+		</dev/null >/dev/null 2>&1
+done
+echo
+echo "ironbox run, per phase (median of $N, ms; [hybrid] host; phases in order):"
+jq -rs '
+	def median: sort | if length == 0 then 0 else .[(length / 2 | floor)] end;
+	(map(.phases | keys_unsorted) | add | unique) as $all
+	| (.[0].phases | keys_unsorted) as $order
+	| ($order + ($all - $order)) as $names
+	| ($names[] as $n | "  \($n)\t\([.[] | .phases[$n] // 0] | median / 1000)"),
+	  "  total\t\([.[] | .total_us] | median / 1000)"' "$PHASES" |
+	awk -F'\t' '{ printf "%-22s %8.2f\n", $1, $2 }'
+echo "  (spec: load config.json; policy+idrange: admin policy, namespace and mount"
+echo "   rules, ID range; userns: create it + maps; mount-prepare: ID-mapped rootfs,"
+echo "   binds, devices; bind-staging: locked binds; clone+init-setup: the init's"
+echo "   mounts, pivot and process set-up until CREATED; start: release exec.fifo"
+echo "   until execve; teardown: delete (cgroups, state, range))"

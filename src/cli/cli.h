@@ -45,6 +45,11 @@ int cli_fail(const ib_err *err);
  * values itself and returning '?' for them (the verb then returns 1). */
 void cli_getopt_reset(void);
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* Flags may follow the arguments, as runc's CLI (urfave/cli) allows for
+ * `update ID --memory X`, `kill ID KILL --all`, `delete ID --force`: move
+ * argv[1..] entries that are flags of longopts/shortopts (with the value of
+ * one that takes it) before the others, in order; "--" ends the flags. */
+void cli_flags_first(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* Positional argument count check: runc's `"state" requires exactly 1
  * argument(s)`. kind: 0 exact, 1 minimum, 2 maximum. Returns 0 or 1 (error

@@ -11,6 +11,7 @@ int cmd_delete(struct ib_global_opts *g, int argc, char **argv)
 	bool force = false;
 	int c, rc = 0;
 
+	cli_flags_first(argc, argv, "fh", opts);
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "fh", opts)) != -1) {
 		switch (c) {

@@ -1,9 +1,9 @@
-/* ironbox events [--stats] [--interval D] <container-id>: container stats as
- * `runc events` prints them, one JSON object per line. */
+/* ironbox events [--stats] [--interval D] <container-id>: container stats
+ * and OOM notifications as `runc events` prints them, one JSON object per
+ * line, until the container goes away. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "common/util.h"
@@ -51,6 +51,14 @@ static bool parse_duration_ms(const char *s, int64_t *out)
 	return true;
 }
 
+static int print_event(const char *json, void *arg)
+{
+	(void)arg;
+	if (printf("%s\n", json) < 0 || fflush(stdout) != 0)
+		return -1;
+	return 0;
+}
+
 int cmd_events(struct ib_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -91,23 +99,19 @@ int cmd_events(struct ib_global_opts *g, int argc, char **argv)
 		return 1;
 	if (interval_ms <= 0)
 		return cli_error("duration interval must be greater than 0");
-	for (bool first = true;; first = false) {
+	if (stats_once) {
 		_cleanup_free_ char *json = NULL;
 		ib_err err = {0};
 
-		if (ib_container_stats(g, argv[optind], &json, &err) < 0) {
-			/* The stream ends quietly once the container is gone. */
-			if (!first && (err.code == ESRCH || err.code == ENOENT))
-				return 0;
+		if (ib_container_stats(g, argv[optind], &json, &err) < 0)
 			return cli_fail(&err);
-		}
-		printf("%s\n", json);
-		fflush(stdout);
-		if (stats_once)
-			return 0;
-		struct timespec ts = {.tv_sec = interval_ms / 1000,
-				      .tv_nsec = (interval_ms % 1000) * 1000000};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		return print_event(json, NULL) < 0 ? 1 : 0;
 	}
+	{
+		ib_err err = {0};
+
+		if (ib_container_events(g, argv[optind], interval_ms, print_event, NULL, &err) < 0)
+			return cli_fail(&err);
+	}
+	return 0;
 }

@@ -45,6 +45,7 @@ static const char exec_usage[] =
     "process\n"
     "   --preserve-fds value               Pass N additional file descriptors to the "
     "container (default: 0)\n"
+    "   --ignore-paused                    allow exec in a paused container\n"
     "   --cgroup value                     accepted, ignored\n";
 
 struct exec_flags {
@@ -340,8 +341,10 @@ int cmd_exec(struct ib_global_opts *g, int argc, char **argv)
 			}
 			o.preserve_fds = (int)fds;
 			break;
-		case OPT_CGROUP:
 		case OPT_IGNORE_PAUSED:
+			o.ignore_paused = true;
+			break;
+		case OPT_CGROUP:
 			break;
 		case 'h':
 			free(f.gids);

@@ -15,6 +15,7 @@ int cmd_kill(struct ib_global_opts *g, int argc, char **argv)
 	bool all = false;
 	int c, sig = SIGTERM;
 
+	cli_flags_first(argc, argv, "ah", opts);
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "ah", opts)) != -1) {
 		switch (c) {

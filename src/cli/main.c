@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "policy/policy.h"
 #include "state/state.h"
@@ -162,6 +163,62 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		c = '?';
 	}
 	return c;
+}
+
+/* Is a a flag defined in longopts/shortopts? *takes_value: it needs the next
+ * word as its value (no "=value" given). */
+static bool defined_flag(const char *a, const char *shortopts, const struct option *longopts,
+			 bool *takes_value)
+{
+	const char *name = a + 1, *eq;
+	size_t len;
+
+	*takes_value = false;
+	if (a[0] != '-' || !a[1] || strcmp(a, "--") == 0)
+		return false;
+	if (name[0] == '-')
+		name++;
+	eq = strchr(name, '=');
+	len = eq ? (size_t)(eq - name) : strlen(name);
+	for (const struct option *o = longopts; o && o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
+			*takes_value = o->has_arg == required_argument && !eq;
+			return true;
+		}
+	if (a[1] != '-' && len == 1 && name[0] != ':' && shortopts) {
+		const char *c = strchr(shortopts, name[0]);
+		if (c) {
+			*takes_value = c[1] == ':' && !eq;
+			return true;
+		}
+	}
+	return false;
+}
+
+void cli_flags_first(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	_cleanup_free_ char **flags = ib_xmalloc0((size_t)argc * sizeof(char *));
+	_cleanup_free_ char **rest = ib_xmalloc0((size_t)argc * sizeof(char *));
+	int nf = 0, nr = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		bool value;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (defined_flag(argv[i], shortopts, longopts, &value)) {
+			flags[nf++] = argv[i];
+			if (value && i + 1 < argc)
+				flags[nf++] = argv[++i];
+		} else {
+			rest[nr++] = argv[i];
+		}
+	}
+	for (; i < argc; i++)
+		rest[nr++] = argv[i];
+	for (i = 0; i < nf; i++)
+		argv[1 + i] = flags[i];
+	for (i = 0; i < nr; i++)
+		argv[1 + nf + i] = rest[i];
 }
 
 int cli_check_args(const char *verb, int nargs, int expected, int kind)
@@ -403,8 +460,12 @@ int main(int argc, char **argv)
 			continue;
 		if (!commands[i].fn)
 			return cli_error("%s is not supported by ironbox", verb);
+		ib_err perr = {0};
+		ib_phase_start(verb);
 		int rc = commands[i].fn(&g, argc - optind, argv + optind);
 		fflush(stdout);
+		if (ib_phase_write(&perr) < 0)
+			ib_warn("%s", perr.msg);
 		return rc;
 	}
 	fprintf(stderr, "No help topic for '%s'\n", verb);

@@ -1,5 +1,7 @@
 /* ironbox ps [--format table|json] <container-id> [ps options] */
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,24 @@ static bool has_pid(const pid_t *pids, size_t n, long pid)
 	return false;
 }
 
+/* In the child: become the container's root, in its user namespace (the
+ * pidfd of its init). The container's processes then belong to "you" for
+ * ps's user-relative selections (BSD x, U, ...) and show as root, as under
+ * runc where the container's root is the host's. */
+static void enter_container_user(int init_pidfd)
+{
+	if (init_pidfd < 0)
+		return;
+	/* No host group may stay with us: fail closed. */
+	if (setns(init_pidfd, CLONE_NEWUSER) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		fprintf(stderr, "ps: enter the container's user namespace: %s\n", strerror(errno));
+		_exit(127);
+	}
+}
+
 /* Run `ps <args>` and collect its stdout. */
-static int run_ps(char **args, int nargs, char **out)
+static int run_ps(char **args, int nargs, int init_pidfd, char **out)
 {
 	_cleanup_free_ char **argv = ib_xmalloc0(((size_t)nargs + 3) * sizeof(char *));
 	int pipefd[2], status, k = 0;
@@ -39,6 +57,7 @@ static int run_ps(char **args, int nargs, char **out)
 		return cli_error("fork: %s", strerror(errno));
 	if (child == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
+		enter_container_user(init_pidfd);
 		execvp("ps", argv);
 		fprintf(stderr, "exec: \"ps\": %s\n", strerror(errno));
 		_exit(127);
@@ -72,13 +91,13 @@ static int run_ps(char **args, int nargs, char **out)
 	return 0;
 }
 
-static int print_table(pid_t *pids, size_t n, char **args, int nargs)
+static int print_table(pid_t *pids, size_t n, char **args, int nargs, int init_pidfd)
 {
 	_cleanup_free_ char *out = NULL;
 	char *save = NULL, *line;
 	int pid_index = -1;
 
-	if (run_ps(args, nargs, &out))
+	if (run_ps(args, nargs, init_pidfd, &out))
 		return 1;
 	line = strtok_r(out, "\n", &save);
 	if (!line)
@@ -166,5 +185,13 @@ int cmd_ps(struct ib_global_opts *g, int argc, char **argv)
 		rest++;
 		nrest--;
 	}
-	return print_table(pids, n, rest, nrest);
+	{
+		_cleanup_close_ int init_pidfd = -1;
+
+		if (n > 0) {
+			init_pidfd = ib_container_init_pidfd(g, argv[optind], &err);
+			ib_err_clear(&err); /* gone meanwhile: ps as ourselves */
+		}
+		return print_table(pids, n, rest, nrest, init_pidfd);
+	}
 }

@@ -211,6 +211,7 @@ int cmd_update(struct ib_global_opts *g, int argc, char **argv)
 	bool ok = true;
 	int c, rc;
 
+	cli_flags_first(argc, argv, "r:h", opts);
 	cli_getopt_reset();
 	while (ok && (c = cli_getopt(argc, argv, "r:h", opts)) != -1) {
 		switch (c) {

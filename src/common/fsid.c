@@ -1,6 +1,7 @@
 #include "common/fsid.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,191 @@ bool ib_fspath_within(dev_t inner_dev, const char *inner, dev_t outer_dev, const
 bool ib_fsid_within(const struct ib_fsid *inner, const struct ib_fsid *outer)
 {
 	return ib_fspath_within(inner->dev, inner->fs_path, outer->dev, outer->fs_path);
+}
+
+/* ---- the mount table ---- */
+
+static char *unescaped(const char *s)
+{
+	char *c = ib_xstrdup(s);
+
+	unescape_octal(c);
+	return c;
+}
+
+void ib_mount_table_parse(const char *mountinfo, struct ib_mount_table *t)
+{
+	size_t cap = 0;
+
+	memset(t, 0, sizeof(*t));
+	for (const char *line = mountinfo; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		_cleanup_free_ char *copy = strndup(line, len);
+		char *f[64], *save = NULL;
+		size_t n = 0, dash = 0;
+		unsigned long long id, parent;
+		unsigned maj, min;
+
+		line = end ? end + 1 : NULL;
+		if (!copy)
+			abort();
+		for (char *tok = strtok_r(copy, " ", &save); tok && n < IB_ARRAY_SIZE(f);
+		     tok = strtok_r(NULL, " ", &save))
+			f[n++] = tok;
+		/* id parent maj:min root mnt opts [optional...] - fstype source super */
+		for (size_t i = 6; i < n; i++)
+			if (!strcmp(f[i], "-")) {
+				dash = i;
+				break;
+			}
+		if (n < 7 || !dash || dash + 1 >= n || sscanf(f[0], "%llu", &id) != 1 ||
+		    sscanf(f[1], "%llu", &parent) != 1 || sscanf(f[2], "%u:%u", &maj, &min) != 2 ||
+		    f[3][0] != '/' || f[4][0] != '/')
+			continue;
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t->e = ib_xrealloc(t->e, cap * sizeof(*t->e));
+		}
+		t->e[t->n++] = (struct ib_mount_entry){
+		    .id = id,
+		    .parent = parent,
+		    .dev = makedev(maj, min),
+		    .root = unescaped(f[3]),
+		    .mnt = unescaped(f[4]),
+		    .fstype = unescaped(f[dash + 1]),
+		    .source = dash + 2 < n ? unescaped(f[dash + 2]) : ib_xstrdup(""),
+		    .super_opts = ib_xstrdup(dash + 3 < n ? f[dash + 3] : ""),
+		};
+	}
+}
+
+int ib_mount_table_read(struct ib_mount_table *t, ib_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)
+		return -1;
+	ib_mount_table_parse(text, t);
+	return 0;
+}
+
+void ib_mount_table_clear(struct ib_mount_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->e[i].root);
+		free(t->e[i].mnt);
+		free(t->e[i].fstype);
+		free(t->e[i].source);
+		free(t->e[i].super_opts);
+	}
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct ib_mount_entry *ib_mount_table_find(const struct ib_mount_table *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].id == id)
+			return &t->e[i];
+	return NULL;
+}
+
+/* dir + rest, where rest is "" or "/...". */
+static char *join(const char *dir, const char *rest)
+{
+	if (!*rest)
+		return ib_xstrdup(dir);
+	if (!strcmp(dir, "/"))
+		return ib_xstrdup(rest);
+	return ib_xasprintf("%s%s", dir, rest);
+}
+
+char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path,
+			      char ***canonical)
+{
+	char **v = ib_xmalloc0(sizeof(char *));
+	size_t shortest = SIZE_MAX;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].dev == dev && below(fs_path, t->e[i].root) &&
+		    strlen(t->e[i].root) < shortest)
+			shortest = strlen(t->e[i].root);
+	if (canonical)
+		*canonical = ib_xmalloc0(sizeof(char *));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *rest;
+		_cleanup_free_ char *p = NULL;
+		bool dup = false;
+
+		if (t->e[i].dev != dev || !(rest = below(fs_path, t->e[i].root)))
+			continue;
+		p = join(t->e[i].mnt, rest);
+		if (canonical && strlen(t->e[i].root) == shortest) {
+			for (size_t j = 0; (*canonical)[j] && !dup; j++)
+				dup = !strcmp((*canonical)[j], p);
+			if (!dup)
+				ib_strv_push(canonical, p);
+			dup = false;
+		}
+		for (size_t j = 0; v[j] && !dup; j++)
+			dup = !strcmp(v[j], p);
+		if (!dup)
+			ib_strv_push(&v, p);
+	}
+	return v;
+}
+
+size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, uint64_t self,
+			    const struct ib_mount_entry ***out)
+{
+	size_t n = 0;
+
+	*out = ib_xmalloc0((t->n + 1) * sizeof(**out));
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].id != self && below(t->e[i].mnt, path))
+			(*out)[n++] = &t->e[i];
+	return n;
+}
+
+int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err)
+{
+	const struct ib_mount_entry *m;
+	char link[64], path[4096];
+	struct statx stx;
+	const char *rest;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return ib_err_sys(err, "statx");
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return ib_err_set(err, ENOTSUP, "statx gives no mount id");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return ib_err_sys(err, "readlink %s", link);
+	path[n] = '\0';
+	if (path[0] != '/')
+		return ib_err_set(err, EXDEV, "`%s` is not reachable from our root", path);
+	if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
+		return ib_err_set(err, ENOENT, "`%s` was deleted", path);
+	m = ib_mount_table_find(t, stx.stx_mnt_id);
+	if (!m)
+		return ib_err_set(err, ENOENT, "mount %llu of `%s` not in mountinfo",
+				  (unsigned long long)stx.stx_mnt_id, path);
+	rest = below(path, m->mnt);
+	if (!rest)
+		return ib_err_set(err, EXDEV, "`%s` is not below its mount point `%s`", path,
+				  m->mnt);
+	out->dev = m->dev;
+	out->fs_path = !strcmp(m->root, "/") ? ib_xstrdup(*rest ? rest : "/")
+					     : ib_xasprintf("%s%s", m->root, rest);
+	out->ino = (ino_t)stx.stx_ino;
+	out->mode = stx.stx_mode;
+	out->mnt_id = stx.stx_mnt_id;
+	out->path = ib_xstrdup(path);
+	return 0;
 }

@@ -42,4 +42,46 @@ bool ib_fsid_within(const struct ib_fsid *inner, const struct ib_fsid *outer);
 /* The same for bare (dev, fs_path) pairs. */
 bool ib_fspath_within(dev_t inner_dev, const char *inner, dev_t outer_dev, const char *outer);
 
+/* ---- the mount table (a parsed mountinfo) ---- */
+
+struct ib_mount_entry {
+	uint64_t id, parent;
+	dev_t dev;	  /* the filesystem (major:minor) */
+	char *root;	  /* the mount's root, as a path from the filesystem's root */
+	char *mnt;	  /* its mount point as the reader of mountinfo sees it */
+	char *fstype;	  /* "ext4", "overlay", "fuse.sshfs", ... */
+	char *source;	  /* mount source ("/dev/vda", "overlay", ...) */
+	char *super_opts; /* superblock options, still escaped (\054 for ',') */
+};
+
+struct ib_mount_table {
+	struct ib_mount_entry *e;
+	size_t n;
+};
+
+/* Parse mountinfo text (octal escapes undone except in super_opts). Lines
+ * that do not parse are skipped. */
+void ib_mount_table_parse(const char *mountinfo, struct ib_mount_table *t);
+/* Read and parse /proc/self/mountinfo. */
+int ib_mount_table_read(struct ib_mount_table *t, ib_err *err);
+void ib_mount_table_clear(struct ib_mount_table *t);
+const struct ib_mount_entry *ib_mount_table_find(const struct ib_mount_table *t, uint64_t id);
+/* Every path at which the object (dev, fs_path) is visible: for each mount
+ * of that filesystem whose root is fs_path or one of its ancestors, the
+ * mount point plus the rest of fs_path. NULL-terminated, without duplicates;
+ * empty when no mount shows it. canonical (may be NULL) gets the subset seen
+ * through the most general of those mounts (the shortest root: "/" when the
+ * whole filesystem is mounted somewhere): where the object lives, as
+ * opposed to aliases made by bind mounts of a part of it (a volume bound
+ * from /etc shows /etc at .../_data: an alias). */
+char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const char *fs_path,
+			      char ***canonical);
+/* The mounts whose mount point is path or lies below it, other than mount
+ * `self`: what a recursive bind of path (reached through mount self) takes
+ * along. Returns their count and a malloc'd array of pointers into t. */
+size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, uint64_t self,
+			    const struct ib_mount_entry ***out);
+/* ib_fsid_from_fd with an already parsed table of the caller's mounts. */
+int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err);
+
 #endif

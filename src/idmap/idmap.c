@@ -16,6 +16,7 @@
  * guessed at: every operation fails (fail closed). */
 #include "idmap/idmap.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -51,6 +52,14 @@ struct table {
 
 static const char *subuid_path = "/etc/subuid";
 static const char *subgid_path = "/etc/subgid";
+static const char *passwd_path = "/etc/passwd";
+static const char *group_path = "/etc/group";
+
+void ib_idmap_set_account_paths(const char *passwd, const char *group)
+{
+	passwd_path = passwd ? passwd : "/etc/passwd";
+	group_path = group ? group : "/etc/group";
+}
 
 void ib_idmap_set_subid_paths(const char *subuid, const char *subgid)
 {
@@ -112,6 +121,93 @@ static uint64_t proc_starttime(int64_t pid)
 	if (sscanf(p, "%llu", &v) != 1)
 		return 0;
 	return v;
+}
+
+/* Does one extent of an id_map ("inside outside count" lines) lie within
+ * [start, start+count)? */
+static bool map_within(const char *text, uint64_t start, uint64_t count)
+{
+	for (const char *p = text; p && *p;) {
+		unsigned long long in, out, len;
+		if (sscanf(p, "%llu %llu %llu", &in, &out, &len) == 3 && len > 0 && out >= start &&
+		    out + len <= start + count)
+			return true;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* State Z or X in /proc/PID/stat (or gone). */
+static bool proc_is_zombie(long pid)
+{
+	char path[64], buf[512], *p;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = ib_read_all(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+int ib_idmap_range_in_use(uint64_t start, uint64_t count, int64_t *pid_out)
+{
+	static const char *const maps[] = {"uid_map", "gid_map"};
+	DIR *d = opendir("/proc");
+	struct stat self;
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	if (stat("/proc/self/ns/user", &self) < 0) {
+		closedir(d);
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d))) {
+		char *end, path[64];
+		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
+
+		if (*end || pid <= 0)
+			continue;
+		/* Processes in our own user namespace (most of them) map
+		 * nothing: one stat instead of reading their maps. */
+		snprintf(path, sizeof(path), "%ld/ns/user", pid);
+		if (fstatat(dirfd(d), path, &st, 0) < 0 ||
+		    (st.st_dev == self.st_dev && st.st_ino == self.st_ino))
+			continue;
+		for (size_t i = 0; i < IB_ARRAY_SIZE(maps) && ret == 0; i++) {
+			char buf[4096];
+			_cleanup_close_ int fd = -1;
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "%ld/%s", pid, maps[i]);
+			fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* gone meanwhile */
+			n = ib_read_all(fd, buf, sizeof(buf) - 1);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			/* A zombie's IDs can't be used any more. */
+			if (map_within(buf, start, count) && !proc_is_zombie(pid)) {
+				if (pid_out)
+					*pid_out = pid;
+				ret = 1;
+			}
+		}
+	}
+	closedir(d);
+	return ret;
 }
 
 static bool holder_process_alive(const struct holder *h)
@@ -305,7 +401,46 @@ fail:
 	return -1;
 }
 
-static int table_save(struct table *t, ib_err *err)
+/* Rewrite the table file in place, padded with blanks (valid JSON) to its
+ * current size: needs no new block, so a release works on a full file
+ * system. Only for a table that shrinks; the caller holds the lock, so no
+ * reader sees it half written. */
+static int table_write_in_place(const struct table *t, const char *text, ib_err *err)
+{
+	_cleanup_close_ int fd = open(t->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = strlen(text), size;
+	struct stat st;
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s`", t->path);
+	if (fstat(fd, &st) < 0)
+		return ib_err_sys(err, "stat `%s`", t->path);
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size < len)
+		return ib_err_set(err, ENOSPC, "`%s` can't be rewritten in place", t->path);
+	size = (size_t)st.st_size;
+	buf = ib_xmalloc0(size + 1);
+	memcpy(buf, text, len);
+	memset(buf + len, ' ', size - len);
+	if (size > len)
+		buf[size - 1] = '\n';
+	for (size_t off = 0; off < size;) {
+		ssize_t n = pwrite(fd, buf + off, size - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ib_err_sys(err, "rewrite `%s`", t->path);
+		off += (size_t)n;
+	}
+	if (fdatasync(fd) < 0 && errno != EINVAL)
+		return ib_err_sys(err, "sync `%s`", t->path);
+	return 0;
+}
+
+/* Save the table: atomically (new file + rename); when that finds no space
+ * and the table only shrank (shrinking = true: holders were removed, none
+ * added), rewrite the file in place instead. */
+static int table_save(struct table *t, bool shrinking, ib_err *err)
 {
 	struct json_object *doc = json_object_new_object(), *ranges = json_object_new_array();
 	const char *text;
@@ -336,6 +471,12 @@ static int table_save(struct table *t, ib_err *err)
 	json_object_object_add(doc, "ranges", ranges);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
 	ret = ib_write_file_atomic(t->path, text, strlen(text), 0600, err);
+	if (ret < 0 && shrinking && (err->code == ENOSPC || err->code == EDQUOT)) {
+		ib_err e2 = {0};
+		ret = table_write_in_place(t, text, &e2);
+		if (ret < 0)
+			ib_err_wrap(err, "and in place: %s", e2.msg);
+	}
 	json_object_put(doc);
 	if (ret < 0)
 		return ib_err_wrap(err, "save ID-range table");
@@ -435,16 +576,161 @@ void ib_idmap_parse_subid(const char *text, struct ib_idrange **out, size_t *n)
 	}
 }
 
+/* The ID of a passwd/group line ("name:pw:ID:..."), false if malformed. */
+static bool account_id(const char *line, size_t len, uint64_t *id)
+{
+	const char *c1 = memchr(line, ':', len), *c2, *end = line + len;
+	char num[24];
+	size_t nl;
+	char *e;
+
+	if (!c1 || c1 == line || !(c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1))))
+		return false;
+	nl = strcspn(c2 + 1, ":\n");
+	if (nl == 0 || nl >= sizeof(num) || c2 + 1 + nl > end)
+		return false;
+	memcpy(num, c2 + 1, nl);
+	num[nl] = '\0';
+	if (num[0] < '0' || num[0] > '9')
+		return false;
+	errno = 0;
+	*id = strtoull(num, &e, 10);
+	return !errno && !*e;
+}
+
+void ib_idmap_parse_accounts(const char *text, struct ib_idrange **out, size_t *n)
+{
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		uint64_t id;
+
+		if (line[0] != '#' && account_id(line, len, &id)) {
+			*out = ib_xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[*n].start = id;
+			(*out)[(*n)++].count = 1;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+/* Busy host IDs: /etc/subuid and /etc/subgid ranges, /etc/passwd and
+ * /etc/group IDs. */
 static void load_subids(struct ib_idrange **out, size_t *n)
 {
-	const char *paths[] = {subuid_path, subgid_path};
+	const char *subs[] = {subuid_path, subgid_path}, *accts[] = {passwd_path, group_path};
 
-	for (size_t i = 0; i < IB_ARRAY_SIZE(paths); i++) {
+	for (size_t i = 0; i < IB_ARRAY_SIZE(subs); i++) {
 		_cleanup_free_ char *text = NULL;
 		ib_err e = {0};
-		if (ib_read_file_at(AT_FDCWD, paths[i], &text, NULL, &e) == 0)
+		if (ib_read_file_at(AT_FDCWD, subs[i], &text, NULL, &e) == 0)
 			ib_idmap_parse_subid(text, out, n);
 	}
+	for (size_t i = 0; i < IB_ARRAY_SIZE(accts); i++) {
+		_cleanup_free_ char *text = NULL;
+		ib_err e = {0};
+		if (ib_read_file_at(AT_FDCWD, accts[i], &text, NULL, &e) == 0)
+			ib_idmap_parse_accounts(text, out, n);
+	}
+}
+
+/* The first line of text (an account file when accounts, else a subid
+ * file) with IDs in [lo, hi); its name and IDs in *name, *start, *count. */
+static bool find_conflict(const char *text, bool accounts, uint64_t lo, uint64_t hi, char **name,
+			  uint64_t *start, uint64_t *count)
+{
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n'), *colon;
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		struct ib_idrange *r = NULL;
+		size_t n = 0;
+		_cleanup_free_ char *copy = strndup(line, len);
+
+		if (!copy)
+			abort();
+		line = nl ? nl + 1 : NULL;
+		if (accounts)
+			ib_idmap_parse_accounts(copy, &r, &n);
+		else
+			ib_idmap_parse_subid(copy, &r, &n);
+		if (n == 1 && r[0].start < hi && lo < r[0].start + r[0].count) {
+			colon = strchr(copy, ':');
+			*name = strndup(copy, colon ? (size_t)(colon - copy) : strlen(copy));
+			if (!*name)
+				abort();
+			*start = r[0].start;
+			*count = r[0].count;
+			free(r);
+			return true;
+		}
+		free(r);
+	}
+	return false;
+}
+
+int ib_idmap_check_pool(const struct ib_idpool *pool, const char *passwd, const char *group,
+			const char *subuid, const char *subgid, ib_err *err)
+{
+	const struct {
+		const char *text, *file, *what;
+		bool accounts;
+	} files[] = {
+	    {passwd, "/etc/passwd", "host user", true},
+	    {group, "/etc/group", "host group", true},
+	    {subuid, "/etc/subuid", "the subordinate user IDs of", false},
+	    {subgid, "/etc/subgid", "the subordinate group IDs of", false},
+	};
+	uint64_t lo = pool->base, hi = (uint64_t)pool->base + (uint64_t)pool->size * pool->count;
+
+	if (pool->base < IB_IDMAP_MIN_BASE)
+		return ib_err_set(
+		    err, EINVAL,
+		    "policy: \"idRanges.base\" must be at least %u (lower IDs belong to "
+		    "host users and groups), not %" PRIu32,
+		    IB_IDMAP_MIN_BASE, pool->base);
+	for (size_t i = 0; i < IB_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *name = NULL;
+		uint64_t start, count;
+
+		if (!files[i].text ||
+		    !find_conflict(files[i].text, files[i].accounts, lo, hi, &name, &start, &count))
+			continue;
+		if (files[i].accounts)
+			return ib_err_set(err, EINVAL,
+					  "policy: \"idRanges\" (IDs %" PRIu64 "-%" PRIu64
+					  ") overlaps %s `%s` (%s %" PRIu64 " in %s)",
+					  lo, hi - 1, files[i].what, name, i == 0 ? "uid" : "gid",
+					  start, files[i].file);
+		return ib_err_set(err, EINVAL,
+				  "policy: \"idRanges\" (IDs %" PRIu64 "-%" PRIu64
+				  ") overlaps %s `%s` (%" PRIu64 "-%" PRIu64 " in %s)",
+				  lo, hi - 1, files[i].what, name, start, start + count - 1,
+				  files[i].file);
+	}
+	return 0;
+}
+
+int ib_idmap_check_pool_host(const struct ib_idpool *pool, ib_err *err)
+{
+	const char *paths[] = {passwd_path, group_path, subuid_path, subgid_path};
+	char *texts[IB_ARRAY_SIZE(paths)] = {NULL};
+	int r;
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(paths); i++) {
+		ib_err e = {0};
+		if (ib_read_file_at(AT_FDCWD, paths[i], &texts[i], NULL, &e) < 0 &&
+		    e.code != ENOENT) {
+			for (size_t j = 0; j < i; j++)
+				free(texts[j]);
+			*err = e;
+			return ib_err_wrap(err, "policy: check \"idRanges\" against `%s`",
+					   paths[i]);
+		}
+	}
+	r = ib_idmap_check_pool(pool, texts[0], texts[1], texts[2], texts[3], err);
+	for (size_t i = 0; i < IB_ARRAY_SIZE(paths); i++)
+		free(texts[i]);
+	return r;
 }
 
 static int cmp_idrange(const void *a, const void *b)
@@ -473,12 +759,32 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 	 * this id belongs to an earlier, dead incarnation. */
 	table_drop_holder(&t, holder);
 
-	/* Stale recovery: forget holders that are dead. */
-	for (size_t i = 0; i < t.n_ranges; i++) {
+	/* Stale recovery: a holder is dead when the runtime that allocated for
+	 * it is gone and the caller says its container is gone. A range whose
+	 * holders are all dead is free only when no process on the host still
+	 * has IDs of it in its user namespace: the container's own processes
+	 * decide, not its state (a runtime killed during create can leave a
+	 * live init behind a state dir without a pid). */
+	for (size_t i = 0; alive && i < t.n_ranges; i++) {
 		struct range *r = &t.ranges[i];
+		bool any_alive = false;
+		int64_t user = 0;
+
+		for (size_t j = 0; j < r->n_holders && !any_alive; j++)
+			any_alive = holder_process_alive(&r->holders[j]) ||
+				    alive(r->holders[j].id, alive_data);
+		if (!any_alive) {
+			int u = ib_idmap_range_in_use(r->base, r->size, &user);
+			if (u != 0) {
+				/* In use (or /proc unreadable: can't tell): keep. */
+				continue;
+			}
+			range_clear(r);
+			continue;
+		}
 		for (size_t j = 0; j < r->n_holders;) {
 			const struct holder *h = &r->holders[j];
-			if (alive && !holder_process_alive(h) && !alive(h->id, alive_data))
+			if (!holder_process_alive(h) && !alive(h->id, alive_data))
 				range_remove_holder(r, j);
 			else
 				j++;
@@ -522,7 +828,7 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 			r->base = s;
 			r->size = pool->size;
 			range_add_holder(r, holder);
-			if (table_save(&t, err) < 0)
+			if (table_save(&t, false, err) < 0)
 				goto out;
 			*host_base = (uint32_t)s;
 			ret = 0;
@@ -564,7 +870,7 @@ int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *h
 		goto out;
 	}
 	range_add_holder(r, holder);
-	if (table_save(&t, err) < 0)
+	if (table_save(&t, false, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -581,7 +887,7 @@ int ib_idmap_release(const char *root, const char *holder, ib_err *err)
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 	if (table_drop_holder(&t, holder))
-		ret = table_save(&t, err);
+		ret = table_save(&t, true, err);
 	table_clear(&t);
 	return ret;
 }

@@ -3,9 +3,12 @@
  * state dir (<root>/idmap.json), guarded by an flock on <root>/idmap.lock, so
  * concurrent creates on one host are safe. A range may be shared by several
  * containers (those joining another container's user namespace); it is freed
- * when its last holder is released. Entries whose holders no longer have a
- * state dir (runtime killed mid-create, container deleted by hand) are
- * reclaimed on the next allocation. */
+ * when its last holder is released. Entries whose holders are all gone
+ * (runtime killed mid-create, container deleted by hand) are reclaimed on the
+ * next allocation, but only once no process on the host has IDs of the range
+ * in its user namespace (ib_idmap_range_in_use): an orphaned container
+ * process keeps its range. A release rewrites the table in place when the
+ * file system is full (the table only shrinks). */
 #ifndef IRONBOX_IDMAP_H
 #define IRONBOX_IDMAP_H
 
@@ -21,7 +24,9 @@ struct ib_idpool {
 	uint32_t count; /* number of ranges in the pool */
 };
 
-/* Callback: is the holder `id` still alive (has a state dir)? */
+/* Callback: is the holder `id` still alive (has a state dir)? Asked only
+ * once the runtime that allocated for it is gone; a range whose holders are
+ * all dead is still kept while ib_idmap_range_in_use says so. */
 typedef bool (*ib_idmap_alive_fn)(const char *holder, void *data);
 
 /* Allocate a free range for holder; returns the range's first host ID. */
@@ -41,6 +46,11 @@ int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, i
 int ib_idmap_find_overlap(const char *root, uint32_t start, uint64_t count,
 			  const char *ignore_holder, char **holder_out, ib_err *err);
 
+/* Is [start, start+count) in use: does some process (from /proc, zombies
+ * aside) have a uid_map or gid_map extent lying inside it? 1 = yes (*pid_out, if given,
+ * names one), 0 = no, -1 = /proc can't be read (treat as in use). */
+int ib_idmap_range_in_use(uint64_t start, uint64_t count, int64_t *pid_out);
+
 /* /etc/subuid and /etc/subgid ("name:start:count" lines): ranges of the pool
  * that overlap one of these entries are never handed out. */
 struct ib_idrange {
@@ -48,8 +58,24 @@ struct ib_idrange {
 };
 /* Pure parser (malformed lines and comments are skipped). Appends to *out. */
 void ib_idmap_parse_subid(const char *text, struct ib_idrange **out, size_t *n);
-/* Test hook: read these files instead of /etc/subuid and /etc/subgid (NULL =
- * the defaults). */
+/* Pure parser of /etc/passwd and /etc/group ("name:pw:ID:..."): each ID as
+ * a range of one. Appends to *out. */
+void ib_idmap_parse_accounts(const char *text, struct ib_idrange **out, size_t *n);
+/* Test hooks: read these files instead of /etc/subuid and /etc/subgid,
+ * /etc/passwd and /etc/group (NULL = the defaults). The allocator never hands
+ * out a range holding one of their IDs. */
 void ib_idmap_set_subid_paths(const char *subuid, const char *subgid);
+void ib_idmap_set_account_paths(const char *passwd, const char *group);
+
+/* Lowest first host ID of a pool: IDs below belong to host accounts. */
+#define IB_IDMAP_MIN_BASE 65536u
+/* An admin's pool must start at IB_IDMAP_MIN_BASE or above and overlap no
+ * host account (a passwd uid, a group gid) and no subordinate range
+ * (subuid/subgid): the error names the first conflict. Pure: the texts of
+ * the four files (NULL = absent). */
+int ib_idmap_check_pool(const struct ib_idpool *pool, const char *passwd, const char *group,
+			const char *subuid, const char *subgid, ib_err *err);
+/* The same, against the host's files (see the test hooks above). */
+int ib_idmap_check_pool_host(const struct ib_idpool *pool, ib_err *err);
 
 #endif

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "linux/syscalls.h"
 
 /* ------------------------------------------------------------------------ */
 /* Small file helpers                                                        */
@@ -135,6 +138,8 @@ void ib_cgroup_free(struct ib_cgroup *cg)
 	free(cg->freezer_dir);
 	free(cg);
 }
+
+static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, ib_err *err);
 
 static void cgroup_freep(struct ib_cgroup **cg)
 {
@@ -296,15 +301,32 @@ static int cpuset_inherit(const char *dir, const char *parent, ib_err *err)
 	return 0;
 }
 
-/* mkdir -p below the hierarchy's mount, recording what we created. */
+/* mkdir -p below the hierarchy's mount, recording what we created. The leaf
+ * must be new (join_existing = false: EEXIST means someone else made it in the
+ * meantime) or must already exist (join_existing: nothing is created). */
 static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool cpuset,
-		     char ***created, ib_err *err)
+		     bool join_existing, char ***created, ib_err *err)
 {
 	_cleanup_free_ char *full = ib_cg_hier_dir(h, path);
 	size_t ml = strlen(h->mount), prev;
 
 	if (strcmp(h->mount, "/") == 0)
 		ml = 0;
+	if (join_existing) {
+		struct stat st;
+		char *slash;
+		if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+			return ib_err_sys(err, "cgroup `%s`", full);
+		/* An empty cpuset (never set up) could not be joined. */
+		slash = strrchr(full, '/');
+		if (cpuset && slash && slash > full) {
+			_cleanup_free_ char *parent = strndup(full, (size_t)(slash - full));
+			if (!parent)
+				abort();
+			return cpuset_inherit(full, parent, err);
+		}
+		return 0;
+	}
 	prev = ml;
 	for (size_t i = ml + 1;; i++) {
 		char c = full[i];
@@ -313,7 +335,7 @@ static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool
 		full[i] = '\0';
 		if (mkdir(full, 0755) == 0)
 			ib_strv_push(created, full);
-		else if (errno != EEXIST)
+		else if (errno != EEXIST || !c)
 			return ib_err_sys(err, "mkdir `%s`", full);
 		if (cpuset) {
 			char pc = full[prev];
@@ -342,21 +364,53 @@ static void rollback(char **created)
 			ib_warn("cgroup: can't remove `%s`: %m", created[n - 1]);
 }
 
-struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *res, ib_err *err)
+/* Frozen (or freezing) on either side: v1 freezer.state, v2 cgroup.freeze
+ * or the effective "frozen" of cgroup.events (ancestors included). A
+ * process put there would never run. */
+static bool cgroup_frozen(const char *freezer_dir, const char *v2_dir)
+{
+	ib_err e;
+
+	if (freezer_dir) {
+		_cleanup_free_ char *st = ib_cg_read(freezer_dir, "freezer.state", &e);
+		if (st && strncmp(st, "THAWED", 6) != 0)
+			return true;
+	}
+	if (v2_dir && ib_cg_file_exists(v2_dir, "cgroup.freeze")) {
+		_cleanup_free_ char *fr = ib_cg_read(v2_dir, "cgroup.freeze", &e);
+		_cleanup_free_ char *ev = ib_cg_read(v2_dir, "cgroup.events", &e);
+		uint64_t v = 0;
+		if (fr && fr[0] == '1')
+			return true;
+		if (ev && ib_cg_kv_u64(ev, "frozen", &v) && v == 1)
+			return true;
+	}
+	return false;
+}
+
+struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *res,
+				   bool join_existing, ib_err *err)
 {
 	_cleanup_layout_ struct ib_cgroup_layout l = LAYOUT_INIT;
 	_cleanup_cgroup_ struct ib_cgroup *cg = NULL;
 	_cleanup_strv_ char **created = NULL;
 
-	if (check_path(path, err) < 0 || ib_cgroup_read_layout(&l, err) < 0)
+	if (check_path(path, err) < 0 || ib_cgroup_check_resources(res, err) < 0 ||
+	    ib_cgroup_read_layout(&l, err) < 0)
 		return NULL;
 	if (l.n == 0) {
 		ib_err_set(err, ENOENT, "no cgroup hierarchy is mounted");
 		return NULL;
 	}
+	if (res && res->n_unified && (l.v2 < 0 || l.h[l.v2].readonly)) {
+		ib_err_set(err, ENOTSUP,
+			   "linux.resources.unified needs cgroup v2, which this host lacks");
+		return NULL;
+	}
 	cg = ib_xmalloc0(sizeof(*cg));
 	cg->mode = ib_cgroup_layout_mode(&l);
 	cg->path = ib_xstrdup(path);
+	cg->owned = !join_existing;
 	cg->v1_dirs = ib_xmalloc0(sizeof(char *));
 	created = ib_xmalloc0(sizeof(char *));
 	for (size_t i = 0; i < l.n; i++) {
@@ -370,7 +424,7 @@ struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *
 			ib_debug("cgroup: skipping read-only hierarchy `%s`", h->mount);
 			continue;
 		}
-		if (make_dirs(h, path, cpuset, &created, err) < 0)
+		if (make_dirs(h, path, cpuset, join_existing, &created, err) < 0)
 			goto fail;
 		dir = ib_cg_hier_dir(h, path);
 		ib_strv_push(&cg->v1_dirs, dir);
@@ -378,22 +432,68 @@ struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *
 			cg->freezer_dir = IB_STEAL(dir);
 	}
 	if (l.v2 >= 0 && !l.h[l.v2].readonly) {
-		if (make_dirs(&l.h[l.v2], path, false, &created, err) < 0)
+		if (make_dirs(&l.h[l.v2], path, false, join_existing, &created, err) < 0)
 			goto fail;
 		cg->v2_dir = ib_cg_hier_dir(&l.h[l.v2], path);
-		if (cg->mode == IB_CGROUP_V2) {
+		if (cg->mode == IB_CGROUP_V2 && !join_existing) {
 			ib_err e2;
 			if (v2_enable(cg, &l, NULL, &e2) < 0)
 				ib_debug("cgroup: enabling controllers: %s", e2.msg);
 		}
 	}
+	/* runc 1.1 refuses a frozen cgroup too: the container would hang. */
+	if (cgroup_frozen(cg->freezer_dir, cg->v2_dir)) {
+		ib_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
+		goto fail;
+	}
 	if (ib_cg_apply_resources(cg, &l, res, err) < 0)
 		goto fail;
 	return IB_STEAL(cg);
 fail:
-	ib_err_wrap(err, "create cgroup `%s`", path);
+	ib_err_wrap(err, "%s cgroup `%s`", join_existing ? "join" : "create", path);
 	rollback(created);
 	return NULL;
+}
+
+int ib_cgroup_probe(const char *path, struct ib_cgroup_probe *out, ib_err *err)
+{
+	_cleanup_layout_ struct ib_cgroup_layout l = LAYOUT_INIT;
+	int freezer;
+	size_t n = 0, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (check_path(path, err) < 0 || ib_cgroup_read_layout(&l, err) < 0)
+		return -1;
+	freezer = ib_cgroup_layout_find(&l, "freezer");
+	for (size_t i = 0; i < l.n; i++) {
+		_cleanup_free_ char *dir = NULL;
+		struct stat st;
+
+		if (l.h[i].readonly || (l.h[i].v2 && (int)i != l.v2))
+			continue;
+		n++;
+		dir = ib_cg_hier_dir(&l.h[i], path);
+		if (stat(dir, &st) < 0) {
+			if (errno != ENOENT)
+				return ib_err_sys(err, "stat `%s`", dir);
+			continue;
+		}
+		found++;
+		if (!out->populated) {
+			_cleanup_free_ pid_t *pids = NULL;
+			size_t np = 0, cap = 0;
+			ib_err e2;
+			/* Unreadable means "can't tell": count it as populated. */
+			if (collect_pids(dir, &pids, &np, &cap, &e2) < 0 || np > 0)
+				out->populated = true;
+		}
+		if (((int)i == freezer && cgroup_frozen(dir, NULL)) ||
+		    ((int)i == l.v2 && cgroup_frozen(NULL, dir)))
+			out->frozen = true;
+	}
+	out->exists = found > 0;
+	out->partial = found > 0 && found < n;
+	return 0;
 }
 
 struct ib_cgroup *ib_cgroup_from_path(const char *path, ib_err *err)
@@ -701,6 +801,12 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 	bool froze = false, was_frozen;
 	int rc = 0;
 
+	if (!cg->owned)
+		return ib_err_set(
+		    err, EPERM,
+		    "cgroup `%s` was not created by ironbox: not signalling everything "
+		    "in it",
+		    cg->path);
 	if (sig == SIGKILL && cg->v2_dir && ib_cg_file_exists(cg->v2_dir, "cgroup.kill")) {
 		if (ib_cg_write(cg->v2_dir, "cgroup.kill", "1", err) < 0)
 			return -1;
@@ -727,6 +833,56 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 			*err = e2;
 			rc = -1;
 		}
+	}
+	return rc;
+}
+
+/* Is pid's pid namespace target or a descendant of it? (pidfd held by the
+ * caller, so a recycled pid is caught by the signal that follows.) */
+static bool in_pidns(pid_t pid, const struct stat *target)
+{
+	char p[64];
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	/* At most 32 levels of pid namespaces. */
+	for (int depth = 0; fd >= 0 && depth <= 33; depth++) {
+		struct stat st;
+		int parent;
+
+		if (fstat(fd, &st) < 0)
+			break;
+		if (st.st_dev == target->st_dev && st.st_ino == target->st_ino) {
+			close(fd);
+			return true;
+		}
+		parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		fd = parent;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+int ib_cgroup_kill_in_pidns(const struct ib_cgroup *cg, int sig, int pidns_fd, ib_err *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	struct stat target;
+	size_t n = 0;
+	int rc = 0;
+
+	if (fstat(pidns_fd, &target) < 0)
+		return ib_err_sys(err, "stat pid namespace");
+	if (ib_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int pfd = ib_pidfd_open(pids[i], 0);
+		if (pfd < 0 || !in_pidns(pids[i], &target))
+			continue;
+		if (ib_pidfd_send_signal(pfd, sig) < 0 && errno != ESRCH && rc == 0)
+			rc = ib_err_sys(err, "kill %d", (int)pids[i]);
 	}
 	return rc;
 }
@@ -771,6 +927,9 @@ int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
 	int rc = 0;
 	ib_err e2;
 
+	/* Joined, not created: neither its processes nor its directories are ours. */
+	if (!cg->owned)
+		return 0;
 	if (ib_cgroup_kill_all(cg, SIGKILL, &e2) < 0)
 		ib_debug("cgroup: destroy `%s`: kill: %s", cg->path, e2.msg);
 	deadline = now_ms() + 1000;

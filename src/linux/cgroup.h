@@ -19,10 +19,16 @@ enum ib_cgroup_mode { IB_CGROUP_V1, IB_CGROUP_V2, IB_CGROUP_HYBRID };
 
 struct ib_cgroup {
 	enum ib_cgroup_mode mode;
-	char *path;      /* cgroup path relative to each hierarchy root, starts with '/' */
-	char **v1_dirs;  /* absolute dirs created/used in each v1 hierarchy (NULL-terminated) */
-	char *v2_dir;    /* absolute dir in the unified hierarchy, or NULL */
+	char *path;	   /* cgroup path relative to each hierarchy root, starts with '/' */
+	char **v1_dirs;	   /* absolute dirs created/used in each v1 hierarchy (NULL-terminated) */
+	char *v2_dir;	   /* absolute dir in the unified hierarchy, or NULL */
 	char *freezer_dir; /* v1 freezer dir, or NULL */
+	/* ironbox created the leaf directory (in every hierarchy): everything
+	 * in it is the container's, and it is removed with the container. A
+	 * joined, pre-existing cgroup (owned == false) is never emptied nor
+	 * removed. ib_cgroup_from_path leaves it false; callers set it from
+	 * the container's state. */
+	bool owned;
 };
 
 /* Which mode this host is in (/sys/fs/cgroup layout). */
@@ -34,9 +40,33 @@ enum ib_cgroup_mode ib_cgroup_detect_mode(void);
  * function apart from reading /proc/self/cgroup for relative paths. */
 char *ib_cgroup_resolve_path(const char *cgroups_path, bool systemd, const char *id, ib_err *err);
 
-/* mkdir the cgroup in every hierarchy and apply resources (may be NULL).
- * On error nothing is left behind. */
-struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *res, ib_err *err);
+/* What is at a cgroup path already (in the writable hierarchies). */
+struct ib_cgroup_probe {
+	bool exists;	/* the leaf exists in at least one hierarchy */
+	bool partial;	/* ... but not in all of them */
+	bool populated; /* it or a descendant has processes */
+	bool frozen;	/* v1 freezer not THAWED, or v2 cgroup.freeze / frozen set */
+};
+int ib_cgroup_probe(const char *path, struct ib_cgroup_probe *out, ib_err *err);
+
+/* Validate resources before anything is created (pure): linux.resources.unified
+ * keys (ib_cgroup_check_unified_key), hugepage sizes. */
+int ib_cgroup_check_resources(const struct ib_resources *res, ib_err *err);
+/* A linux.resources.unified key is the name of one file in the container's own
+ * v2 cgroup directory: [A-Za-z0-9._-] only, and either a controller's file
+ * (memory., cpu., io., pids., cpuset., hugetlb., rdma., misc.) or one of the
+ * two limits cgroup.max.depth / cgroup.max.descendants. Every other cgroup.*
+ * file (cgroup.procs, cgroup.threads, cgroup.subtree_control, cgroup.freeze,
+ * cgroup.kill, cgroup.type, ...) is refused. */
+int ib_cgroup_check_unified_key(const char *key, ib_err *err);
+
+/* Create the cgroup (mkdir in every hierarchy, the leaf must be new:
+ * join_existing = false, the result is owned) or join an existing one (every
+ * leaf must exist, nothing is created or removed below it: not owned), then
+ * apply resources (may be NULL). A frozen cgroup is refused ("container's
+ * cgroup unexpectedly frozen", like runc). On error nothing is left behind. */
+struct ib_cgroup *ib_cgroup_create(const char *path, const struct ib_resources *res,
+				   bool join_existing, ib_err *err);
 /* Reattach to an existing container cgroup (from state). */
 struct ib_cgroup *ib_cgroup_from_path(const char *path, ib_err *err);
 void ib_cgroup_free(struct ib_cgroup *cg);
@@ -56,9 +86,15 @@ int ib_cgroup_freeze(const struct ib_cgroup *cg, bool frozen, ib_err *err);
 int ib_cgroup_is_frozen(const struct ib_cgroup *cg, ib_err *err);
 /* All pids in the container cgroup (recursively). */
 int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *err);
-/* Send sig to every process in the cgroup (freezing around it to avoid fork races). */
+/* Send sig to every process in an owned cgroup (freezing around it to avoid
+ * fork races); refused (EPERM) for a cgroup ironbox did not create. */
 int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err);
-/* Kill what is left and remove the directories (waiting for them to empty). */
+/* Send sig to the processes of the cgroup (recursively) whose pid namespace
+ * is pidns_fd's or one below it: the container's own processes in a cgroup it
+ * shares with others. Nothing is frozen. */
+int ib_cgroup_kill_in_pidns(const struct ib_cgroup *cg, int sig, int pidns_fd, ib_err *err);
+/* Owned cgroup: kill what is left and remove the directories, sub-cgroups
+ * first (waiting for them to empty). Not owned: nothing (0). */
 int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err);
 /* The "data" object of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
 struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err);
@@ -83,7 +119,14 @@ struct ib_cgroup_layout {
 /* Parse mountinfo text into the list of cgroup hierarchies (one entry per
  * hierarchy: bind mounts of the same superblock are merged). */
 int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib_err *err);
-/* The same, from /proc/self/mountinfo. */
+/* The same, keeping only the cgroup mounts usable() accepts. */
+typedef bool (*ib_cgroup_usable_fn)(const char *mount, unsigned major, unsigned minor, bool v2,
+				    void *data);
+int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usable, void *data,
+				     struct ib_cgroup_layout *out, ib_err *err);
+/* The layout really there, from /proc/self/mountinfo: a cgroup mount counts
+ * only when its mount point is that file system (statfs magic, and the device
+ * mountinfo names), not something mounted over it. */
 int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err);
 void ib_cgroup_layout_clear(struct ib_cgroup_layout *l);
 enum ib_cgroup_mode ib_cgroup_layout_mode(const struct ib_cgroup_layout *l);

@@ -6,7 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -139,6 +144,12 @@ static bool parse_mi_line(const char *line, size_t len, struct mi_entry *e)
 
 int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib_err *err)
 {
+	return ib_cgroup_parse_mountinfo_usable(text, NULL, NULL, out, err);
+}
+
+int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usable, void *data,
+				     struct ib_cgroup_layout *out, ib_err *err)
+{
 	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
 	unsigned *devs = NULL; /* major<<20|minor of each entry in l.h, for merging */
 
@@ -156,6 +167,10 @@ int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib
 			goto next;
 		v2 = strcmp(e.fstype, "cgroup2") == 0;
 		if (!v2 && strcmp(e.fstype, "cgroup") != 0)
+			goto next_free;
+		/* A mount hidden by another one (e.g. an empty tmpfs over
+		 * /sys/fs/cgroup/unified) is not a hierarchy we can use. */
+		if (usable && !usable(e.mount, e.major, e.minor, v2, data))
 			goto next_free;
 		dev = (e.major << 20) | e.minor;
 		for (idx = 0; idx < l.n; idx++)
@@ -210,6 +225,22 @@ int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib
 	return 0;
 }
 
+/* Is the mount point really that cgroup file system, as seen from here: the
+ * right magic (statfs) and the device mountinfo names (stat), not whatever
+ * was mounted over it? */
+static bool mount_visible(const char *mount, unsigned maj, unsigned min, bool v2, void *data)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	(void)data;
+	if (statfs(mount, &sfs) < 0 || stat(mount, &st) < 0)
+		return false;
+	if ((unsigned long)sfs.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
+		return false;
+	return major(st.st_dev) == maj && minor(st.st_dev) == min;
+}
+
 int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err)
 {
 	_cleanup_free_ char *text = NULL;
@@ -219,7 +250,7 @@ int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err)
 	out->v2 = -1;
 	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)
 		return -1;
-	return ib_cgroup_parse_mountinfo(text, out, err);
+	return ib_cgroup_parse_mountinfo_usable(text, mount_visible, NULL, out, err);
 }
 
 static bool hierarchy_has_real_controller(const struct ib_cgroup_hierarchy *h)
@@ -401,6 +432,15 @@ static char *resolve_systemd(const char *cgroups_path, const char *id, ib_err *e
 	return ib_xasprintf("%s/%s.scope", slice_path, name);
 }
 
+/* Does p have a ".." component? */
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
 char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const char *id,
 				const char *own_cgroup, ib_err *err)
 {
@@ -418,6 +458,12 @@ char *ib_cgroup_resolve_path_in(const char *cgroups_path, bool systemd, const ch
 		return ib_xasprintf("/%s", id);
 	if (!*cgroups_path)
 		return ib_xasprintf("/ironbox/%s", id);
+	/* A cgroup path names a place below the hierarchy root (or below the
+	 * runtime's own cgroup): never one reached by climbing. */
+	if (has_dotdot(cgroups_path)) {
+		ib_err_set(err, EINVAL, "cgroup path `%s` must not contain \"..\"", cgroups_path);
+		return NULL;
+	}
 	if (cgroups_path[0] == '/') {
 		r = ib_cg_clean_path(cgroups_path, err);
 	} else {

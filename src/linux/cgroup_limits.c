@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -427,8 +431,7 @@ static void device_rule_str(const struct ib_device_rule *d, char *buf, size_t le
 		snprintf(min, sizeof(min), "*");
 	else
 		snprintf(min, sizeof(min), "%" PRId64, d->minor);
-	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min,
-		 d->access[0] ? d->access : "rwm");
+	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min, d->access);
 }
 
 static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err *err)
@@ -437,6 +440,10 @@ static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err 
 		return -1;
 	for (size_t i = 0; i < r->n_devices; i++) {
 		char buf[96];
+		/* No access at all (e.g. "a" alone): the rule neither grants nor
+		 * denies anything (the v2 program skips it too). */
+		if (!r->devices[i].access[0])
+			continue;
 		device_rule_str(&r->devices[i], buf, sizeof(buf));
 		if (ib_cg_write(dir, r->devices[i].allow ? "devices.allow" : "devices.deny", buf,
 				err) < 0)
@@ -445,35 +452,125 @@ static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err 
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* linux.resources.unified                                                   */
+
+int ib_cgroup_check_unified_key(const char *k, ib_err *err)
+{
+	static const char *const controllers[] = {"memory.", "cpu.",	 "io.",	  "pids.",
+						  "cpuset.", "hugetlb.", "rdma.", "misc."};
+	static const char *const cgroup_limits[] = {"cgroup.max.depth", "cgroup.max.descendants"};
+
+	if (!k || !*k || strlen(k) > 255)
+		return ib_err_set(err, EINVAL, "invalid cgroup v2 key `%s`", k ? k : "");
+	for (const char *p = k; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return ib_err_set(
+			    err, EINVAL,
+			    "invalid cgroup v2 key `%s`: a key is the name of a file in "
+			    "the container's own cgroup directory",
+			    k);
+	if (strncmp(k, "cgroup.", 7) == 0) {
+		for (size_t i = 0; i < IB_ARRAY_SIZE(cgroup_limits); i++)
+			if (strcmp(k, cgroup_limits[i]) == 0)
+				return 0;
+		return ib_err_set(err, EPERM,
+				  "cgroup v2 control file `%s` can't be set through "
+				  "linux.resources.unified",
+				  k);
+	}
+	for (size_t i = 0; i < IB_ARRAY_SIZE(controllers); i++) {
+		size_t pl = strlen(controllers[i]);
+		if (strncmp(k, controllers[i], pl) == 0 && k[pl] && k[pl] != '.')
+			return 0;
+	}
+	return ib_err_set(err, EPERM,
+			  "cgroup v2 key `%s` is not allowed (only memory., cpu., io., pids., "
+			  "cpuset., hugetlb., rdma. and misc. files, cgroup.max.depth and "
+			  "cgroup.max.descendants)",
+			  k);
+}
+
+int ib_cgroup_check_resources(const struct ib_resources *r, ib_err *err)
+{
+	if (!r)
+		return 0;
+	for (size_t i = 0; i < r->n_unified; i++) {
+		if (ib_cgroup_check_unified_key(r->unified_keys[i], err) < 0)
+			return ib_err_wrap(err, "linux.resources.unified");
+		if (!r->unified_values[i] || strchr(r->unified_values[i], '\n'))
+			return ib_err_set(err, EINVAL,
+					  "linux.resources.unified: the value of `%s` must be one "
+					  "line",
+					  r->unified_keys[i]);
+	}
+	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
+		const char *ps = r->hugepage_limits[i].page_size;
+		if (!ps || !*ps || strchr(ps, '/') || strchr(ps, '.') || strlen(ps) > 16)
+			return ib_err_set(err, EINVAL, "invalid hugepage size `%s`", ps ? ps : "");
+	}
+	return 0;
+}
+
+/* Write one unified key in the container's v2 directory: an existing file
+ * right in that directory (openat on the directory fd, no symlink followed,
+ * never created). */
+static int unified_write(int dfd, const char *dir, const char *k, const char *v, ib_err *err)
+{
+	_cleanup_close_ int fd = openat(dfd, k, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s/%s`", dir, k);
+	if (fstat(fd, &st) < 0)
+		return ib_err_sys(err, "stat `%s/%s`", dir, k);
+	if (!S_ISREG(st.st_mode))
+		return ib_err_set(err, EINVAL, "`%s/%s` is not a cgroup file", dir, k);
+	if (ib_write_all(fd, v, strlen(v)) < 0)
+		return ib_err_sys(err, "write `%s` to `%s/%s`", v, dir, k);
+	return 0;
+}
+
 static int set_unified(const struct ib_cgroup *cg, const struct ib_cgroup_layout *l,
 		       const struct ib_resources *r, ib_err *err)
 {
+	_cleanup_close_ int dfd = -1;
+	struct statfs sfs;
+
 	if (!r->n_unified)
 		return 0;
+	if (ib_cgroup_check_resources(r, err) < 0)
+		return -1;
 	if (!cg->v2_dir)
 		return ib_err_set(err, ENOTSUP,
 				  "linux.resources.unified needs cgroup v2, which this host lacks");
+	dfd = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return ib_err_sys(err, "open cgroup `%s`", cg->v2_dir);
+	if (fstatfs(dfd, &sfs) < 0)
+		return ib_err_sys(err, "statfs `%s`", cg->v2_dir);
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return ib_err_set(err, EINVAL, "`%s` is not a cgroup v2 directory", cg->v2_dir);
 	for (size_t i = 0; i < r->n_unified; i++) {
 		const char *k = r->unified_keys[i], *dot = strchr(k, '.');
-		if (!*k || strchr(k, '/') || k[0] == '.' || !dot)
-			return ib_err_set(err, EINVAL, "invalid cgroup v2 key `%s`", k);
-		if (!ib_cg_file_exists(cg->v2_dir, k)) {
+
+		if (faccessat(dfd, k, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && dot &&
+		    strncmp(k, "cgroup.", 7) != 0) {
+			/* The controller may just not be enabled for us yet. */
 			_cleanup_free_ char *ctl = strndup(k, (size_t)(dot - k));
-			bool v2;
 			_cleanup_free_ char *d = NULL;
+			bool v2;
 			if (!ctl)
 				abort();
-			if (strcmp(ctl, "cgroup") != 0)
-				d = ib_cg_ctl_dir(cg, l, ctl, true, &v2);
-			(void)d;
-			if (!ib_cg_file_exists(cg->v2_dir, k))
-				return ib_err_set(
-				    err, ENOENT,
-				    "cgroup v2 file `%s` doesn't exist in `%s` (controller "
-				    "not available?)",
-				    k, cg->v2_dir);
+			d = ib_cg_ctl_dir(cg, l, ctl, true, &v2);
 		}
-		if (ib_cg_write(cg->v2_dir, k, r->unified_values[i], err) < 0)
+		if (faccessat(dfd, k, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			return ib_err_set(err, ENOENT,
+					  "cgroup v2 file `%s` doesn't exist in `%s` (controller "
+					  "not available?)",
+					  k, cg->v2_dir);
+		if (unified_write(dfd, cg->v2_dir, k, r->unified_values[i], err) < 0)
 			return -1;
 	}
 	return 0;
@@ -495,6 +592,8 @@ int ib_cg_apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_lay
 
 	if (!r)
 		return 0;
+	if (ib_cgroup_check_resources(r, err) < 0)
+		return -1;
 	if (memory_requested(r)) {
 		_cleanup_free_ char *d = ib_cg_ctl_dir(cg, l, "memory", true, &v2);
 		if (!d) {
@@ -557,8 +656,6 @@ int ib_cg_apply_resources(const struct ib_cgroup *cg, const struct ib_cgroup_lay
 			for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 				const struct ib_hugepage_limit *h = &r->hugepage_limits[i];
 				char file[96];
-				if (!h->page_size || strchr(h->page_size, '/'))
-					return ib_err_set(err, EINVAL, "invalid hugepage size");
 				snprintf(file, sizeof(file), "hugetlb.%s.%s", h->page_size,
 					 v2 ? "max" : "limit_in_bytes");
 				if (!ib_cg_file_exists(d, file))

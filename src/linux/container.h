@@ -4,6 +4,7 @@
 #define IRONBOX_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -52,6 +53,7 @@ struct ib_exec_opts {
 	const char *pid_file;
 	const char *console_socket;
 	bool detach;
+	bool ignore_paused; /* exec --ignore-paused: into a paused container */
 	int preserve_fds;
 };
 int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts *o,
@@ -68,6 +70,9 @@ int ib_container_update(const struct ib_global_opts *g, const char *id,
 			const struct ib_resources *res, ib_err *err);
 int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pids, size_t *n,
 		      ib_err *err);
+/* pidfd of the container's init (checked against pid reuse); ESRCH when it
+ * is not running. */
+int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err);
 /* One `runc events --stats` JSON object (malloc'd). */
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
 		       ib_err *err);
@@ -76,6 +81,13 @@ int ib_container_stats(const struct ib_global_opts *g, const char *id, char **js
  * when nothing was denied), or with stats its counters (a JSON object). */
 int ib_container_audit(const struct ib_global_opts *g, const char *id, bool stats, char **out,
 		       ib_err *err);
+/* `events`: a stats event at once and every interval_ms, an "oom" event
+ * for each OOM kill in the container's memory cgroup, each passed to fn as
+ * one JSON object; returns 0 when the container is gone (its cgroup
+ * removed, or emptied on cgroup v2), like runc. fn returns <0 to stop. */
+typedef int (*ib_event_fn)(const char *json, void *arg);
+int ib_container_events(const struct ib_global_opts *g, const char *id, int64_t interval_ms,
+			ib_event_fn fn, void *arg, ib_err *err);
 
 /* Give back the ID range of container id (state root root). */
 int ib_container_release_range(const char *root, const char *id, ib_err *err);

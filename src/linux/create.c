@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
 #include "linux/cgroup.h"
@@ -43,16 +44,15 @@
 #define IDMAP_DIR_DEFAULT "/run/ironbox"
 
 /* The ID-range table is host-wide, whatever --root each engine uses, so two
- * engines can never hand out the same range. */
+ * engines can never hand out the same range. Its place is fixed: no option
+ * or environment variable can split it (a test that needs a private table
+ * mounts a tmpfs over /run/ironbox in a private mount namespace). */
 static void use_host_idmap_table(void)
 {
-	const char *dir = getenv("IRONBOX_IDMAP_DIR");
 	ib_err e = {0};
 
-	if (!dir || !*dir)
-		dir = IDMAP_DIR_DEFAULT;
-	(void)ib_mkdir_p(dir, 0700, &e);
-	ib_policy_set_idmap_dir(dir);
+	(void)ib_mkdir_p(IDMAP_DIR_DEFAULT, 0700, &e);
+	ib_policy_set_idmap_dir(IDMAP_DIR_DEFAULT);
 }
 
 int ib_container_release_range(const char *root, const char *id, ib_err *err)
@@ -238,6 +238,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		       int sock, const char *bundle, int *listener, ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
+	_cleanup_close_ int bundle_fd = -1;
 	struct ib_sync_msg m;
 	pid_t stage1 = c->pid;
 	int r;
@@ -263,10 +264,14 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
 		return -1;
-	state_json = ib_hook_state_json(c->id, c->pid, bundle, "creating", s);
-	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, err) < 0 ||
+	/* The runtime environment exists: "created" (the user's program has not
+	 * run), with the bundle as the hooks' working directory. */
+	state_json = ib_hook_state_json(c->id, c->pid, bundle, "created", s);
+	bundle_fd = ib_hooks_open_dir(bundle);
+	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, bundle_fd,
+			 err) < 0 ||
 	    ib_hooks_run("createRuntime", s->hooks.create_runtime, s->hooks.n_create_runtime,
-			 state_json, err) < 0)
+			 state_json, bundle_fd, err) < 0)
 		return -1;
 	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
 		return -1;
@@ -355,10 +360,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
+	bool cg_join = false;
 	int pidfd = -1;
 	pid_t pid;
 
-	if (ib_state_check_id(o->id, err) < 0)
+	if (ib_state_check_id(o->id, err) < 0 || ib_check_preserved_fds(o->preserve_fds, err) < 0)
 		return -1;
 	s = ib_spec_load(o->bundle, err);
 	if (!s)
@@ -379,6 +385,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * it again in its own mount namespace. */
 	if (access(s->root_path, F_OK) < 0)
 		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
+	ib_phase_mark("spec");
 	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
 	if (!pol)
 		return -1;
@@ -388,6 +395,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.dir_created = true;
 	lock = ib_state_lock(c.root, o->id, err);
 	if (lock < 0)
+		goto fail;
+	/* The cgroup is checked before it, or an ID range, exists. */
+	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
+	if (!cg_path || ib_cgroup_plan(c.root, o->id, cg_path,
+				       s->has_resources ? &s->resources : NULL, &cg_join, err) < 0)
 		goto fail;
 	if (ib_policy_apply(pol, s, c.root, o->id, &iso, err) < 0) {
 		/* Worded as the seeds show it through Docker. */
@@ -399,10 +411,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	}
 	c.range_held = true;
+	ib_phase_mark("policy+idrange");
 
-	cg_path = ib_cgroup_resolve_path(s->cgroups_path, g->systemd_cgroup, o->id, err);
-	if (!cg_path)
-		goto fail;
 	/* Recorded first, so that `delete` can clean up after a runtime that was
 	 * killed half way. */
 	st.id = (char *)o->id;
@@ -412,6 +422,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.owner = owner_name();
 	st.cgroup_path = cg_path;
 	st.systemd_cgroup = g->systemd_cgroup;
+	st.cgroup_owned = !cg_join;
 	st.host_id_base = iso.host_base;
 	st.host_id_size = iso.size;
 	st.annotation_keys = s->annotation_keys;
@@ -420,10 +431,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	add_device_rules(s);
-	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, err);
+	ib_phase_mark("state");
+	cg = ib_cgroup_create(cg_path, s->has_resources ? &s->resources : NULL, cg_join, err);
 	if (!cg)
 		goto fail;
 	c.cg = cg;
+	ib_phase_mark("cgroup");
 
 	fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
 	if (mkfifo(fifo_path, 0622) < 0 || chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
@@ -454,6 +467,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * prepared below must show the joined network namespace. */
 	if (s->ns[IB_NS_PID].path)
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ib_phase_mark("fifo+console");
 	if (join_namespaces(s, err) < 0)
 		goto fail;
 	if (iso.shared_userns) {
@@ -467,22 +481,27 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (userns < 0)
 			goto fail;
 	}
-	/* Host-side mount preparation, binds staged in a private mount
-	 * namespace so that the container's copies are locked (stage.h). */
-	c.host_mntns = ib_stage_enter(err);
-	if (c.host_mntns < 0)
-		goto fail;
+	/* Host-side mount preparation from what the policy decided on (clones
+	 * of host mounts: still in the host's mount namespace), then binds
+	 * staged in a private mount namespace so that the container's copies
+	 * are locked (stage.h). */
+	ib_phase_mark("userns");
 	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
 	    0)
 		goto fail;
-	/* What the supervisor's rules call host-shared, identified on the
-	 * host's side (our staging namespace is a copy of the host's). */
+	/* What the supervisor's rules call host-shared (identified by the
+	 * policy on the objects it opened). */
 	if (ib_supervisor_shared_sources(s, &shared, &n_shared, err) < 0)
+		goto fail;
+	ib_phase_mark("mount-prepare");
+	c.host_mntns = ib_stage_enter(err);
+	if (c.host_mntns < 0)
 		goto fail;
 	stage_dir = ib_state_path(c.root, o->id, "stage");
 	c.stage_dir = stage_dir;
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
+	ib_phase_mark("bind-staging");
 	if (start_supervisor(&c, s, cg, userns, own_pidns, shared, n_shared, &sup, &procview_dir,
 			     err) < 0)
 		goto fail;
@@ -504,16 +523,18 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .sync_fd = sv[1],
 				  .fifo_fd = fifo,
 				  .console_fd = console,
+				  .console_relayed = tty_sock >= 0,
 				  .userns_fd = userns,
 				  .stage_dir = stage_dir,
 				  .procview_dir = procview_dir,
 				  .clone_flags = (int)new_ns_flags(s),
-				  .lock_fd = lock,
-				  .supervisor_fd = sup.ctl_fd,
 				  .no_pivot = o->no_pivot,
 				  .no_new_keyring = o->no_new_keyring,
 				  .preserve_fds = o->preserve_fds,
 				  .runtime_pid = getpid()};
+	/* The policy's fds (host objects) never reach the container. */
+	ib_phase_mark("supervisor-start");
+	ib_spec_close_fds(s);
 	pid = ib_clone_into_cgroup(v2fd, &pidfd);
 	/* A joined pid namespace was for the container only. */
 	if (pid != 0 && own_pidns >= 0)
@@ -530,11 +551,21 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	sv[1] = -1;
 	c.pid = pid;
 	c.pidfd = pidfd;
+	/* While the child sets itself up (it runs on another CPU). */
+	config = ib_spec_to_json(s);
+	{
+		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
+		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
+			goto fail;
+	}
 	if (drive_child(&c, s, &pm, sv[0], o->bundle, &listener, err) < 0)
 		goto fail;
+	ib_phase_mark("clone+init-setup");
 	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
+	ib_phase_mark("supervisor-attach");
 	ib_stage_remove(stage_dir);
+	ib_phase_mark("stage-remove");
 	if (tty_sock >= 0) {
 		*tty_master_out = ib_recv_fd(tty_sock, err);
 		if (*tty_master_out < 0)
@@ -547,14 +578,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.pid_start = ib_proc_starttime(c.pid);
 	st.supervisor_pid = sup.pid;
 	st.supervisor_start = sup.start;
-	config = ib_spec_to_json(s);
-	{
-		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
-		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
-			goto fail;
-	}
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
+	ib_phase_mark("state-final");
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
@@ -591,33 +617,50 @@ int ib_container_create(const struct ib_global_opts *g, const struct ib_create_o
 	return 0;
 }
 
-/* Release the waiting init: open exec.fifo for reading, take its byte. */
+/* Release the waiting init: open exec.fifo for reading, take its byte, then
+ * read on until EOF: the init's end is close-on-exec, so we return once the
+ * user's program has been executed (or the init died), like runc. */
 static int release_init(const char *root, struct ib_state *st, ib_err *err)
 {
 	_cleanup_free_ char *fifo_path = ib_state_path(root, st->id, "exec.fifo");
 	_cleanup_close_ int fifo = -1, pidfd = -1;
 	struct pollfd pfd[2];
-	char byte;
+	bool released = false;
+	char buf[16];
 
-	fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return ib_err_sys(err, "open exec fifo");
+	/* The init first: it cannot go on (and exit) before the fifo has a
+	 * reader, and once it does, it runs and may exit at once. */
 	pidfd = ib_pidfd_open(st->pid, 0);
 	if (pidfd < 0 || ib_proc_starttime(st->pid) != st->pid_start)
 		return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
+	fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return ib_err_sys(err, "open exec fifo");
 	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	for (;;) {
-		int r = poll(pfd, 2, -1);
+		int r = poll(pfd, released ? 1 : 2, -1);
+		ssize_t n;
+
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return ib_err_sys(err, "wait for container start");
-		if (pfd[0].revents & POLLIN) {
-			if (read(fifo, &byte, 1) == 1)
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			n = read(fifo, buf, sizeof(buf));
+			if (n > 0) {
+				released = true;
+				continue;
+			}
+			/* EOF: no writer. Before the byte that is only a
+			 * writer that has not opened yet (POLLHUP is not
+			 * raised then); after it, the init has executed. */
+			if (n == 0 && released)
 				break;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return ib_err_sys(err, "read exec fifo");
 		}
-		if (pfd[1].revents)
+		if (!released && pfd[1].revents)
 			return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
 	}
 	(void)unlink(fifo_path);
@@ -639,6 +682,7 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 		return ib_err_set(err, EINVAL, "cannot start a container that has stopped");
 	if (status != IB_STATUS_CREATED)
 		return ib_err_set(err, EINVAL, "cannot start an already running container");
+	ib_phase_mark("create-done");
 	if (release_init(root, st, err) < 0)
 		return -1;
 	st->started = true;
@@ -651,13 +695,13 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	if (!s)
 		return -1;
 	if (s->hooks.n_poststart) {
+		/* A failing poststart hook is a warning; the others still run and
+		 * the container keeps running (runtime spec; runc 1.1 differs). */
+		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
+
 		state_json = ib_hook_state_json(id, st->pid, st->bundle, "running", s);
-		if (ib_hooks_run("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
-				 err) < 0) {
-			ib_err e = {0};
-			(void)ib_container_kill(g, id, SIGKILL, false, &e);
-			return -1;
-		}
+		ib_hooks_run_warn("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
+				  bundle_fd);
 	}
 	return 0;
 }
@@ -691,11 +735,15 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	if (o->detach)
 		return 0;
+	ib_phase_mark("start");
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
+	ib_phase_mark("container-runs");
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
 	/* The container's supervisor is our child too; it exits with the container. */
+	ib_phase_mark("teardown");
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
+	ib_phase_mark("wait-supervisor");
 	return r;
 }

@@ -37,6 +37,7 @@ struct exec_child {
 	const struct ib_cgroup *cg;
 	bool in_v2;
 	int init_pidfd, sync_fd, console_fd;
+	bool console_relayed;
 	const struct ib_seccomp *seccomp;
 	pid_t runtime_pid;
 };
@@ -44,11 +45,18 @@ struct exec_child {
 static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 {
 	const struct ib_process *p = c->o->process;
+	const int keep[] = {c->sync_fd, c->console_fd, c->init_pidfd};
+	struct ib_exec_plan plan = {0};
 	ib_err err = {0};
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
+	/* The runtime's fds (the v2 cgroup directory, its own pid namespace,
+	 * the caller's other fds...) lead to the host: gone before we enter the
+	 * container (CVE-2024-21626). */
+	if (ib_close_fds_except(3 + c->o->preserve_fds, keep, IB_ARRAY_SIZE(keep), &err) < 0)
+		goto fail;
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2, &err) < 0)
 		goto fail;
 	if (setns(c->init_pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
@@ -63,18 +71,24 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 	}
 	(void)setgroups(0, NULL);
 	if (p->terminal) {
-		if (ib_console_setup(c->console_fd, p, false, &err) < 0)
+		if (ib_console_setup(c->console_fd, p, false, c->console_relayed, &err) < 0)
 			goto fail;
 		close(c->console_fd);
 	} else if (setsid() < 0) {
 		ib_err_sys(&err, "setsid");
 		goto fail;
 	}
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	/* ironbox's filter; its listener goes to the supervisor. */
 	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
 		goto fail;
-	ib_process_finish_and_exec(p, c->seccomp, c->o->preserve_fds, &err);
+	{
+		const struct ib_setup_fds fds = {c->o->preserve_fds, &c->sync_fd, 1};
+
+		if (ib_process_setup(p, c->seccomp, &fds, &plan, &err) < 0)
+			goto fail;
+	}
+	/* The sync socket is close-on-exec: EOF tells the runtime we executed. */
+	ib_process_execve(p, &plan, &err);
 fail:
 	ib_sync_send_error(c->sync_fd, &err);
 	_exit(127);
@@ -97,13 +111,17 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	pid_t pid;
 
 	*exit_status = 0;
+	if (ib_check_preserved_fds(o->preserve_fds, err) < 0)
+		return -1;
 	st = ib_state_load(root, o->id, err);
 	if (!st)
 		return -1;
 	status = ib_state_status(root, st);
 	if (status == IB_STATUS_STOPPED)
 		return ib_err_set(err, EINVAL, "cannot exec in a stopped container");
-	if (status == IB_STATUS_PAUSED)
+	/* The process would freeze on joining its cgroup (runc 1.1 refuses
+	 * too, unless --ignore-paused: it then runs once resumed). */
+	if (status == IB_STATUS_PAUSED && !o->ignore_paused)
 		return ib_err_set(err, EINVAL, "cannot exec in a paused container");
 	if (o->process->terminal && !o->console_socket && o->detach)
 		return ib_err_set(err, EINVAL,
@@ -154,6 +172,7 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 				 .init_pidfd = init_pidfd,
 				 .sync_fd = sv[1],
 				 .console_fd = console,
+				 .console_relayed = tty_sock >= 0,
 				 .seccomp = spec->seccomp,
 				 .runtime_pid = getpid()};
 	pid = ib_clone_into_cgroup(v2fd, &pidfd);

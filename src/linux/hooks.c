@@ -1,6 +1,7 @@
-/* OCI hooks: each hook runs with the state JSON on stdin, its stdout and
- * stderr on the runtime's stderr (stderr is also kept for the error
- * message), and an optional timeout enforced through a pidfd. */
+/* OCI hooks: each hook runs with the state JSON on stdin, the bundle as its
+ * working directory (where it can be reached), its stdout and stderr on the
+ * runtime's stderr (stderr is also kept for the error message), and an
+ * optional timeout enforced through a pidfd. */
 #include "linux/hooks.h"
 
 #include <errno.h>
@@ -79,7 +80,7 @@ static int64_t now_ms(void)
 
 /* Child side, after fork: only async-signal-safe calls. */
 static __attribute__((noreturn)) void hook_child(const struct ib_hook *h, char **argv, int state_fd,
-						 int err_w)
+						 int err_w, int cwd_fd)
 {
 	sigset_t none;
 	int out_fd;
@@ -100,6 +101,15 @@ static __attribute__((noreturn)) void hook_child(const struct ib_hook *h, char *
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
+	if (cwd_fd >= 0 && fchdir(cwd_fd) < 0) {
+		const char *msg = "cannot change to the bundle directory: ";
+		const char *reason = strerror(errno);
+		if (write(STDERR_FILENO, msg, strlen(msg)) < 0 ||
+		    write(STDERR_FILENO, reason, strlen(reason)) < 0 ||
+		    write(STDERR_FILENO, "\n", 1))
+			_exit(127);
+		_exit(127);
+	}
 	execve(h->path, argv, h->env ? h->env : environ);
 	{
 		const char *msg = "cannot exec hook: ";
@@ -126,7 +136,7 @@ static void format_tail(struct tail *t, char *out, size_t outlen)
 }
 
 static int run_hook(const char *kind, size_t idx, const struct ib_hook *h, const char *state_json,
-		    ib_err *err)
+		    int cwd_fd, ib_err *err)
 {
 	_cleanup_close_ int state_fd = -1, pidfd = -1, err_r = -1;
 	int pipefd[2];
@@ -163,7 +173,7 @@ static int run_hook(const char *kind, size_t idx, const struct ib_hook *h, const
 		return ib_err_sys(err, "%s hook #%zu: fork", kind, idx);
 	}
 	if (pid == 0)
-		hook_child(h, argv, state_fd, pipefd[1]);
+		hook_child(h, argv, state_fd, pipefd[1], cwd_fd);
 	close(pipefd[1]);
 	fcntl(err_r, F_SETFL, O_NONBLOCK);
 
@@ -242,10 +252,26 @@ static int run_hook(const char *kind, size_t idx, const struct ib_hook *h, const
 }
 
 int ib_hooks_run(const char *kind, const struct ib_hook *hooks, size_t n, const char *state_json,
-		 ib_err *err)
+		 int cwd_fd, ib_err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (run_hook(kind, i, &hooks[i], state_json, err) < 0)
+		if (run_hook(kind, i, &hooks[i], state_json, cwd_fd, err) < 0)
 			return -1;
 	return 0;
+}
+
+void ib_hooks_run_warn(const char *kind, const struct ib_hook *hooks, size_t n,
+		       const char *state_json, int cwd_fd)
+{
+	for (size_t i = 0; i < n; i++) {
+		ib_err e = {0};
+
+		if (run_hook(kind, i, &hooks[i], state_json, cwd_fd, &e) < 0)
+			ib_warn("%s", e.msg);
+	}
+}
+
+int ib_hooks_open_dir(const char *bundle)
+{
+	return bundle && *bundle ? open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 }

@@ -4,16 +4,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
-#include <linux/close_range.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -54,7 +54,8 @@ char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const ch
 	return out;
 }
 
-int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, ib_err *err)
+int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, bool relayed,
+		     ib_err *err)
 {
 	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	_cleanup_close_ int slave = -1;
@@ -70,6 +71,18 @@ int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_con
 		return ib_err_sys(err, "open pty peer");
 	if (ptsname_r(master, name, sizeof(name)) != 0)
 		snprintf(name, sizeof(name), "/dev/ptmx");
+	if (relayed) {
+		/* Our own relay to a terminal: no NL -> CR NL translation on
+		 * top of the user's terminal's own (runc clears ONLCR on the
+		 * pty it relays). Before the program can write anything. */
+		struct termios t;
+
+		if (tcgetattr(slave, &t) < 0)
+			return ib_err_sys(err, "get pty attributes");
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &t) < 0)
+			return ib_err_sys(err, "set pty attributes");
+	}
 	if (p->console_width || p->console_height) {
 		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
 				     .ws_col = (unsigned short)p->console_width};
@@ -82,6 +95,12 @@ int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_con
 		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
 			ib_debug("bind %s on /dev/console: %s", name, strerror(errno));
 	}
+	/* The process's user owns its terminal (runc: fixStdioPermissions; the
+	 * group stays the devpts one, e.g. tty). A uid that is not mapped is
+	 * left alone, like runc. */
+	if (fchown(slave, p->uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM &&
+	    errno != EROFS)
+		return ib_err_sys(err, "chown the console to uid %u", (unsigned)p->uid);
 	if (ib_send_fd_named(console_sock, master, name, err) < 0)
 		return -1;
 	if (setsid() < 0)
@@ -94,42 +113,45 @@ int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_con
 	return 0;
 }
 
-/* HOME from the container's /etc/passwd when the spec does not set it. */
-static char **env_with_home(const struct ib_process *p)
+/* chdir to process.cwd; *retry tells the caller to try again once it is
+ * the process user (runc: a directory only the container's user may enter). */
+static int chdir_cwd(const char *cwd, bool *retry, ib_err *err)
 {
-	char **env = ib_strv_dup(p->env ? p->env : (char *[]){NULL});
-	const char *home = "/";
-	_cleanup_fclose_ FILE *f = NULL;
-	struct passwd *pw;
-
-	for (size_t i = 0; env[i]; i++)
-		if (strncmp(env[i], "HOME=", 5) == 0)
-			return env;
-	f = fopen("/etc/passwd", "re");
-	while (f && (pw = fgetpwent(f)))
-		if (pw->pw_uid == p->uid && pw->pw_dir && *pw->pw_dir) {
-			home = pw->pw_dir;
-			break;
-		}
-	{
-		_cleanup_free_ char *h = ib_xasprintf("HOME=%s", home);
-		ib_strv_push(&env, h);
+	*retry = false;
+	if (chdir(cwd) == 0)
+		return 0;
+	if (errno == EACCES || errno == EPERM) {
+		*retry = true;
+		return 0;
 	}
-	return env;
+	return ib_err_sys(err, "chdir to cwd (\"%s\") set in config.json failed", cwd);
 }
 
-int ib_process_finish_and_exec(const struct ib_process *p, const struct ib_seccomp *sc,
-			       int preserve_fds, ib_err *err)
+int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
+		     const struct ib_setup_fds *fds, struct ib_exec_plan *plan, ib_err *err)
 {
-	struct ib_process proc = *p;
+	struct ib_process with_env = *p;
 	_cleanup_strv_ char **env = NULL;
+	_cleanup_free_ char *exe = NULL;
+	bool cwd_again = false;
 
-	/* Nothing of the runtime's may leak into the container (CVE-2024-21626). */
-	if (syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return ib_err_sys(err, "close_range");
+	/* Nothing of the runtime's may be reachable from here on, not even
+	 * through /proc/self/fd before execve (CVE-2024-21626): only stdio,
+	 * the preserved fds and the caller's own (close-on-exec) ones stay. */
+	if (ib_close_fds_except(3 + fds->preserve, fds->keep, fds->n_keep, err) < 0)
+		return -1;
+	for (int fd = 3; fd < 3 + fds->preserve; fd++)
+		(void)fcntl(fd, F_SETFD, 0);
 	if (ib_process_apply_rlimits(p, err) < 0)
 		return -1;
 	if (ib_lsm_apply(p, err) < 0)
+		return -1;
+	/* Read as root, from the container's /etc/passwd (like runc). */
+	env = ib_process_env(p, err);
+	if (!env)
+		return -1;
+	with_env.env = env;
+	if (p->cwd && *p->cwd && chdir_cwd(p->cwd, &cwd_again, err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before
 	 * the capabilities are dropped. */
@@ -137,20 +159,37 @@ int ib_process_finish_and_exec(const struct ib_process *p, const struct ib_secco
 		return -1;
 	if (ib_process_set_user(p, err) < 0)
 		return -1;
+	if (cwd_again && chdir(p->cwd) < 0)
+		return ib_err_sys(err, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+	if (ib_verify_cwd(err) < 0)
+		return -1;
 	if (p->has_caps && ib_caps_apply(&p->caps, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ib_err_sys(err, "set no_new_privs");
-	if (p->cwd && chdir(p->cwd) < 0)
-		return ib_err_sys(err, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
 	if (p->has_umask)
 		umask(p->umask);
-	env = env_with_home(p);
-	proc.env = env;
-	/* As late as possible, so the filter sees only the user's program. */
+	/* As the user: the same lookup and errors execve would give. */
+	if (ib_process_find_executable(&with_env, &exe, err) < 0)
+		return -1;
+	/* From here on we outlive the runtime: if it is gone, reporting ready
+	 * fails and we exit. */
+	(void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* As late as possible, so the filter sees only the user's program (and
+	 * the few calls left: the ready message, exec.fifo, execve). */
 	if (sc && p->no_new_privileges && ib_seccomp_load(sc, NULL, err) < 0)
 		return -1;
-	return ib_process_exec(&proc, err);
+	plan->path = IB_STEAL(exe);
+	plan->env = IB_STEAL(env);
+	return 0;
+}
+
+int ib_process_execve(const struct ib_process *p, struct ib_exec_plan *plan, ib_err *err)
+{
+	execve(plan->path, p->args, plan->env);
+	if (errno == EACCES)
+		return ib_err_set(err, EACCES, "exec: \"%s\": permission denied", p->args[0]);
+	return ib_err_sys(err, "exec %s", plan->path);
 }
 
 /* ---- container init ---- */
@@ -180,7 +219,7 @@ static int open_staged_binds(const char *stage_dir, const struct ib_spec *s,
 			     struct ib_prepared_mounts *pm, ib_err *err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (!ib_mount_is_bind(&s->mounts[i]))
+		if (!ib_mount_is_staged(&s->mounts[i]))
 			continue;
 		pm->mount_fds[i] = ib_stage_open_bind(stage_dir, &s->mounts[i], i, err);
 		if (pm->mount_fds[i] < 0)
@@ -216,25 +255,62 @@ static int receive_fds(int sync_fd, const struct ib_spec *s, struct ib_prepared_
 	}
 }
 
+static bool has_proc_mount(const struct ib_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type && !strcmp(s->mounts[i].type, "proc") &&
+		    !strcmp(s->mounts[i].destination, "/proc"))
+			return true;
+	return false;
+}
+
 static bool ns_new(const struct ib_spec *s, enum ib_ns_type t)
 {
 	return s->ns[t].present && !s->ns[t].path;
 }
 
 /* Wait for `start`: opening exec.fifo for writing blocks until the start
- * command opens it for reading. */
-static int wait_for_start(int fifo_fd, ib_err *err)
+
+ * command opens it for reading. The write end stays open, close-on-exec:
+ * `start` reads until EOF, so it returns once we have executed the user's
+ * program (or died), like runc. The O_PATH fifo is reopened through the
+ * container's /proc, or, in a container without one, through fd_dir: our
+ * own /proc/self/fd, opened before the pivot. */
+static int wait_for_start(int fd_dir, int fifo_fd, ib_err *err)
 {
 	char path[64];
-	_cleanup_close_ int fd = -1;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd_dir >= 0) {
+		snprintf(path, sizeof(path), "%d", fifo_fd);
+		fd = openat(fd_dir, path, O_WRONLY | O_CLOEXEC);
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return ib_err_sys(err, "open exec fifo");
-	if (write(fd, "0", 1) != 1)
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
 		return ib_err_sys(err, "write exec fifo");
+	}
 	close(fifo_fd);
+	return fd;
+}
+
+/* A new network namespace starts with lo down; runc brings it up. */
+static int loopback_up(ib_err *err)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return ib_err_sys(err, "bring lo up: socket");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return ib_err_sys(err, "bring lo up: get flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return ib_err_sys(err, "bring lo up");
 	return 0;
 }
 
@@ -245,20 +321,25 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
 	struct ib_rootfs_ctx rc = {.spec = s, .pm = &pm, .cg = c->cg, .no_pivot = c->no_pivot};
+	struct ib_exec_plan plan = {0};
 	struct ib_sync_msg m;
 	ib_err err = {0};
-	_cleanup_free_ char *found = NULL, *state_json = NULL;
+	_cleanup_free_ char *state_json = NULL;
+	int bundle_fd = -1, fd_dir = -1;
 	pid_t host_pid;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	/* The rootfs directory as seen in our own mount namespace, opened while
 	 * we are still the host's root for permission checks on the way. */
-	rc.target_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rc.target_fd < 0) {
-		ib_err_sys(&err, "rootfs (%s)", s->root_path);
+	rc.target_fd = ib_stage_open_root(s, &err);
+	if (rc.target_fd < 0)
 		fail_sync(c->sync_fd, &err);
-	}
+	/* The createContainer hooks' working directory; like every fd of the
+	 * host, closed by ib_process_setup before anything of the container
+	 * runs. */
+	if (s->hooks.n_create_container)
+		bundle_fd = ib_hooks_open_dir(c->bundle);
 	pm_alloc(s, &pm);
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
@@ -288,6 +369,8 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		ib_err_sys(&err, "create cgroup namespace");
 		fail_sync(c->sync_fd, &err);
 	}
+	if (ns_new(s, IB_NS_NET) && loopback_up(&err) < 0)
+		fail_sync(c->sync_fd, &err);
 	if (receive_fds(c->sync_fd, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	if (ns_new(s, IB_NS_UTS)) {
@@ -313,12 +396,19 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		_exit(1);
 	state_json = ib_hook_state_json(c->id, host_pid, c->bundle, "created", s);
 	if (ib_hooks_run("createContainer", s->hooks.create_container, s->hooks.n_create_container,
-			 state_json, &err) < 0)
+			 state_json, bundle_fd, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	if (!has_proc_mount(s)) {
+		fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd_dir < 0) {
+			ib_err_sys(&err, "open /proc/self/fd");
+			fail_sync(c->sync_fd, &err);
+		}
+	}
 	if (ib_rootfs_pivot(&rc, &err) < 0 || ib_rootfs_finish(&rc, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	if (p->terminal) {
-		if (ib_console_setup(c->console_fd, p, true, &err) < 0)
+		if (ib_console_setup(c->console_fd, p, true, c->console_relayed, &err) < 0)
 			fail_sync(c->sync_fd, &err);
 		close(c->console_fd);
 	} else if (setsid() < 0) {
@@ -331,21 +421,27 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	 * the capability drop; its listener goes to the supervisor. */
 	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
 		fail_sync(c->sync_fd, &err);
-	if (ib_process_find_executable(p, &found, &err) < 0)
-		fail_sync(c->sync_fd, &err);
+	/* Everything but the exec.fifo write and execve happens now, before we
+	 * report CREATED: once `start` returns, the user's program runs. The
+	 * rootfs, mount and device fds go here too. */
+	{
+		const int keep[] = {c->sync_fd, c->fifo_fd, fd_dir};
+		const struct ib_setup_fds fds = {c->preserve_fds, keep, IB_ARRAY_SIZE(keep)};
+
+		if (ib_process_setup(p, s->seccomp, &fds, &plan, &err) < 0)
+			fail_sync(c->sync_fd, &err);
+	}
 	if (ib_sync_send(c->sync_fd, IB_SYNC_CREATED, 0, NULL, -1, &err) < 0)
 		_exit(1);
 	/* Created: from now on we outlive the runtime. */
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	close(c->sync_fd);
-	if (wait_for_start(c->fifo_fd, &err) < 0)
+	if (wait_for_start(fd_dir, c->fifo_fd, &err) < 0)
 		goto fail;
-	free(state_json);
-	state_json = ib_hook_state_json(c->id, host_pid, c->bundle, "running", s);
+	/* In the container (its root, the process's cwd), like runc. */
 	if (ib_hooks_run("startContainer", s->hooks.start_container, s->hooks.n_start_container,
-			 state_json, &err) < 0)
+			 state_json, -1, &err) < 0)
 		goto fail;
-	ib_process_finish_and_exec(p, s->seccomp, c->preserve_fds, &err);
+	ib_process_execve(p, &plan, &err);
 fail:
 	ib_log(IB_LOG_ERROR, "%s", err.msg);
 	_exit(127);
@@ -384,17 +480,21 @@ static __attribute__((noreturn)) void init_stage1(struct ib_init_cfg *c)
 
 void ib_init_main(struct ib_init_cfg *c)
 {
+	const int keep[] = {c->sync_fd, c->fifo_fd, c->console_fd, c->userns_fd};
 	ib_err err = {0};
 
-	close(c->lock_fd);
-	if (c->supervisor_fd >= 0)
-		close(c->supervisor_fd);
 	/* Not dumpable: no process of the container may open /proc/<us>/exe,
 	 * mem or fds while we are still the runtime (CVE-2019-5736). execve of
 	 * the user's program resets this. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
+	/* Of the runtime's fds (its lock, the v2 cgroup directory, the staging
+	 * mount namespace, the supervisor's socket, the caller's other fds...)
+	 * none is ours: a directory fd of the host would lead out of the
+	 * container (CVE-2024-21626). */
+	if (ib_close_fds_except(3 + c->preserve_fds, keep, IB_ARRAY_SIZE(keep), &err) < 0)
+		fail_sync(c->sync_fd, &err);
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
 		fail_sync(c->sync_fd, &err);

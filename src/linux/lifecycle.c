@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include "linux/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
+#include "linux/runtime_int.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
 #include "supervisor/supervisor.h"
@@ -28,14 +30,88 @@ static void cgroup_freep(struct ib_cgroup **cg)
 }
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
 
+static int open_init_pidfd(const struct ib_state *st, ib_err *err);
+
 /* The container's cgroup, or NULL (err filled) when it has none / it is gone. */
 static struct ib_cgroup *open_cgroup(const struct ib_state *st, ib_err *err)
 {
+	struct ib_cgroup *cg;
+
 	if (!st->cgroup_path || !*st->cgroup_path) {
 		ib_err_set(err, ENOENT, "container %s has no cgroup", st->id);
 		return NULL;
 	}
-	return ib_cgroup_from_path(st->cgroup_path, err);
+	cg = ib_cgroup_from_path(st->cgroup_path, err);
+	if (cg)
+		cg->owned = st->cgroup_owned;
+	return cg;
+}
+
+/* Is path the cgroup of another container of this state root whose init is
+ * alive? (A pod whose containers share one cgroup.) */
+static bool cgroup_of_live_container(const char *root, const char *self, const char *path)
+{
+	_cleanup_strv_ char **ids = NULL;
+	ib_err e = {0};
+
+	if (ib_state_list(root, &ids, &e) < 0)
+		return false;
+	for (size_t i = 0; ids && ids[i]; i++) {
+		_cleanup_state_ struct ib_state *st = NULL;
+		if (strcmp(ids[i], self) == 0)
+			continue;
+		st = ib_state_load(root, ids[i], &e);
+		if (st && st->cgroup_path && strcmp(st->cgroup_path, path) == 0 &&
+		    ib_state_status(root, st) != IB_STATUS_STOPPED)
+			return true;
+	}
+	return false;
+}
+
+int ib_cgroup_plan(const char *root, const char *id, const char *path,
+		   const struct ib_resources *res, bool *join, ib_err *err)
+{
+	struct ib_cgroup_probe p;
+
+	*join = false;
+	if (ib_cgroup_check_resources(res, err) < 0 || ib_cgroup_probe(path, &p, err) < 0)
+		return -1;
+	if (!p.exists)
+		return 0;
+	if (p.frozen)
+		return ib_err_set(err, EBUSY, "container's cgroup unexpectedly frozen (`%s`)",
+				  path);
+	if (p.populated && !cgroup_of_live_container(root, id, path))
+		return ib_err_set(err, EBUSY,
+				  "cgroup `%s` already has processes that are not an ironbox "
+				  "container's; refusing to join it",
+				  path);
+	if (p.partial)
+		return ib_err_set(
+		    err, EEXIST,
+		    "cgroup `%s` exists in some cgroup hierarchies but not in others; "
+		    "refusing to use it",
+		    path);
+	*join = true;
+	return 0;
+}
+
+/* Signal the container's processes in a cgroup it did not create: those in
+ * its init's pid namespace (or below). 0 when init is gone. */
+static int kill_own_in_shared_cgroup(const struct ib_state *st, const struct ib_cgroup *cg, int sig,
+				     ib_err *err)
+{
+	_cleanup_close_ int pidfd = open_init_pidfd(st, err), nsfd = -1;
+	char p[64];
+
+	if (pidfd < 0)
+		return err->code == ESRCH ? 0 : -1;
+	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)st->pid);
+	nsfd = open(p, O_RDONLY | O_CLOEXEC);
+	/* Still the same process after the open? */
+	if (nsfd < 0 || ib_pidfd_send_signal(pidfd, 0) < 0)
+		return 0;
+	return ib_cgroup_kill_in_pidns(cg, sig, nsfd, err);
 }
 
 /* pidfd for the container's init, checked against the recorded starttime so a
@@ -102,6 +178,12 @@ int ib_container_kill(const struct ib_global_opts *g, const char *id, int sig, b
 			if (status == IB_STATUS_STOPPED)
 				return 0;
 			return signal_init(st, sig, err);
+		}
+		if (!cg->owned) {
+			/* A cgroup it joined: only its own processes. */
+			if (kill_own_in_shared_cgroup(st, cg, sig, err) < 0)
+				return ib_err_wrap(err, "kill all processes of %s", id);
+			return 0;
 		}
 		if (ib_cgroup_kill_all(cg, sig, err) < 0)
 			return ib_err_wrap(err, "kill all processes of %s", id);
@@ -180,7 +262,7 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 	if (st->supervisor_pid > 0)
 		ib_supervisor_kill(st->supervisor_pid, st->supervisor_start);
 	if (st->cgroup_path && *st->cgroup_path) {
-		_cleanup_cgroup_ struct ib_cgroup *cg = ib_cgroup_from_path(st->cgroup_path, &e);
+		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
 
 		if (cg && ib_cgroup_destroy(cg, &e) < 0)
 			ib_warn("delete %s: remove cgroup: %s", st->id, e.msg);
@@ -190,13 +272,12 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 	state_json = ib_state_oci_json(root, st, false);
 	if (ib_state_remove(root, st->id, err) < 0)
 		return ib_err_wrap(err, "delete %s", st->id);
+	/* A failing poststop hook is a warning; the others still run (OCI). */
 	if (spec && spec->hooks.n_poststop) {
-		/* A failing poststop hook is a warning; the others still run (OCI). */
-		for (size_t i = 0; i < spec->hooks.n_poststop; i++) {
-			if (ib_hooks_run("poststop", &spec->hooks.poststop[i], 1, state_json, &e) <
-			    0)
-				ib_warn("%s", e.msg);
-		}
+		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
+
+		ib_hooks_run_warn("poststop", spec->hooks.poststop, spec->hooks.n_poststop,
+				  state_json, bundle_fd);
 	}
 	return 0;
 }
@@ -234,6 +315,13 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 	if (!force && status != IB_STATUS_STOPPED && status != IB_STATUS_CREATED)
 		return ib_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s",
 				  id, ib_status_name(status));
+	if (status != IB_STATUS_STOPPED && !st->cgroup_owned) {
+		/* Its cgroup is shared: its own processes, while init tells which. */
+		ib_err e = {0};
+		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+		if (cg && kill_own_in_shared_cgroup(st, cg, SIGKILL, &e) < 0)
+			ib_warn("delete %s: %s", id, e.msg);
+	}
 	if (status != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
 		return -1;
 	return destroy(root, st, err);
@@ -357,6 +445,18 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
 	return 0;
 }
 
+int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	const char *root = ib_root_of(g);
+	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
+
+	if (!st)
+		return -1;
+	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
+		return ib_err_set(err, ESRCH, "container not running");
+	return open_init_pidfd(st, err);
+}
+
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
 {
 	const char *root = ib_root_of(g);
@@ -367,7 +467,7 @@ int ib_container_stats(const struct ib_global_opts *g, const char *id, char **js
 	if (!st)
 		return -1;
 	if (ib_state_status(root, st) == IB_STATUS_STOPPED)
-		return ib_err_set(err, ESRCH, "container not running");
+		return ib_err_set(err, ESRCH, "container with id %s is not running", id);
 	cg = open_cgroup(st, err);
 	if (!cg)
 		return -1;

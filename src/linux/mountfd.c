@@ -18,78 +18,14 @@ bool ib_mount_is_bind(const struct ib_mount *m)
 	return m->bind || (m->type && strcmp(m->type, "bind") == 0);
 }
 
-/* Undo mountinfo's octal escapes (\040 space, \054 comma, ...). */
-static void unescape(char *s)
+bool ib_mount_is_overlay(const struct ib_mount *m)
 {
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
+	return !ib_mount_is_bind(m) && m->type && strcmp(m->type, "overlay") == 0;
 }
 
-int ib_mountinfo_find_overlay(const char *mountinfo, const char *path, char **super_opts)
+bool ib_mount_is_staged(const struct ib_mount *m)
 {
-	_cleanup_free_ char *copy = ib_xstrdup(mountinfo);
-	char *save = NULL, *found = NULL;
-	bool is_overlay = false;
-
-	*super_opts = NULL;
-	/* The last entry for a mount point is the topmost one. Format:
-	 * id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *tok[64], *tsave = NULL;
-		int n = 0, dash = -1;
-
-		for (char *t = strtok_r(line, " ", &tsave); t && n < 64;
-		     t = strtok_r(NULL, " ", &tsave))
-			tok[n++] = t;
-		if (n < 5)
-			continue;
-		unescape(tok[4]);
-		if (strcmp(tok[4], path) != 0)
-			continue;
-		for (int i = 6; i < n; i++)
-			if (strcmp(tok[i], "-") == 0) {
-				dash = i;
-				break;
-			}
-		if (dash < 0 || dash + 3 >= n + 0 || dash + 1 >= n)
-			continue;
-		free(found);
-		found = NULL;
-		is_overlay = strcmp(tok[dash + 1], "overlay") == 0;
-		if (is_overlay && dash + 3 < n)
-			found = ib_xstrdup(tok[dash + 3]);
-	}
-	if (!is_overlay || !found) {
-		free(found);
-		return 0;
-	}
-	*super_opts = found;
-	return 1;
-}
-
-/* Split overlay super options at commas (paths have commas escaped already
- * as \054 in mountinfo, so splitting before unescaping is safe). */
-static char **split_opts(const char *opts)
-{
-	_cleanup_free_ char *copy = ib_xstrdup(opts);
-	char **v = ib_xmalloc0(sizeof(char *));
-	char *save = NULL;
-
-	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-		_cleanup_free_ char *u = ib_xstrdup(o);
-		unescape(u);
-		ib_strv_push(&v, u);
-	}
-	return v;
+	return ib_mount_is_bind(m) || ib_mount_is_overlay(m);
 }
 
 static int idmap_tree(int fd, int userns_fd, bool recursive, unsigned extra_attrs)
@@ -100,15 +36,16 @@ static int idmap_tree(int fd, int userns_fd, bool recursive, unsigned extra_attr
 	return ib_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr);
 }
 
-/* Open an ID-mapped detached clone of dir (an overlay layer). */
-static int idmapped_layer(const char *dir, int userns_fd, ib_err *err)
+/* An ID-mapped detached clone of the directory fd refers to (a layer). */
+static int idmapped_layer(int fd, const char *path, int userns_fd, ib_err *err)
 {
-	_cleanup_close_ int tree = ib_open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	_cleanup_close_ int tree =
+	    ib_open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
 	if (tree < 0)
-		return ib_err_sys(err, "open_tree overlay layer `%s`", dir);
+		return ib_err_sys(err, "open_tree overlay layer `%s`", path);
 	if (idmap_tree(tree, userns_fd, false, 0) < 0)
-		return ib_err_sys(err, "ID-map overlay layer `%s`", dir);
+		return ib_err_sys(err, "ID-map overlay layer `%s`", path);
 	return IB_STEAL_FD(tree);
 }
 
@@ -147,34 +84,18 @@ static int overlay_create(int fsfd)
 	return ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
 }
 
-static char *resolve_layer(const char *layer, const char *rootfs)
+/* Path of the object behind fd (host view), or NULL. */
+static char *fd_path(int fd)
 {
-	_cleanup_free_ char *tmp = NULL;
-	char *slash;
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
 
-	if (layer[0] == '/')
-		return ib_xstrdup(layer);
-	/* Docker/Podman shorten long option strings with paths relative to the
-	 * driver's home (<home>/<id>/merged is the rootfs). */
-	tmp = ib_xstrdup(rootfs);
-	slash = strrchr(tmp, '/');
-	if (slash)
-		*slash = '\0';
-	slash = strrchr(tmp, '/');
-	if (slash)
-		*slash = '\0';
-	return ib_xasprintf("%s/%s", tmp, layer);
-}
-
-/* Value of option key in a split option list, or NULL. */
-static const char *opt_value(char **opts, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (size_t i = 0; opts[i]; i++)
-		if (strncmp(opts[i], key, kl) == 0 && opts[i][kl] == '=')
-			return opts[i] + kl + 1;
-	return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return ib_xstrdup(buf);
 }
 
 /* Longest common ancestor directory of two absolute paths. */
@@ -192,150 +113,199 @@ static char *common_dir(const char *a, const char *b)
 	return strndup(a, last ? last : 1);
 }
 
-/* Build a fresh overlay from ID-mapped copies of the layers of the overlay
- * mounted at rootfs. */
-static int prepare_overlay_root(const char *rootfs, const char *super_opts, int userns_fd,
-				uid_t host_base, ib_err *err)
+static bool same_object(int a, int b)
 {
-	_cleanup_strv_ char **opts = split_opts(super_opts);
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Directory rel below the (ID-mapped) tree, which must be the very object
+ * want refers to (the one the policy decided on). */
+static int open_verified(int tree, const char *rel, int want, const char *what, ib_err *err)
+{
+	_cleanup_close_ int fd = ib_openat2(
+	    tree, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+	    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+
+	if (fd < 0)
+		return ib_err_sys(err, "open overlay %s", what);
+	if (!same_object(fd, want))
+		return ib_err_set(err, EXDEV, "overlay %s changed during create", what);
+	return IB_STEAL_FD(fd);
+}
+
+/* overlayfs wants upperdir and workdir on one mount: one ID-mapped clone of
+ * their common ancestor serves both; upper and work are then opened in it
+ * and checked to be the objects decided on. With own_work, the workdir is
+ * our own beside the given one (overlayfs empties its workdir when it
+ * mounts, which would break the engine's overlay on the same upper layer:
+ * `docker cp` writes through that one). */
+static int upper_and_work(int upper_fd, int work_fd, bool own_work, int userns_fd, int *tree_out,
+			  int *upper_out, int *work_out, ib_err *err)
+{
+	_cleanup_close_ int parent = -1, tree = -1, ours = -1, anc = -1;
+	_cleanup_free_ char *up = fd_path(upper_fd), *wk = NULL, *common = NULL, *dots = NULL;
+	const char *ru, *rw;
+	int work = work_fd;
+
+	if (own_work) {
+		parent = openat(work_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || (mkdirat(parent, "ironbox-work", 0700) < 0 && errno != EEXIST))
+			return ib_err_sys(err, "create overlay workdir beside the engine's");
+		ours = ib_openat2(parent, "ironbox-work", O_PATH | O_DIRECTORY | O_CLOEXEC,
+				  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		if (ours < 0)
+			return ib_err_sys(err, "open overlay workdir");
+		work = ours;
+	}
+	wk = fd_path(work);
+	if (!up || !wk)
+		return ib_err_set(err, EXDEV, "overlay upper/work dir not reachable");
+	common = common_dir(up, wk);
+	ru = up + strlen(common);
+	rw = wk + strlen(common);
+	while (*ru == '/')
+		ru++;
+	while (*rw == '/')
+		rw++;
+	/* The ancestor, reached from the upper dir itself (no path walk from /). */
+	dots = ib_xstrdup(".");
+	for (const char *p = ru; *p; p++)
+		if (*p == '/' || p == ru) {
+			char *d = ib_xasprintf("%s/..", dots);
+			free(dots);
+			dots = d;
+		}
+	anc = openat(upper_fd, dots, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (anc < 0)
+		return ib_err_sys(err, "open the parent of overlay upper dir `%s`", up);
+	tree = idmapped_layer(anc, common, userns_fd, err);
+	if (tree < 0)
+		return -1;
+	*upper_out = open_verified(tree, ru, upper_fd, "upperdir", err);
+	if (*upper_out < 0)
+		return -1;
+	*work_out = open_verified(tree, rw, work, "workdir", err);
+	if (*work_out < 0) {
+		close(*upper_out);
+		*upper_out = -1;
+		return -1;
+	}
+	/* The detached tree must outlive the overlay's creation: closing its
+	 * last fd unmounts it, and overlayfs clones the layers' mounts then. */
+	*tree_out = IB_STEAL_FD(tree);
+	return 0;
+}
+
+/* A fresh overlay from ID-mapped clones of the layers the policy opened. */
+static int prepare_overlay(const struct ib_overlay_src *o, bool own_work, unsigned attrs,
+			   int userns_fd, uid_t host_base, const char *what, ib_err *err)
+{
 	_cleanup_close_ int fsfd = ib_fsopen("overlay", FSOPEN_CLOEXEC);
-	int layer_fds[512];
-	_cleanup_free_ char *upper_root = NULL, *our_work = NULL;
-	_cleanup_close_ int upper_tree = -1;
-	size_t n_layers = 0;
-	int ret = -1, mfd;
+	_cleanup_close_ int upper = -1, work = -1, upper_tree = -1;
+	/* Layer trees stay open until the overlay exists (see upper_and_work). */
+	int *trees = ib_xmalloc0((o->n + 1) * sizeof(int)), upper_i = -1, work_i = -1, mfd = -1;
+	size_t n_trees = 0;
 
 	if (fsfd < 0)
 		return ib_err_sys(err, "fsopen overlay");
-	/* overlayfs wants upperdir and workdir on the same mount: one ID-mapped
-	 * clone of their common parent serves both. The workdir is our own
-	 * (beside the engine's, removed with it): overlayfs empties its workdir
-	 * at mount time, which would break the engine's overlay on the same
-	 * upper layer (docker cp writes through that one). */
-	if (opt_value(opts, "upperdir") && opt_value(opts, "workdir")) {
-		_cleanup_free_ char *up = resolve_layer(opt_value(opts, "upperdir"), rootfs);
-		_cleanup_free_ char *wk = resolve_layer(opt_value(opts, "workdir"), rootfs);
-		char ru[PATH_MAX], rw[PATH_MAX];
-
-		if (!realpath(up, ru) || !realpath(wk, rw))
-			return ib_err_sys(err, "overlay upper/work dir of `%s`", rootfs);
-		our_work = ib_xasprintf("%.*s/ironbox-work", (int)(strrchr(rw, '/') - rw), rw);
-		if (mkdir(our_work, 0700) < 0 && errno != EEXIST)
-			return ib_err_sys(err, "create overlay workdir `%s`", our_work);
-		if (!realpath(our_work, rw))
-			return ib_err_sys(err, "overlay workdir `%s`", our_work);
-		upper_root = common_dir(ru, rw);
-		upper_tree = idmapped_layer(upper_root, userns_fd, err);
-		if (upper_tree < 0)
-			return -1;
+	for (size_t i = 0; i < o->n; i++) {
+		if (!strcmp(o->keys[i], "upperdir"))
+			upper_i = (int)i;
+		else if (!strcmp(o->keys[i], "workdir"))
+			work_i = (int)i;
 	}
-	for (size_t i = 0; opts[i]; i++) {
-		char *o = opts[i], *eq = strchr(o, '=');
-		const char *key = o, *val = eq ? eq + 1 : NULL;
+	if ((upper_i < 0) != (work_i < 0)) {
+		ib_err_set(err, EINVAL, "overlay %s: upperdir and workdir go together", what);
+		goto out;
+	}
+	if (upper_i >= 0 && upper_and_work(o->fds[upper_i], o->fds[work_i], own_work, userns_fd,
+					   &upper_tree, &upper, &work, err) < 0) {
+		ib_err_wrap(err, "overlay %s", what);
+		goto out;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		_cleanup_close_ int dfd = -1;
+		int use;
+
+		if ((int)i == upper_i) {
+			use = upper;
+		} else if ((int)i == work_i) {
+			use = work;
+		} else {
+			int tree = idmapped_layer(o->fds[i], o->paths[i], userns_fd, err);
+			if (tree < 0)
+				goto out;
+			trees[n_trees++] = tree;
+			dfd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd < 0) {
+				ib_err_sys(err, "open layer `%s`", o->paths[i]);
+				goto out;
+			}
+			use = dfd;
+		}
+		if (ib_fsconfig(fsfd, FSCONFIG_SET_FD, o->keys[i], NULL, use) < 0) {
+			ib_err_sys(err, "overlay %s `%s`", o->keys[i], o->paths[i]);
+			goto out;
+		}
+	}
+	for (size_t i = 0; o->opts && o->opts[i]; i++) {
+		_cleanup_free_ char *key = ib_xstrdup(o->opts[i]);
+		char *eq = strchr(key, '=');
+		int r;
 
 		if (eq)
 			*eq = '\0';
-		if (strcmp(key, "rw") == 0)
+		if (!strcmp(key, "rw") || !strcmp(key, "ro"))
 			continue;
-		if (strcmp(key, "lowerdir") == 0 || strcmp(key, "lowerdir+") == 0 ||
-		    strcmp(key, "upperdir") == 0 || strcmp(key, "workdir") == 0 ||
-		    strcmp(key, "datadir+") == 0) {
-			_cleanup_free_ char *list = ib_xstrdup(val ? val : "");
-			char *save = NULL;
-			const char *fskey = strcmp(key, "lowerdir") == 0 ? "lowerdir+" : key;
-
-			/* lowerdir=a:b:c (":" escaped as "\:" in paths) */
-			for (char *l = strtok_r(list, ":", &save); l;
-			     l = strtok_r(NULL, ":", &save)) {
-				_cleanup_free_ char *path = resolve_layer(l, rootfs);
-				_cleanup_close_ int tree = -1, dfd = -1;
-
-				if (*l == '\0')
-					continue;
-				if (upper_tree >= 0 &&
-				    (strcmp(key, "upperdir") == 0 || strcmp(key, "workdir") == 0)) {
-					char real[PATH_MAX];
-					const char *rel;
-
-					if (!realpath(strcmp(key, "workdir") == 0 ? our_work : path,
-						      real)) {
-						ib_err_sys(err, "overlay %s `%s`", key, path);
-						goto out;
-					}
-					rel = real + strlen(upper_root);
-					while (*rel == '/')
-						rel++;
-					dfd = openat(upper_tree, *rel ? rel : ".",
-						     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-				} else {
-					tree = idmapped_layer(path, userns_fd, err);
-					if (tree < 0)
-						goto out;
-					dfd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-				}
-				if (dfd < 0) {
-					ib_err_sys(err, "open layer `%s`", path);
-					goto out;
-				}
-				if (ib_fsconfig(fsfd, FSCONFIG_SET_FD, fskey, NULL, dfd) < 0) {
-					ib_err_sys(err, "overlay %s `%s`", fskey, path);
-					goto out;
-				}
-				if (n_layers < IB_ARRAY_SIZE(layer_fds))
-					layer_fds[n_layers++] = IB_STEAL_FD(tree);
-			}
-			continue;
-		}
-		if (val)
-			ret = ib_fsconfig(fsfd, FSCONFIG_SET_STRING, key, val, 0);
-		else
-			ret = ib_fsconfig(fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
-		if (ret < 0)
+		r = eq ? ib_fsconfig(fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0)
+		       : ib_fsconfig(fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+		if (r < 0)
 			ib_debug("overlay option %s ignored: %s", key, strerror(errno));
 	}
 	if (with_container_fs_creds(host_base, overlay_create, fsfd) < 0) {
-		ib_err_sys(err, "create ID-mapped overlay for `%s`", rootfs);
+		ib_err_sys(err, "create ID-mapped overlay for %s", what);
 		goto out;
 	}
-	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
-	if (mfd < 0) {
-		ib_err_sys(err, "fsmount overlay for `%s`", rootfs);
-		goto out;
-	}
-	ret = mfd;
+	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+	if (mfd < 0)
+		ib_err_sys(err, "fsmount overlay for %s", what);
 out:
-	for (size_t i = 0; i < n_layers; i++)
-		close(layer_fds[i]);
-	return ret < 0 ? -1 : ret;
+	for (size_t i = 0; i < n_trees; i++)
+		close(trees[i]);
+	free(trees);
+	return mfd < 0 ? -1 : mfd;
 }
 
-static int prepare_root(const char *rootfs, int userns_fd, uid_t host_base, ib_err *err)
+/* The rootfs the policy decided on: the engine's overlay rebuilt from
+ * ID-mapped layers, or an ID-mapped clone of the directory. */
+static int prepare_root(const struct ib_spec *s, int userns_fd, uid_t host_base, ib_err *err)
 {
-	_cleanup_free_ char *mountinfo = NULL, *super = NULL;
 	_cleanup_close_ int tree = -1;
-	char real[PATH_MAX];
+	const char *rootfs = s->root_path;
 
-	if (!realpath(rootfs, real))
-		return ib_err_sys(err, "rootfs `%s`", rootfs);
-	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mountinfo, NULL, err) < 0)
-		return -1;
-	if (ib_mountinfo_find_overlay(mountinfo, real, &super) == 1)
-		return prepare_overlay_root(real, super, userns_fd, host_base, err);
-
-	tree = ib_open_tree(AT_FDCWD, real, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (s->root_fd < 0)
+		return ib_err_set(err, EINVAL, "rootfs `%s` was not opened by the policy", rootfs);
+	if (s->root_overlay)
+		return prepare_overlay(s->root_overlay, true, 0, userns_fd, host_base, rootfs, err);
+	tree = ib_open_tree(s->root_fd, "",
+			    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
-		return ib_err_sys(err, "open_tree rootfs `%s`", real);
+		return ib_err_sys(err, "open_tree rootfs `%s`", rootfs);
 	if (idmap_tree(tree, userns_fd, true, 0) < 0) {
 		/* A submount that cannot be ID-mapped: map just the top. */
 		close(tree);
-		tree = ib_open_tree(AT_FDCWD, real, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		tree = ib_open_tree(s->root_fd, "",
+				    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (tree < 0)
-			return ib_err_sys(err, "open_tree rootfs `%s`", real);
+			return ib_err_sys(err, "open_tree rootfs `%s`", rootfs);
 		if (idmap_tree(tree, userns_fd, false, 0) < 0)
 			return ib_err_sys(err,
 					  "ID-map rootfs `%s` (filesystem without ID-mapped mount "
 					  "support?)",
-					  real);
+					  rootfs);
 	}
 	return IB_STEAL_FD(tree);
 }
@@ -363,14 +333,20 @@ unsigned ib_mount_attrs_from_flags(unsigned long flags)
 	return a;
 }
 
+/* The policy's detached clone of the bind source (the object it decided
+ * on), ID-mapped and with the spec's flags. */
 static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 {
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0);
 	unsigned attrs = ib_mount_attrs_from_flags(m->flags);
-	_cleanup_close_ int tree = ib_open_tree(AT_FDCWD, m->source, flags);
+	_cleanup_close_ int tree = -1;
 	struct mount_attr attr = {0};
 	struct stat st;
 
+	if (m->source_fd < 0)
+		return ib_err_set(err, EINVAL,
+				  "bind mount source `%s` was not opened by the policy",
+				  m->source ? m->source : "");
+	tree = fcntl(m->source_fd, F_DUPFD_CLOEXEC, 0);
 	if (tree < 0)
 		return ib_err_sys(err, "bind mount source `%s`", m->source);
 	/* Device nodes are never ID-mapped: host devices must stay unusable. */
@@ -386,9 +362,16 @@ static int prepare_bind(const struct ib_mount *m, int userns_fd, ib_err *err)
 		attr.attr_set = attrs;
 		if (attrs & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
 			attr.attr_clr = MOUNT_ATTR__ATIME;
-		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH | (m->recursive ? AT_RECURSIVE : 0),
-				     &attr) < 0)
+		/* "ro", "nosuid", ... apply to the top mount only; the
+		 * recursive forms ("rro", ...) to every submount (like runc). */
+		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
 			return ib_err_sys(err, "set flags on bind mount `%s`", m->source);
+	}
+	if (m->rec_attr_set || m->rec_attr_clr) {
+		struct mount_attr ra = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr};
+
+		if (ib_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ra) < 0)
+			return ib_err_sys(err, "set recursive flags on bind mount `%s`", m->source);
 	}
 	return IB_STEAL_FD(tree);
 }
@@ -517,7 +500,7 @@ int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base,
 	for (size_t i = 0; i < s->n_mounts; i++)
 		out->mount_fds[i] = -1;
 
-	out->rootfs_fd = prepare_root(s->root_path, userns_fd, host_base, err);
+	out->rootfs_fd = prepare_root(s, userns_fd, host_base, err);
 	if (out->rootfs_fd < 0)
 		goto fail;
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -525,6 +508,20 @@ int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base,
 
 		if (ib_mount_is_bind(m)) {
 			out->mount_fds[i] = prepare_bind(m, userns_fd, err);
+			if (out->mount_fds[i] < 0)
+				goto fail;
+		} else if (ib_mount_is_overlay(m)) {
+			/* Never mounted by the container from path strings: from
+			 * the layers the policy decided on, like the rootfs. */
+			if (!m->overlay) {
+				ib_err_set(err, EINVAL,
+					   "overlay mount at %s was not opened by the policy",
+					   m->destination);
+				goto fail;
+			}
+			out->mount_fds[i] =
+			    prepare_overlay(m->overlay, false, ib_mount_attrs_from_flags(m->flags),
+					    userns_fd, host_base, m->destination, err);
 			if (out->mount_fds[i] < 0)
 				goto fail;
 		} else if (prepare_sysfs_now && m->type && strcmp(m->type, "sysfs") == 0) {

@@ -22,7 +22,11 @@ struct ib_prepared_mounts {
 	size_t n_devices;
 };
 
-/* userns_fd: the container's user namespace (ID map source).
+/* Everything comes from the fds the policy opened and decided on
+ * (s->root_fd, root_overlay, mounts[i].source_fd and overlay): no host path
+ * is resolved again here. Run in the host's mount namespace (clones of its
+ * mounts), before ib_stage_enter.
+ * userns_fd: the container's user namespace (ID map source).
  * host_base: the host ID that container root maps to (device ownership).
  * prepare_sysfs: create sysfs mounts here (the net namespace was joined by
  * the runtime and is not owned by the container's user namespace). */
@@ -35,12 +39,12 @@ size_t ib_mounts_device_list(const struct ib_spec *s, struct ib_device **out);
 
 /* Is this spec mount a bind mount of a host path? */
 bool ib_mount_is_bind(const struct ib_mount *m);
+/* An "overlay" mount (not a bind): its layers are host paths. */
+bool ib_mount_is_overlay(const struct ib_mount *m);
+/* Prepared host-side from what the policy decided on and staged (binds and
+ * overlays): the container never mounts these itself. */
+bool ib_mount_is_staged(const struct ib_mount *m);
 /* MOUNT_ATTR_* for the MS_* flags of a spec mount. */
 unsigned ib_mount_attrs_from_flags(unsigned long flags);
-
-/* Parse the overlay options of the mount at `path` (pure helper over a
- * mountinfo text, exported for tests). Returns 1 if path is an overlay mount
- * point and fills *super_opts (malloc'd, unescaped), 0 if not an overlay. */
-int ib_mountinfo_find_overlay(const char *mountinfo, const char *path, char **super_opts);
 
 #endif

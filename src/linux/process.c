@@ -1,23 +1,193 @@
-/* Last steps in the container process before execve: rlimits, oom score,
- * user/groups, LSM exec labels and the PATH lookup + execve itself. */
+/* Last steps in the container process before execve: inherited fds,
+ * rlimits, oom score, user/groups, LSM exec labels, the environment, the
+ * working directory check and the PATH lookup + execve itself. */
 #include "linux/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 
 #define IB_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int ib_close_fds_except(int from, const int *keep, size_t n_keep, ib_err *err)
+{
+	_cleanup_free_ int *k = ib_xmalloc0((n_keep + 1) * sizeof(int));
+	unsigned int lo = (unsigned int)from;
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_keep; i++)
+		if (keep[i] >= from)
+			k[n++] = keep[i];
+	qsort(k, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)k[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned int)k[i] - 1, 0) < 0)
+			return ib_err_sys(err, "close inherited fds");
+		lo = (unsigned int)k[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+		return ib_err_sys(err, "close inherited fds");
+	return 0;
+}
+
+int ib_check_preserved_fds(int n, ib_err *err)
+{
+	/* A gap would be filled by one of the runtime's own fds (its lock, a
+	 * cgroup directory...), which would then be handed to the container. */
+	for (int fd = 3; fd < 3 + n; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return ib_err_set(err, EBADF, "--preserve-fds=%d: fd %d is not open", n,
+					  fd);
+	return 0;
+}
+
+int ib_verify_cwd(ib_err *err)
+{
+	char buf[PATH_MAX];
+
+	/* The kernel prefixes "(unreachable)" to a directory outside our root
+	 * (glibc turns that into ENOENT): a cwd reached through an fd of the
+	 * host (CVE-2024-21626). */
+	if (!getcwd(buf, sizeof(buf))) {
+		if (errno == ENOENT)
+			return ib_err_set(err, EPERM,
+					  "current working directory is outside of the container's "
+					  "root -- possible container breakout detected");
+		return ib_err_sys(err, "cannot verify the current working directory");
+	}
+	if (buf[0] != '/')
+		return ib_err_set(err, EPERM,
+				  "current working directory is not absolute (\"%s\") -- possible "
+				  "container breakout detected",
+				  buf);
+	return 0;
+}
+
+/* ---- environment ---- */
+
+static size_t env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+int ib_env_merge(char **env, char ***out, ib_err *err)
+{
+	_cleanup_strv_ char **r = ib_xmalloc0(sizeof(char *));
+	size_t n = 0;
+
+	for (size_t i = 0; env && env[i]; i++) {
+		size_t len = env_name_len(env[i]);
+		size_t j;
+
+		if (env[i][len] != '=')
+			return ib_err_set(err, EINVAL,
+					  "invalid environment variable \"%s\": missing '='",
+					  env[i]);
+		if (len == 0)
+			return ib_err_set(
+			    err, EINVAL,
+			    "invalid environment variable \"%s\": name cannot be empty", env[i]);
+		for (j = 0; j < n; j++)
+			if (env_name_len(r[j]) == len && strncmp(r[j], env[i], len + 1) == 0)
+				break;
+		if (j < n) {
+			/* Like setenv on an existing name: same place, last value. */
+			free(r[j]);
+			r[j] = ib_xstrdup(env[i]);
+		} else {
+			ib_strv_push(&r, env[i]);
+			n++;
+		}
+	}
+	*out = IB_STEAL(r);
+	return 0;
+}
+
+const char *ib_env_get(char **env, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+void ib_env_default_home(char ***env, const char *home)
+{
+	_cleanup_free_ char *entry = NULL;
+	const char *cur = ib_env_get(*env, "HOME");
+
+	/* runc: `if os.Getenv("HOME") == ""`: unset and empty alike. */
+	if (cur && *cur)
+		return;
+	entry = ib_xasprintf("HOME=%s", home);
+	for (size_t i = 0; (*env)[i]; i++)
+		if (strncmp((*env)[i], "HOME=", 5) == 0) {
+			free((*env)[i]);
+			(*env)[i] = IB_STEAL(entry);
+			return;
+		}
+	ib_strv_push(env, entry);
+}
+
+char *ib_passwd_home(FILE *f, uid_t uid)
+{
+	struct passwd *pw;
+
+	/* The first entry for the uid, as runc's user lookup; "/" without one. */
+	while (f && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid)
+			return ib_xstrdup(pw->pw_dir ? pw->pw_dir : "");
+	return ib_xstrdup("/");
+}
+
+char **ib_process_env(const struct ib_process *p, ib_err *err)
+{
+	_cleanup_strv_ char **env = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *home = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (ib_env_merge(p->env, &env, err) < 0)
+		return NULL;
+	if (ib_env_get(env, "HOME") && *ib_env_get(env, "HOME"))
+		return IB_STEAL(env);
+	/* The container's file: only a regular file is read (no fifo to block
+	 * on, no device). */
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		f = fdopen(fd, "re");
+		if (f)
+			fd = -1;
+	}
+	home = ib_passwd_home(f, p->uid);
+	ib_env_default_home(&env, home);
+	return IB_STEAL(env);
+}
 
 static const char *rlimit_name(int resource)
 {

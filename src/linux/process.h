@@ -4,8 +4,35 @@
 #ifndef IRONBOX_PROCESS_H
 #define IRONBOX_PROCESS_H
 
+#include <stdio.h>
+
 #include "common/err.h"
 #include "spec/spec.h"
+
+/* Close every fd >= from except those in keep (CVE-2024-21626: nothing of
+ * the runtime's may reach the container process, not even until execve). */
+int ib_close_fds_except(int from, const int *keep, size_t n_keep, ib_err *err);
+/* Every fd of 3 .. 3+n-1 (--preserve-fds) must be open when the runtime
+ * starts, before it opens any of its own. */
+int ib_check_preserved_fds(int n, ib_err *err);
+/* Fail unless getcwd() is an absolute path inside our root: a cwd reached
+ * through a host fd shows as "(unreachable)...". */
+int ib_verify_cwd(ib_err *err);
+
+/* process.env as runc hands it over: each entry NAME=VALUE with a non-empty
+ * NAME (else an error); a repeated NAME keeps its first place and takes its
+ * last value. */
+int ib_env_merge(char **env, char ***out, ib_err *err);
+/* Value of NAME in env, or NULL. */
+const char *ib_env_get(char **env, const char *name);
+/* HOME=home unless env has a non-empty HOME (an empty one is replaced in
+ * place), like runc. */
+void ib_env_default_home(char ***env, const char *home);
+/* Home directory of the first passwd entry (fgetpwent) for uid, else "/". */
+char *ib_passwd_home(FILE *f, uid_t uid);
+/* The environment of the container process: merged process.env and HOME
+ * from the container's /etc/passwd. Run inside the container's root. */
+char **ib_process_env(const struct ib_process *p, ib_err *err);
 
 /* setrlimit for every process.rlimits entry. */
 int ib_process_apply_rlimits(const struct ib_process *p, ib_err *err);
@@ -50,7 +77,8 @@ int ib_seccomp_supervise(int sync_fd, ib_err *err);
 int ib_lsm_apply(const struct ib_process *p, ib_err *err);
 
 /* Resolve args[0] via PATH from env (inside the container's root) and execve.
- * Only returns on failure (err filled, like runc: "exec: \"x\": executable file not found in $PATH"). */
+ * Only returns on failure (err filled, like runc: "exec: \"x\": executable file not found in
+ * $PATH"). */
 /* The path execve would run for p->args[0] (same lookup and errors). */
 int ib_process_find_executable(const struct ib_process *p, char **found, ib_err *err);
 int ib_process_exec(const struct ib_process *p, ib_err *err);

@@ -1,5 +1,6 @@
 #include "linux/rootfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,40 +22,59 @@ static int open_in_root(int root_fd, const char *path, int flags)
 	return ib_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC), RESOLVE_INSIDE);
 }
 
-int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *err)
-{
-	_cleanup_free_ char *rel = ib_xstrdup(path);
-	_cleanup_close_ int parent = -1;
-	char *p = rel;
-	int fd;
+/* Longest chain of symlinks followed while creating a destination. */
+#define MAX_DEST_SYMLINKS 40
 
-	while (*p == '/')
-		p++;
-	if (*p == '\0')
-		return open_in_root(root_fd, ".", O_PATH);
-	fd = open_in_root(root_fd, p, O_PATH);
-	if (fd >= 0)
-		return fd;
-	if (errno != ENOENT)
-		return ib_err_sys(err, "open `%s` in rootfs", path);
-	/* Walk the prefixes: each one is resolved from the root again so that a
-	 * symlink anywhere on the way stays inside the rootfs. */
-	parent = open_in_root(root_fd, ".", O_PATH | O_DIRECTORY);
+/* The path p (relative, no leading '/') with its component comp, a symlink,
+ * replaced by the symlink's target: an absolute target restarts from the
+ * root, a relative one from the symlink's directory; rest (what followed
+ * comp, or NULL) is appended. */
+static char *substitute_link(const char *p, const char *comp, const char *target, const char *rest)
+{
+	const char *sep = rest && *rest ? "/" : "";
+
+	if (target[0] == '/')
+		return ib_xasprintf("%s%s%s", target, sep, rest ? rest : "");
+	return ib_xasprintf("%.*s%s%s%s", (int)(comp - p), p, target, sep, rest ? rest : "");
+}
+
+/* One walk over the components of rel, creating what is missing. Returns an
+ * O_PATH fd, -1 with err, or -2 with *next set when a dangling symlink was
+ * found and the walk must restart on the path through its target. */
+static int walk_create(int root_fd, char *rel, bool want_file, bool *created, char **next,
+		       ib_err *err)
+{
+	_cleanup_close_ int parent = open_in_root(root_fd, ".", O_PATH | O_DIRECTORY);
+
 	if (parent < 0)
 		return ib_err_sys(err, "open rootfs");
-	for (char *comp = p;;) {
+	/* Each prefix is resolved from the root again, so that a symlink
+	 * anywhere on the way stays inside the rootfs. */
+	for (char *comp = rel;;) {
 		char *slash = strchr(comp, '/');
-		bool last;
-		int next;
+		bool last = !slash;
+		int next_fd;
 
-		while (slash && slash[1] == '/')
-			*slash++ = '\0';
 		if (slash)
 			*slash = '\0';
-		last = !slash || slash[1] == '\0';
-		next = open_in_root(root_fd, p, O_PATH);
-		if (next < 0 && errno == ENOENT) {
+		next_fd = open_in_root(root_fd, rel, O_PATH);
+		if (next_fd < 0 && errno == ENOENT) {
+			struct stat st;
 			int r;
+
+			if (fstatat(parent, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				/* A dangling symlink: create its target, resolved
+				 * inside the rootfs like everything else. */
+				char target[PATH_MAX];
+				ssize_t n = readlinkat(parent, comp, target, sizeof(target) - 1);
+
+				if (n <= 0)
+					return ib_err_sys(err, "read symlink `%s` in rootfs", rel);
+				target[n] = '\0';
+				*next = substitute_link(rel, comp, target, last ? NULL : slash + 1);
+				return -2;
+			}
 			if (last && want_file) {
 				r = openat(parent, comp,
 					   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
@@ -65,19 +85,106 @@ int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *e
 				r = mkdirat(parent, comp, 0755);
 			}
 			if (r < 0 && errno != EEXIST)
-				return ib_err_sys(err, "create `%s` in rootfs", p);
-			next = open_in_root(root_fd, p, O_PATH);
+				return ib_err_sys(err, "create `%s` in rootfs", rel);
+			if (r >= 0 && last && created)
+				*created = true;
+			next_fd = open_in_root(root_fd, rel, O_PATH);
 		}
-		if (next < 0)
-			return ib_err_sys(err, "open `%s` in rootfs", p);
+		if (next_fd < 0)
+			return ib_err_sys(err, "open `%s` in rootfs", rel);
 		close(parent);
-		parent = next;
+		parent = next_fd;
 		if (last)
 			break;
 		*slash = '/';
 		comp = slash + 1;
 	}
 	return IB_STEAL_FD(parent);
+}
+
+/* path without leading, trailing and repeated slashes (malloc'd). */
+static char *squeeze_slashes(const char *path)
+{
+	char *out = ib_xmalloc0(strlen(path) + 1), *w = out;
+
+	for (const char *r = path; *r; r++) {
+		if (*r == '/' && (w == out || w[-1] == '/'))
+			continue;
+		*w++ = *r;
+	}
+	if (w > out && w[-1] == '/')
+		w--;
+	*w = '\0';
+	return out;
+}
+
+static int open_dest(int root_fd, const char *path, bool want_file, bool *created, ib_err *err)
+{
+	_cleanup_free_ char *rel = squeeze_slashes(path);
+
+	if (created)
+		*created = false;
+	for (int links = 0;; links++) {
+		char *p = rel, *next = NULL;
+		int fd;
+
+		if (*p == '\0')
+			return open_in_root(root_fd, ".", O_PATH);
+		fd = open_in_root(root_fd, p, O_PATH);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOENT)
+			return ib_err_sys(err, "open `%s` in rootfs", path);
+		if (links >= MAX_DEST_SYMLINKS) {
+			errno = ELOOP;
+			return ib_err_sys(err, "create `%s` in rootfs", path);
+		}
+		fd = walk_create(root_fd, p, want_file, created, &next, err);
+		if (fd != -2)
+			return fd;
+		free(rel);
+		rel = squeeze_slashes(next);
+		free(next);
+	}
+}
+
+int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *err)
+{
+	return open_dest(root_fd, path, want_file, NULL, err);
+}
+
+/* proc and sysfs must be mounted on a real directory, never through a
+ * symlink (CVE-2019-19921, CVE-2023-27561): the last component is not
+ * followed, and the object opened is the one checked. */
+static int open_dest_ordinary_dir(int root_fd, const char *path, const char *type, ib_err *err)
+{
+	_cleanup_free_ char *dir = ib_xstrdup(path);
+	_cleanup_close_ int parent = -1;
+	struct stat st;
+	char *name;
+	int fd;
+
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	name = strrchr(dir, '/');
+	if (!name || strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0 || !name[1])
+		return ib_err_set(err, EINVAL,
+				  "filesystem \"%s\" must be mounted on ordinary directory", type);
+	*name++ = '\0';
+	parent = ib_rootfs_open_dest(root_fd, dir, false, err);
+	if (parent < 0)
+		return -1;
+	if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+		return ib_err_sys(err, "create `%s` in rootfs", path);
+	fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s` in rootfs", path);
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ib_err_set(err, ENOTDIR,
+				  "filesystem \"%s\" must be mounted on ordinary directory", type);
+	}
+	return fd;
 }
 
 static int attach(int mnt_fd, int dest_fd)
@@ -88,9 +195,14 @@ static int attach(int mnt_fd, int dest_fd)
 
 /* A new filesystem instance (proc, tmpfs, sysfs, mqueue, devpts, ...) as a
  * detached mount, its data options passed one by one. */
-static int new_fs(const char *type, const char *source, const char *data, unsigned attrs,
-		  ib_err *err)
+static int new_fs(const char *type, const char *source, const char *data, unsigned long ms_flags,
+		  unsigned attrs, ib_err *err)
 {
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} sb_flags[] = {
+	    {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}};
 	_cleanup_close_ int fsfd = ib_fsopen(type, FSOPEN_CLOEXEC);
 	_cleanup_free_ char *copy = NULL;
 	char *save = NULL;
@@ -100,6 +212,11 @@ static int new_fs(const char *type, const char *source, const char *data, unsign
 		return ib_err_sys(err, "fsopen %s", type);
 	if (source && *source)
 		(void)ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0);
+	/* Superblock flags (mount(2)'s MS_SYNCHRONOUS, ...) are options here. */
+	for (size_t i = 0; i < IB_ARRAY_SIZE(sb_flags); i++)
+		if ((ms_flags & sb_flags[i].flag) &&
+		    ib_fsconfig(fsfd, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+			return ib_err_sys(err, "%s option `%s`", type, sb_flags[i].name);
 	copy = ib_xstrdup(data ? data : "");
 	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(o, '=');
@@ -164,7 +281,7 @@ static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int d
 		_cleanup_close_ int t = clone_tree(cg->v2_dir, attrs, err);
 		return t < 0 || attach(t, dest_fd) < 0 ? ib_err_sys(err, "attach cgroup2") : 0;
 	}
-	tmp = new_fs("tmpfs", "cgroup", "mode=755", attrs & ~MOUNT_ATTR_RDONLY, err);
+	tmp = new_fs("tmpfs", "cgroup", "mode=755", 0, attrs & ~MOUNT_ATTR_RDONLY, err);
 	if (tmp < 0 || attach(tmp, dest_fd) < 0)
 		return tmp < 0 ? -1 : ib_err_sys(err, "attach cgroup tmpfs");
 	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++) {
@@ -220,18 +337,199 @@ static bool is_type(const struct ib_mount *m, const char *t)
 	return m->type && strcmp(m->type, t) == 0;
 }
 
+/* Deepest directory tree tmpcopyup copies (each level holds two fds). */
+#define COPYUP_MAX_DEPTH 128
+
+/* Owner, mode and times of st onto the new object (fd, or name in dir
+ * without following a symlink when fd < 0). */
+static int copy_meta(int fd, int dir, const char *name, const struct stat *st, ib_err *err)
+{
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
+
+	if (fd >= 0) {
+		if (fchown(fd, st->st_uid, st->st_gid) < 0 || fchmod(fd, st->st_mode & 07777) < 0 ||
+		    futimens(fd, ts) < 0)
+			return ib_err_sys(err, "tmpcopyup: attributes of `%s`", name);
+		return 0;
+	}
+	if (fchownat(dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return ib_err_sys(err, "tmpcopyup: attributes of `%s`", name);
+	return 0;
+}
+
+static int copy_file_data(int in, int out, const char *name, ib_err *err)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return ib_err_sys(err, "tmpcopyup: copy `%s`", name);
+		break;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ib_err_sys(err, "tmpcopyup: read `%s`", name);
+		if (n == 0)
+			return 0;
+		if (ib_write_all(out, buf, (size_t)n) != n)
+			return ib_err_sys(err, "tmpcopyup: write `%s`", name);
+	}
+}
+
+/* Copy the contents of directory src into directory dst (tmpcopyup). The
+ * source is the container's image: nothing in it is followed (symlinks are
+ * copied as symlinks) and every decision is made on the opened object. */
+static int copy_tree(int src, int dst, unsigned depth, ib_err *err)
+{
+	_cleanup_close_ int rd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int ret = 0;
+
+	if (depth > COPYUP_MAX_DEPTH)
+		return ib_err_set(err, ELOOP, "tmpcopyup: directory tree too deep");
+	if (rd < 0)
+		return ib_err_sys(err, "tmpcopyup: open directory");
+	d = fdopendir(rd);
+	if (!d)
+		return ib_err_sys(err, "tmpcopyup: read directory");
+	rd = -1;
+	while (ret == 0 && (errno = 0, e = readdir(d))) {
+		const char *name = e->d_name;
+		_cleanup_close_ int in = -1, out = -1;
+		struct stat st;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = ib_err_sys(err, "tmpcopyup: stat `%s`", name);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			in =
+			    openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (in < 0 || fstat(in, &st) < 0 ||
+			    (mkdirat(dst, name, 0700) < 0 && errno != EEXIST) ||
+			    (out = openat(dst, name,
+					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+				ret = ib_err_sys(err, "tmpcopyup: directory `%s`", name);
+				break;
+			}
+			ret = copy_tree(in, out, depth + 1, err);
+			if (ret == 0)
+				ret = copy_meta(out, -1, name, &st, err);
+		} else if (S_ISREG(st.st_mode)) {
+			/* O_NONBLOCK: never hang on a FIFO swapped in meanwhile. */
+			in = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+				ret = ib_err_sys(err, "tmpcopyup: open `%s`", name);
+				break;
+			}
+			out = openat(dst, name,
+				     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (out < 0) {
+				ret = ib_err_sys(err, "tmpcopyup: create `%s`", name);
+				break;
+			}
+			ret = copy_file_data(in, out, name, err);
+			if (ret == 0)
+				ret = copy_meta(out, -1, name, &st, err);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(dirfd(d), name, target, sizeof(target) - 1);
+
+			if (n < 0) {
+				ret = ib_err_sys(err, "tmpcopyup: read symlink `%s`", name);
+				break;
+			}
+			target[n] = '\0';
+			if (symlinkat(target, dst, name) < 0) {
+				ret = ib_err_sys(err, "tmpcopyup: symlink `%s`", name);
+				break;
+			}
+			ret = copy_meta(-1, dst, name, &st, err);
+		} else if (S_ISFIFO(st.st_mode)) {
+			if (mkfifoat(dst, name, 0600) < 0 ||
+			    fchmodat(dst, name, st.st_mode & 07777, 0) < 0) {
+				ret = ib_err_sys(err, "tmpcopyup: fifo `%s`", name);
+				break;
+			}
+			ret = copy_meta(-1, dst, name, &st, err);
+		} else {
+			/* Device nodes cannot be made in a user namespace, and
+			 * sockets are not copied. */
+			ib_debug("tmpcopyup: `%s` not copied (not a file, directory or symlink)",
+				 name);
+		}
+	}
+	if (ret == 0 && errno != 0)
+		ret = ib_err_sys(err, "tmpcopyup: read directory");
+	closedir(d);
+	return ret;
+}
+
+/* tmpfs data: the mode of the directory it covers, unless the options say
+ * otherwise (a later mode= wins). */
+static char *tmpfs_data(const struct ib_mount *m, int dest, bool created)
+{
+	struct stat st;
+
+	if (created || fstat(dest, &st) < 0 || !S_ISDIR(st.st_mode))
+		return ib_xstrdup(m->data ? m->data : "");
+	return ib_xasprintf("mode=%04o%s%s", (unsigned)(st.st_mode & 07777), m->data ? "," : "",
+			    m->data ? m->data : "");
+}
+
+/* Recursive attributes ("rro", ...) of a new filesystem: it has no
+ * submounts, so they are attributes of its one mount. */
+static unsigned merge_rec_attrs(unsigned attrs, const struct ib_mount *m)
+{
+	if (m->rec_attr_clr & MOUNT_ATTR__ATIME)
+		attrs &= ~(unsigned)MOUNT_ATTR__ATIME;
+	attrs &= ~(m->rec_attr_clr & ~(unsigned)MOUNT_ATTR__ATIME);
+	return attrs | m->rec_attr_set;
+}
+
+/* runc's destination may carry the rootfs path as a prefix: the same place. */
+static const char *dest_in_rootfs(const struct ib_rootfs_ctx *c, const char *dest)
+{
+	const char *root = c->spec->root_path;
+	size_t n = root ? strlen(root) : 0;
+
+	if (n > 1 && strncmp(dest, root, n) == 0 && (dest[n] == '/' || dest[n] == '\0'))
+		return dest[n] ? dest + n : "/";
+	return dest;
+}
+
 static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 {
 	const struct ib_mount *m = &c->spec->mounts[i];
+	const char *dest_path = dest_in_rootfs(c, m->destination);
 	int prepared = c->pm->mount_fds[i];
-	bool file = false;
+	bool file = false, created = false;
 	_cleanup_close_ int dest = -1, mfd = -1;
 
 	if (prepared >= 0) {
 		struct stat st;
 		file = fstat(prepared, &st) == 0 && !S_ISDIR(st.st_mode);
 	}
-	dest = ib_rootfs_open_dest(c->pm->rootfs_fd, m->destination, file, err);
+	if (is_type(m, "proc") || is_type(m, "sysfs"))
+		dest = open_dest_ordinary_dir(c->pm->rootfs_fd, dest_path, m->type, err);
+	else
+		dest = open_dest(c->pm->rootfs_fd, dest_path, file, &created, err);
 	if (dest < 0)
 		return -1;
 	if (is_type(m, "cgroup") && prepared < 0)
@@ -240,13 +538,24 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 		if (attach(prepared, dest) < 0)
 			return ib_err_sys(err, "attach");
 		mfd = IB_STEAL_FD(c->pm->mount_fds[i]);
-	} else if (ib_mount_is_bind(m)) {
-		return ib_err_set(err, EINVAL, "bind mount was not prepared");
+	} else if (ib_mount_is_staged(m)) {
+		/* Host paths are mounted only as the runtime prepared them. */
+		return ib_err_set(err, EINVAL, "%s mount was not prepared",
+				  ib_mount_is_bind(m) ? "bind" : "overlay");
 	} else {
-		unsigned attrs = ib_mount_attrs_from_flags(m->flags);
+		unsigned attrs = merge_rec_attrs(ib_mount_attrs_from_flags(m->flags), m);
 		const char *type = m->type ? m->type : "";
+		bool tmpfs = strcmp(type, "tmpfs") == 0;
+		_cleanup_free_ char *data = tmpfs ? tmpfs_data(m, dest, created) : NULL;
+		bool late_ro =
+		    (attrs & MOUNT_ATTR_RDONLY) &&
+		    (tmpfs || strcmp(dest_path, "/dev") == 0 || strcmp(dest_path, "/dev/") == 0);
 
-		mfd = new_fs(type, m->source, m->data, attrs, err);
+		/* A read-only tmpfs (or /dev) is made read-only only at the
+		 * end, once everything below it exists (like runc). */
+		if (late_ro)
+			attrs &= ~(unsigned)MOUNT_ATTR_RDONLY;
+		mfd = new_fs(type, m->source, data ? data : m->data, m->flags, attrs, err);
 		if (mfd < 0 && strcmp(type, "sysfs") == 0) {
 			/* The net namespace is not ours to show: bind the
 			 * existing /sys read-only instead (like rootless runc). */
@@ -261,8 +570,22 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 		}
 		if (mfd < 0)
 			return -1;
+		if (tmpfs && m->tmpcopyup && !created) {
+			_cleanup_close_ int to =
+			    openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (to < 0)
+				return ib_err_sys(err, "tmpcopyup");
+			if (copy_tree(dest, to, 0, err) < 0)
+				return -1;
+		}
 		if (attach(mfd, dest) < 0)
 			return ib_err_sys(err, "attach");
+		if (late_ro) {
+			c->late_ro[c->n_late_ro++] = fcntl(mfd, F_DUPFD_CLOEXEC, 3);
+			if (c->late_ro[c->n_late_ro - 1] < 0)
+				return ib_err_sys(err, "dup");
+		}
 	}
 	return set_propagation(mfd, m->propagation, err);
 }
@@ -273,8 +596,8 @@ static int mount_procview(struct ib_rootfs_ctx *c, ib_err *err)
 {
 	for (size_t i = 0; i < c->n_procview && ib_supervisor_files[i]; i++) {
 		_cleanup_free_ char *path = ib_xasprintf("proc/%s", ib_supervisor_files[i]);
-		_cleanup_close_ int dest = ib_openat2(c->pm->rootfs_fd, path, O_PATH | O_CLOEXEC,
-						      RESOLVE_INSIDE);
+		_cleanup_close_ int dest =
+		    ib_openat2(c->pm->rootfs_fd, path, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
 
 		if (dest < 0)
 			return ib_err_sys(err, "emulated /%s", path);
@@ -335,6 +658,9 @@ int ib_rootfs_mount_all(struct ib_rootfs_ctx *c, ib_err *err)
 	const struct ib_spec *s = c->spec;
 	bool have_devpts = false;
 
+	c->late_ro = ib_xmalloc0((s->n_mounts + 1) * sizeof(int));
+	c->n_late_ro = 0;
+
 	/* Nothing we do may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return ib_err_sys(err, "make / a slave mount");
@@ -357,11 +683,114 @@ int ib_rootfs_mount_all(struct ib_rootfs_ctx *c, ib_err *err)
 	}
 	if (mount_devices(c, have_devpts, err) < 0)
 		return -1;
+	/* The console is bound over /dev/console after the pivot, when /dev
+	 * may be read-only already: its mount point exists from now on. */
+	if (s->process && s->process->terminal) {
+		_cleanup_close_ int con =
+		    ib_rootfs_open_dest(c->pm->rootfs_fd, "/dev/console", true, err);
+		if (con < 0)
+			return -1;
+	}
 	return make_dev_symlinks(c->pm->rootfs_fd, have_devpts, err);
+}
+
+/* Undo mountinfo's octal escapes (\040 space, ...) in place. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+int ib_rootfs_full_procfs_mounts(const char *mountinfo, const char *rootfs, char ***out)
+{
+	_cleanup_free_ char *copy = ib_xstrdup(mountinfo);
+	size_t rl = strlen(rootfs);
+	char *save = NULL;
+
+	*out = ib_xmalloc0(sizeof(char *));
+	/* id parent maj:min root mountpoint opts [optional...] - fstype source super */
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[64], *tsave = NULL;
+		int n = 0, dash = -1;
+
+		for (char *t = strtok_r(line, " ", &tsave); t && n < 64;
+		     t = strtok_r(NULL, " ", &tsave))
+			f[n++] = t;
+		for (int i = 6; i < n; i++)
+			if (strcmp(f[i], "-") == 0) {
+				dash = i;
+				break;
+			}
+		if (dash < 0 || dash + 1 >= n)
+			continue;
+		if (strcmp(f[dash + 1], "proc") != 0 && strcmp(f[dash + 1], "sysfs") != 0)
+			continue;
+		/* Only full mounts (the filesystem's root) make new ones possible. */
+		if (strcmp(f[3], "/") != 0)
+			continue;
+		unescape_octal(f[4]);
+		if (strncmp(f[4], rootfs, rl) == 0 && (f[4][rl] == '/' || f[4][rl] == '\0'))
+			continue;
+		ib_strv_push(out, f[4]);
+	}
+	return 0;
+}
+
+/* --no-pivot keeps the host's mounts under the new root. The kernel lets a
+ * (nested) user namespace mount a fresh proc or sysfs as long as a fully
+ * visible one exists in its mount namespace: the host's would do, and its
+ * copy would show everything the container's masks hide. Remove them, or,
+ * as they are locked in our namespace, cover them (like runc). */
+static int hide_host_procfs(struct ib_rootfs_ctx *c, ib_err *err)
+{
+	_cleanup_free_ char *mountinfo = NULL;
+	_cleanup_strv_ char **mps = NULL;
+	char self[64], root[PATH_MAX];
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", c->pm->rootfs_fd);
+	n = readlink(self, root, sizeof(root) - 1);
+	if (n <= 0)
+		return ib_err_sys(err, "path of the rootfs");
+	root[n] = '\0';
+	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mountinfo, NULL, err) < 0)
+		return -1;
+	ib_rootfs_full_procfs_mounts(mountinfo, root, &mps);
+	for (size_t i = 0; mps[i]; i++) {
+		_cleanup_close_ int t = -1;
+
+		if (umount2(mps[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			continue;
+		if (errno == ENOENT)
+			continue; /* under one covered already */
+		if (errno != EINVAL && errno != EPERM)
+			return ib_err_sys(err, "unmount %s", mps[i]);
+		t = new_fs("tmpfs", "tmpfs", "size=0,mode=0", 0, MOUNT_ATTR_RDONLY, err);
+		if (t < 0)
+			return -1;
+		if (ib_move_mount(t, "", AT_FDCWD, mps[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return ib_err_sys(err, "cover %s", mps[i]);
+		}
+	}
+	return 0;
 }
 
 int ib_rootfs_pivot(struct ib_rootfs_ctx *c, ib_err *err)
 {
+	if (c->no_pivot && hide_host_procfs(c, err) < 0)
+		return ib_err_wrap(err, "--no-pivot");
 	if (fchdir(c->pm->rootfs_fd) < 0)
 		return ib_err_sys(err, "chdir to rootfs");
 	if (c->no_pivot) {
@@ -417,7 +846,7 @@ static int mask_path(const char *path, ib_err *err)
 	if (stat(path, &st) < 0)
 		return errno == ENOENT ? 0 : ib_err_sys(err, "mask %s", path);
 	if (S_ISDIR(st.st_mode))
-		t = new_fs("tmpfs", "tmpfs", "size=0,mode=755", MOUNT_ATTR_RDONLY, err);
+		t = new_fs("tmpfs", "tmpfs", "size=0,mode=755", 0, MOUNT_ATTR_RDONLY, err);
 	else
 		t = ib_open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (t < 0)
@@ -457,6 +886,14 @@ int ib_rootfs_finish(struct ib_rootfs_ctx *c, ib_err *err)
 	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
 		if (mask_path(s->masked_paths[i], err) < 0)
 			return -1;
+	for (size_t i = 0; i < c->n_late_ro; i++) {
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+
+		if (ib_mount_setattr(c->late_ro[i], "", AT_EMPTY_PATH, &a) < 0)
+			return ib_err_sys(err, "make a tmpfs read-only");
+		close(c->late_ro[i]);
+	}
+	c->n_late_ro = 0;
 	if (s->root_readonly) {
 		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 		if (ib_mount_setattr(AT_FDCWD, "/", 0, &a) < 0)

@@ -21,6 +21,10 @@ struct ib_rootfs_ctx {
 	bool no_pivot;
 	const int *procview_fds; /* emulated /proc files (supervisor.h order) */
 	size_t n_procview;
+	/* Set by ib_rootfs_mount_all: read-only tmpfs and /dev mounts, made
+	 * read-only by ib_rootfs_finish once everything below them exists. */
+	int *late_ro;
+	size_t n_late_ro;
 };
 
 /* Attach the rootfs and everything below it (before pivot_root). */
@@ -33,7 +37,12 @@ int ib_rootfs_finish(struct ib_rootfs_ctx *c, ib_err *err);
 
 /* Open (O_PATH) path inside the tree rooted at root_fd, creating missing
  * directories (and the last component as an empty file when want_file).
- * Symlinks are resolved as if root_fd were "/". */
+ * Symlinks are resolved as if root_fd were "/"; the target of a dangling
+ * symlink on the way is created (inside the tree, like runc). */
 int ib_rootfs_open_dest(int root_fd, const char *path, bool want_file, ib_err *err);
+
+/* Mount points of full proc and sysfs mounts outside rootfs in a mountinfo
+ * text (NULL-terminated, malloc'd). Pure, for tests. */
+int ib_rootfs_full_procfs_mounts(const char *mountinfo, const char *rootfs, char ***out);
 
 #endif

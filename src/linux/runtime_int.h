@@ -4,6 +4,7 @@
 #define IRONBOX_RUNTIME_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -21,11 +22,10 @@ struct ib_init_cfg {
 	int sync_fd;		  /* our end of the socketpair */
 	int fifo_fd;		  /* O_PATH fd of exec.fifo */
 	int console_fd;		  /* connected --console-socket or -1 */
+	bool console_relayed;	  /* console_fd leads to our own pty relay (run) */
 	int userns_fd;		  /* shared user namespace to join, or -1 */
 	const char *stage_dir;	  /* staged, locked bind mounts (stage.h) */
 	const char *procview_dir; /* supervisor's FUSE files for /proc, or NULL */
-	int lock_fd;		  /* the runtime's state lock: not ours to hold */
-	int supervisor_fd;	  /* the runtime's line to the supervisor: not ours */
 	int clone_flags;	  /* namespaces the second stage must create (shared userns) */
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;
@@ -35,16 +35,41 @@ struct ib_init_cfg {
 /* The container's init: never returns. */
 __attribute__((noreturn)) void ib_init_main(struct ib_init_cfg *c);
 
-/* The last steps before execve of a container process (init and exec):
- * close inherited fds, rlimits, seccomp, user, LSM label, capabilities,
- * no_new_privs, cwd, umask, HOME. Returns only on failure. */
-int ib_process_finish_and_exec(const struct ib_process *p, const struct ib_seccomp *sc,
-			       int preserve_fds, ib_err *err);
+/* The fds a container process keeps while it sets itself up: stdio, the
+ * preserve fds after them (3 .. 3+preserve-1) and keep[] (its own, all
+ * close-on-exec: the sync socket, exec.fifo). Every other fd is closed. */
+struct ib_setup_fds {
+	int preserve;
+	const int *keep;
+	size_t n_keep;
+};
 
-/* Allocate a pty inside the container (its /dev/ptmx), send the master over
- * console_sock, make the slave our controlling terminal and stdio. With
- * bind_console the slave is also bind-mounted on /dev/console. */
-int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, ib_err *err);
+/* What is left to do once set up: execve(path, process.args, env). */
+struct ib_exec_plan {
+	char *path;
+	char **env;
+};
+
+/* The set-up of a container process (init and exec), all of it done before
+ * it reports ready so that afterwards only execve remains (for init: the
+ * exec.fifo write and the startContainer hooks first, like runc): close
+ * inherited fds, rlimits, LSM label, environment (merged process.env, HOME
+ * from the container's /etc/passwd), cwd (as root, again as the user if root
+ * was refused, then checked to be inside the root), seccomp, user,
+ * capabilities, no_new_privs, umask, the executable's lookup. Clears the
+ * parent-death signal. */
+int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
+		     const struct ib_setup_fds *fds, struct ib_exec_plan *plan, ib_err *err);
+/* execve the plan; returns only on failure. */
+int ib_process_execve(const struct ib_process *p, struct ib_exec_plan *plan, ib_err *err);
+
+/* Allocate a pty inside the container (its /dev/ptmx), owned by the
+ * process's uid, send the master over console_sock, make the slave our
+ * controlling terminal and stdio. With bind_console the slave is also
+ * bind-mounted on /dev/console; relayed (the runtime itself relays the pty
+ * to its stdio) clears ONLCR, as runc's relay does. */
+int ib_console_setup(int console_sock, const struct ib_process *p, bool bind_console, bool relayed,
+		     ib_err *err);
 
 /* Receive one fd sent with ib_send_fd_named. */
 int ib_recv_fd(int sock, ib_err *err);
@@ -55,6 +80,16 @@ int ib_wait_container(pid_t pid, int pidfd, int master, int *exit_status, ib_err
 
 /* --pid-file: the pid, written atomically. */
 int ib_write_pid_file(const char *path, pid_t pid, ib_err *err);
+
+/* Before anything is created: validate the cgroup resources and decide what
+ * to do at the container's cgroup path. A new path is created and owned
+ * (*join = false). An existing one is joined (*join = true, not owned: never
+ * emptied nor removed) when it is empty, or when it is the cgroup of another
+ * live container of state root `root` (a pod sharing one cgroup). Refused:
+ * a path that exists with other processes in it, is frozen, or exists in
+ * only some hierarchies. */
+int ib_cgroup_plan(const char *root, const char *id, const char *path,
+		   const struct ib_resources *res, bool *join, ib_err *err);
 
 /* OCI state JSON handed to hooks. */
 char *ib_hook_state_json(const char *id, pid_t pid, const char *bundle, const char *status,

@@ -97,7 +97,7 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 		struct stat st;
 		char name[32];
 
-		if (fd < 0 || !ib_mount_is_bind(&s->mounts[i]))
+		if (fd < 0 || !ib_mount_is_staged(&s->mounts[i]))
 			continue;
 		snprintf(name, sizeof(name), "m%zu", i);
 		if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -144,4 +144,21 @@ int ib_stage_open_bind(const char *stage_dir, const struct ib_mount *m, size_t i
 	if (fd < 0)
 		return ib_err_sys(err, "bind mount `%s`", m->source ? m->source : "");
 	return fd;
+}
+
+int ib_stage_open_root(const struct ib_spec *s, ib_err *err)
+{
+	_cleanup_close_ int fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return ib_err_sys(err, "rootfs (%s)", s->root_path);
+	if (fstat(fd, &st) < 0)
+		return ib_err_sys(err, "rootfs (%s)", s->root_path);
+	if (st.st_dev != s->root_dev || st.st_ino != s->root_ino)
+		return ib_err_set(err, EXDEV,
+				  "rootfs (%s) is no longer the directory that was checked; "
+				  "refused",
+				  s->root_path);
+	return IB_STEAL_FD(fd);
 }

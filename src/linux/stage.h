@@ -23,7 +23,7 @@ int ib_userns_create(const struct ib_spec *s, ib_err *err);
 /* Move the runtime into a private mount namespace (nothing propagates back
  * to the host). Returns an fd of the host's mount namespace to come back to. */
 int ib_stage_enter(ib_err *err);
-/* Attach every prepared bind mount of pm under a tmpfs mounted on stage_dir
+/* Attach every prepared bind (and overlay) mount of pm under a tmpfs mounted on stage_dir
  * (as m<index>); their fds in pm are consumed. */
 int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		   ib_err *err);
@@ -31,6 +31,11 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 void ib_stage_leave(int host_mntns);
 /* Remove the staging dir (after the container opened its clones). */
 void ib_stage_remove(const char *stage_dir);
+
+/* Container side: root_path in our mount namespace (where the prepared
+ * rootfs is attached, so that createContainer hooks find it there), checked
+ * to be the directory the policy decided on (s->root_dev, s->root_ino). */
+int ib_stage_open_root(const struct ib_spec *s, ib_err *err);
 
 /* Container side: clone of staged bind i (O_PATH-like mount fd). */
 int ib_stage_open_bind(const char *stage_dir, const struct ib_mount *m, size_t i, ib_err *err);

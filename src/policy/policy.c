@@ -48,7 +48,9 @@ char *ib_policy_idmap_holder(const char *state_root, const char *id, const char 
 /* A holder is alive while its state dir exists (holders are absolute state
  * dir paths when the table is host-wide) -- unless the dir records that its
  * container never got an init: the runtime was killed during create (the
- * allocator only asks once that runtime is gone). */
+ * allocator only asks once that runtime is gone). A dead holder's range is
+ * still kept while any process uses its IDs (an init orphaned between
+ * "created" and the final state save): see ib_idmap_range_in_use. */
 static bool state_dir_alive(const char *holder, void *data)
 {
 	const struct alive_ctx *c = data;
@@ -68,16 +70,6 @@ static bool state_dir_alive(const char *holder, void *data)
 		alive = false;
 	json_object_put(o);
 	return alive;
-}
-
-static bool mount_is_bind(const struct ib_mount *m)
-{
-	if (m->bind || (m->type && !strcmp(m->type, "bind")))
-		return true;
-	for (size_t i = 0; m->options && m->options[i]; i++)
-		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
-			return true;
-	return false;
 }
 
 static int check_mappings(const struct ib_idmap *m, size_t n, const char *what, ib_err *err)
@@ -261,12 +253,10 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 {
 	const char *table_dir;
 	_cleanup_free_ char *holder = ib_policy_idmap_holder(state_root, id, &table_dir);
-	struct ib_restricted_set rs;
 	struct join_target target;
 	struct alive_ctx actx = {.state_root = state_root};
 	_cleanup_free_ char *userns_path = NULL;
 	uint32_t base = 0;
-	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 
@@ -274,13 +264,9 @@ int ib_policy_apply(const struct ib_policy *p, struct ib_spec *s, const char *st
 	if (ib_policy_check_namespaces(s, err) < 0)
 		return -1;
 
-	/* (2) restricted host mounts (ironbox's own state root included). */
-	ib_restricted_set_init(&rs, p, state_root);
-	for (size_t i = 0; i < s->n_mounts && r == 0; i++)
-		if (mount_is_bind(&s->mounts[i]))
-			r = ib_restricted_set_check_source(&rs, s->mounts[i].source, err);
-	ib_restricted_set_clear(&rs);
-	if (r < 0)
+	/* (2) host mounts: every host path opened once and decided on (ironbox's
+	 * own state root is restricted too); create mounts what was decided on. */
+	if (ib_policy_open_mounts(p, s, state_root, err) < 0)
 		return -1;
 
 	/* (3) the spec's own mappings may not reach host root. */

@@ -16,11 +16,15 @@
 
 struct ib_policy {
 	struct ib_idpool pool;
-	char **restricted_mounts; /* absolute host paths that may not be bind-mounted */
-	char **allowed_mounts;	  /* shared directories always allowed (unless restricted) */
-	/* Engine-owned per-container files allowed even under a restricted path:
-	 * glob patterns such as /var/lib/docker/containers/x/resolv.conf. */
+	char **restricted_mounts; /* absolute host paths that may not be mounted */
+	char **allowed_mounts;	  /* the shared host directories: all that may be bind-mounted */
+	/* Engine-owned per-container files and named volumes inside a
+	 * restricted path: glob patterns such as containers/x/resolv.conf. */
 	char **engine_allowed;
+	bool pool_configured; /* idRanges came from the policy file */
+	/* Container root filesystems (and their overlay layers) inside a
+	 * restricted path: patterns such as overlay2/x. */
+	char **engine_rootfs;
 };
 
 /* File format (JSON; every key optional, a missing key takes its default;
@@ -28,18 +32,45 @@ struct ib_policy {
  *   {"idRanges": {"base": 100000, "size": 65536, "count": 1024},
  *    "restrictedMounts": ["/etc/docker", ...],
  *    "allowedMounts": ["/home", ...],
- *    "engineAllowed": ["containers/x/resolv.conf", ...]}
- * idRanges.size must be 65536; base > 0 (host root is never mapped) and
- * base + size * count must stay below 2^32 - 1. restrictedMounts and
- * allowedMounts are absolute paths. engineAllowed entries are fnmatch(3)
- * patterns ('*' does not cross '/'): an absolute pattern is matched against
- * the whole path, a relative one against the part of the path below the
- * restricted entry it lies in (so "containers/x/resolv.conf" (with x a '*')
- * covers Docker's per-container files under any data root an admin adds to
- * restrictedMounts). A path is also allowed when one of its ancestors below
- * the restricted entry matches (subdirectories of a named volume).
- * allowedMounts documents the shared directories (Docker Desktop's "File
- * sharing"); a restricted path inside one is still refused. */
+ *    "engineAllowed": ["containers/x/resolv.conf", ...],
+ *    "engineRootfs": ["overlay2/x", ...]}
+ * idRanges.size must be 65536; base >= 65536 (lower IDs are host accounts)
+ * and base + size * count must stay below 2^32 - 1. A configured idRanges
+ * that overlaps a host account (/etc/passwd uid, /etc/group gid) or a
+ * subordinate range (/etc/subuid, /etc/subgid) is refused when the file is
+ * loaded, naming the conflict; the built-in pool instead never hands out a
+ * range holding such an ID. restrictedMounts and
+ * allowedMounts are absolute paths. engineAllowed and engineRootfs entries
+ * are fnmatch(3) patterns ('*' does not cross '/'): an absolute pattern is
+ * matched against the whole path, a relative one against the part of the
+ * path below the restricted entry it lies in (so "containers/x/resolv.conf"
+ * (with x a '*') covers Docker's per-container files under any data root an
+ * admin adds to restrictedMounts). A path is also covered when one of its
+ * ancestors below the restricted entry matches (subdirectories of a named
+ * volume).
+ *
+ * The decision (DESIGN.md behaviour 4 and the seeds' "File sharing") is
+ * taken on the object that is then mounted, not on a path: the policy opens
+ * each host path once (bind sources, the rootfs, overlay layers), finds
+ * every path at which that object is visible on the host (a named volume
+ * bound from /etc is /etc), and
+ *  - refuses it when one of those paths is, is inside, or contains a
+ *    restricted entry (unless engineAllowed -- engineRootfs for a rootfs --
+ *    covers it), when it is, lies in or contains a restricted entry's own
+ *    object, when it contains the host's root, or when it is or holds a
+ *    listening socket of a container engine (docker.sock, by any name);
+ *  - allows it when one of those paths lies in an allowedMounts entry (or
+ *    its object in the entry's object): a shared host directory;
+ *  - allows it when it is engine-owned (all its paths, or its object, are
+ *    covered by engineAllowed/engineRootfs): a per-container file, a named
+ *    volume, an image layer;
+ *  - refuses anything else ("can't mount /usr/local/sbin because it's not
+ *    in the admin policy's allowed mounts").
+ * A recursive bind (rbind) and the rootfs take their submounts along: each
+ * passes the same test. A filesystem of its own that an engine mounted in
+ * its area (a named volume of type overlay, or from a device) shows what
+ * its sources hold: each source (overlay layer, device or file path) passes
+ * the same test too. */
 
 /* Built-in defaults (used when the file does not exist). */
 struct ib_policy *ib_policy_default(void);
@@ -49,14 +80,19 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err);
  * or others (else refused: fail closed). Missing file -> defaults. */
 struct ib_policy *ib_policy_load(const char *path, ib_err *err);
 void ib_policy_free(struct ib_policy *p);
-/* The default policy as JSON, for `ironbox policy-init` / install. */
+/* The default policy as JSON, for `ironbox policy-init` / install; its
+ * idRanges is the built-in pool, moved up by whole ranges if it would
+ * overlap this host's accounts or subordinate ranges. */
 char *ib_policy_default_json(void);
 
-/* Is bind-mounting host path `source` allowed? source is resolved
- * (symlinks, "..", trailing slashes) against the host root first. A source that
- * is, is inside, or contains a restricted path is refused with
- * "can't mount SRC because it's configured as a restricted host mount". */
-int ib_policy_check_mount_source(const struct ib_policy *p, const char *source, ib_err *err);
+/* Is bind-mounting host path `source` allowed (see above)? The path is
+ * opened (never through a /proc magic link) and the opened object decided
+ * on. Refusals read "can't mount SRC because it's configured as a
+ * restricted host mount" or "can't mount SRC because it's not in the admin
+ * policy's allowed mounts". *engine_owned (may be NULL) tells an engine-owned
+ * object from a shared host directory. */
+int ib_policy_check_mount_source(const struct ib_policy *p, const char *source, bool *engine_owned,
+				 ib_err *err);
 /* Pure form of the same decision on an already-resolved absolute path. */
 bool ib_policy_path_restricted(const struct ib_policy *p, const char *resolved, const char **which);
 
@@ -81,6 +117,16 @@ struct ib_isolation {
 	char *userns_path;  /* when shared: the user namespace to join */
 };
 void ib_isolation_clear(struct ib_isolation *iso);
+
+/* Open and decide on every host path of the spec, keeping what was decided
+ * on in it for create to mount (this is the mount part of ib_policy_apply):
+ * s->root_fd (+ root_dev/root_ino, root_overlay when the rootfs is an
+ * overlay: its layers), per bind mount source_fd (a detached clone of the
+ * source, recursive for rbind) and host_shared, per "overlay" mount its
+ * layers. Sources below state_root (ironbox's own state) are restricted.
+ * On error the fds opened so far stay in s (ib_spec_free closes them). */
+int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const char *state_root,
+			  ib_err *err);
 
 /* Apply all rules to spec s for container id (state root for the allocator):
  * refuse host namespaces and restricted mounts, ensure user + cgroup

@@ -53,8 +53,33 @@ static const char *const default_restricted[] = {
     "/sys",
 };
 
+/* The shared host directories (Docker Desktop's "File sharing"): user data,
+ * never system directories -- an ID-mapped bind is written as host root.
+ * Files: the init binaries engines bind for `--init` (the link or its target
+ * may be named: entries are compared by the object they name too). */
 static const char *const default_allowed[] = {
-    "/home", "/tmp", "/mnt", "/srv", "/opt", "/media",
+    "/home",
+    "/tmp",
+    "/var/tmp",
+    "/mnt",
+    "/srv",
+    "/opt",
+    "/media",
+    "/run/media",
+    /* Kubernetes: the kubelet's per-pod files and volumes. */
+    "/var/lib/kubelet/pods",
+    /* docker run --init (docker-init, wherever dockerd finds it). */
+    "/usr/bin/docker-init",
+    "/usr/sbin/docker-init",
+    "/usr/local/bin/docker-init",
+    "/usr/libexec/docker/docker-init",
+    "/usr/local/libexec/docker/docker-init",
+    "/usr/lib/docker/docker-init",
+    "/usr/local/lib/docker/docker-init",
+    /* podman run --init (catatonit). */
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/local/libexec/podman/catatonit",
 };
 
 /* Relative patterns: matched below the restricted entry a path lies in. */
@@ -81,6 +106,32 @@ static const char *const default_engine_allowed[] = {
     "io.containerd.grpc.v1.cri/containers/*/volumes/*",
 };
 
+/* Relative patterns too: a container's root filesystem (and the layers of
+ * the overlay mounted there) inside an engine's data or run directory. */
+static const char *const default_engine_rootfs[] = {
+    /* Docker graph drivers (data root /var/lib/docker). */
+    "overlay2/*",
+    "fuse-overlayfs/*",
+    "vfs/dir/*",
+    "btrfs/subvolumes/*",
+    "zfs/graph/*",
+    /* Docker with the containerd image store. */
+    "rootfs/overlayfs/*",
+    "containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/*",
+    "containerd/daemon/io.containerd.snapshotter.v1.native/snapshots/*",
+    /* containerd (and Kubernetes through CRI): task rootfs under the state
+     * dir (/run/containerd), snapshots under the root (/var/lib/containerd). */
+    "io.containerd.runtime.v2.task/*/*/rootfs",
+    "io.containerd.snapshotter.v1.overlayfs/snapshots/*",
+    "io.containerd.snapshotter.v1.native/snapshots/*",
+    "io.containerd.snapshotter.v1.btrfs/snapshots/*",
+    "io.containerd.snapshotter.v1.fuse-overlayfs/snapshots/*",
+    /* Podman, CRI-O, Buildah (containers/storage graph root and run root). */
+    "storage/overlay/*",
+    "storage/vfs/dir/*",
+    "storage/btrfs/subvolumes/*",
+};
+
 static char **strv_from(const char *const *v, size_t n)
 {
 	char **r = ib_xmalloc0((n + 1) * sizeof(char *));
@@ -100,6 +151,7 @@ struct ib_policy *ib_policy_default(void)
 	p->allowed_mounts = strv_from(default_allowed, IB_ARRAY_SIZE(default_allowed));
 	p->engine_allowed =
 	    strv_from(default_engine_allowed, IB_ARRAY_SIZE(default_engine_allowed));
+	p->engine_rootfs = strv_from(default_engine_rootfs, IB_ARRAY_SIZE(default_engine_rootfs));
 	return p;
 }
 
@@ -110,6 +162,7 @@ void ib_policy_free(struct ib_policy *p)
 	ib_strv_free(p->restricted_mounts);
 	ib_strv_free(p->allowed_mounts);
 	ib_strv_free(p->engine_allowed);
+	ib_strv_free(p->engine_rootfs);
 	free(p);
 }
 
@@ -232,10 +285,12 @@ static int parse_id_ranges(struct json_object *o, struct ib_idpool *pool, ib_err
 				  "policy: \"idRanges.size\" must be 65536 (each container gets a "
 				  "64K range), not %u",
 				  pool->size);
-	if (pool->base == 0)
-		return ib_err_set(err, EINVAL,
-				  "policy: \"idRanges.base\" must be above 0 (host root is never "
-				  "mapped into a container)");
+	if (pool->base < IB_IDMAP_MIN_BASE)
+		return ib_err_set(
+		    err, EINVAL,
+		    "policy: \"idRanges.base\" must be at least %u (lower IDs belong to "
+		    "host users and groups), not %u",
+		    IB_IDMAP_MIN_BASE, pool->base);
 	if (pool->count == 0)
 		return ib_err_set(err, EINVAL, "policy: \"idRanges.count\" must be at least 1");
 	if ((uint64_t)pool->base + (uint64_t)pool->size * pool->count > UINT32_MAX)
@@ -280,6 +335,7 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 		int r;
 		if (!strcmp(key, "idRanges")) {
 			r = parse_id_ranges(val, &p->pool, err);
+			p->pool_configured = true;
 		} else if (!strcmp(key, "restrictedMounts")) {
 			ib_strv_free(p->restricted_mounts);
 			p->restricted_mounts = NULL;
@@ -292,6 +348,10 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			ib_strv_free(p->engine_allowed);
 			p->engine_allowed = NULL;
 			r = parse_paths(val, key, true, &p->engine_allowed, err);
+		} else if (!strcmp(key, "engineRootfs")) {
+			ib_strv_free(p->engine_rootfs);
+			p->engine_rootfs = NULL;
+			r = parse_paths(val, key, true, &p->engine_rootfs, err);
 		} else {
 			r = ib_err_set(err, EINVAL, "policy: unknown key \"%s\"", key);
 		}
@@ -369,6 +429,12 @@ struct ib_policy *ib_policy_load(const char *path, ib_err *err)
 		return NULL;
 	}
 	p = ib_policy_parse(text, err);
+	/* An admin's pool may not overlap the host's accounts (the built-in one
+	 * skips those ranges instead: see idmap.h). */
+	if (p && p->pool_configured && ib_idmap_check_pool_host(&p->pool, err) < 0) {
+		ib_policy_free(p);
+		p = NULL;
+	}
 	if (!p)
 		ib_err_wrap(err, "%s", path);
 	return p;
@@ -382,12 +448,30 @@ static struct json_object *strv_json(char **v)
 	return a;
 }
 
+/* The pool policy-init writes: the built-in one, moved up by whole ranges
+ * past the host's accounts and subordinate ranges when they are in the way
+ * (a written pool is checked when loaded; the built-in one only skips). */
+static void pool_clear_of_host(struct ib_idpool *pool)
+{
+	const struct ib_idpool def = *pool;
+
+	for (uint64_t base = def.base; base + (uint64_t)def.size * def.count <= UINT32_MAX;
+	     base += def.size) {
+		ib_err e = {0};
+		pool->base = (uint32_t)base;
+		if (ib_idmap_check_pool_host(pool, &e) == 0)
+			return;
+	}
+	*pool = def;
+}
+
 char *ib_policy_default_json(void)
 {
 	struct ib_policy *p = ib_policy_default();
 	struct json_object *doc = json_object_new_object(), *ids = json_object_new_object();
 	char *out;
 
+	pool_clear_of_host(&p->pool);
 	json_object_object_add(ids, "base", json_object_new_int64(p->pool.base));
 	json_object_object_add(ids, "size", json_object_new_int64(p->pool.size));
 	json_object_object_add(ids, "count", json_object_new_int64(p->pool.count));
@@ -395,6 +479,7 @@ char *ib_policy_default_json(void)
 	json_object_object_add(doc, "restrictedMounts", strv_json(p->restricted_mounts));
 	json_object_object_add(doc, "allowedMounts", strv_json(p->allowed_mounts));
 	json_object_object_add(doc, "engineAllowed", strv_json(p->engine_allowed));
+	json_object_object_add(doc, "engineRootfs", strv_json(p->engine_rootfs));
 	out = ib_xasprintf("%s\n", json_object_to_json_string_ext(
 				       doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						JSON_C_TO_STRING_NOSLASHESCAPE));

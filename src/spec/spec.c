@@ -222,6 +222,32 @@ static const struct {
     {"symfollow", true, MS_NOSYMFOLLOW},
 };
 
+/* Recursive mount attributes (mount_setattr(2) with AT_RECURSIVE). */
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned attr;
+} rec_attr_opts[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
 static const struct {
 	const char *name;
 	unsigned long flag;
@@ -584,8 +610,29 @@ static void hooks_free(struct ib_hook *h, size_t n)
 	free(h);
 }
 
+void ib_overlay_src_free(struct ib_overlay_src *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->fds[i] >= 0)
+			close(o->fds[i]);
+	ib_strv_free(o->keys);
+	ib_strv_free(o->paths);
+	ib_strv_free(o->opts);
+	free(o->fds);
+	free(o);
+}
+
 static void mount_free(struct ib_mount *m)
 {
+	if (m->source_fd >= 0)
+		close(m->source_fd);
+	m->source_fd = -1;
+	free(m->source_fs_path);
+	m->source_fs_path = NULL;
+	ib_overlay_src_free(m->overlay);
+	m->overlay = NULL;
 	free(m->destination);
 	free(m->source);
 	free(m->type);
@@ -641,10 +688,29 @@ void ib_process_free(struct ib_process *p)
 	free(p);
 }
 
+void ib_spec_close_fds(struct ib_spec *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->mounts && i < s->n_mounts; i++) {
+		if (s->mounts[i].source_fd >= 0)
+			close(s->mounts[i].source_fd);
+		s->mounts[i].source_fd = -1;
+		ib_overlay_src_free(s->mounts[i].overlay);
+		s->mounts[i].overlay = NULL;
+	}
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = -1;
+	ib_overlay_src_free(s->root_overlay);
+	s->root_overlay = NULL;
+}
+
 void ib_spec_free(struct ib_spec *s)
 {
 	if (!s)
 		return;
+	ib_spec_close_fds(s);
 	free(s->oci_version);
 	free(s->root_path);
 	free(s->hostname);
@@ -913,6 +979,24 @@ static void mount_apply_option(struct ib_mount *m, const char *opt)
 		}
 		return;
 	}
+	for (size_t i = 0; i < IB_ARRAY_SIZE(rec_attr_opts); i++) {
+		unsigned a = rec_attr_opts[i].attr;
+
+		if (strcmp(rec_attr_opts[i].name, opt) != 0)
+			continue;
+		if (rec_attr_opts[i].clear) {
+			m->rec_attr_set &= ~a;
+			m->rec_attr_clr |= a;
+		} else {
+			m->rec_attr_set |= a;
+			m->rec_attr_clr &= ~a;
+			/* mount_setattr(2): an access-time mode is set by clearing
+			 * the whole MOUNT_ATTR__ATIME field. */
+			if ((a & MOUNT_ATTR__ATIME) == a)
+				m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+		}
+		return;
+	}
 	if (strcmp(opt, "bind") == 0) {
 		m->flags |= MS_BIND;
 		m->bind = true;
@@ -927,7 +1011,9 @@ static void mount_apply_option(struct ib_mount *m, const char *opt)
 	} else if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
 		m->idmap = true;
 	} else if (strcmp(opt, "tmpcopyup") == 0) {
-		/* runc extension; consumers look at options[]. */
+		m->tmpcopyup = true;
+	} else if (strcmp(opt, "notmpcopyup") == 0) {
+		m->tmpcopyup = false;
 	} else {
 		strbuf_add(&m->data, opt);
 	}
@@ -939,6 +1025,8 @@ static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t 
 	struct ib_mount *m = &s->mounts[i];
 
 	s->n_mounts = i + 1;
+	m->source_fd = -1;
+	m->host_shared = true;
 	if (get_str(c, e, where, "destination", &m->destination) < 0)
 		return -1;
 	if (!m->destination)
@@ -1123,9 +1211,8 @@ static int devrule_elem(struct pctx *c, json_object *e, const char *where, size_
 		strcpy(d->access, "rwm");
 	} else {
 		size_t k = 0;
-		for (const char *p = access; *p; p++)
-			if (!strchr("rwm", *p))
-				return perr(c, where, "access", "invalid access \"%s\"", access);
+		/* Letters other than r, w, m grant nothing and are ignored, like
+		 * runc does ("rwa" is "rw"). */
 		for (const char *p = "rwm"; *p; p++)
 			if (strchr(access, *p))
 				d->access[k++] = *p;
@@ -1679,6 +1766,7 @@ struct ib_spec *ib_spec_parse(const char *json_text, const char *bundle, ib_err 
 		return NULL;
 	s = ib_xmalloc0(sizeof(*s));
 	s->json = root;
+	s->root_fd = -1;
 	if (parse_spec_obj(&c, root, bundle, s) < 0) {
 		ib_spec_free(s);
 		return NULL;

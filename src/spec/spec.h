@@ -33,6 +33,16 @@ struct ib_idmap {
 	uint32_t container_id, host_id, size;
 };
 
+/* The layers of an overlay, opened and decided on by the policy stage, in
+ * the order overlayfs takes them. */
+struct ib_overlay_src {
+	char **keys;  /* "lowerdir+", "upperdir", "workdir", "datadir+" */
+	int *fds;     /* same index: O_PATH fd of the layer directory */
+	char **paths; /* same index: the path as written (messages) */
+	size_t n;
+	char **opts; /* other options: "key=value" or "flag" */
+};
+
 struct ib_mount {
 	char *destination;
 	char *source;
@@ -44,12 +54,22 @@ struct ib_mount {
 	bool bind;              /* bind or rbind */
 	bool recursive;         /* rbind / r* propagation */
 	bool idmap;             /* "idmap"/"ridmap" option or uidMappings given */
+	bool tmpcopyup;         /* "tmpcopyup": copy the destination's contents into the tmpfs */
+	/* MOUNT_ATTR_* set/cleared on the whole mount tree (mount_setattr with
+	 * AT_RECURSIVE) by "rro", "rnosuid", "rrw", ...; MS_* flags of "ro",
+	 * "nosuid", ... apply to the top mount only (like runc). */
+	unsigned rec_attr_set, rec_attr_clr;
 	char *data;             /* comma-joined options not understood as flags (fs data) */
 	struct ib_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
-	int source_fd;	  /* the policy-opened object of a bind source, or -1 */
-	bool host_shared; /* a bind of a shared host directory (not an engine-owned
-			   * per-container file or named volume); binds default to true */
+	/* Set by the policy stage (ib_policy_apply); the parser leaves -1/true/NULL. */
+	int source_fd; /* policy-opened object of a bind source (O_PATH or a detached clone), -1 if none */
+	bool host_shared; /* a bind of a shared host directory (not an engine-owned per-container file or named volume): set-id files may not be created on it */
+	struct ib_overlay_src *overlay; /* an "overlay" mount: its policed layers */
+	/* The identity of the bind source the policy decided on (common/fsid.h):
+	 * its filesystem and path from that filesystem's root; NULL if none. */
+	dev_t source_dev;
+	char *source_fs_path;
 };
 
 struct ib_rlimit {
@@ -203,6 +223,14 @@ struct ib_spec {
 	char *oci_version;
 	char *root_path; /* absolute after ib_spec_load (resolved against the bundle) */
 	bool root_readonly;
+	/* Set by the policy stage: the rootfs directory it decided on (O_PATH,
+	 * -1 if none), its identity (st_dev, st_ino: the init checks that
+	 * root_path still names it), and the layers of the engine's overlay
+	 * mounted there (NULL if the rootfs is not an overlay). */
+	int root_fd;
+	dev_t root_dev;
+	ino_t root_ino;
+	struct ib_overlay_src *root_overlay;
 	char *hostname, *domainname;
 	struct ib_process *process; /* may be NULL (create without process is invalid, checked) */
 	struct ib_mount *mounts;
@@ -239,6 +267,10 @@ struct ib_spec *ib_spec_load(const char *bundle, ib_err *err);
 /* Parse just a process object (exec --process FILE). */
 struct ib_process *ib_process_parse(const char *json_text, ib_err *err);
 void ib_spec_free(struct ib_spec *s);
+/* Close the fds the policy stage opened (bind sources, rootfs, overlay
+ * layers) once mounts are prepared: they must never reach the container. */
+void ib_spec_close_fds(struct ib_spec *s);
+void ib_overlay_src_free(struct ib_overlay_src *o);
 void ib_process_free(struct ib_process *p);
 void ib_spec_freep(struct ib_spec **s);
 #define _cleanup_spec_ __attribute__((cleanup(ib_spec_freep)))

@@ -114,6 +114,7 @@ int ib_state_save(const char *root, const struct ib_state *st, ib_err *err)
 	add_str(o, "owner", st->owner);
 	add_str(o, "cgroup_path", st->cgroup_path);
 	json_object_object_add(o, "systemd_cgroup", json_object_new_boolean(st->systemd_cgroup));
+	json_object_object_add(o, "cgroup_owned", json_object_new_boolean(st->cgroup_owned));
 	json_object_object_add(o, "started", json_object_new_boolean(st->started));
 	json_object_object_add(o, "supervisor_pid", json_object_new_int64(st->supervisor_pid));
 	json_object_object_add(o, "supervisor_start", json_object_new_uint64(st->supervisor_start));
@@ -199,6 +200,10 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 	st->owner = get_str(o, "owner");
 	st->cgroup_path = get_str(o, "cgroup_path");
 	st->systemd_cgroup = get_bool(o, "systemd_cgroup");
+	/* Written by every create since it exists; state from before always
+	 * created its cgroup. */
+	st->cgroup_owned =
+	    json_object_object_get_ex(o, "cgroup_owned", &v) ? json_object_get_boolean(v) : true;
 	st->started = get_bool(o, "started");
 	st->supervisor_pid = (pid_t)get_int(o, "supervisor_pid");
 	if (json_object_object_get_ex(o, "supervisor_start", &v))
@@ -215,6 +220,9 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 		{
 			if (i >= n)
 				break;
+			/* Only strings: a null would crash every reader. */
+			if (!json_object_is_type(val, json_type_string))
+				continue;
 			st->annotation_keys[i] = ib_xstrdup(key);
 			st->annotation_values[i] = ib_xstrdup(json_object_get_string(val));
 			i++;

@@ -26,6 +26,7 @@ struct ib_state {
 	char *owner;
 	char *cgroup_path;           /* relative cgroup path (see cgroup.h) */
 	bool systemd_cgroup;
+	bool cgroup_owned;           /* ironbox created it; else joined (see cgroup.h) */
 	bool started;                /* start was called */
 	pid_t supervisor_pid;		  /* the container's supervisor (supervisor.h), 0 if none */
 	unsigned long long supervisor_start; /* its starttime */

@@ -642,24 +642,18 @@ int ib_supervisor_shared_sources(const struct ib_spec *s, struct ib_shared_src *
 
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct ib_mount *m = &s->mounts[i];
-		_cleanup_close_ int fd = -1;
-		struct ib_fsid id;
 
 		if (!ib_mount_is_bind(m) || !m->host_shared)
 			continue;
-		fd = m->source_fd >= 0 ? fcntl(m->source_fd, F_DUPFD_CLOEXEC, 0)
-				       : open(m->source ? m->source : "", O_PATH | O_CLOEXEC);
-		if (fd < 0 || ib_fsid_from_fd(fd, NULL, &id, err) < 0) {
-			if (fd < 0)
-				ib_err_sys(err, "bind mount source `%s`",
-					   m->source ? m->source : "");
+		/* Fail closed: a host-shared bind the policy did not identify. */
+		if (!m->source_fs_path) {
 			ib_supervisor_shared_free(v, k);
-			return ib_err_wrap(err, "identify host-shared mount %s", m->destination);
+			return ib_err_set(err, EINVAL, "identify host-shared mount %s: no identity",
+					  m->destination);
 		}
-		v[k].dev = id.dev;
-		v[k].fs_path = IB_STEAL(id.fs_path);
+		v[k].dev = m->source_dev;
+		v[k].fs_path = ib_xstrdup(m->source_fs_path);
 		v[k].source = ib_xstrdup(m->source ? m->source : "");
-		ib_fsid_clear(&id);
 		k++;
 	}
 	*out = v;

@@ -123,3 +123,25 @@ task_status_is() { [[ "$(CTR tasks list 2>/dev/null | awk -v id="$1" '$1 == id {
 	[[ "$(grep -c '^OK' <<<"$output")" -eq 0 ]]
 	[[ "$(grep -c '^ERR' <<<"$output")" -eq 2 ]]
 }
+
+# containerd's root and state restricted, as the defaults restrict
+# /var/lib/containerd and /run/containerd: the task rootfs (an overlay of
+# snapshots) is engine-owned (engineRootfs), the rest of them is not
+# mountable.
+@test "ctr with its root and state restricted: the task rootfs works, its snapshots cannot be bound (ironbox)" {
+	skip_unless_ironbox
+	local pol="$BATS_TEST_TMPDIR/policy.json" wrap="$BATS_TEST_TMPDIR/ironbox-strict"
+	"$IRONBOX" --policy "$pol.def" policy-init 2>/dev/null
+	jq --arg r "$IB_CTR_DIR/root" --arg s "$IB_CTR_DIR/state" '.restrictedMounts += [$r, $s]' "$pol.def" >"$pol"
+	chmod 0644 "$pol"
+	printf '#!/bin/sh\nexec %q --policy %q "$@"\n' "$IRONBOX" "$pol" >"$wrap"
+	chmod 0755 "$wrap"
+	run CTR run --runc-binary "$wrap" --runc-root "$IB_CTR_DIR/runc-root" --fifo-dir "$IB_CTR_DIR/fifo" \
+		--rm "$IMG" "$(cid)" sh -c 'ls /bin/sh && echo rootfs-ok' </dev/null 3>&-
+	assert_success
+	assert_output_contains rootfs-ok
+	run CTR run --runc-binary "$wrap" --runc-root "$IB_CTR_DIR/runc-root" --fifo-dir "$IB_CTR_DIR/fifo" \
+		--rm --mount "type=bind,src=$IB_CTR_DIR/root,dst=/m,options=rbind:ro" "$IMG" "$(cid)" true </dev/null 3>&-
+	assert_failure
+	assert_output_contains "restricted host mount"
+}

@@ -24,7 +24,24 @@ setup() {
 
 teardown() {
 	docker_cleanup_containers
+	local v
+	for v in "${VOLS[@]+"${VOLS[@]}"}"; do
+		D volume rm -f "$v" >/dev/null 2>&1
+	done
+	for v in "${HOME_DIRS[@]+"${HOME_DIRS[@]}"}"; do
+		[[ "$v" == /home/ib-* ]] && rm -rf "$v"
+	done
 	cleanup_tmp_mounts
+}
+
+VOLS=()
+HOME_DIRS=()
+
+# bind_volume NAME DEVICE : a local named volume bound from DEVICE
+# (docker volume create -o type=none -o o=bind -o device=DEVICE).
+bind_volume() {
+	D volume create --driver local -o type=none -o o=bind -o "device=$2" "$1" >/dev/null
+	VOLS+=("$1")
 }
 
 # Name for a container of this test.
@@ -395,6 +412,120 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	drun --rm -v "$h:/mnt" ib-busybox sh -c 'touch /mnt/x && ls -ln /mnt/x'
 	assert_success
 	[[ "$(stat -c %u "$h/x")" == 0 ]]
+}
+
+@test "docker: named volumes bound from /etc, from the socket's directory or from /usr/local/sbin are refused (ironbox)" {
+	skip_unless_ironbox
+	local ok="$BATS_TEST_TMPDIR/shared" v="ib$RANDOM"
+	mkdir -p "$ok"
+	echo shared >"$ok/f"
+	bind_volume "${v}etc" /etc
+	bind_volume "${v}sock" "$IB_DOCKER_DIR"
+	bind_volume "${v}sbin" /usr/local/sbin
+	bind_volume "${v}ok" "$ok"
+	drun --rm -v "${v}etc:/x" ib-busybox true
+	assert_failure
+	assert_output_contains "because it's configured as a restricted host mount"
+	drun --rm -v "${v}sock:/x" ib-busybox true
+	assert_failure
+	assert_output_contains "because it's configured as a restricted host mount"
+	drun --rm -v "${v}sbin:/x" ib-busybox true
+	assert_failure
+	assert_output_contains "because it's not in the admin policy's allowed mounts"
+	# A volume bound from a shared directory works.
+	drun --rm -v "${v}ok:/x" ib-busybox cat /x/f
+	assert_success
+	[[ "$output" == shared ]]
+	# Control: runc mounts the /etc volume (the rule refuses it, not Docker).
+	run D run --runtime=runc --rm -v "${v}etc:/x:ro" ib-busybox cat /x/hostname </dev/null 3>&-
+	assert_success
+	[[ "$output" == "$(cat /etc/hostname)" ]]
+}
+
+@test "docker: a hard link to the docker socket in a shared directory is refused (ironbox)" {
+	skip_unless_ironbox
+	local share="$BATS_TEST_TMPDIR/share"
+	mkdir -p "$share/sub"
+	ln "$IB_DOCKER_SOCK" "$share/sub/d.sock"
+	drun --rm -v "$share:/x" ib-busybox true
+	assert_failure
+	assert_output_contains "can't mount $share because it's configured as a restricted host mount"
+	drun --rm -v "$share/sub/d.sock:/var/run/docker.sock" ib-busybox true
+	assert_failure
+	assert_output_contains "restricted host mount"
+	# Control: runc mounts it -- the socket by another name.
+	run D run --runtime=runc --rm -v "$share/sub/d.sock:/s" ib-busybox sh -c 'test -S /s && echo sock' </dev/null 3>&-
+	assert_success
+	[[ "$output" == sock ]]
+	# Without the link the directory is an ordinary shared one.
+	rm -f "$share/sub/d.sock"
+	drun --rm -v "$share:/x" ib-busybox true
+	assert_success
+}
+
+@test "docker -v /usr/local/sbin is refused, -v /home/... works (ironbox)" {
+	skip_unless_ironbox
+	local h
+	drun --rm -v /usr/local/sbin:/h ib-busybox true
+	assert_failure
+	assert_output_contains "can't mount /usr/local/sbin because it's not in the admin policy's allowed mounts"
+	# Control: runc mounts it.
+	run D run --runtime=runc --rm -v /usr/local/sbin:/h:ro ib-busybox sh -c 'ls -d /h' </dev/null 3>&-
+	assert_success
+	h=$(mktemp -d /home/ib-mntsrc-docker.XXXXXX)
+	HOME_DIRS+=("$h")
+	echo hi >"$h/f"
+	drun --rm -v "$h:/h" ib-busybox sh -c 'cat /h/f; touch /h/new'
+	assert_success
+	[[ "$output" == hi ]]
+	[[ "$(stat -c %u "$h/new")" == 0 ]]
+}
+
+@test "docker with its own directories restricted: per-container files, shm, named volumes, --init and docker cp work, volumes of other filesystems are decided on their sources (ironbox)" {
+	skip_unless_ironbox
+	D info --format '{{json .Runtimes}}' | jq -e '."ironbox-strict"' >/dev/null || skip "no ironbox-strict runtime"
+	local vol="ibsv$RANDOM" name
+	name=$(cname)
+	D volume create "$vol" >/dev/null
+	VOLS+=("$vol")
+	run DRUN_STRICT --rm --init -v "$vol:/v" ib-busybox sh -c 'cat /etc/hostname /etc/hosts /etc/resolv.conf >/dev/null && grep -c " /dev/shm " /proc/self/mountinfo && echo ok >/v/f && tr "\0" " " </proc/1/cmdline' </dev/null 3>&-
+	assert_success
+	[[ "${lines[0]}" == 1 ]]
+	assert_output_contains docker-init
+	run DRUN_STRICT --rm -v "$vol:/v" ib-busybox cat /v/f </dev/null 3>&-
+	assert_success
+	[[ "$output" == ok ]]
+	DRUN_STRICT -d --name "$name" ib-busybox sleep 1000 </dev/null >/dev/null 3>&-
+	echo cpdata >"$BATS_TEST_TMPDIR/cpf"
+	D cp "$BATS_TEST_TMPDIR/cpf" "$name:/cpf"
+	[[ "$(D exec "$name" cat /cpf)" == cpdata ]]
+	D cp "$name:/etc/hostname" "$BATS_TEST_TMPDIR/hn"
+	[[ -s "$BATS_TEST_TMPDIR/hn" ]]
+	D rm -f "$name" >/dev/null
+	# A volume that is a filesystem of its own is decided on by its sources:
+	# an overlay of /etc is refused, a tmpfs is fine; runc mounts both.
+	local e="$BATS_TEST_TMPDIR/empty"
+	mkdir -p "$e"
+	D volume create --driver local -o type=overlay -o device=overlay -o "o=lowerdir=/etc:$e" "${vol}ov" >/dev/null
+	VOLS+=("${vol}ov")
+	D volume create --driver local -o type=tmpfs -o device=tmpfs "${vol}tmp" >/dev/null
+	VOLS+=("${vol}tmp")
+	run DRUN_STRICT --rm -v "${vol}ov:/x" ib-busybox true </dev/null 3>&-
+	assert_failure
+	assert_output_contains "because /etc (a source of the filesystem mounted there) is configured as a restricted host mount"
+	run D run --runtime=runc --rm -v "${vol}ov:/x" ib-busybox cat /x/hostname </dev/null 3>&-
+	assert_success
+	[[ "$output" == "$(cat /etc/hostname)" ]]
+	run DRUN_STRICT --rm -v "${vol}tmp:/x" ib-busybox sh -c 'echo t >/x/f && cat /x/f' </dev/null 3>&-
+	assert_success
+	[[ "$output" == t ]]
+	# The rest of the data root stays out of reach.
+	run DRUN_STRICT --rm -v "$IB_DOCKER_DIR/data/containers:/x" ib-busybox true </dev/null 3>&-
+	assert_failure
+	assert_output_contains "restricted host mount"
+	run DRUN_STRICT --rm -v "$IB_DOCKER_DIR/data/image:/x" ib-busybox true </dev/null 3>&-
+	assert_failure
+	assert_output_contains "restricted host mount"
 }
 
 @test "docker: a volume is shared by two containers with different ranges (ironbox)" {

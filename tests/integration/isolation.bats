@@ -21,13 +21,21 @@ setup() {
 	require_runtime
 	common_setup
 	CREATED_FILES=()
+	CREATED_DIRS=()
+	BG_KILL=()
 }
 
 teardown() {
-	common_teardown
 	local f
+	for f in "${BG_KILL[@]+"${BG_KILL[@]}"}"; do
+		kill -KILL "$f" 2>/dev/null
+	done
+	common_teardown
 	for f in "${CREATED_FILES[@]+"${CREATED_FILES[@]}"}"; do
 		rm -f "$f"
+	done
+	for f in "${CREATED_DIRS[@]+"${CREATED_DIRS[@]}"}"; do
+		[[ -n "$f" && "$f" == /*/ib-* ]] && rm -rf "$f"
 	done
 	rmdir /etc/docker 2>/dev/null || true
 }
@@ -68,6 +76,59 @@ assert_refused_mount() {
 	assert_failure
 	assert_output_contains "can't mount $shown because it's configured as a restricted host mount"
 	assert_no_leftovers "$id"
+}
+
+# assert_not_allowed_mount SRC : create fails because SRC is not a shared
+# host directory, and leaves nothing behind.
+assert_not_allowed_mount() {
+	local src=$1 id
+	bind_bundle "$src"
+	id=$(new_id m)
+	try_create "$id" "$BUNDLE"
+	assert_failure
+	assert_output_contains "can't mount $src because it's not in the admin policy's allowed mounts"
+	assert_no_leftovers "$id"
+}
+
+# make_policy [jq args...] FILTER : the default policy with FILTER applied,
+# written to $BATS_TEST_TMPDIR/policy.json (root-owned, 0644); prints its path.
+make_policy() {
+	local pol="$BATS_TEST_TMPDIR/policy.json"
+	rm -f "$pol" "$pol.def"
+	"$IRONBOX" --policy "$pol.def" policy-init 2>/dev/null || return 1
+	jq "$@" "$pol.def" >"$pol" || return 1
+	chmod 0644 "$pol"
+	rm -f "$pol.def"
+	echo "$pol"
+}
+
+# try_create_pol POLICY ID BUNDLE : try_create with --policy.
+try_create_pol() {
+	local pol=$1 id=$2 bundle=$3 f
+	f="$BATS_TEST_TMPDIR/create-$id.log"
+	status=0
+	IB --policy "$pol" create --bundle "$bundle" "$id" </dev/null >"$f" 2>&1 3>&- || status=$?
+	output=$(cat "$f")
+}
+
+# start_sock PATH NAME : a listening unix socket at PATH served by a process
+# named NAME (killed in teardown); waits until it listens.
+start_sock() {
+	local bin i
+	bin=$(build_helper ibsock) || return 1
+	"$bin" "$1" "$2" </dev/null >"$BATS_TEST_TMPDIR/ibsock.out" 2>&1 3>&- &
+	SOCK_PID=$!
+	BG_KILL+=("$SOCK_PID")
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$BATS_TEST_TMPDIR/ibsock.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "ibsock did not start"
+}
+
+stop_sock() {
+	kill -KILL "$SOCK_PID" 2>/dev/null
+	while kill -0 "$SOCK_PID" 2>/dev/null; do sleep 0.05; done
 }
 
 # The host's first real disk (/dev/vda, /dev/sda, /dev/nvme0n1...).
@@ -422,6 +483,213 @@ privileged_bundle() {
 }
 
 # ---------------------------------------------------------------------------
+# 4b. host paths are decided on the object that is mounted, and only shared
+# host directories (allowedMounts, Docker Desktop's "File sharing") or
+# engine-owned files may be mounted
+
+@test "isolation: a bind source flipped between a shared and a restricted directory during create never mounts the restricted one" {
+	local secret="$BATS_TEST_TMPDIR/secret" okdir="$BATS_TEST_TMPDIR/ok" link="$BATS_TEST_TMPDIR/link"
+	local pol i out leaks=0 mounted=0 refused=0 other=0 flipper
+	mkdir -p "$secret" "$okdir"
+	echo SECRET >"$secret/marker"
+	echo ALLOWED >"$okdir/marker"
+	pol=$(make_policy --arg s "$secret" '.restrictedMounts += [$s]')
+	setup_bundle b cat /mnt/x/marker
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/x", type: "bind", source: $s, options: ["rbind", "ro"]}]' --arg s "$link"
+	# Controls: the secret directory is an ordinary shared one under the
+	# default policy (mounted), and refused under the test policy.
+	ln -sfn "$secret" "$link"
+	ib_run "$(new_id c)"
+	assert_success
+	[[ "$output" == SECRET ]]
+	run IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id r)" </dev/null 3>&-
+	assert_failure
+	assert_output_contains "because it's configured as a restricted host mount"
+	# The race: the link is replaced atomically, back and forth, while
+	# containers are created. No container may ever see the secret.
+	(
+		while :; do
+			ln -sfn "$secret" "$link.a" && mv -Tf "$link.a" "$link"
+			ln -sfn "$okdir" "$link.b" && mv -Tf "$link.b" "$link"
+		done
+	) </dev/null >/dev/null 2>&1 3>&- &
+	flipper=$!
+	BG_KILL+=("$flipper")
+	for ((i = 0; i < 40; i++)); do
+		out=$(IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id f)" </dev/null 2>&1 3>&-) || true
+		case "$out" in
+		*SECRET*) leaks=$((leaks + 1)) ;;
+		*ALLOWED*) mounted=$((mounted + 1)) ;;
+		*"restricted host mount"*) refused=$((refused + 1)) ;;
+		*) other=$((other + 1)); echo "other: $out" >&2 ;;
+		esac
+	done
+	kill -KILL "$flipper"
+	echo "mounted=$mounted refused=$refused leaks=$leaks other=$other" >&2
+	[[ $leaks -eq 0 ]]
+	# Both outcomes happened: the race was really run.
+	[[ $mounted -ge 1 && $refused -ge 1 ]]
+}
+
+@test "isolation: a bind source through a /proc magic link is refused" {
+	local p id
+	for p in /proc/self/fd/0 /proc/self/root/tmp /proc/self/cwd /dev/fd/0 "/proc/$$/root$BATS_TEST_TMPDIR"; do
+		bind_bundle "$p"
+		id=$(new_id m)
+		try_create "$id" "$BUNDLE"
+		assert_failure
+		assert_output_contains "can't mount $p because its path goes through a magic link"
+		assert_no_leftovers "$id"
+	done
+	# Control: the same directory by its own name is a shared one.
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	bind_bundle "$BATS_TEST_TMPDIR/d"
+	ib_run "$(new_id)"
+	assert_success
+}
+
+@test "isolation: only shared host directories can be bound (/usr/local/sbin refused, /home/... allowed)" {
+	local h
+	assert_not_allowed_mount /usr/local/sbin
+	assert_not_allowed_mount /etc/cron.d
+	assert_not_allowed_mount /root
+	assert_not_allowed_mount /usr/bin
+	assert_refused_mount /var/lib # holds /var/lib/docker
+	assert_refused_mount /usr     # holds /usr/lib/modules
+	# /home is shared.
+	h=$(mktemp -d /home/ib-mntsrc.XXXXXX)
+	CREATED_DIRS+=("$h")
+	echo from-home >"$h/f"
+	setup_bundle b sh -c 'cat /h/f; touch /h/new'
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/h", type: "bind", source: $s, options: ["rbind", "rw"]}]' --arg s "$h"
+	ib_run "$(new_id)"
+	assert_success
+	[[ "$output" == from-home ]]
+	[[ "$(stat -c %u "$h/new")" == 0 ]]
+	# Control: an admin who shares /usr/local/sbin lets it through (ro).
+	local pol id
+	pol=$(make_policy '.allowedMounts += ["/usr/local/sbin"]')
+	setup_bundle b2 sh -c 'ls -d /h && echo mounted'
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/h", type: "bind", source: "/usr/local/sbin", options: ["rbind", "ro"]}]'
+	run IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+	assert_success
+	assert_output_contains mounted
+}
+
+@test "isolation: an engine's socket is refused by any name, also as a hard link in a shared directory" {
+	local d="$BATS_TEST_TMPDIR/run" share="$BATS_TEST_TMPDIR/share" id
+	mkdir -p "$d" "$share/a/b" "$BATS_TEST_TMPDIR/other"
+	start_sock "$d/engine.sock" dockerd
+	ln "$d/engine.sock" "$share/a/b/hl"
+	assert_refused_mount "$d/engine.sock"
+	assert_refused_mount "$d"
+	assert_refused_mount "$share/a/b/hl"
+	assert_refused_mount "$share"
+	# A shared directory without it is fine.
+	bind_bundle "$BATS_TEST_TMPDIR/other"
+	ib_run "$(new_id)"
+	assert_success
+	# Control: the same socket served by a program that is no container
+	# engine is an ordinary file of a shared directory.
+	stop_sock
+	rm -f "$d/engine.sock" "$share/a/b/hl"
+	start_sock "$d/engine.sock" notanengine
+	ln "$d/engine.sock" "$share/a/b/hl"
+	bind_bundle "$share"
+	ib_run "$(new_id)"
+	assert_success
+}
+
+@test "isolation: a recursive bind is refused when a restricted directory is mounted below it" {
+	local share="$BATS_TEST_TMPDIR/share" id
+	mkdir -p "$share/sub"
+	mount --bind "$TEST_ROOT" "$share/sub"
+	bind_bundle "$share"
+	id=$(new_id m)
+	try_create "$id" "$BUNDLE"
+	umount "$share/sub"
+	assert_failure
+	assert_output_contains "can't mount $share because $share/sub (mounted below it) is configured as a restricted host mount"
+	assert_no_leftovers "$id"
+	# Control: a non-recursive bind does not take the submount along.
+	mount --bind "$TEST_ROOT" "$share/sub"
+	setup_bundle b sh -c 'ls -A /mnt/x/sub | wc -l'
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/x", type: "bind", source: $s, options: ["bind", "ro"]}]' --arg s "$share"
+	ib_run "$(new_id)"
+	umount "$share/sub"
+	assert_success
+	[[ "$output" == 0 ]]
+}
+
+@test "isolation: root.path / and a rootfs outside the shared directories are refused" {
+	local id r pol
+	setup_bundle b true
+	bundle_jq "$BUNDLE" '.root.path = "/"'
+	id=$(new_id r)
+	try_create "$id" "$BUNDLE"
+	assert_failure
+	assert_output_contains "can't mount / as the container's root filesystem because it's configured as a restricted host mount"
+	assert_no_leftovers "$id"
+	# A rootfs in a system directory (not shared).
+	r=$(mktemp -d /var/cache/ib-rootfs.XXXXXX)
+	CREATED_DIRS+=("$r")
+	setup_bundle b2 true
+	cp -a "$BUNDLE/rootfs/." "$r/"
+	bundle_jq "$BUNDLE" '.root.path = $r' --arg r "$r"
+	id=$(new_id r)
+	try_create "$id" "$BUNDLE"
+	assert_failure
+	assert_output_contains "can't mount $r as the container's root filesystem because it's not in the admin policy's allowed mounts"
+	assert_no_leftovers "$id"
+	# Control: shared by the admin, it is an ordinary rootfs.
+	pol=$(make_policy --arg r "$r" '.allowedMounts += [$r]')
+	run IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+	assert_success
+}
+
+@test "isolation: an overlay mount of config.json is decided on its layers (lowerdir=/etc refused)" {
+	local e="$BATS_TEST_TMPDIR/empty" id pol
+	mkdir -p "$e"
+	setup_bundle b cat /mnt/o/hostname
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/o", type: "overlay", source: "overlay", options: ["ro", ("lowerdir=/etc:" + $e)]}]' --arg e "$e"
+	id=$(new_id o)
+	try_create "$id" "$BUNDLE"
+	assert_failure
+	assert_output_contains "can't mount /etc because it's configured as a restricted host mount"
+	assert_no_leftovers "$id"
+	# A layer outside the shared directories.
+	setup_bundle b2 true
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/o", type: "overlay", source: "overlay", options: ["ro", ("lowerdir=/usr/share:" + $e)]}]' --arg e "$e"
+	id=$(new_id o)
+	try_create "$id" "$BUNDLE"
+	assert_failure
+	assert_output_contains "can't mount /usr/share because it's not in the admin policy's allowed mounts"
+	# Control: with a policy that restricts nothing and shares everything,
+	# the container reads the host's /etc through that overlay.
+	setup_bundle b3 cat /mnt/o/hostname
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/o", type: "overlay", source: "overlay", options: ["ro", ("lowerdir=/etc:" + $e)]}]' --arg e "$e"
+	pol=$(make_policy '.restrictedMounts = [] | .allowedMounts = ["/"]')
+	run IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+	assert_success
+	[[ "$output" == "$(cat /etc/hostname)" ]]
+}
+
+@test "isolation: an overlay mount of shared directories is built host-side from ID-mapped layers" {
+	local o="$BATS_TEST_TMPDIR/ovl"
+	mkdir -p "$o/l" "$o/u" "$o/w"
+	echo low >"$o/l/f"
+	setup_bundle b sh -c 'cat /mnt/o/f; echo up >/mnt/o/g; ls -ln /mnt/o/f | awk "{print \$3, \$4}"; grep " /mnt/o " /proc/self/mountinfo | grep -c overlay'
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/o", type: "overlay", source: "overlay", options: [("lowerdir=" + $o + "/l"), ("upperdir=" + $o + "/u"), ("workdir=" + $o + "/w")]}]' --arg o "$o"
+	ib_run "$(new_id)"
+	assert_success
+	[[ "${lines[0]}" == low ]]
+	[[ "${lines[1]}" == "0 0" ]]
+	[[ "${lines[2]}" == 1 ]]
+	[[ "$(cat "$o/u/g")" == up ]]
+	[[ "$(stat -c %u "$o/u/g")" == 0 ]]
+}
+
+# ---------------------------------------------------------------------------
 # 3. ID-mapped rootfs and volumes
 
 @test "isolation: rootfs files are owned by root inside, container writes land as 0 on the host" {
@@ -620,21 +888,22 @@ assert_probe_failed() {
 
 @test "isolation: an exhausted ID pool is a clear error and leaves nothing behind" {
 	local pol="$BATS_TEST_TMPDIR/policy.json" a b
-	echo '{"idRanges": {"base": 3000000, "size": 65536, "count": 1}}' >"$pol"
+	# A one-range pool of its own (far from the default pool) in the
+	# host-wide table: nothing else ever hands out these IDs.
+	echo '{"idRanges": {"base": 4100000000, "size": 65536, "count": 1}}' >"$pol"
 	chmod 0644 "$pol"
-	export IRONBOX_IDMAP_DIR="$BATS_TEST_TMPDIR/idmap"
 	setup_bundle b sleep 100
 	a=$(new_id a)
 	b=$(new_id b)
 	IB --policy "$pol" run --detach --bundle "$BUNDLE" "$a" </dev/null >/dev/null 2>&1 3>&-
-	[[ "$(uid_map_of_pid "$(pid_of "$a")" | awk '{print $2}')" == 3000000 ]]
+	[[ "$(uid_map_of_pid "$(pid_of "$a")" | awk '{print $2}')" == 4100000000 ]]
 	run IB --policy "$pol" run --detach --bundle "$BUNDLE" "$b" </dev/null 3>&-
 	assert_failure
 	assert_output_contains "no free user-ID range"
 	assert_no_leftovers "$b"
 	IB delete --force "$a"
 	IB --policy "$pol" run --detach --bundle "$BUNDLE" "$b" </dev/null >/dev/null 2>&1 3>&-
-	[[ "$(uid_map_of_pid "$(pid_of "$b")" | awk '{print $2}')" == 3000000 ]]
+	[[ "$(uid_map_of_pid "$(pid_of "$b")" | awk '{print $2}')" == 4100000000 ]]
 	IB delete --force "$b"
 }
 

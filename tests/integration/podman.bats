@@ -108,3 +108,46 @@ pname() { echo "ibpod${BATS_TEST_NUMBER}x$RANDOM"; }
 	assert_failure
 	assert_output_contains "can't share namespaces [pid] with the host"
 }
+
+# Podman laid out like a real install (graph root .../lib/storage, run root
+# .../run/storage) with both restricted as the defaults restrict
+# /var/lib/containers and /run/containers: the default engineAllowed and
+# engineRootfs patterns must keep its per-container files, shm, named
+# volumes, rootfs and --init working, and nothing else of its storage.
+@test "podman with its storage restricted: per-container files, shm, named volumes and --init work (ironbox)" {
+	skip_unless_ironbox
+	local x="$IB_PODMAN_DIR/strict" pol
+	pol="$x/policy.json"
+	mkdir -p "$x/lib/storage/volumes" "$x/run/storage" "$x/tmp"
+	"$IRONBOX" --policy "$pol.def" policy-init 2>/dev/null
+	jq --arg l "$x/lib" --arg r "$x/run" '.restrictedMounts += [$l, $r]' "$pol.def" >"$pol"
+	chmod 0644 "$pol"
+	PS() {
+		podman --root "$x/lib/storage" --runroot "$x/run/storage" --tmpdir "$x/tmp" \
+			--volumepath "$x/lib/storage/volumes" --network-config-dir "$IB_PODMAN_DIR/net" \
+			--storage-driver overlay --runtime "$IRONBOX" --runtime-flag "policy=$pol" \
+			--cgroup-manager cgroupfs --events-backend file "$@"
+	}
+	local init=()
+	[[ -x /usr/libexec/podman/catatonit ]] && init=(--init)
+	PS import "$(rootfs_tarball)" ib-busybox:latest </dev/null >/dev/null 2>&1
+	run PS run --rm "${init[@]}" --cgroup-parent /ib-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+		-v ibstrict:/v "$IMG" sh -c 'cat /etc/hostname /etc/hosts /etc/resolv.conf >/dev/null && grep -c " /dev/shm " /proc/self/mountinfo && echo ok >/v/f && tr "\0" " " </proc/1/cmdline' </dev/null 3>&-
+	local rc=$status out=$output
+	# The rest of its storage stays out of reach.
+	run PS run --rm --cgroup-parent /ib-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+		-v "$x/lib/storage/overlay:/x" "$IMG" true </dev/null 3>&-
+	local rc2=$status out2=$output
+	PS rm -a -f >/dev/null 2>&1
+	PS volume rm -f ibstrict >/dev/null 2>&1
+	PS rmi -a -f >/dev/null 2>&1
+	_umount_matching "$x"
+	rm -rf "$x"
+	status=$rc output=$out
+	assert_success
+	[[ "$(head -1 <<<"$out")" == 1 ]]
+	if [[ ${#init[@]} -gt 0 ]]; then assert_output_contains catatonit; fi
+	status=$rc2 output=$out2
+	assert_failure
+	assert_output_contains "restricted host mount"
+}

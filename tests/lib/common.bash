@@ -19,6 +19,8 @@ export BUILD="${BUILD:-$IB_REPO/build}"
 export IRONBOX="${IRONBOX:-$BUILD/ironbox}"
 export IB_CACHE="${IB_CACHE:-/tmp/ironbox-test-cache}"
 IB_LIB="$IB_REPO/tests/lib"
+# shellcheck source=tests/lib/leakcheck.bash
+source "$IB_LIB/leakcheck.bash"
 
 # A per-file state root, stable across setup_file / tests / teardown_file of
 # the same file (they run in different processes). IB_TEST_ROOT=DIR puts it
@@ -29,7 +31,10 @@ IB_LIB="$IB_REPO/tests/lib"
 _ib_file_base="$(basename "${BATS_TEST_FILENAME:-adhoc}" .bats)"
 if [[ -n "${IB_TEST_ROOT:-}" ]]; then
 	TEST_ROOT="$IB_TEST_ROOT/${_ib_file_base}"
-elif [[ -n "${TEST_ROOT:-}" && "$(realpath -m -- "$TEST_ROOT")/" == "$IB_REPO/"* ]]; then
+elif [[ -n "${TEST_ROOT:-}" ]] && { [[ "$(realpath -m -- "$TEST_ROOT")/" == "$IB_REPO/"* ]] ||
+	compgen -G "$TEST_ROOT/*.bats" >/dev/null || [[ -e "$TEST_ROOT/.git" ]] ||
+	[[ "$(realpath -m -- "$TEST_ROOT")" == "$(realpath -m -- "${BATS_TEST_DIRNAME:-/nonexistent}")" ]] ||
+	[[ "$TEST_ROOT" != /*/* ]]; }; then
 	TEST_ROOT=""
 fi
 export TEST_ROOT="${TEST_ROOT:-/tmp/ib-root/${_ib_file_base}}"
@@ -412,27 +417,18 @@ cgroups_named() {
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$1" 2>/dev/null
 }
 
-# assert_no_leftovers ID : no state, no cgroup, no mount mentioning ID.
+# assert_no_leftovers ID... : the runtime no longer knows the containers and
+# nothing of them is left: state dir, ID range, cgroup, mount, process (see
+# leak_check in leakcheck.bash).
 assert_no_leftovers() {
-	local id=$1 bad=0 l
-	if [[ -e "$TEST_ROOT/$id" ]]; then
-		echo "leftover state dir $TEST_ROOT/$id" >&2
-		bad=1
-	fi
-	if IB state "$id" >/dev/null 2>&1; then
-		echo "runtime still knows container $id" >&2
-		bad=1
-	fi
-	l=$(cgroups_named "$id")
-	if [[ -n "$l" ]]; then
-		echo "leftover cgroups: $l" >&2
-		bad=1
-	fi
-	if grep -qF -- "$id" /proc/self/mountinfo; then
-		echo "leftover mounts:" >&2
-		grep -F -- "$id" /proc/self/mountinfo >&2
-		bad=1
-	fi
+	local id bad=0
+	for id in "$@"; do
+		if IB state "$id" >/dev/null 2>&1; then
+			echo "runtime still knows container $id" >&2
+			bad=1
+		fi
+	done
+	leak_check --root "$TEST_ROOT" "$@" || bad=1
 	return $bad
 }
 
@@ -458,10 +454,13 @@ _remove_cgroups_named() {
 }
 
 # Container IDs known in $TEST_ROOT (via the runtime and the directory).
+# Only what the runtime lists, or directories that look like its state dirs
+# (a lock or state.json inside): never any other directory under TEST_ROOT.
 _known_ids() {
 	{
 		IB list -q 2>/dev/null
-		[[ -d "$TEST_ROOT" ]] && find "$TEST_ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'
+		[[ -d "$TEST_ROOT" ]] && find "$TEST_ROOT" -mindepth 2 -maxdepth 2 -type f \
+			\( -name lock -o -name state.json \) -printf '%h\n' | xargs -r -n1 basename
 	} | sort -u | grep -v '^$' || true
 }
 
@@ -488,10 +487,23 @@ _cleanup_containers() {
 	done
 }
 
-# Lazily unmount any mount whose mount point contains STRING.
+# _umount_matching DIR|ID : lazily unmount every mount at or below the
+# absolute directory DIR (at least two levels deep, e.g. /tmp/ib-docker), or
+# every mount with a path component equal to the container ID. Nothing else:
+# a short or empty argument must never match /proc, /sys/fs/cgroup, ...
 _umount_matching() {
-	local m
-	awk '{ print $5 }' /proc/self/mountinfo | grep -F -- "$1" | sort -r | while read -r m; do
+	local arg=${1%/} m
+	if [[ "$arg" == /* ]]; then
+		[[ "$arg" == /*/* ]] || return 0
+	else
+		[[ ${#arg} -ge 4 && "$arg" != */* && "$arg" != .* ]] || return 0
+	fi
+	awk '{ print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
+		if [[ "$arg" == /* ]]; then
+			[[ "$m" == "$arg" || "$m" == "$arg/"* ]] || continue
+		else
+			[[ "$m" == */"$arg" || "$m" == */"$arg"/* ]] || continue
+		fi
 		umount -l "$m" 2>/dev/null
 	done
 }

@@ -52,7 +52,16 @@ dockerd_start() {
 	# dockerd creates /run/docker/plugins whatever its exec root is.
 	[[ -e /run/docker ]] || touch "$IB_DOCKER_DIR/created-run-docker"
 	# A config file of our own so /etc/docker/daemon.json is not read.
-	jq -n --arg rt "$IRONBOX" '{runtimes: {ironbox: {path: $rt}}}' >"$IB_DOCKER_DIR/daemon.json"
+	# "ironbox-strict" runs with an admin policy that restricts this
+	# dockerd's own directories as the defaults do /var/lib/docker and
+	# /run/docker (dockerd_strict_policy).
+	if is_ironbox && dockerd_strict_policy "$IB_DOCKER_DIR/policy.json"; then
+		jq -n --arg rt "$IRONBOX" --arg pol "$IB_DOCKER_DIR/policy.json" \
+			'{runtimes: {ironbox: {path: $rt}, "ironbox-strict": {path: $rt, runtimeArgs: ["--policy", $pol]}}}' \
+			>"$IB_DOCKER_DIR/daemon.json"
+	else
+		jq -n --arg rt "$IRONBOX" '{runtimes: {ironbox: {path: $rt}}}' >"$IB_DOCKER_DIR/daemon.json"
+	fi
 	setsid dockerd \
 		--config-file "$IB_DOCKER_DIR/daemon.json" \
 		--data-root "$IB_DOCKER_DIR/data" \
@@ -88,6 +97,24 @@ dockerd_start() {
 		return 1
 	fi
 	docker_import_busybox
+}
+
+# dockerd_strict_policy FILE : the default admin policy plus this dockerd's
+# directories (data root, exec root and socket) and its containerd's as
+# restricted mounts, like a real install's /var/lib/docker and /run/docker.
+dockerd_strict_policy() {
+	local pol=$1
+	rm -f "$pol" "$pol.def"
+	"$IRONBOX" --policy "$pol.def" policy-init 2>/dev/null || return 1
+	jq --arg d "$IB_DOCKER_DIR" --arg c "$IB_CTR_DIR" \
+		'.restrictedMounts += [$d, ($d + "/data"), $c]' "$pol.def" >"$pol" || return 1
+	chmod 0644 "$pol"
+	rm -f "$pol.def"
+}
+
+# docker run with the strict policy.
+DRUN_STRICT() {
+	D run --runtime=ironbox-strict "$@"
 }
 
 # Import the busybox rootfs as ib-busybox:latest.

@@ -28,6 +28,11 @@
  *   swapoff PATH             swapoff(PATH)
  *   sethostname-host         (no-op placeholder; use the hostname applet)
  *   keyctl-session           keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)
+ *   mount-dev DEV DIR FSTYPE mount(DEV, DIR, FSTYPE, 0) (then detached; an already
+ *                            mounted filesystem shares its superblock)
+ *   connect-unix PATH        connect() to the unix socket at PATH
+ *   kill0 PID                kill(PID, 0)
+ *   ptrace-attach PID        PTRACE_ATTACH, wait for the stop, PTRACE_DETACH
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +44,11 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
@@ -64,6 +74,11 @@ static const char *errname(int e)
 	case ENOTDIR: return "ENOTDIR";
 	case EEXIST: return "EEXIST";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ESRCH: return "ESRCH";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ENOTSOCK: return "ENOTSOCK";
+	case ENOTBLK: return "ENOTBLK";
+	case EIO: return "EIO";
 	default: return "E?";
 	}
 }
@@ -175,6 +190,30 @@ int main(int argc, char **argv)
 		return report(swapoff(argv[2]));
 	if (!strcmp(op, "keyctl-session"))
 		return report(syscall(__NR_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL));
+
+	if (!strcmp(op, "mount-dev") && argc == 5) {
+		if (mount(argv[2], argv[3], argv[4], 0, NULL) < 0)
+			return report(-1);
+		umount2(argv[3], MNT_DETACH);
+		return report(0);
+	}
+	if (!strcmp(op, "connect-unix") && argc == 3) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return report(-1);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+		return report(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	}
+	if (!strcmp(op, "kill0") && argc == 3)
+		return report(kill(atoi(argv[2]), 0));
+	if (!strcmp(op, "ptrace-attach") && argc == 3) {
+		pid_t pid = atoi(argv[2]);
+		if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+			return report(-1);
+		waitpid(pid, NULL, __WALL);
+		return report(ptrace(PTRACE_DETACH, pid, NULL, NULL));
+	}
 
 	fprintf(stderr, "ibprobe: unknown op or wrong arguments: %s\n", op);
 	return 2;

@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev
 libfuse3-dev fuse3 libcmocka-dev bats busybox-static docker.io containerd
 podman runc crun kmod bpftool iproute2 util-linux procps jq time libc6-dev
-gcc make tar coreutils"
+gcc make tar coreutils clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,14 +1,17 @@
 #!/bin/bash
-# Run ironbox's whole test suite: cmocka unit tests, then every
-# tests/integration/*.bats file (bats --tap), and print one summary line.
+# Run ironbox's whole test suite: cmocka unit tests, a short fuzzing run
+# (fuzz/run.sh), then every tests/integration/*.bats and tests/security/*.bats
+# file (bats --tap), and print one summary line.
 #
 #   tests/lib/run-all.sh BUILD [--integration-only]
 #
 # Environment:
 #   IRONBOX           runtime under test (default: BUILD/ironbox; set it to
 #                     /usr/sbin/runc to check the harness itself)
-#   IB_SUITES         space-separated list of .bats basenames to run
-#                     (default: all, e.g. "cli_lifecycle docker")
+#   IB_SUITES         space-separated list of suites to run (default: all):
+#                     .bats basenames ("cli_lifecycle docker"), "fuzz",
+#                     "security" (all of tests/security) or "security-NAME"
+#   IB_FUZZ_SECONDS   fuzzing time per target in the fuzz suite (default 20)
 #   IB_SUITE_TIMEOUT  seconds per .bats file (default 1800)
 #   BATS_TEST_TIMEOUT seconds per test (default 300)
 #   IB_LOG_DIR        where TAP logs go (default: BUILD/test-logs)
@@ -75,6 +78,18 @@ if [[ $integration_only -eq 0 ]]; then
 	fi
 fi
 
+# ---- fuzzing (short run) --------------------------------------------------
+# fuzz/run.sh: replays fuzz/regressions/, then IB_FUZZ_SECONDS (20) of
+# libFuzzer per target; counts as the "fuzz" suite; skips (one skipped test,
+# with a message) when clang's libFuzzer runtime is missing.
+if [[ $integration_only -eq 0 ]] && { [[ -z "${IB_SUITES:-}" ]] || grep -qw -- fuzz <<<"$IB_SUITES"; }; then
+	echo "== fuzz (${IB_FUZZ_SECONDS:-20} s per target)"
+	t0=$SECONDS
+	IB_RESULTS=$RESULTS IB_FUZZ_LOG_DIR="$LOG_DIR/fuzz" "$REPO/fuzz/run.sh" \
+		--seconds "${IB_FUZZ_SECONDS:-20}" --build "${IB_FUZZ_BUILD:-build-fuzz}"
+	echo "[suite] fuzz: $((SECONDS - t0))s"
+fi
+
 # ---- integration tests ----------------------------------------------------
 # parse_tap FILE SUITE : print "SUITE PASS FAIL SKIP", then "fail SUITE: test" lines.
 parse_tap() {
@@ -107,11 +122,15 @@ if ! command -v bats >/dev/null 2>&1; then
 	echo "fail bats: bats not installed" >>"$RESULTS"
 else
 	shopt -s nullglob
-	suites=("$REPO"/tests/integration/*.bats)
+	suites=("$REPO"/tests/integration/*.bats "$REPO"/tests/security/*.bats)
 	shopt -u nullglob
 	for f in "${suites[@]}"; do
 		name=$(basename "$f" .bats)
-		if [[ -n "${IB_SUITES:-}" ]] && ! grep -qw -- "$name" <<<"$IB_SUITES"; then
+		# tests/security/X.bats is the suite "security-X" (IB_SUITES=security
+		# selects all of them)
+		[[ "$f" == */tests/security/* ]] && name="security-$name"
+		if [[ -n "${IB_SUITES:-}" ]] && ! grep -qw -- "$name" <<<"$IB_SUITES" &&
+			! [[ "$name" == security-* && " $IB_SUITES " == *" security "* ]]; then
 			continue
 		fi
 		echo "== integration: $name.bats"

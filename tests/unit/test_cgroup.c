@@ -58,7 +58,10 @@ static void test_resolve_absolute(void **state)
 	(void)state;
 	expect_path("/a/b", false, NULL, "/a/b");
 	expect_path("/a//b/./c/", false, NULL, "/a/b/c");
-	expect_path("/a/../b", false, "/ignored", "/b");
+	/* ".." is refused outright, even where it would stay inside. */
+	expect_path_error("/a/../b", false, "/ignored");
+	expect_path_error("/a/..b/..", false, NULL);
+	expect_path("/a/..b/c..", false, NULL, "/a/..b/c..");
 	expect_path("/docker/0123abc", false, NULL, "/docker/0123abc");
 	expect_path_error("/../x", false, NULL);
 	expect_path_error("/a/../../x", false, NULL);
@@ -72,7 +75,8 @@ static void test_resolve_relative(void **state)
 	expect_path("foo/bar", false, "/user.slice/x.scope", "/user.slice/x.scope/foo/bar");
 	expect_path("foo", false, "/", "/foo");
 	expect_path("./foo//bar/", false, "/own", "/own/foo/bar");
-	expect_path("a/../b", false, "/own", "/own/b");
+	expect_path_error("a/../b", false, "/own");
+	expect_path_error("..", false, "/own");
 	expect_path_error("../x", false, "/own");
 	expect_path_error("a/../../x", false, "/own");
 	expect_path_error("foo", false, NULL); /* no own cgroup known */
@@ -307,6 +311,32 @@ static void test_mountinfo_hybrid(void **state)
 	ib_cgroup_layout_clear(&l);
 }
 
+static bool hide_unified(const char *mount, unsigned maj, unsigned min, bool v2, void *data)
+{
+	(void)maj;
+	(void)min;
+	(*(int *)data)++;
+	return !(v2 && strcmp(mount, "/sys/fs/cgroup/unified") == 0);
+}
+
+/* A tmpfs over /sys/fs/cgroup/unified: the hybrid host is a v1 host. */
+static void test_mountinfo_hidden_v2(void **state)
+{
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(
+	    ib_cgroup_parse_mountinfo_usable(mountinfo_hybrid, hide_unified, &calls, &l, &err), 0);
+	assert_true(calls >= 10);
+	assert_int_equal(l.n, 9);
+	assert_int_equal(l.v2, -1);
+	assert_int_equal(ib_cgroup_layout_mode(&l), IB_CGROUP_V1);
+	assert_true(ib_cgroup_layout_find(&l, "memory") >= 0);
+	ib_cgroup_layout_clear(&l);
+}
+
 static void test_mountinfo_v2(void **state)
 {
 	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
@@ -371,13 +401,14 @@ static void test_mountinfo_escape_and_only_named(void **state)
 
 /* ---- integration (root) ---- */
 
-static char test_path[64], fail_path[64];
+static char test_path[64], fail_path[64], join_path[64];
 
 static void cleanup_path(const char *path)
 {
 	ib_err err = {0};
 	struct ib_cgroup *cg = ib_cgroup_from_path(path, &err);
 	if (cg) {
+		cg->owned = true; /* made by this test */
 		ib_cgroup_destroy(cg, &err);
 		ib_cgroup_free(cg);
 	}
@@ -390,6 +421,7 @@ static int integration_teardown(void **state)
 		char sub[128];
 		snprintf(sub, sizeof(sub), "%s/sub", fail_path);
 		cleanup_path(test_path);
+		cleanup_path(join_path);
 		cleanup_path(sub);
 		cleanup_path(fail_path);
 	}
@@ -449,7 +481,7 @@ static void test_integration(void **state)
 	res.mem_limit = 64 * 1024 * 1024;
 	res.has_pids_limit = true;
 	res.pids_limit = 32;
-	cg = ib_cgroup_create(test_path, &res, &err);
+	cg = ib_cgroup_create(test_path, &res, false, &err);
 	if (!cg)
 		fail_msg("create: %s", err.msg);
 	assert_true(cg->v2_dir || (cg->v1_dirs && cg->v1_dirs[0]));
@@ -554,7 +586,7 @@ static void test_integration_rollback(void **state)
 	res.pids_limit = 8;
 	res.cpuset_cpus = (char *)"99999"; /* no such CPU */
 	snprintf(sub, sizeof(sub), "%s/sub", fail_path);
-	cg = ib_cgroup_create(sub, &res, &err);
+	cg = ib_cgroup_create(sub, &res, false, &err);
 	assert_null(cg);
 	assert_true(err.msg[0] != '\0');
 	assert_int_equal(ib_cgroup_read_layout(&l, &err), 0);
@@ -564,6 +596,154 @@ static void test_integration_rollback(void **state)
 			fail_msg("`%s` left behind", p);
 	}
 	ib_cgroup_layout_clear(&l);
+}
+
+/* ---- linux.resources.unified keys ---- */
+
+static void test_unified_keys(void **state)
+{
+	static const char *const ok[] = {
+	    "memory.max",	"memory.swap.max",
+	    "memory.oom.group", "cpu.max",
+	    "cpu.weight",	"io.max",
+	    "io.bfq.weight",	"pids.max",
+	    "cpuset.cpus",	"hugetlb.2MB.max",
+	    "rdma.max",		"misc.max",
+	    "cgroup.max.depth", "cgroup.max.descendants",
+	};
+	static const char *const bad[] = {
+	    "cgroup.procs",
+	    "cgroup.threads",
+	    "cgroup.subtree_control",
+	    "cgroup.freeze",
+	    "cgroup.kill",
+	    "cgroup.type",
+	    "cgroup.max.depth/x",
+	    "../cgroup.procs",
+	    "memory.max/../../cgroup.procs",
+	    "a/b.max",
+	    "/memory.max",
+	    "..",
+	    ".",
+	    "",
+	    "memory.",
+	    "memory..max",
+	    "memory",
+	    "devices.allow",
+	    "freezer.state",
+	    "tasks",
+	    "release_agent",
+	    "notify_on_release",
+	    "memory.max\n",
+	    "memory max",
+	    "net_cls.classid",
+	};
+	struct ib_resources r;
+	char *k[] = {(char *)"memory.max", NULL}, *v[] = {(char *)"1\n2", NULL};
+	ib_err err = {0};
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(ok); i++)
+		if (ib_cgroup_check_unified_key(ok[i], &err) < 0)
+			fail_msg("`%s` refused: %s", ok[i], err.msg);
+	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++)
+		if (ib_cgroup_check_unified_key(bad[i], &err) == 0)
+			fail_msg("`%s` accepted", bad[i]);
+	assert_int_equal(ib_cgroup_check_unified_key("cgroup.procs", &err), -1);
+	assert_string_equal(err.msg, "cgroup v2 control file `cgroup.procs` can't be set through "
+				     "linux.resources.unified");
+	/* Values are one line. */
+	memset(&r, 0, sizeof(r));
+	r.unified_keys = k;
+	r.unified_values = v;
+	r.n_unified = 1;
+	assert_int_equal(ib_cgroup_check_resources(&r, &err), -1);
+	v[0] = (char *)"max";
+	assert_int_equal(ib_cgroup_check_resources(&r, &err), 0);
+	k[0] = (char *)"cgroup.procs";
+	assert_int_equal(ib_cgroup_check_resources(&r, &err), -1);
+}
+
+/* An existing cgroup is joined, not owned: never emptied or removed; a
+ * frozen one is refused; a new leaf must be new. */
+static void test_integration_join(void **state)
+{
+	struct ib_cgroup *made, *joined;
+	struct ib_cgroup_probe p;
+	ib_err err = {0};
+	pid_t child;
+	int status;
+	char sub[128];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+	assert_false(p.exists);
+	made = ib_cgroup_create(join_path, NULL, false, &err);
+	if (!made)
+		fail_msg("create: %s", err.msg);
+	assert_true(made->owned);
+	/* Creating it again (it exists now) fails and removes nothing. */
+	assert_null(ib_cgroup_create(join_path, NULL, false, &err));
+	assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+	assert_true(p.exists);
+	assert_false(p.partial);
+	assert_false(p.populated);
+	assert_false(p.frozen);
+
+	/* A process of "someone else" in it. */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ib_err cerr = {0};
+		if (ib_cgroup_join_self(made, false, &cerr) < 0)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+		if (p.populated)
+			break;
+		usleep(10000);
+	}
+	assert_true(p.populated);
+
+	joined = ib_cgroup_create(join_path, NULL, true, &err);
+	if (!joined)
+		fail_msg("join: %s", err.msg);
+	assert_false(joined->owned);
+	/* Not ours: kill_all refuses, destroy leaves process and directory. */
+	assert_int_equal(ib_cgroup_kill_all(joined, SIGKILL, &err), -1);
+	assert_int_equal(err.code, EPERM);
+	assert_int_equal(ib_cgroup_destroy(joined, &err), 0);
+	assert_int_equal(kill(child, 0), 0);
+	assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+	assert_true(p.exists && p.populated);
+	ib_cgroup_free(joined);
+
+	/* Frozen: refused, for the cgroup itself and for a new child of it. */
+	if (ib_cgroup_freeze(made, true, &err) == 0) {
+		assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+		assert_true(p.frozen);
+		assert_null(ib_cgroup_create(join_path, NULL, true, &err));
+		assert_non_null(strstr(err.msg, "container's cgroup unexpectedly frozen"));
+		snprintf(sub, sizeof(sub), "%s/new", join_path);
+		assert_null(ib_cgroup_create(sub, NULL, false, &err));
+		assert_non_null(strstr(err.msg, "container's cgroup unexpectedly frozen"));
+		assert_int_equal(ib_cgroup_probe(sub, &p, &err), 0);
+		assert_false(p.exists);
+		assert_int_equal(ib_cgroup_freeze(made, false, &err), 0);
+	}
+
+	/* The owner empties and removes it. */
+	assert_int_equal(ib_cgroup_destroy(made, &err), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(ib_cgroup_probe(join_path, &p, &err), 0);
+	assert_false(p.exists);
+	ib_cgroup_free(made);
 }
 
 int main(void)
@@ -581,14 +761,18 @@ int main(void)
 	    cmocka_unit_test(test_cpu_max),
 	    cmocka_unit_test(test_swap_v2),
 	    cmocka_unit_test(test_mountinfo_hybrid),
+	    cmocka_unit_test(test_mountinfo_hidden_v2),
 	    cmocka_unit_test(test_mountinfo_v2),
 	    cmocka_unit_test(test_mountinfo_v1),
 	    cmocka_unit_test(test_mountinfo_escape_and_only_named),
 	    cmocka_unit_test_teardown(test_integration, integration_teardown),
 	    cmocka_unit_test_teardown(test_integration_rollback, integration_teardown),
+	    cmocka_unit_test(test_unified_keys),
+	    cmocka_unit_test_teardown(test_integration_join, integration_teardown),
 	};
 
 	snprintf(test_path, sizeof(test_path), "/ironbox-test-%d", (int)getpid());
 	snprintf(fail_path, sizeof(fail_path), "/ironbox-test-%d-fail", (int)getpid());
+	snprintf(join_path, sizeof(join_path), "/ironbox-test-%d-join", (int)getpid());
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

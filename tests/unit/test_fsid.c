@@ -136,6 +136,143 @@ static void test_from_fd_through_bind(void **state)
 	rmdir(tmpl);
 }
 
+static const char *table_text =
+    "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+    "30 22 254:1 /etc /var/lib/docker/volumes/v/_data rw - ext4 /dev/vda rw\n"
+    "31 22 0:45 / /tmp/with\\040space rw - tmpfs tmpfs rw,size=4k\n"
+    "32 22 254:1 /srv/x /mnt/a rw - ext4 /dev/vda rw\n"
+    "33 32 0:46 / /mnt/a/sub rw - tmpfs tmpfs rw\n"
+    "34 22 0:47 / /mnt/ab rw - tmpfs tmpfs rw\n"
+    "35 22 254:1 /srv/x/y /mnt/c rw - ext4 /dev/vda rw\n"
+    "40 22 0:50 / /var/lib/docker/overlay2/abc/merged rw - overlay overlay "
+    "rw,lowerdir=/l1:/l2,upperdir=/u\\054x,workdir=/w\n"
+    "garbage line\n";
+
+static void test_table_parse(void **state)
+{
+	struct ib_mount_table t;
+	const struct ib_mount_entry *e;
+
+	(void)state;
+	ib_mount_table_parse(table_text, &t);
+	assert_int_equal(t.n, 8);
+	e = ib_mount_table_find(&t, 31);
+	assert_non_null(e);
+	assert_string_equal(e->mnt, "/tmp/with space");
+	assert_string_equal(e->fstype, "tmpfs");
+	assert_string_equal(e->super_opts, "rw,size=4k");
+	assert_true(e->dev == makedev(0, 45));
+	assert_int_equal(e->parent, 22);
+	e = ib_mount_table_find(&t, 40);
+	assert_string_equal(e->fstype, "overlay");
+	/* super options stay escaped (commas inside paths) */
+	assert_string_equal(e->super_opts, "rw,lowerdir=/l1:/l2,upperdir=/u\\054x,workdir=/w");
+	assert_null(ib_mount_table_find(&t, 99));
+	ib_mount_table_clear(&t);
+}
+
+static bool has(char **v, const char *s)
+{
+	for (size_t i = 0; v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* Every path at which an object shows: /etc is also the volume. */
+static void test_table_visible(void **state)
+{
+	struct ib_mount_table t, t2;
+	dev_t vda = makedev(254, 1);
+	char **v, **canon;
+
+	(void)state;
+	ib_mount_table_parse(table_text, &t);
+	ib_mount_table_parse("32 22 254:1 /srv/x /mnt/a rw - ext4 /dev/vda rw\n"
+			     "35 22 254:1 /srv/x/y /mnt/c rw - ext4 /dev/vda rw\n",
+			     &t2);
+	v = ib_mount_table_visible(&t, vda, "/etc/docker", NULL);
+	assert_int_equal(ib_strv_len(v), 2);
+	assert_true(has(v, "/etc/docker"));
+	assert_true(has(v, "/var/lib/docker/volumes/v/_data/docker"));
+	ib_strv_free(v);
+	v = ib_mount_table_visible(&t, vda, "/srv/x/y/z", &canon);
+	assert_int_equal(ib_strv_len(v), 3);
+	assert_true(has(v, "/srv/x/y/z"));
+	assert_true(has(v, "/mnt/a/y/z"));
+	assert_true(has(v, "/mnt/c/z"));
+	/* Where it lives: through the mount of the whole filesystem. */
+	assert_int_equal(ib_strv_len(canon), 1);
+	assert_string_equal(canon[0], "/srv/x/y/z");
+	ib_strv_free(v);
+	ib_strv_free(canon);
+	/* Without a mount of the filesystem's root, the most general one. */
+	v = ib_mount_table_visible(&t2, vda, "/srv/x/y/z", &canon);
+	assert_int_equal(ib_strv_len(v), 2);
+	assert_int_equal(ib_strv_len(canon), 1);
+	assert_string_equal(canon[0], "/mnt/a/y/z");
+	ib_strv_free(v);
+	ib_strv_free(canon);
+	ib_mount_table_clear(&t2);
+	/* /srv/xy is not below /srv/x */
+	v = ib_mount_table_visible(&t, vda, "/srv/xy", NULL);
+	assert_int_equal(ib_strv_len(v), 1);
+	assert_string_equal(v[0], "/srv/xy");
+	ib_strv_free(v);
+	v = ib_mount_table_visible(&t, makedev(0, 45), "/", NULL);
+	assert_int_equal(ib_strv_len(v), 1);
+	assert_string_equal(v[0], "/tmp/with space");
+	ib_strv_free(v);
+	/* A filesystem no mount shows. */
+	v = ib_mount_table_visible(&t, makedev(9, 9), "/", NULL);
+	assert_int_equal(ib_strv_len(v), 0);
+	ib_strv_free(v);
+	ib_mount_table_clear(&t);
+}
+
+/* What a recursive bind takes along. */
+static void test_table_below(void **state)
+{
+	struct ib_mount_table t;
+	const struct ib_mount_entry **b;
+	size_t n;
+
+	(void)state;
+	ib_mount_table_parse(table_text, &t);
+	n = ib_mount_table_below(&t, "/mnt", 22, &b);
+	assert_int_equal(n, 4); /* /mnt/a, /mnt/a/sub, /mnt/ab, /mnt/c */
+	free(b);
+	n = ib_mount_table_below(&t, "/mnt/a", 32, &b);
+	assert_int_equal(n, 1);
+	assert_string_equal(b[0]->mnt, "/mnt/a/sub");
+	free(b);
+	/* Through the mount below: the mount at the path itself counts. */
+	n = ib_mount_table_below(&t, "/mnt/a", 22, &b);
+	assert_int_equal(n, 2);
+	free(b);
+	ib_mount_table_clear(&t);
+}
+
+static void test_from_fd_table(void **state)
+{
+	struct ib_mount_table t;
+	struct ib_fsid a = {0}, b = {0};
+	ib_err e = {0};
+	int fd = open("/", O_PATH | O_CLOEXEC);
+
+	(void)state;
+	assert_int_equal(ib_mount_table_read(&t, &e), 0);
+	assert_int_equal(ib_fsid_from_fd_table(fd, &t, &a, &e), 0);
+	assert_int_equal(ib_fsid_from_fd(fd, NULL, &b, &e), 0);
+	assert_true(a.dev == b.dev);
+	assert_string_equal(a.fs_path, b.fs_path);
+	assert_int_equal(a.mnt_id, b.mnt_id);
+	ib_fsid_clear(&a);
+	ib_fsid_clear(&b);
+	close(fd);
+	ib_mount_table_clear(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +281,10 @@ int main(void)
 	    cmocka_unit_test(test_resolve_escaped_and_errors),
 	    cmocka_unit_test(test_within),
 	    cmocka_unit_test(test_from_fd_through_bind),
+	    cmocka_unit_test(test_table_parse),
+	    cmocka_unit_test(test_table_visible),
+	    cmocka_unit_test(test_table_below),
+	    cmocka_unit_test(test_from_fd_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,12 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +43,7 @@ static int setup(void **state)
 	assert_non_null(dir);
 	*state = ib_xstrdup(dir);
 	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
 	return 0;
 }
 
@@ -180,7 +184,9 @@ static void test_exhaustion(void **state)
 static void test_stale_recovery(void **state)
 {
 	const char *root = *state;
-	const struct ib_idpool small = {.base = 100000, .size = 65536, .count = 2};
+	/* Far from the ranges of real containers on this host: a range in use
+	 * by a live process is never reclaimed. */
+	const struct ib_idpool small = {.base = 3000000000u, .size = 65536, .count = 2};
 	ib_err err = {0};
 	uint32_t base = 0;
 	pid_t pid;
@@ -200,13 +206,14 @@ static void test_stale_recovery(void **state)
 
 	/* A create in progress in this (live) process: not reclaimable even
 	 * though its state dir does not exist yet. */
-	assert_int_equal(must_alloc(root, &small, "dead-inprogress", always_alive), 165536);
+	assert_int_equal(must_alloc(root, &small, "dead-inprogress", always_alive),
+			 3000000000u + 65536);
 
 	/* Pool full, but dead-1 is stale: reclaimed. */
-	assert_int_equal(must_alloc(root, &small, "live", alive_unless_dead), 100000);
+	assert_int_equal(must_alloc(root, &small, "live", alive_unless_dead), 3000000000u);
 	assert_int_equal(ib_idmap_lookup(root, "dead-1", &base, &err), -1);
 	assert_int_equal(ib_idmap_lookup(root, "dead-inprogress", &base, &err), 0);
-	assert_int_equal(base, 165536);
+	assert_int_equal(base, 3000000000u + 65536);
 	/* Without an alive callback nothing is reclaimed. */
 	assert_int_equal(ib_idmap_alloc(root, &small, "x", NULL, NULL, &base, &err), -1);
 	assert_int_equal(err.code, ENOSPC);
@@ -335,6 +342,203 @@ static void test_subid_skipped(void **state)
 	free(gid);
 }
 
+static void test_accounts_skipped(void **state)
+{
+	const char *root = *state;
+	char *pw = ib_xasprintf("%s/passwd", root);
+	struct ib_idrange *r = NULL;
+	size_t n = 0;
+	ib_err err = {0};
+	const char *text = "root:x:0:0:root:/root:/bin/sh\n# comment\nbad line\n"
+			   "svc:x:100005:100005::/:/bin/false\nnoid:x::1\ngrp:x:200000:a,b";
+
+	ib_idmap_parse_accounts(text, &r, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0].start, 0);
+	assert_int_equal(r[1].start, 100005);
+	assert_int_equal(r[2].start, 200000);
+	assert_int_equal(r[2].count, 1);
+	free(r);
+	/* A host user inside pool range 0: that range is never handed out. */
+	assert_int_equal(ib_write_file_atomic(pw, text, strlen(text), 0644, &err), 0);
+	ib_idmap_set_account_paths(pw, "/dev/null");
+	assert_int_equal(must_alloc(root, &pool, "a", always_alive), 231072);
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
+	free(pw);
+}
+
+/* A child in a new user namespace whose uid_map is "0 base count" (root
+ * writes any mapping). Returns its pid; kill it with SIGKILL. */
+static pid_t child_with_map(uint32_t base, uint32_t count)
+{
+	int p[2], q[2];
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(q, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char r = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		if (write(p[1], &r, 1) != 1 || read(q[0], &r, 1) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	if (c != 'y') {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		skip();
+	}
+	{
+		char *path = ib_xasprintf("/proc/%d/uid_map", (int)pid);
+		char *map = ib_xasprintf("0 %u %u\n", base, count);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, map, strlen(map)), (ssize_t)strlen(map));
+		close(fd);
+		free(path);
+		free(map);
+	}
+	assert_int_equal(write(q[1], &c, 1), 1);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static void test_range_in_use(void **state)
+{
+	const uint32_t b = 3100000000u;
+	int64_t who = 0;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(ib_idmap_range_in_use(b, 65536, NULL), 0);
+	pid = child_with_map(b, 65536);
+	assert_int_equal(ib_idmap_range_in_use(b, 65536, &who), 1);
+	assert_int_equal(who, pid);
+	/* A neighbour range is not in use; the host's identity map (it spans
+	 * everything) does not count. */
+	assert_int_equal(ib_idmap_range_in_use(b + 65536, 65536, NULL), 0);
+	assert_int_equal(ib_idmap_range_in_use(b - 65536, 65536, NULL), 0);
+	reap(pid);
+	assert_int_equal(ib_idmap_range_in_use(b, 65536, NULL), 0);
+	/* A nested user namespace using part of the range counts too. */
+	pid = child_with_map(b + 1000, 10);
+	assert_int_equal(ib_idmap_range_in_use(b, 65536, NULL), 1);
+	reap(pid);
+}
+
+/* The runtime died between "created" and its final state save: the holder
+ * looks dead, but the container's init lives on in the range. */
+static void test_orphan_keeps_range(void **state)
+{
+	const char *root = *state;
+	const struct ib_idpool small = {.base = 3200000000u, .size = 65536, .count = 2};
+	ib_err err = {0};
+	uint32_t base = 0;
+	pid_t pid, orphan;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint32_t b;
+		ib_err e = {0};
+		_exit(ib_idmap_alloc(root, &small, "dead-orphaned", always_alive, NULL, &b, &e) == 0
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	orphan = child_with_map(small.base, 65536);
+
+	/* Not handed out again while the orphan lives; the pool runs out. */
+	assert_int_equal(must_alloc(root, &small, "next", alive_unless_dead), small.base + 65536);
+	assert_int_equal(
+	    ib_idmap_alloc(root, &small, "third", alive_unless_dead, NULL, &base, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+	assert_int_equal(ib_idmap_lookup(root, "dead-orphaned", &base, &err), 0);
+	assert_int_equal(base, small.base);
+
+	/* Once it is gone, the range is reclaimed. */
+	reap(orphan);
+	assert_int_equal(must_alloc(root, &small, "third", alive_unless_dead), small.base);
+	assert_int_equal(ib_idmap_lookup(root, "dead-orphaned", &base, &err), -1);
+}
+
+/* Release on a full file system: rewritten in place (a tiny tmpfs in a
+ * private mount namespace, in a child). */
+static void test_release_full_fs(void **state)
+{
+	const char *dir = *state;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *root = ib_xasprintf("%s/tiny", dir), *fill = ib_xasprintf("%s/fill", root);
+		char buf[4096];
+		uint32_t b;
+		ib_err e = {0};
+		int fd, i;
+
+		memset(buf, 'x', sizeof(buf));
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mkdir(root, 0700) < 0 || mount("ibtest", root, "tmpfs", 0, "size=64k") < 0)
+			_exit(2);
+		for (i = 0; i < 4; i++) {
+			char h[16];
+			snprintf(h, sizeof(h), "c%d", i);
+			if (ib_idmap_alloc(root, &pool, h, always_alive, NULL, &b, &e) < 0)
+				_exit(3);
+		}
+		/* Fill it up. */
+		fd = open(fill, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		while (write(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		/* Nothing new can be written, not even a new table... */
+		if (ib_idmap_alloc(root, &pool, "c9", always_alive, NULL, &b, &e) == 0 ||
+		    e.code != ENOSPC)
+			_exit(4);
+		/* ...but releases work, and the table still parses. */
+		if (ib_idmap_release(root, "c1", &e) < 0 || ib_idmap_release(root, "c3", &e) < 0)
+			_exit(5);
+		if (ib_idmap_lookup(root, "c1", &b, &e) == 0 ||
+		    ib_idmap_lookup(root, "c2", &b, &e) < 0 || b != 100000 + 2 * 65536)
+			_exit(6);
+		/* With room again, the freed range is handed out. */
+		unlink(fill);
+		if (ib_idmap_alloc(root, &pool, "c9", always_alive, NULL, &b, &e) < 0 ||
+		    b != 165536)
+			_exit(7);
+		umount2(root, MNT_DETACH);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +553,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
 	    cmocka_unit_test(test_parse_subid),
 	    cmocka_unit_test_setup_teardown(test_subid_skipped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_accounts_skipped, setup, teardown),
+	    cmocka_unit_test(test_range_in_use),
+	    cmocka_unit_test_setup_teardown(test_orphan_keeps_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_full_fs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

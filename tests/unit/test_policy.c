@@ -12,13 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "idmap/idmap.h"
 #include "policy/policy.h"
+#include "policy/policy_int.h"
 
 #define REASON "(because they use the linux user-namespace for isolation)"
 
@@ -31,6 +37,7 @@ static int group_setup(void **state)
 	assert_non_null(mkdtemp(tmpl));
 	tmpdir = ib_xstrdup(tmpl);
 	ib_idmap_set_subid_paths("/dev/null", "/dev/null");
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
 	return 0;
 }
 
@@ -122,7 +129,10 @@ static void test_parse_errors(void **state)
 	    {"{\"idRanges\":{\"base\":\"100000\"}}", "\"idRanges.base\" must be an integer"},
 	    {"{\"idRanges\":{\"base\":-1}}", "\"idRanges.base\" is out of range"},
 	    {"{\"idRanges\":{\"size\":4096}}", "\"idRanges.size\" must be 65536"},
-	    {"{\"idRanges\":{\"base\":0}}", "\"idRanges.base\" must be above 0"},
+	    {"{\"idRanges\":{\"base\":0}}", "\"idRanges.base\" must be at least 65536"},
+	    {"{\"idRanges\":{\"base\":1}}", "\"idRanges.base\" must be at least 65536"},
+	    {"{\"idRanges\":{\"base\":65535}}", "must be at least 65536 (lower IDs belong to "
+						"host users and groups), not 65535"},
 	    {"{\"idRanges\":{\"count\":0}}", "\"idRanges.count\" must be at least 1"},
 	    {"{\"idRanges\":{\"count\":65535}}", "goes beyond the 32-bit ID space"},
 	    {"{\"restrictedMounts\":\"/etc\"}", "must be an array of strings"},
@@ -235,6 +245,89 @@ static void test_load(void **state)
 	free(sub);
 }
 
+/* An admin's pool: at least 65536, no overlap with host accounts or
+ * subordinate ranges (named in the error). */
+static void test_pool_host_check(void **state)
+{
+	struct ib_idpool pool = {.base = 100000, .size = 65536, .count = 10};
+	const char *passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n";
+	const char *group = "root:x:0:\nnogroup:x:65534:\n";
+	ib_err err = {0};
+	char *pw, *pol, *want;
+	struct ib_policy *p;
+
+	(void)state;
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, group, "", NULL, &err), 0);
+	assert_int_equal(ib_idmap_check_pool(&pool, NULL, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(ib_idmap_check_pool(&pool, "svc:x:100005:100005::/:/bin/false\n", group,
+					     NULL, NULL, &err),
+			 -1);
+	assert_string_equal(err.msg, "policy: \"idRanges\" (IDs 100000-755359) overlaps host user "
+				     "`svc` (uid 100005 in /etc/passwd)");
+	assert_int_equal(
+	    ib_idmap_check_pool(&pool, passwd, "# x\nbig:x:755359:a,b\n", NULL, NULL, &err), -1);
+	assert_string_equal(err.msg, "policy: \"idRanges\" (IDs 100000-755359) overlaps host group "
+				     "`big` (gid 755359 in /etc/group)");
+	/* Just past the end: fine. */
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, "big:x:755360:\n", NULL, NULL, &err),
+			 0);
+	assert_int_equal(
+	    ib_idmap_check_pool(&pool, passwd, group, "alice:90000:65536\n", NULL, &err), -1);
+	assert_string_equal(err.msg,
+			    "policy: \"idRanges\" (IDs 100000-755359) overlaps the "
+			    "subordinate user IDs of `alice` (90000-155535 in /etc/subuid)");
+	assert_int_equal(ib_idmap_check_pool(&pool, passwd, group, NULL, "bob:700000:1\n", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "subordinate group IDs of `bob` (700000-700000 in "
+					"/etc/subgid)"));
+	pool.base = 1;
+	assert_int_equal(ib_idmap_check_pool(&pool, NULL, NULL, NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "must be at least 65536"));
+
+	/* Loading: a configured pool is checked against the host's files... */
+	pw = write_policy("passwd", "svc:x:200001:200001::/:/bin/false\n", 0644);
+	ib_idmap_set_account_paths(pw, "/dev/null");
+	pol = write_policy("pool.json", "{\"idRanges\":{\"base\":200000,\"count\":2}}", 0644);
+	assert_null(ib_policy_load(pol, &err));
+	want = ib_xasprintf("%s: policy: \"idRanges\" (IDs 200000-331071) overlaps host user `svc` "
+			    "(uid 200001 in /etc/passwd)",
+			    pol);
+	assert_string_equal(err.msg, want);
+	free(want);
+	free(pol);
+	/* ...the built-in pool is not (its allocator skips such ranges). */
+	pol = write_policy("nopool.json", "{\"restrictedMounts\":[\"/x\"]}", 0644);
+	p = ib_policy_load(pol, &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	assert_false(p->pool_configured);
+	ib_policy_free(p);
+	free(pol);
+	pol = write_policy("pool2.json", "{\"idRanges\":{\"base\":300000,\"count\":2}}", 0644);
+	p = ib_policy_load(pol, &err);
+	assert_non_null(p);
+	assert_true(p->pool_configured);
+	ib_policy_free(p);
+	free(pol);
+	/* policy-init writes a pool clear of the host's accounts. */
+	{
+		char *json = ib_policy_default_json();
+		ib_idmap_set_account_paths(pw, "/dev/null");
+		free(json);
+		pol = write_policy("passwd", "svc:x:100005:100005::/:/bin/false\n", 0644);
+		free(pol);
+		json = ib_policy_default_json();
+		p = ib_policy_parse(json, &err);
+		assert_non_null(p);
+		assert_int_equal(p->pool.base, 165536);
+		assert_int_equal(p->pool.count, 1024);
+		ib_policy_free(p);
+		free(json);
+	}
+	ib_idmap_set_account_paths("/dev/null", "/dev/null");
+	free(pw);
+}
+
 /* ---- mount decision ------------------------------------------------------- */
 
 static void test_path_restricted_table(void **state)
@@ -306,89 +399,530 @@ static void test_path_restricted_table(void **state)
 	ib_policy_free(p);
 }
 
-static void expect_refused(const struct ib_policy *p, const char *source)
+static void expect_refused_msg(const struct ib_policy *p, const char *source, const char *why)
 {
 	ib_err err = {0};
 	/* The message shows the source without trailing slashes. */
 	int len = (int)strlen(source);
 	while (len > 1 && source[len - 1] == '/')
 		len--;
-	char *want = ib_xasprintf(
-	    "can't mount %.*s because it's configured as a restricted host mount", len, source);
-	if (ib_policy_check_mount_source(p, source, &err) == 0)
+	char *want = ib_xasprintf("can't mount %.*s because %s", len, source, why);
+	if (ib_policy_check_mount_source(p, source, NULL, &err) == 0)
 		fail_msg("%s was allowed", source);
-	assert_string_equal(err.msg, want);
+	if (strcmp(err.msg, want))
+		fail_msg("%s: got \"%s\", want \"%s\"", source, err.msg, want);
 	free(want);
+}
+
+#define RESTRICTED "it's configured as a restricted host mount"
+#define NOT_ALLOWED "it's not in the admin policy's allowed mounts"
+
+static void expect_refused(const struct ib_policy *p, const char *source)
+{
+	expect_refused_msg(p, source, RESTRICTED);
+}
+
+static void expect_allowed_as(const struct ib_policy *p, const char *source, bool engine)
+{
+	ib_err err = {0};
+	bool eng = !engine;
+	if (ib_policy_check_mount_source(p, source, &eng, &err) < 0)
+		fail_msg("%s refused: %s", source, err.msg);
+	if (eng != engine)
+		fail_msg("%s: engine-owned=%d, want %d", source, eng, engine);
 }
 
 static void expect_allowed(const struct ib_policy *p, const char *source)
 {
-	ib_err err = {0};
-	if (ib_policy_check_mount_source(p, source, &err) < 0)
-		fail_msg("%s refused: %s", source, err.msg);
+	expect_allowed_as(p, source, false);
 }
 
+static char *mkpath(const char *fmt, const char *sub)
+{
+	char *s = ib_xasprintf(fmt, tmpdir, sub);
+	char *slash = s;
+
+	/* mkdir -p of the directory part */
+	while ((slash = strchr(slash + 1, '/'))) {
+		*slash = '\0';
+		(void)mkdir(s, 0755);
+		*slash = '/';
+	}
+	return s;
+}
+
+static void touch(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* The live decision on real paths (default policy). */
 static void test_check_mount_source(void **state)
 {
 	struct ib_policy *p = ib_policy_default();
 	char *link = ib_xasprintf("%s/link-to-docker", tmpdir);
 	char *link2 = ib_xasprintf("%s/link-to-etc", tmpdir);
+	char *link3 = ib_xasprintf("%s/link-to-sbin", tmpdir);
 	char *s;
+	int fd;
 
 	(void)state;
-	expect_refused(p, "/etc/docker/daemon.json");
+	/* Restricted: the entries, their parents, the host root. */
+	expect_refused(p, "/etc/docker");
 	expect_refused(p, "/etc/docker/");
 	expect_refused(p, "/etc");
 	expect_refused(p, "/");
 	expect_refused(p, "//");
-	expect_refused(p, "/var/run/docker.sock");
+	expect_refused(p, "/var");
 	expect_refused(p, "/tmp/../etc/docker");
-	expect_refused(p, "/tmp/nonexistent/../../etc/docker/daemon.json");
-	expect_refused(p, "/etc/ironbox/policy.json");
+	/* Missing, but restricted: said so (nothing would be mounted anyway). */
+	expect_refused(p, "/etc/docker/no-such-file.json");
+	expect_refused(p, "/tmp/nonexistent/../../etc/docker/daemon2.json");
+	expect_refused(p, "/proc/1");
+	expect_refused(p, "/sys/kernel");
+	/* Not shared: system directories (written as host root through an
+	 * ID-mapped bind). */
+	expect_refused_msg(p, "/usr/local/sbin", NOT_ALLOWED);
+	expect_refused_msg(p, "/usr", RESTRICTED); /* holds /usr/lib/modules */
+	expect_refused_msg(p, "/etc/cron.d", NOT_ALLOWED);
+	expect_refused_msg(p, "/root", NOT_ALLOWED);
+	expect_refused_msg(p, "/var/lib", RESTRICTED); /* holds /var/lib/docker */
+	expect_refused_msg(p, "/bin", NOT_ALLOWED);
+	expect_refused_msg(p, "/lib", RESTRICTED); /* /usr/lib, holds the modules */
+	expect_refused_msg(p, "/usr/share", NOT_ALLOWED);
+	expect_refused_msg(p, "/etc/passwd", NOT_ALLOWED);
+	/* Shared directories. */
 	expect_allowed(p, "/home");
-	expect_allowed(p, "/tmp");
-	expect_allowed(p, "/var/lib/docker/containers/0123/resolv.conf");
-	expect_allowed(p, "/var/lib/docker/volumes/v1/_data");
-	expect_allowed(p, "/home/nonexistent/dir/");
+	expect_allowed(p, "/var/tmp");
+	expect_allowed(p, "/opt");
+	expect_allowed(p, tmpdir);
 
-	/* A symlink pointing into a restricted path. */
+	/* A symlink pointing into a restricted path, or out of the shared
+	 * ones: the object decides, not the name. */
 	assert_int_equal(symlink("/etc/docker", link), 0);
 	expect_refused(p, link);
-	s = ib_xasprintf("%s/daemon.json", link);
-	expect_refused(p, s);
-	free(s);
 	s = ib_xasprintf("%s/", link);
 	expect_refused(p, s);
 	free(s);
-	/* A symlink to a parent of one, followed by "..". */
 	assert_int_equal(symlink("/etc/ssl", link2), 0);
 	s = ib_xasprintf("%s/../docker", link2);
 	expect_refused(p, s);
 	free(s);
-	expect_allowed(p, tmpdir);
+	assert_int_equal(symlink("/usr/local/sbin", link3), 0);
+	expect_refused_msg(p, link3, NOT_ALLOWED);
+
+	/* Magic links of the runtime are never a source. */
+	fd = open("/home", O_PATH | O_CLOEXEC);
+	s = ib_xasprintf("/proc/self/fd/%d", fd);
+	expect_refused_msg(p, s,
+			   "its path goes through a magic link (/proc/PID/fd/N, /proc/PID/root, "
+			   "...) or a symlink loop");
+	free(s);
+	s = ib_xasprintf("/proc/%d/root/home", (int)getpid());
+	expect_refused_msg(p, s,
+			   "its path goes through a magic link (/proc/PID/fd/N, /proc/PID/root, "
+			   "...) or a symlink loop");
+	free(s);
+	close(fd);
 
 	free(link);
 	free(link2);
+	free(link3);
 	ib_policy_free(p);
 }
 
+/* An admin's data root, restricted: the engine's own files and volumes in
+ * it are engine-owned; anything else of it is refused. */
 static void test_custom_data_root(void **state)
 {
 	ib_err err = {0};
-	/* An admin adds a non-default Docker data root: the relative
-	 * engineAllowed patterns keep its per-container files working. */
-	struct ib_policy *p =
-	    ib_policy_parse("{\"restrictedMounts\":[\"/tmp/dockerd-root\"]}", &err);
+	char *root = mkpath("%s/%s", "dockerd-root/");
+	char *json = ib_xasprintf("{\"restrictedMounts\":[\"%s/dockerd-root\"],"
+				  "\"allowedMounts\":[\"%s\"]}",
+				  tmpdir, tmpdir);
+	struct ib_policy *p = ib_policy_parse(json, &err);
+	char *hosts = mkpath("%s/%s", "dockerd-root/containers/abc/hosts");
+	char *vol = mkpath("%s/%s", "dockerd-root/volumes/x/_data/");
+	char *cfg = mkpath("%s/%s", "dockerd-root/containers/abc/config.v2.json");
+	char *img = mkpath("%s/%s", "dockerd-root/image/overlay2/");
 
 	(void)state;
 	assert_non_null(p);
-	expect_refused(p, "/tmp/dockerd-root");
-	expect_refused(p, "/tmp");
-	expect_refused(p, "/tmp/dockerd-root/image/overlay2");
-	expect_allowed(p, "/tmp/dockerd-root/containers/abc/hosts");
-	expect_allowed(p, "/tmp/dockerd-root/volumes/x/_data");
-	expect_allowed(p, "/etc/docker/daemon.json");
+	touch(hosts);
+	touch(cfg);
+	expect_refused(p, root);
+	expect_refused(p, tmpdir);
+	expect_refused(p, img);
+	expect_refused(p, cfg);
+	expect_allowed_as(p, hosts, true);
+	expect_allowed_as(p, vol, true);
 	ib_policy_free(p);
+	free(json);
+	free(root);
+	free(hosts);
+	free(vol);
+	free(cfg);
+	free(img);
+}
+
+/* The decision on objects, from mountinfo text (no file system access). */
+static const char *mi_text =
+    "22 1 254:1 / / rw - ext4 /dev/vda rw\n"
+    /* docker volume create -o type=none -o o=bind -o device=/etc v */
+    "30 22 254:1 /etc /var/lib/docker/volumes/v/_data rw - ext4 /dev/vda rw\n"
+    /* ... device=/usr/local/sbin w, device=/home/u/data y */
+    "31 22 254:1 /usr/local/sbin /var/lib/docker/volumes/w/_data rw - ext4 /dev/vda rw\n"
+    "32 22 254:1 /home/u/data /var/lib/docker/volumes/y/_data rw - ext4 /dev/vda rw\n"
+    /* /srv/docker bind-mounted as a second data root */
+    "33 22 254:1 /srv/dock /var/lib/dock2 rw - ext4 /dev/vda rw\n"
+    /* an engine's rootfs overlay */
+    "40 22 0:50 / /var/lib/docker/overlay2/abc/merged rw - overlay overlay "
+    "rw,lowerdir=/var/lib/docker/overlay2/l/X,upperdir=/var/lib/docker/overlay2/abc/diff\n"
+    "41 22 0:45 / /run rw - tmpfs tmpfs rw\n";
+
+static enum ib_verdict decide(const struct ib_mount_ctx *c, dev_t dev, const char *fs_path,
+			      ino_t ino, mode_t mode, enum ib_role role, const char **which)
+{
+	struct ib_fsid id = {.dev = dev, .fs_path = (char *)fs_path, .ino = ino, .mode = mode};
+	return ib_mount_ctx_decide(c, &id, role, which);
+}
+
+static void test_decide_objects(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	struct ib_mount_ctx c;
+	dev_t vda = makedev(254, 1), ovl = makedev(0, 50);
+	const char *which = NULL;
+
+	(void)state;
+	ib_policy_free(p);
+	p = ib_policy_default();
+	ib_strv_push(&p->restricted_mounts, "/var/lib/dock2");
+	ib_mount_ctx_init_text(&c, p, mi_text);
+	/* A volume bound from /etc is /etc. */
+	assert_int_equal(decide(&c, vda, "/etc", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/etc/docker");
+	/* One bound from a system directory is not shared (a named volume
+	 * does not make it engine-owned). */
+	assert_int_equal(decide(&c, vda, "/usr/local/sbin", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	/* One bound from a shared directory is shared. */
+	assert_int_equal(decide(&c, vda, "/home/u/data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_ALLOWED);
+	/* A plain named volume, a per-container file: engine-owned. */
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/volumes/z/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/containers/abc/hosts", 0, S_IFREG, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/volumes/z", 0, S_IFDIR, IB_ROLE_BIND, &which),
+	    IB_V_RESTRICTED);
+	/* The second data root is restricted under both of its names. */
+	assert_int_equal(decide(&c, vda, "/srv/dock/overlay2", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib/dock2");
+	/* /srv holds it: by its object (set as the live policy finds it). */
+	assert_int_equal(decide(&c, vda, "/srv", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_ALLOWED);
+	ib_pentry_set_id(&c.restricted[c.n_restricted - 1], vda, "/srv/dock", 9, S_IFDIR);
+	assert_int_equal(decide(&c, vda, "/srv", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib/dock2");
+	/* A volume of that data root is engine-owned, though /srv is shared. */
+	assert_int_equal(
+	    decide(&c, vda, "/srv/dock/volumes/q/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	/* The host root, a system directory, a shared one. */
+	assert_int_equal(decide(&c, vda, "/", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
+	assert_int_equal(decide(&c, vda, "/usr", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_RESTRICTED); /* holds /usr/lib/modules */
+	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_OTHER);
+	assert_int_equal(decide(&c, vda, "/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_ALLOWED);
+	/* /run holds the engine sockets. */
+	assert_int_equal(decide(&c, makedev(0, 45), "/", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_RESTRICTED);
+	/* The engine's rootfs: engine-owned as a rootfs, never as a bind. */
+	assert_int_equal(decide(&c, ovl, "/", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL), IB_V_ENGINE);
+	assert_int_equal(decide(&c, ovl, "/", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/overlay2/abc/diff", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(decide(&c, vda, "/var/lib/docker/image", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+			 IB_V_RESTRICTED);
+	/* A rootfs elsewhere must be shared like a bind. */
+	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+			 IB_V_OTHER);
+	assert_int_equal(decide(&c, vda, "/home/u/rootfs", 0, S_IFDIR, IB_ROLE_ROOTFS, NULL),
+			 IB_V_ALLOWED);
+	ib_mount_ctx_clear(&c);
+
+	/* Nested entries: the innermost one's patterns decide. */
+	ib_strv_push(&p->restricted_mounts, "/var/lib");
+	ib_mount_ctx_init_text(&c, p, mi_text);
+	assert_int_equal(
+	    decide(&c, vda, "/var/lib/docker/volumes/z/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	assert_int_equal(decide(&c, vda, "/var/lib/apt", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib");
+	assert_int_equal(decide(&c, vda, "/var/lib/docker/image", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/var/lib/docker");
+	ib_mount_ctx_clear(&c);
+	ib_policy_free(p);
+}
+
+/* Restricted entries are compared by the object they name too: a data
+ * root reached through another name, a hard link of a restricted file, the
+ * host root. */
+static void test_decide_identity(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	struct ib_mount_ctx c;
+	dev_t vda = makedev(254, 1);
+	const char *mi = "22 1 254:1 / / rw - ext4 /dev/vda rw\n";
+
+	(void)state;
+	ib_mount_ctx_init_text(&c, p, mi);
+	for (size_t i = 0; i < c.n_restricted; i++) {
+		if (!strcmp(c.restricted[i].literal, "/var/lib/docker"))
+			/* /var/lib/docker is a symlink to /data/docker here. */
+			ib_pentry_set_id(&c.restricted[i], vda, "/data/docker", 77, S_IFDIR);
+		if (!strcmp(c.restricted[i].literal, "/etc/docker"))
+			ib_pentry_set_id(&c.restricted[i], vda, "/etc/docker", 78, S_IFDIR);
+		if (!strcmp(c.restricted[i].literal, "/run/docker.sock"))
+			ib_pentry_set_id(&c.restricted[i], vda, "/run/docker.sock", 79, S_IFSOCK);
+	}
+	ib_pentry_set_id(&c.allowed[0], vda, "/home", 80, S_IFDIR);
+	assert_int_equal(decide(&c, vda, "/data/docker/overlay2", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_RESTRICTED);
+	assert_int_equal(decide(&c, vda, "/data", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_RESTRICTED);
+	assert_int_equal(
+	    decide(&c, vda, "/data/docker/volumes/v/_data", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ENGINE);
+	/* A hard link of a restricted file, by any name. */
+	assert_int_equal(decide(&c, vda, "/home/u/s", 79, S_IFSOCK, IB_ROLE_BIND, NULL),
+			 IB_V_RESTRICTED);
+	assert_int_equal(decide(&c, vda, "/home/u/t", 81, S_IFSOCK, IB_ROLE_BIND, NULL),
+			 IB_V_ALLOWED);
+	/* Another filesystem's "/" is not the host root. */
+	assert_int_equal(decide(&c, makedev(8, 1), "/x", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	ib_mount_ctx_clear(&c);
+	ib_policy_free(p);
+}
+
+/* An alias never makes an object shared: a volume bound from a system
+ * directory by an engine whose data root lies in a shared directory (not
+ * restricted: a test setup, a rootless engine in /home). A shared directory
+ * that is itself a bind of another one is shared by its object. */
+static void test_decide_aliases(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	struct ib_mount_ctx c;
+	dev_t vda = makedev(254, 1);
+	const char *mi =
+	    "22 1 254:1 / / rw - ext4 /dev/vda rw\n"
+	    "30 22 254:1 /usr/local/sbin /tmp/dd/volumes/s/_data rw - ext4 /dev/vda rw\n"
+	    "31 22 254:1 /data/home /home rw - ext4 /dev/vda rw\n";
+
+	(void)state;
+	ib_mount_ctx_init_text(&c, p, mi);
+	assert_int_equal(decide(&c, vda, "/usr/local/sbin", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	/* /home is a bind of /data/home: by path, /home/u is an alias... */
+	assert_int_equal(decide(&c, vda, "/data/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	/* ...but the allowed entry /home names the object /data/home. */
+	for (size_t i = 0; i < c.n_allowed; i++)
+		if (!strcmp(c.allowed[i].literal, "/home"))
+			ib_pentry_set_id(&c.allowed[i], vda, "/data/home", 5, S_IFDIR);
+	assert_int_equal(decide(&c, vda, "/data/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_ALLOWED);
+	assert_int_equal(decide(&c, vda, "/usr/local/sbin", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_OTHER);
+	ib_mount_ctx_clear(&c);
+	ib_policy_free(p);
+}
+
+/* A listening socket served by an engine (this test's child, named
+ * "dockerd"): refused by any name, and a directory holding a hard link to
+ * it is refused too; the same socket served by another program is not an
+ * engine's. */
+static pid_t serve_socket(const char *path, const char *comm, int *hold)
+{
+	int ready[2], h[2];
+	pid_t pid;
+	char b;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(h, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		close(h[1]);
+		(void)!read(h[0], &b, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(h[0]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	*hold = h[1];
+	return pid;
+}
+
+static void stop_serving(pid_t pid, int hold)
+{
+	close(hold);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_engine_socket(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *sockdir = mkpath("%s/%s", "run-engine/");
+	char *sock = ib_xasprintf("%s/run-engine/engine.sock", tmpdir);
+	char *pub = mkpath("%s/%s", "shared/a/b/");
+	char *other = mkpath("%s/%s", "shared-other/x/");
+	char *hl = ib_xasprintf("%s/shared/a/b/hl", tmpdir);
+	char *shared = ib_xasprintf("%s/shared", tmpdir);
+	char *other_top = ib_xasprintf("%s/shared-other", tmpdir);
+	int hold;
+	pid_t pid;
+	ino_t found = 0;
+
+	(void)state;
+	(void)pub;
+	(void)other;
+	/* Not an engine's socket: a plain shared file. */
+	pid = serve_socket(sock, "notanengine", &hold);
+	expect_allowed(p, sock);
+	expect_allowed(p, sockdir);
+	stop_serving(pid, hold);
+	unlink(sock);
+
+	pid = serve_socket(sock, "dockerd", &hold);
+	expect_refused(p, sock);
+	expect_refused(p, sockdir);
+	/* A hard link, by another name, in a shared directory. */
+	assert_int_equal(link(sock, hl), 0);
+	expect_refused(p, hl);
+	expect_refused(p, shared);
+	expect_allowed(p, other_top);
+	/* The bounded search fails closed. */
+	{
+		struct stat st;
+		int d = open(shared, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_int_equal(stat(sock, &st), 0);
+		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 100, &found), 1);
+		assert_int_equal(found, st.st_ino);
+		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 2, &found), -1);
+		close(d);
+	}
+	stop_serving(pid, hold);
+	unlink(hl);
+	unlink(sock);
+	free(sockdir);
+	free(sock);
+	free(pub);
+	free(other);
+	free(hl);
+	free(shared);
+	free(other_top);
+	ib_policy_free(p);
+}
+
+/* A named volume bound from a restricted directory, for real: a bind mount
+ * in a private mount namespace (child process). */
+static void test_volume_bound_from_restricted(void **state)
+{
+	char *etc = mkpath("%s/%s", "v-etc/docker/");
+	char *sbin = mkpath("%s/%s", "v-sbin/");
+	char *vols = mkpath("%s/%s", "v-root/volumes/v/_data/");
+	char *vols2 = mkpath("%s/%s", "v-root/volumes/w/_data/");
+	char *home = mkpath("%s/%s", "v-home/");
+	char *json = ib_xasprintf("{\"restrictedMounts\":[\"%s/v-etc/docker\",\"%s/v-root\"],"
+				  "\"allowedMounts\":[\"%s/v-home\"]}",
+				  tmpdir, tmpdir, tmpdir);
+	ib_err err = {0};
+	struct ib_policy *p = ib_policy_parse(json, &err);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	(void)etc;
+	(void)home;
+	assert_non_null(p);
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *src = ib_xasprintf("%s/v-etc", tmpdir);
+		ib_err e = {0};
+		bool eng = false;
+
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(2);
+		/* The volumes, plain: engine-owned. */
+		if (ib_policy_check_mount_source(p, vols, &eng, &e) < 0 || !eng)
+			_exit(3);
+		/* o=bind,device=<a parent of a restricted dir>: restricted. */
+		if (mount(src, vols, NULL, MS_BIND, NULL) < 0)
+			_exit(2);
+		if (ib_policy_check_mount_source(p, vols, NULL, &e) == 0 ||
+		    !strstr(e.msg, "restricted host mount"))
+			_exit(4);
+		/* device=<a system directory>: not shared. */
+		if (mount(sbin, vols2, NULL, MS_BIND, NULL) < 0)
+			_exit(2);
+		if (ib_policy_check_mount_source(p, vols2, NULL, &e) == 0 ||
+		    !strstr(e.msg, "not in the admin policy's allowed mounts"))
+			_exit(5);
+		/* A shared directory holding a mount of a restricted one: a
+		 * recursive bind takes it along. */
+		if (mount(src, home, NULL, MS_BIND, NULL) < 0)
+			_exit(2);
+		{
+			char *h2 = ib_xasprintf("%s/v-home", tmpdir);
+			(void)umount2(home, MNT_DETACH);
+			if (mkdir(h2, 0755) < 0 && errno != EEXIST)
+				_exit(2);
+			char *sub = ib_xasprintf("%s/v-home/sub", tmpdir);
+			if (mkdir(sub, 0755) < 0 && errno != EEXIST)
+				_exit(2);
+			if (mount(src, sub, NULL, MS_BIND, NULL) < 0)
+				_exit(2);
+			if (ib_policy_check_mount_source(p, h2, NULL, &e) == 0 ||
+			    !strstr(e.msg, "(mounted below it) is configured as a restricted"))
+				_exit(6);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("child failed at step %d", WEXITSTATUS(status));
+	ib_policy_free(p);
+	free(json);
+	free(etc);
+	free(sbin);
+	free(vols);
+	free(vols2);
+	free(home);
 }
 
 /* ---- namespaces ----------------------------------------------------------- */
@@ -396,6 +930,7 @@ static void test_custom_data_root(void **state)
 static void spec_all_ns(struct ib_spec *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->root_fd = -1;
 	s->ns[IB_NS_PID].present = true;
 	s->ns[IB_NS_NET].present = true;
 	s->ns[IB_NS_IPC].present = true;
@@ -623,10 +1158,13 @@ static void test_apply_refusals(void **state)
 	ib_err err = {0};
 	uint32_t base;
 	char *opts[] = {"rbind", "ro", NULL};
-	struct ib_mount m = {.destination = "/mnt/daemon.json",
-			     .source = "/etc/docker/daemon.json",
+	struct ib_mount m = {.destination = "/mnt/docker",
+			     .source = "/etc/docker",
 			     .type = "none",
-			     .options = opts};
+			     .options = opts,
+			     .bind = true,
+			     .recursive = true,
+			     .source_fd = -1};
 
 	(void)state;
 	/* Host namespace. */
@@ -641,10 +1179,11 @@ static void test_apply_refusals(void **state)
 	s.mounts = &m;
 	s.n_mounts = 1;
 	assert_int_equal(ib_policy_apply(p, &s, root, "c", &iso, &err), -1);
-	assert_string_equal(err.msg, "can't mount /etc/docker/daemon.json because it's "
+	assert_string_equal(err.msg, "can't mount /etc/docker because it's "
 				     "configured as a restricted host mount");
 	/* A non-bind mount's source is not a host path. */
 	m.options = NULL;
+	m.bind = false;
 	m.type = "proc";
 	m.source = "/etc/docker";
 	assert_int_equal(ib_policy_apply(p, &s, root, "nonbind", &iso, &err), 0);
@@ -700,6 +1239,127 @@ static void test_apply_refusals(void **state)
 	ib_policy_free(p);
 }
 
+/* Every host path of a spec is opened and decided on by ib_policy_apply,
+ * and what was decided on is kept in the spec for create. */
+static void test_apply_host_paths(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root();
+	char *rootfs = mkpath("%s/%s", "a-rootfs/");
+	char *vol = mkpath("%s/%s", "a-vol/");
+	char *l = mkpath("%s/%s", "a-ovl/l/"), *u = mkpath("%s/%s", "a-ovl/u/"),
+	     *w = mkpath("%s/%s", "a-ovl/w/");
+	char *good_data = ib_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,index=off", l, u, w);
+	struct ib_mount m = {.destination = "/x", .type = "bind", .bind = true, .source_fd = -1};
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	struct stat st;
+	int fd;
+
+	(void)state;
+	/* root.path "/" (the host's root, ID-mapped: root there). */
+	spec_all_ns(&s);
+	s.root_fd = -1;
+	s.root_path = "/";
+	assert_int_equal(ib_policy_apply(p, &s, root, "r", &iso, &err), -1);
+	assert_string_equal(err.msg, "can't mount / as the container's root filesystem because "
+				     "it's configured as a restricted host mount");
+	if (s.root_fd >= 0)
+		close(s.root_fd);
+	s.root_fd = -1;
+	s.root_path = "/usr/share";
+	assert_int_equal(ib_policy_apply(p, &s, root, "r", &iso, &err), -1);
+	assert_string_equal(err.msg, "can't mount /usr/share as the container's root filesystem "
+				     "because it's not in the admin policy's allowed mounts");
+	if (s.root_fd >= 0)
+		close(s.root_fd);
+	/* A bundle's rootfs in a shared directory: kept open, identified. */
+	s.root_fd = -1;
+	s.root_path = rootfs;
+	assert_int_equal(ib_policy_apply(p, &s, root, "r", &iso, &err), 0);
+	assert_true(s.root_fd >= 0);
+	assert_int_equal(stat(rootfs, &st), 0);
+	assert_true(s.root_dev == st.st_dev && s.root_ino == st.st_ino);
+	assert_null(s.root_overlay);
+	close(s.root_fd);
+	s.root_path = NULL;
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	/* A bind: a detached clone of the very source decided on. */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	m.source = vol;
+	assert_int_equal(ib_policy_apply(p, &s, root, "b", &iso, &err), 0);
+	assert_true(m.source_fd >= 0);
+	assert_true(m.host_shared);
+	assert_int_equal(fstat(m.source_fd, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	close(m.source_fd);
+	m.source_fd = -1;
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	/* Magic links: never. */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	fd = open(vol, O_PATH | O_CLOEXEC);
+	m.source = ib_xasprintf("/proc/self/fd/%d", fd);
+	assert_int_equal(ib_policy_apply(p, &s, root, "m", &iso, &err), -1);
+	assert_non_null(strstr(err.msg, "goes through a magic link"));
+	assert_int_equal(m.source_fd, -1);
+	free(m.source);
+	close(fd);
+	spec_cleanup(&s);
+
+	/* An overlay mount of config.json: its layers are host paths. */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	m.type = "overlay";
+	m.bind = false;
+	m.source = "overlay";
+	m.data = "lowerdir=/etc,upperdir=/tmp/u,workdir=/tmp/w";
+	assert_int_equal(ib_policy_apply(p, &s, root, "o", &iso, &err), -1);
+	assert_string_equal(err.msg,
+			    "can't mount /etc because it's configured as a restricted host mount");
+	ib_overlay_src_free(m.overlay);
+	m.overlay = NULL;
+	m.data = ib_xasprintf("lowerdir=%s:/usr/local/sbin", l);
+	assert_int_equal(ib_policy_apply(p, &s, root, "o", &iso, &err), -1);
+	assert_string_equal(err.msg, "can't mount /usr/local/sbin because it's not in the admin "
+				     "policy's allowed mounts");
+	free(m.data);
+	ib_overlay_src_free(m.overlay);
+	m.overlay = NULL;
+	m.data = good_data;
+	assert_int_equal(ib_policy_apply(p, &s, root, "o", &iso, &err), 0);
+	assert_non_null(m.overlay);
+	assert_int_equal(m.overlay->n, 3);
+	assert_string_equal(m.overlay->keys[0], "lowerdir+");
+	assert_string_equal(m.overlay->keys[1], "upperdir");
+	assert_string_equal(m.overlay->keys[2], "workdir");
+	assert_string_equal(m.overlay->opts[0], "index=off");
+	assert_true(m.overlay->fds[0] >= 0);
+	assert_true(m.host_shared);
+	ib_overlay_src_free(m.overlay);
+	m.overlay = NULL;
+	spec_cleanup(&s);
+	ib_isolation_clear(&iso);
+
+	free(good_data);
+	free(l);
+	free(u);
+	free(w);
+	free(vol);
+	free(rootfs);
+	free(root);
+	ib_policy_free(p);
+}
+
 static void test_apply_stale(void **state)
 {
 	struct ib_policy *p = ib_policy_default();
@@ -711,6 +1371,9 @@ static void test_apply_stale(void **state)
 	int status;
 
 	(void)state;
+	/* Far from real containers' ranges: a range used by a live process is
+	 * never reclaimed. */
+	p->pool.base = 3000000000u;
 	p->pool.count = 3;
 	/* Three runtimes that allocated and exited: one container has a state
 	 * dir with its init recorded, one died mid-create before it had a state
@@ -718,7 +1381,8 @@ static void test_apply_stale(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	{
 		char *f = ib_xasprintf("%s/state.json", dir);
-		char *d2 = ib_xasprintf("%s/halfway", root), *f2 = ib_xasprintf("%s/state.json", d2);
+		char *d2 = ib_xasprintf("%s/halfway", root),
+		     *f2 = ib_xasprintf("%s/state.json", d2);
 		ib_err e = {0};
 
 		assert_int_equal(ib_write_file_atomic(f, "{\"pid\": 4242}", 13, 0600, &e), 0);
@@ -747,7 +1411,7 @@ static void test_apply_stale(void **state)
 
 	spec_all_ns(&s);
 	assert_int_equal(ib_policy_apply(p, &s, root, "new", &iso, &err), 0);
-	assert_int_equal(iso.host_base, 165536);
+	assert_int_equal(iso.host_base, 3000000000u + 65536);
 	spec_cleanup(&s);
 	ib_isolation_clear(&iso);
 	free(dir);
@@ -827,9 +1491,16 @@ int main(void)
 	    cmocka_unit_test(test_parse_ok),
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_pool_host_check),
 	    cmocka_unit_test(test_path_restricted_table),
 	    cmocka_unit_test(test_check_mount_source),
 	    cmocka_unit_test(test_custom_data_root),
+	    cmocka_unit_test(test_decide_objects),
+	    cmocka_unit_test(test_decide_identity),
+	    cmocka_unit_test(test_decide_aliases),
+	    cmocka_unit_test(test_engine_socket),
+	    cmocka_unit_test(test_volume_bound_from_restricted),
+	    cmocka_unit_test(test_apply_host_paths),
 	    cmocka_unit_test(test_namespaces),
 	    cmocka_unit_test(test_namespaces_fresh_netns),
 	    cmocka_unit_test(test_apply_basic),

@@ -475,7 +475,7 @@ static void test_hooks_success_and_stdin(void **state)
 	char *got;
 	(void)state;
 
-	assert_int_equal(ib_hooks_run("prestart", hooks, 1, json, &err), 0);
+	assert_int_equal(ib_hooks_run("prestart", hooks, 1, json, -1, &err), 0);
 	got = slurp(out);
 	assert_non_null(got);
 	assert_string_equal(got, json);
@@ -500,7 +500,7 @@ static void test_hooks_no_args(void **state)
 	char *got, *expect;
 	(void)state;
 
-	assert_int_equal(ib_hooks_run("poststart", hooks, 1, "{}", &err), 0);
+	assert_int_equal(ib_hooks_run("poststart", hooks, 1, "{}", -1, &err), 0);
 	got = slurp(marker);
 	expect = ib_xasprintf("%s 0\n", script);
 	assert_non_null(got);
@@ -524,7 +524,7 @@ static void test_hooks_failure_stops(void **state)
 	char *expect;
 	(void)state;
 
-	assert_int_equal(ib_hooks_run("createRuntime", hooks, 3, "{}", &err), -1);
+	assert_int_equal(ib_hooks_run("createRuntime", hooks, 3, "{}", -1, &err), -1);
 	expect = ib_xasprintf("error running createRuntime hook #1: %s: exit status 3", bad);
 	assert_non_null(strstr(err.msg, expect));
 	assert_non_null(strstr(err.msg, "boom-from-hook"));
@@ -549,7 +549,7 @@ static void test_hooks_timeout(void **state)
 	(void)state;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	assert_int_equal(ib_hooks_run("poststop", hooks, 1, "{}", &err), -1);
+	assert_int_equal(ib_hooks_run("poststop", hooks, 1, "{}", -1, &err), -1);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	elapsed = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	assert_true(elapsed >= 0.9 && elapsed < 2.0);
@@ -568,7 +568,7 @@ static void test_hooks_missing_binary(void **state)
 	ib_err err = {0};
 	(void)state;
 
-	assert_int_equal(ib_hooks_run("prestart", hooks, 1, "{}", &err), -1);
+	assert_int_equal(ib_hooks_run("prestart", hooks, 1, "{}", -1, &err), -1);
 	assert_non_null(strstr(err.msg, "exit status 127"));
 	assert_non_null(strstr(err.msg, "No such file or directory"));
 	free(path);
@@ -714,6 +714,167 @@ static void test_lsm_without_lsm(void **state)
 	assert_int_equal(ib_lsm_apply(&p, &err), 0);
 }
 
+/* ---- environment ------------------------------------------------------ */
+
+static void test_env_merge_last_wins_first_place(void **state)
+{
+	char *in[] = {"A=1", "PATH=/bin", "A=2", "B=", "PATH=/usr/bin:/bin", "C=x=y", NULL};
+	char **out = NULL;
+	ib_err err = {0};
+	(void)state;
+
+	assert_int_equal(ib_env_merge(in, &out, &err), 0);
+	assert_int_equal(ib_strv_len(out), 4);
+	assert_string_equal(out[0], "A=2");
+	assert_string_equal(out[1], "PATH=/usr/bin:/bin");
+	assert_string_equal(out[2], "B=");
+	assert_string_equal(out[3], "C=x=y");
+	assert_null(ib_env_get(out, "D"));
+	assert_string_equal(ib_env_get(out, "C"), "x=y");
+	/* A name that is a prefix of another is another variable. */
+	assert_null(ib_env_get(out, "PAT"));
+	ib_strv_free(out);
+
+	out = NULL;
+	assert_int_equal(ib_env_merge(NULL, &out, &err), 0);
+	assert_int_equal(ib_strv_len(out), 0);
+	ib_strv_free(out);
+}
+
+static void test_env_merge_rejects_bad_entries(void **state)
+{
+	char *no_eq[] = {"A=1", "JUSTNAME", NULL};
+	char *no_name[] = {"=value", NULL};
+	char **out = NULL;
+	ib_err err = {0};
+	(void)state;
+
+	assert_int_equal(ib_env_merge(no_eq, &out, &err), -1);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "JUSTNAME"));
+	assert_non_null(strstr(err.msg, "missing '='"));
+	assert_int_equal(ib_env_merge(no_name, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "name cannot be empty"));
+}
+
+static void test_env_default_home(void **state)
+{
+	char **env = ib_strv_dup((char *[]){"A=1", "HOME=", "B=2", NULL});
+	(void)state;
+
+	/* Empty HOME is filled in place (runc: os.Getenv("HOME") == ""). */
+	ib_env_default_home(&env, "/root");
+	assert_int_equal(ib_strv_len(env), 3);
+	assert_string_equal(env[1], "HOME=/root");
+	/* A HOME that is set stays. */
+	ib_env_default_home(&env, "/other");
+	assert_string_equal(env[1], "HOME=/root");
+	ib_strv_free(env);
+
+	env = ib_strv_dup((char *[]){"A=1", NULL});
+	ib_env_default_home(&env, "/home/u");
+	assert_int_equal(ib_strv_len(env), 2);
+	assert_string_equal(env[1], "HOME=/home/u");
+	ib_strv_free(env);
+}
+
+static void test_passwd_home(void **state)
+{
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+				     "first:x:1000:1000::/home/first:/bin/sh\n"
+				     "second:x:1000:1000::/home/second:/bin/sh\n"
+				     "nohome:x:1001:1001:::/bin/sh\n";
+	FILE *f;
+	char *h;
+	(void)state;
+
+	f = fmemopen((void *)passwd, sizeof(passwd) - 1, "r");
+	h = ib_passwd_home(f, 1000);
+	assert_string_equal(h, "/home/first"); /* the first entry for the uid */
+	free(h);
+	rewind(f);
+	h = ib_passwd_home(f, 4242);
+	assert_string_equal(h, "/"); /* no entry */
+	free(h);
+	rewind(f);
+	h = ib_passwd_home(f, 1001);
+	assert_string_equal(h, ""); /* the entry's (empty) home, as runc */
+	free(h);
+	fclose(f);
+	h = ib_passwd_home(NULL, 0); /* no /etc/passwd */
+	assert_string_equal(h, "/");
+	free(h);
+}
+
+/* ---- fds and cwd ------------------------------------------------------ */
+
+static void close_fds_child(void *arg)
+{
+	int keep[2], other[3];
+	ib_err err = {0};
+	(void)arg;
+
+	for (int i = 0; i < 3; i++)
+		CHECK((other[i] = open("/", O_PATH | O_CLOEXEC)) >= 0);
+	CHECK((keep[0] = open("/", O_PATH | O_CLOEXEC)) >= 0);
+	CHECK((keep[1] = open("/", O_PATH | O_CLOEXEC)) >= 0);
+	CHECK(ib_close_fds_except(3, (int[]){keep[1], -1, keep[0]}, 3, &err) == 0);
+	CHECK(fcntl(keep[0], F_GETFD) >= 0 && fcntl(keep[1], F_GETFD) >= 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(fcntl(other[i], F_GETFD) < 0 && errno == EBADF);
+	/* Nothing above the kept ones either. */
+	CHECK(fcntl(keep[1] + 1, F_GETFD) < 0);
+}
+
+static void test_close_fds_except(void **state)
+{
+	(void)state;
+	expect_child_ok(close_fds_child, NULL);
+}
+
+static void verify_cwd_child(void *arg)
+{
+	const char *dir = arg;
+	char *inner = ib_xasprintf("%s/root", dir);
+	ib_err err = {0};
+
+	CHECK(mkdir(inner, 0755) == 0 || errno == EEXIST);
+	CHECK(chdir(inner) == 0);
+	CHECK(ib_verify_cwd(&err) == 0);
+	/* The root moves below the cwd: the cwd is now outside it (what a
+	 * chdir to /proc/self/fd/<host dir> gives a container process). */
+	CHECK(chdir(dir) == 0);
+	CHECK(chroot(inner) == 0);
+	CHECK(ib_verify_cwd(&err) == -1);
+	CHECK(strstr(err.msg, "outside") != NULL);
+	CHECK(chdir("/") == 0);
+	CHECK(ib_verify_cwd(&err) == 0);
+	free(inner);
+}
+
+static void test_verify_cwd(void **state)
+{
+	(void)state;
+	if (!have_root_caps())
+		skip();
+	expect_child_ok(verify_cwd_child, tmpdir);
+}
+
+static void test_check_preserved_fds(void **state)
+{
+	ib_err err = {0};
+	int fd;
+	(void)state;
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 3);
+	assert_int_equal(ib_check_preserved_fds(0, &err), 0);
+	assert_int_equal(ib_check_preserved_fds(fd - 2, &err), 0);
+	close(fd);
+	assert_int_equal(ib_check_preserved_fds(fd - 2, &err), -1);
+	assert_non_null(strstr(err.msg, "is not open"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +895,13 @@ int main(void)
 	    cmocka_unit_test(test_rlimits),
 	    cmocka_unit_test(test_oom_score_adj),
 	    cmocka_unit_test(test_lsm_without_lsm),
+	    cmocka_unit_test(test_env_merge_last_wins_first_place),
+	    cmocka_unit_test(test_env_merge_rejects_bad_entries),
+	    cmocka_unit_test(test_env_default_home),
+	    cmocka_unit_test(test_passwd_home),
+	    cmocka_unit_test(test_close_fds_except),
+	    cmocka_unit_test(test_verify_cwd),
+	    cmocka_unit_test(test_check_preserved_fds),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }

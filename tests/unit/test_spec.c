@@ -404,6 +404,37 @@ static void test_mount_destination_errors(void **state)
 		    "mounts[0].uidMappings[0].size: required");
 }
 
+static void test_mount_recursive_attrs(void **state)
+{
+	(void)state;
+	_cleanup_spec_ struct ib_spec *s =
+	    parse_ok("'mounts':["
+		     "{'destination':'/a','source':'/s','options':['rbind','ro','rro','rnosuid']},"
+		     "{'destination':'/b','source':'/s','options':['rbind','rro','rrw','rnoexec']},"
+		     "{'destination':'/c','source':'/s','options':['rbind','rnoatime','rnodev']},"
+		     "{'destination':'/d','source':'/s','options':['rbind','rrelatime','rsuid']},"
+		     "{'destination':'/e','type':'tmpfs','options':['tmpcopyup','notmpcopyup']}]");
+	struct ib_mount *m = s->mounts;
+
+	assert_int_equal(s->n_mounts, 5);
+	/* "ro" stays a flag of the top mount; "rro" is a recursive attribute. */
+	assert_int_equal(m[0].flags, MS_BIND | MS_REC | MS_RDONLY);
+	assert_int_equal(m[0].rec_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+	assert_int_equal(m[0].rec_attr_clr, 0);
+	assert_null(m[0].data); /* none of them is fs data */
+	/* The later option wins. */
+	assert_int_equal(m[1].flags, MS_BIND | MS_REC);
+	assert_int_equal(m[1].rec_attr_set, MOUNT_ATTR_NOEXEC);
+	assert_int_equal(m[1].rec_attr_clr, MOUNT_ATTR_RDONLY);
+	/* An access-time mode clears the whole atime field (mount_setattr(2)). */
+	assert_int_equal(m[2].rec_attr_set, MOUNT_ATTR_NOATIME | MOUNT_ATTR_NODEV);
+	assert_int_equal(m[2].rec_attr_clr, MOUNT_ATTR__ATIME);
+	assert_int_equal(m[3].rec_attr_set, 0); /* MOUNT_ATTR_RELATIME is 0 */
+	assert_int_equal(m[3].rec_attr_clr, MOUNT_ATTR__ATIME | MOUNT_ATTR_NOSUID);
+	assert_false(m[4].tmpcopyup);
+	assert_null(m[4].data);
+}
+
 static void test_mount_flags(void **state)
 {
 	(void)state;
@@ -443,6 +474,8 @@ static void test_mount_flags(void **state)
 	assert_int_equal(m[2].flags, MS_BIND);
 	assert_int_equal(m[2].propagation, MS_SHARED);
 	assert_null(m[2].data); /* tmpcopyup is not fs data */
+	assert_true(m[2].tmpcopyup);
+	assert_int_equal(m[2].rec_attr_set | m[2].rec_attr_clr, 0);
 
 	assert_true(m[3].bind); /* type "bind" alone makes a bind mount */
 	assert_int_equal(m[3].flags, MS_BIND);
@@ -582,8 +615,6 @@ static void test_devices(void **state)
 		    "linux.devices[0]: path must be an absolute path");
 	parse_fails("'linux':{'devices':[{'type':'u','major':1,'minor':1}]}",
 		    "linux.devices[0]: path is required");
-	parse_fails("'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}",
-		    "linux.resources.devices[0].access: invalid access \"rwx\"");
 	parse_fails("'linux':{'resources':{'devices':[{'allow':true,'type':'p'}]}}",
 		    "linux.resources.devices[0].type: invalid device type");
 	parse_fails("'linux':{'resources':{'devices':[{'allow':'yes'}]}}",
@@ -595,6 +626,15 @@ static void test_devices(void **state)
 		     "'minor':0,'access':'m'}]}}");
 	assert_int_equal(s->devices[0].type, 'b');
 	assert_int_equal(s->devices[0].mode, 0660);
+	/* Access letters other than r, w, m grant nothing (runc: "rwa" is "rw"). */
+	{
+		_cleanup_spec_ struct ib_spec *a =
+		    parse_ok("'linux':{'resources':{'devices':[{'allow':true,'access':'rwa'},"
+			     "{'allow':true,'access':'a'},{'allow':false,'access':'xmq'}]}}");
+		assert_string_equal(a->resources.devices[0].access, "rw");
+		assert_string_equal(a->resources.devices[1].access, "");
+		assert_string_equal(a->resources.devices[2].access, "m");
+	}
 	assert_false(s->devices[0].has_uid);
 	assert_true(s->devices[0].has_gid);
 	assert_int_equal(s->devices[0].gid, 6);
@@ -1082,6 +1122,7 @@ int main(void)
 	    cmocka_unit_test(test_version_and_root_errors),
 	    cmocka_unit_test(test_mount_destination_errors),
 	    cmocka_unit_test(test_mount_flags),
+	    cmocka_unit_test(test_mount_recursive_attrs),
 	    cmocka_unit_test(test_namespace_errors),
 	    cmocka_unit_test(test_all_namespaces),
 	    cmocka_unit_test(test_idmap_errors),

@@ -1,0 +1,164 @@
+#!/bin/bash
+# Scale benchmark: start COUNT containers (`run -d` of `sleep`) with K in
+# flight at once, for ironbox, runc and crun side by side, then delete them.
+#
+#   bench/scale.sh [IRONBOX_BIN]     (default: $IRONBOX or build/ironbox)
+#
+# Environment: COUNT (default 200), PARALLEL (default "2 8 32"),
+# RUNC, CRUN (defaults from PATH).
+#
+# Per runtime and K: total wall time to start all COUNT, throughput
+# (containers/s), median and p99 of the per-container `run -d` time, errors,
+# and the time to delete them all. While all COUNT are running: the memory
+# the runtime leaves behind per container (proportional set size of the
+# runtime-side processes that stay: ironbox's per-container supervisor;
+# runc and crun leave none without a shim), and the PSS of the containers'
+# own processes for reference.
+#
+# Like bench/lifecycle.sh, everything runs in a private mount namespace in
+# which /sys/fs/cgroup/unified is hidden (crun 1.8 refuses hybrid hosts).
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
+COUNT=${COUNT:-200}
+PARALLEL=${PARALLEL:-"2 8 32"}
+RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "bench: must run as root" >&2
+	exit 1
+fi
+[[ "$IRONBOX_BIN" == /* ]] || IRONBOX_BIN="$PWD/$IRONBOX_BIN"
+
+# Re-exec in a private mount namespace with the v2 tree hidden.
+if [[ -z "${IB_SCALE_INNER:-}" ]]; then
+	if grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
+		exec env IB_SCALE_INNER=1 unshare -m --propagation private bash -c '
+			umount -l /sys/fs/cgroup/unified 2>/dev/null ||
+				mount -t tmpfs -o ro none /sys/fs/cgroup/unified
+			exec "$0" "$@"' "$0" "$@"
+	fi
+fi
+
+WORK=$(mktemp -d /tmp/ib-scale.XXXXXX)
+cleanup() {
+	local rt root id
+	for rt in "$IRONBOX_BIN" "$RUNC" "$CRUN"; do
+		[[ -x "$rt" ]] || continue
+		for root in "$WORK"/state-*; do
+			[[ -d "$root" ]] || continue
+			for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+				"$rt" --root "$root" delete -f "$id" >/dev/null 2>&1
+			done
+		done
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+BUNDLE="$WORK/bundle"
+(
+	export BATS_TEST_TMPDIR="$WORK" IRONBOX="$IRONBOX_BIN"
+	# shellcheck source=../tests/lib/common.bash
+	source "$REPO/tests/lib/common.bash"
+	make_bundle "$BUNDLE" sleep 100000
+) || {
+	echo "bench: could not build the bundle" >&2
+	exit 1
+}
+
+now_ns() { date +%s%N; }
+
+# One container start, timed: prints "ms rc".
+start_one() {
+	local rt=$1 root=$2 id=$3 t0 t1 rc
+	t0=$(now_ns)
+	"$rt" --root "$root" run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>>"$root.err"
+	rc=$?
+	t1=$(now_ns)
+	echo "$(((t1 - t0) / 1000)) $rc"
+}
+export -f start_one now_ns
+export BUNDLE
+
+# PSS (kB) of a process, 0 if gone.
+pss_of() { awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+
+# Sum of PSS of the containers' init processes and of ironbox supervisors
+# (processes named ironbox-sup whose session was started by this run's
+# containers: we only read, never signal them).
+measure_memory() {
+	local rt=$1 root=$2 label=$3 id pid init_pss=0 sup_pss=0 n=0 p
+	for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+		pid=$("$rt" --root "$root" state "$id" 2>/dev/null | jq -r '.pid // 0')
+		[[ "$pid" -gt 0 ]] || continue
+		init_pss=$((init_pss + $(pss_of "$pid")))
+		n=$((n + 1))
+	done
+	if [[ "$label" == ironbox ]]; then
+		for p in /proc/[0-9]*; do
+			[[ "$(cat "$p/comm" 2>/dev/null)" == ironbox-sup ]] || continue
+			# Only supervisors of this run: their cgroup or cmdline names the
+			# state root or they were started after the run began.
+			if [[ "$(stat -c %Y "$p" 2>/dev/null || echo 0)" -ge "$RUN_STARTED" ]]; then
+				sup_pss=$((sup_pss + $(pss_of "${p#/proc/}")))
+			fi
+		done
+	fi
+	if [[ $n -gt 0 ]]; then
+		printf '%s\t%s\t%s\n' "$n" "$((sup_pss / n))" "$((init_pss / n))"
+	else
+		printf '0\t0\t0\n'
+	fi
+}
+
+RUNTIMES=("ironbox $IRONBOX_BIN" "runc $RUNC")
+[[ -x "$CRUN" ]] && RUNTIMES+=("crun $CRUN")
+
+echo "== scale: $COUNT containers (run -d sleep), in flight: $PARALLEL; $(nproc) CPUs, kernel $(uname -r)"
+printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' runtime K "total s" "cont/s" "p50 ms" "p99 ms" errors "delete s" "runtime kB/ct" "init kB/ct"
+RES="$WORK/res"
+: >"$RES"
+for k in $PARALLEL; do
+	for entry in "${RUNTIMES[@]}"; do
+		label=${entry%% *}
+		rt=${entry#* }
+		root="$WORK/state-$label-$k"
+		mkdir -p "$root"
+		RUN_STARTED=$(date +%s)
+		t0=$(now_ns)
+		seq 1 "$COUNT" | xargs -P "$k" -I{} bash -c 'start_one "$0" "$1" "$2"' "$rt" "$root" "$label-$k-{}" >"$WORK/times"
+		t1=$(now_ns)
+		errors=$(awk '$2 != 0' "$WORK/times" | wc -l)
+		read -r p50 p99 < <(awk '{ print $1 / 1000 }' "$WORK/times" | sort -n |
+			awk '{ a[NR] = $1 } END { i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5);
+				if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.1f %.1f\n", a[i50], a[i99] }')
+		IFS=$'\t' read -r running sup_kb init_kb < <(measure_memory "$rt" "$root" "$label")
+		d0=$(now_ns)
+		"$rt" --root "$root" list -q 2>/dev/null | xargs -r -P "$k" -I{} "$rt" --root "$root" delete -f {} >/dev/null 2>&1
+		d1=$(now_ns)
+		total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+		tput=$(awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
+		dels=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+		printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
+			"$errors" "$dels" "$sup_kb" "$init_kb"
+		printf '%s\t%s\t%s\n' "$label" "$k" "$tput" >>"$RES"
+		if [[ "$running" -ne $((COUNT - errors)) ]]; then
+			echo "   note: $label K=$k: $running running of $((COUNT - errors)) started"
+		fi
+		if [[ -s "$root.err" ]]; then
+			echo "   first errors of $label K=$k:"
+			sort "$root.err" | uniq -c | sort -rn | head -3 | sed 's/^/     /'
+		fi
+	done
+done
+echo
+echo "throughput ratios (goal: ironbox >= crun):"
+for k in $PARALLEL; do
+	awk -F'\t' -v k="$k" '$2 == k { t[$1] = $3 } END {
+		printf "  K=%-3s ironbox/runc = %.2f   ironbox/crun = %s\n", k, t["ironbox"] / t["runc"],
+			("crun" in t) ? sprintf("%.2f", t["ironbox"] / t["crun"]) : "n/a" }' "$RES"
+done
+echo "(runtime kB/ct: PSS per container of what the runtime leaves running beside the container)"

@@ -1,0 +1,86 @@
+#include "common/phase.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define MAX_PHASES 32
+
+static struct {
+	bool on;
+	const char *cmd;
+	struct timespec start, last;
+	const char *names[MAX_PHASES];
+	long long us[MAX_PHASES];
+	size_t n;
+} ph;
+
+static long long us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000000LL + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+void ib_phase_start(const char *cmd)
+{
+	const char *f = getenv("IRONBOX_PHASES");
+
+	ph.on = f && *f;
+	ph.cmd = cmd;
+	ph.n = 0;
+	if (ph.on) {
+		clock_gettime(CLOCK_MONOTONIC, &ph.start);
+		ph.last = ph.start;
+	}
+}
+
+void ib_phase_mark(const char *name)
+{
+	struct timespec now;
+	size_t i;
+
+	if (!ph.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < ph.n; i++)
+		if (!strcmp(ph.names[i], name))
+			break;
+	if (i == ph.n) {
+		if (ph.n == MAX_PHASES)
+			return;
+		ph.names[ph.n] = name;
+		ph.us[ph.n++] = 0;
+	}
+	ph.us[i] += us_between(&ph.last, &now);
+	ph.last = now;
+}
+
+int ib_phase_write(ib_err *err)
+{
+	struct json_object *o, *phases;
+	struct timespec now;
+	const char *text;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
+
+	if (!ph.on)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	o = json_object_new_object();
+	phases = json_object_new_object();
+	json_object_object_add(o, "cmd", json_object_new_string(ph.cmd ? ph.cmd : ""));
+	json_object_object_add(o, "total_us", json_object_new_int64(us_between(&ph.start, &now)));
+	for (size_t i = 0; i < ph.n; i++)
+		json_object_object_add(phases, ph.names[i], json_object_new_int64(ph.us[i]));
+	json_object_object_add(o, "phases", phases);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || ib_write_all(fd, text, strlen(text)) < 0 || ib_write_all(fd, "\n", 1) < 0)
+		r = ib_err_sys(err, "write IRONBOX_PHASES");
+	json_object_put(o);
+	return r;
+}

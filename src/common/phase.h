@@ -1,0 +1,23 @@
+/* Where a command spends its time, phase by phase, for bench/.
+ *
+ * The library marks the end of each phase of its own work (ib_phase_mark);
+ * the time since the previous mark is charged to that name (a name marked
+ * twice adds up). Nothing is recorded unless IRONBOX_PHASES names a file:
+ * then the CLI appends one JSON line per command to it (ib_phase_write).
+ * Marks cost one clock_gettime when enabled and a branch when not. */
+#ifndef IRONBOX_PHASE_H
+#define IRONBOX_PHASE_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+
+/* Start the clock for command cmd (reads IRONBOX_PHASES once). */
+void ib_phase_start(const char *cmd);
+/* Charge the time since the previous mark to name (a string literal). */
+void ib_phase_mark(const char *name);
+/* Append {"cmd":..., "total_us":..., "phases":{name: us, ...}} to the
+ * IRONBOX_PHASES file; no-op when disabled. */
+int ib_phase_write(ib_err *err);
+
+#endif

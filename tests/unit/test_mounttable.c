@@ -1,0 +1,194 @@
+/* Unit tests: mountinfo parsing and the questions asked of a mount table
+ * (supervisor/mounttable.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "supervisor/mounttable.h"
+#include "vet_fixture.h"
+
+static void test_parse_fixture(void **state)
+{
+	struct ib_mnttab t;
+	ib_err err = {0};
+	const struct ib_mnt *m;
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(FX_CREATED, &t, &err), 0);
+	assert_int_equal(t.n, 17);
+	m = ib_mnttab_find(&t, 101);
+	assert_non_null(m);
+	assert_int_equal(m->parent_id, 65);
+	assert_int_equal(m->major, 254);
+	assert_int_equal(m->minor, 0);
+	assert_string_equal(m->root, "/vol");
+	assert_string_equal(m->mountpoint, "/mnt/ro");
+	assert_true(m->flags & MS_RDONLY);
+	assert_string_equal(m->fstype, "ext4");
+	assert_string_equal(m->source, "/dev/vda");
+	assert_string_equal(m->super_opts, "rw,discard");
+	m = ib_mnttab_find(&t, 112);
+	assert_int_equal(m->flags, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+	assert_string_equal(m->fstype, "tmpfs");
+	assert_string_equal(m->super_opts, "rw,size=65536k,uid=100000,gid=100000");
+	m = ib_mnttab_find(&t, 102);
+	assert_string_equal(m->fstype, "fuse.ironbox");
+	assert_null(ib_mnttab_find(&t, 75));
+	/* the root's parent is outside the table */
+	assert_null(ib_mnttab_parent(&t, ib_mnttab_find(&t, 65)));
+	assert_int_equal(ib_mnttab_parent(&t, ib_mnttab_find(&t, 103))->id, 109);
+	ib_mnttab_free(&t);
+	assert_int_equal(t.n, 0);
+}
+
+static void test_parse_escapes_and_optional(void **state)
+{
+	struct ib_mnttab t;
+	ib_err err = {0};
+	const char *text = "1 1 0:1 / / rw - rootfs rootfs rw\n"
+			   "20 1 8:1 /a\\040dir /mnt/with\\040space\\134x rw,nosuid shared:3 "
+			   "master:1 - ext4 /dev/sda1 rw\n"
+			   "21 1 0:5 / /u rw unbindable - tmpfs none rw\n";
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(text, &t, &err), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.m[1].root, "/a dir");
+	assert_string_equal(t.m[1].mountpoint, "/mnt/with space\\x");
+	assert_int_equal(t.m[1].propagation, IB_MNT_SHARED | IB_MNT_SLAVE);
+	assert_string_equal(t.m[1].fstype, "ext4");
+	assert_int_equal(t.m[2].propagation, IB_MNT_UNBINDABLE);
+	/* a mount that is its own parent (the namespace root) has none */
+	assert_null(ib_mnttab_parent(&t, &t.m[0]));
+	ib_mnttab_free(&t);
+}
+
+static void test_parse_rejects_garbage(void **state)
+{
+	static const char *const bad[] = {
+	    "20 1 8:1 / /mnt rw ext4 /dev/sda1 rw\n",		/* no separator */
+	    "20 1 8:1 / /mnt rw -\n",				/* nothing after it */
+	    "x 1 8:1 / /mnt rw - ext4 /dev/sda1 rw\n",		/* bad id */
+	    "20 1 81 / /mnt rw - ext4 /dev/sda1 rw\n",		/* bad device */
+	    "20 1 8:1 rel /mnt rw - ext4 /dev/sda1 rw\n",	/* relative root */
+	    "20 1 8:1 / mnt rw - ext4 /dev/sda1 rw\n",		/* relative mount point */
+	    "20 1 99999999999:1 / /m rw - ext4 /dev/sda1 rw\n", /* device out of range */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ib_mnttab t;
+		ib_err err = {0};
+		/* a good line first: the whole table is refused, nothing leaks */
+		char *text = NULL;
+
+		assert_true(asprintf(&text, "1 1 0:1 / / rw - rootfs rootfs rw\n%s", bad[i]) > 0);
+		assert_int_equal(ib_mnttab_parse(text, &t, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		assert_int_equal(t.n, 0);
+		assert_null(t.m);
+		free(text);
+	}
+}
+
+static void test_path_under(void **state)
+{
+	(void)state;
+	assert_true(ib_path_under("/a/b", "/a"));
+	assert_true(ib_path_under("/a", "/a"));
+	assert_true(ib_path_under("/a/b", "/a/"));
+	assert_true(ib_path_under("/anything", "/"));
+	assert_false(ib_path_under("/ab", "/a"));
+	assert_false(ib_path_under("/a", "/a/b"));
+	assert_false(ib_path_under("relative", "/"));
+}
+
+static void test_fs_path_and_spot(void **state)
+{
+	struct ib_mnttab t;
+	ib_err err = {0};
+	char *p = NULL;
+	unsigned maj = 0, min = 0;
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(FX_CREATED, &t, &err), 0);
+	/* inside the rootfs mount, whose root is a sub-directory of its fs */
+	p = ib_mnt_fs_path(ib_mnttab_find(&t, 65), "/root/tmpfs");
+	assert_string_equal(p, "/b/rootfs/root/tmpfs");
+	free(p);
+	p = ib_mnt_fs_path(ib_mnttab_find(&t, 65), "/");
+	assert_string_equal(p, "/b/rootfs");
+	free(p);
+	p = ib_mnt_fs_path(ib_mnttab_find(&t, 129), "/proc/sys/kernel");
+	assert_string_equal(p, "/sys/kernel");
+	free(p);
+	p = ib_mnt_fs_path(ib_mnttab_find(&t, 109), "/proc");
+	assert_string_equal(p, "/");
+	free(p);
+	assert_null(ib_mnt_fs_path(ib_mnttab_find(&t, 109), "/procx"));
+	/* where the mounts sit */
+	assert_true(ib_mnttab_spot(&t, ib_mnttab_find(&t, 103), &maj, &min, &p));
+	assert_int_equal(maj, 0);
+	assert_int_equal(min, 43);
+	assert_string_equal(p, "/meminfo");
+	free(p);
+	assert_true(ib_mnttab_spot(&t, ib_mnttab_find(&t, 101), &maj, &min, &p));
+	assert_int_equal(maj, 254);
+	assert_string_equal(p, "/b/rootfs/mnt/ro");
+	free(p);
+	assert_true(ib_mnttab_spot(&t, ib_mnttab_find(&t, 116), &maj, &min, &p));
+	assert_int_equal(min, 48);
+	assert_string_equal(p, "/cpu");
+	free(p);
+	assert_false(ib_mnttab_spot(&t, ib_mnttab_find(&t, 65), &maj, &min, &p));
+	/* ancestry */
+	assert_true(ib_mnttab_is_ancestor(&t, ib_mnttab_find(&t, 114), ib_mnttab_find(&t, 116)));
+	assert_true(ib_mnttab_is_ancestor(&t, ib_mnttab_find(&t, 65), ib_mnttab_find(&t, 116)));
+	assert_false(ib_mnttab_is_ancestor(&t, ib_mnttab_find(&t, 109), ib_mnttab_find(&t, 116)));
+	ib_mnttab_free(&t);
+}
+
+static void test_parent_cycle_terminates(void **state)
+{
+	struct ib_mnttab t;
+	ib_err err = {0};
+	/* hostile or torn input: 2 and 3 are each other's parent */
+	const char *text = "2 3 0:1 / /a rw - tmpfs t rw\n3 2 0:2 / /a/b rw - tmpfs t rw\n"
+			   "4 9 0:3 / /c rw - tmpfs t rw\n";
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(text, &t, &err), 0);
+	assert_false(ib_mnttab_is_ancestor(&t, &t.m[2], &t.m[0]));
+	ib_mnttab_free(&t);
+}
+
+static void test_flag_words(void **state)
+{
+	(void)state;
+	assert_int_equal(ib_mnt_flag_word("ro"), MS_RDONLY);
+	assert_int_equal(ib_mnt_flag_word("noexec"), MS_NOEXEC);
+	assert_int_equal(ib_mnt_flag_word("rw"), 0);
+	assert_int_equal(ib_mnt_flag_word("idmapped"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_fixture),
+	    cmocka_unit_test(test_parse_escapes_and_optional),
+	    cmocka_unit_test(test_parse_rejects_garbage),
+	    cmocka_unit_test(test_path_under),
+	    cmocka_unit_test(test_fs_path_and_spot),
+	    cmocka_unit_test(test_parent_cycle_terminates),
+	    cmocka_unit_test(test_flag_words),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

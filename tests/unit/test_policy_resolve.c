@@ -1,0 +1,73 @@
+/* Unit tests: resolving host paths for the restricted-mount rule when a path
+ * (or its first component) does not exist. Found by the security tier's
+ * negative control (tests/security/README.md): a policy naming a top-level
+ * directory the host does not have refused every bind mount. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "policy/policy.h"
+#include "policy/policy_int.h"
+
+#define MISSING "/ib-test-no-such-top-level-dir"
+
+static void expect_resolved(const char *path, const char *want)
+{
+	char *got = ib_policy_resolve(path);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("ib_policy_resolve(\"%s\") = \"%s\", want \"%s\"", path, got, want);
+	free(got);
+}
+
+/* A missing path is resolved lexically below its longest existing prefix,
+ * also when that prefix is "/" (the first component used to be dropped:
+ * "/missing" resolved to "/", "/missing/sub" to "/sub"). */
+static void test_resolve_missing(void **state)
+{
+	(void)state;
+	assert_int_equal(access(MISSING, F_OK), -1);
+	expect_resolved(MISSING, MISSING);
+	expect_resolved(MISSING "/sub", MISSING "/sub");
+	expect_resolved(MISSING "/a/../b", MISSING "/b");
+	expect_resolved("/tmp/" MISSING "/x", "/tmp" MISSING "/x");
+	expect_resolved("/", "/");
+}
+
+/* A restricted entry the host does not have restricts itself, not "/": an
+ * ordinary directory stays mountable. */
+static void test_missing_entry_restricts_only_itself(void **state)
+{
+	char tmpl[] = "/tmp/ib-resolve-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	ib_err err = {0};
+	struct ib_policy *p = ib_policy_parse("{\"restrictedMounts\": [\"" MISSING "\"]}", &err);
+
+	(void)state;
+	assert_non_null(dir);
+	assert_non_null(p);
+	if (ib_policy_check_mount_source(p, dir, NULL, &err) < 0)
+		fail_msg("%s refused by a policy that restricts only %s: %s", dir, MISSING,
+			 err.msg);
+	assert_int_equal(ib_policy_check_mount_source(p, MISSING "/sub", NULL, &err), -1);
+	ib_policy_free(p);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resolve_missing),
+	    cmocka_unit_test(test_missing_entry_restricts_only_itself),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
