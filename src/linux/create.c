@@ -308,7 +308,9 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 					.cg = cg,
 					.userns_fd = userns,
 					.shared = shared,
-					.n_shared = n_shared};
+					.n_shared = n_shared,
+					.masked = s->masked_paths,
+					.readonly = s->readonly_paths};
 	int r;
 
 	if (has_proc_mount(s))

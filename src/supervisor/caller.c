@@ -40,6 +40,11 @@ int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err)
 	return 0;
 }
 
+int ib_caller_procfs(void)
+{
+	return g_procfs;
+}
+
 bool ib_caller_protected_symlinks(void)
 {
 	return g_protected_symlinks;

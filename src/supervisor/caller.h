@@ -57,6 +57,9 @@ struct ib_caller {
 
 /* Per process: the host's procfs and the namespace to come back to. */
 int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err);
+/* The host's procfs (ib_caller_setup's; magic links of our own fds are
+ * reached through it as thread-self/fd/N). */
+int ib_caller_procfs(void);
 /* fs.protected_symlinks (for symlinks a rule follows by hand). */
 bool ib_caller_protected_symlinks(void);
 /* Per worker thread, once: its own fs_struct. */

@@ -314,10 +314,13 @@ static void enqueue(struct job *j)
 	}
 }
 
+/* A listener from the supervisor: 'L', or 'I' + the init's host pid (the
+ * first one: the jail of rule "mount" is read then, before its calls are
+ * served). */
 static int recv_listener(int sock)
 {
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
+	char msg[1 + sizeof(pid_t)] = {0}, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {msg, sizeof(msg)};
 	struct msghdr m = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	int fd = -1;
@@ -331,6 +334,14 @@ static int recv_listener(int sock)
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
 		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	if (msg[0] == 'I' && r == (ssize_t)sizeof(msg)) {
+		pid_t init;
+		ib_err err = {0};
+
+		memcpy(&init, msg + 1, sizeof(init));
+		/* Without a jail every mount call is refused (fails closed). */
+		(void)ib_rule_mount_jail(init, ag.cfg->policy, &err);
+	}
 	return fd;
 }
 

@@ -50,6 +50,9 @@ struct ib_notify_policy {
 	const char *id;
 	const struct ib_shared_src *shared;
 	size_t n_shared;
+	/* rule "mount" (vet_mount.h): linux.maskedPaths, linux.readonlyPaths
+	 * and the served /proc files ("/proc/meminfo"), NULL-terminated */
+	char *const *masked, *const *readonly, *const *emulated;
 };
 
 /* Counters, in a page shared by the supervisor and its agent (read by
@@ -117,6 +120,13 @@ void ib_rule_setid_chmod(struct ib_notify_call *c);
 void ib_rule_setid_open(struct ib_notify_call *c);
 void ib_rule_setid_mknod(struct ib_notify_call *c);
 void ib_rule_setid_xattr(struct ib_notify_call *c);
+
+/* Rule "mount" (rule_mount.c): the mount family, decided by vet_mount.h. */
+void ib_rule_mount(struct ib_notify_call *c);
+/* The jail: the mounts of the container's init (host pid init) at CREATED,
+ * read through our procfs. Called once, by the agent's main thread, before
+ * the init's listener is served. */
+int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err);
 
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {

@@ -9,6 +9,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "supervisor/notify.h"
@@ -74,6 +75,31 @@ const struct ib_notify_rule ib_notify_rules[] = {
 			 {1, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_NEW_LISTENER}},
 	       .n_conds = 2}},
      .n_alts = 1, .rule = "supervisor"},
+    /* Rule "mount" (rule_mount.c, vet_mount.h): the mount family. mount(2)
+     * is decided in the kernel only for a pure propagation change (one of
+     * MS_SHARED/MS_PRIVATE/MS_SLAVE, no MS_REMOUNT or MS_BIND: the kernel
+     * tests those first); MS_UNBINDABLE, remounts, binds, moves and new
+     * filesystems come here. open_tree without OPEN_TREE_CLONE is an
+     * O_PATH-like handle; fsopen and fspick create nothing visible; fsconfig
+     * is trapped for its string values (uid=/gid= translation). */
+    {"mount", IB_NOTIFY_TRAP, 0,
+     .alts = {{.conds = {{3, MS_SHARED | MS_PRIVATE | MS_SLAVE, 0}}, .n_conds = 1},
+	      {.conds = {{3, MS_UNBINDABLE, MS_UNBINDABLE}}, .n_conds = 1},
+	      {.conds = {{3, MS_REMOUNT, MS_REMOUNT}}, .n_conds = 1},
+	      {.conds = {{3, MS_BIND, MS_BIND}}, .n_conds = 1}},
+     .n_alts = 4, .handler = ib_rule_mount, .rule = "mount"},
+    {"umount2", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    {"umount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    {"open_tree", IB_NOTIFY_TRAP, 0,
+     .alts = {{.conds = {{2, OPEN_TREE_CLONE, OPEN_TREE_CLONE}}, .n_conds = 1}}, .n_alts = 1,
+     .handler = ib_rule_mount, .rule = "mount"},
+    {"move_mount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    {"fsconfig", IB_NOTIFY_TRAP, 0,
+     .alts = {{.conds = {{1, ~0ULL, FSCONFIG_SET_STRING}}, .n_conds = 1}}, .n_alts = 1,
+     .handler = ib_rule_mount, .rule = "mount"},
+    {"fsmount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    {"mount_setattr", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    {"pivot_root", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
 };
 
 const size_t ib_notify_n_rules = sizeof(ib_notify_rules) / sizeof(ib_notify_rules[0]);

@@ -300,6 +300,19 @@ static int forward_listener(int fd)
 	return r;
 }
 
+/* The init's listener, with its pid: the agent reads the jail (rule
+ * "mount") from it before it serves the listener. */
+static int forward_init_listener(int fd, pid_t init)
+{
+	char msg[1 + sizeof(pid_t)] = {'I'};
+	int r;
+
+	memcpy(msg + 1, &init, sizeof(init));
+	r = ib_sup_send_fd(agent_sock, msg, sizeof(msg), fd);
+	close(fd);
+	return r;
+}
+
 static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
 {
 	if (agent_sock >= 0)
@@ -380,8 +393,12 @@ static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_no
  * user namespace, 5 its state dir. */
 static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor_cfg *cfg)
 {
-	struct ib_notify_policy pol = {
-	    .id = cfg->id, .shared = cfg->shared, .n_shared = cfg->n_shared};
+	struct ib_notify_policy pol = {.id = cfg->id,
+				       .shared = cfg->shared,
+				       .n_shared = cfg->n_shared,
+				       .masked = cfg->masked,
+				       .readonly = cfg->readonly};
+	char *emulated[IB_ARRAY_SIZE(ib_supervisor_files)] = {NULL};
 	struct fuse_session *se = NULL;
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct ready rd = {.ok = 'R'};
@@ -397,6 +414,10 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
 		rd.fuse = se != NULL;
 	}
+	/* Served files: what a procfs mounted in the container gets too. */
+	for (size_t i = 0; se && ib_supervisor_files[i]; i++)
+		emulated[i] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
+	pol.emulated = emulated;
 	lsock = ib_sup_ctl_listen(5, &e);
 	audit_fd =
 	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -440,7 +461,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			if (ib_sup_recv_fd(ctl, &m, sizeof(m), &lfd) < 0 || m.init <= 0 || lfd < 0)
 				break; /* create failed */
 			pidfd = ib_pidfd_open(m.init, 0);
-			if (pidfd < 0 || forward_listener(lfd) < 0) {
+			if (pidfd < 0 || forward_init_listener(lfd, m.init) < 0) {
 				if (pidfd < 0)
 					close(lfd);
 				break;

@@ -48,6 +48,7 @@ struct ib_supervisor_cfg {
 	int userns_fd;			    /* the container's user namespace */
 	const struct ib_shared_src *shared; /* host-shared bind sources */
 	size_t n_shared;
+	char *const *masked, *const *readonly; /* the spec's (NULL-terminated), rule "mount" */
 };
 
 struct ib_supervisor {
