@@ -14,6 +14,10 @@
 
 #include "supervisor/notify.h"
 
+#ifndef MS_MGC_MSK
+#define MS_MGC_MSK 0xffff0000
+#endif
+
 #define SETID_ARG(a, bit)                                                                          \
 	{                                                                                          \
 		.conds = {{(a), (bit), (bit)}}, .n_conds = 1                                       \
@@ -86,8 +90,12 @@ const struct ib_notify_rule ib_notify_rules[] = {
      .alts = {{.conds = {{3, MS_SHARED | MS_PRIVATE | MS_SLAVE, 0}}, .n_conds = 1},
 	      {.conds = {{3, MS_UNBINDABLE, MS_UNBINDABLE}}, .n_conds = 1},
 	      {.conds = {{3, MS_REMOUNT, MS_REMOUNT}}, .n_conds = 1},
-	      {.conds = {{3, MS_BIND, MS_BIND}}, .n_conds = 1}},
-     .n_alts = 4, .handler = ib_rule_mount, .rule = "mount"},
+	      {.conds = {{3, MS_BIND, MS_BIND}}, .n_conds = 1},
+	      /* MS_MGC_VAL (0xC0ED0000, stripped by the kernel) has the
+	       * MS_PRIVATE and MS_SLAVE bits: with it, no propagation
+	       * change can be asked at all */
+	      {.conds = {{3, MS_MGC_MSK, MS_MGC_VAL}}, .n_conds = 1}},
+     .n_alts = 5, .handler = ib_rule_mount, .rule = "mount"},
     {"umount2", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"umount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"open_tree", IB_NOTIFY_TRAP, 0,

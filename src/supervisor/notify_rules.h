@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define IB_NOTIFY_MAX_CONDS 3
-#define IB_NOTIFY_MAX_ALTS 4
+#define IB_NOTIFY_MAX_ALTS 5
 
 /* (args[arg] & mask) == value */
 struct ib_notify_cond {

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/mount.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -71,6 +72,48 @@ static void test_register_decisions(void **state)
 	assert_false(traps("io_uring_setup", 0, 0, 0, 0));
 	assert_false(
 	    traps("seccomp", SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 0));
+}
+
+static bool mount_traps(unsigned long flags)
+{
+	return traps("mount", 0, 0, 0, flags);
+}
+
+/* Rule "mount": the BPF decides pure propagation changes, open_tree
+ * without a clone, fsopen/fspick and fsconfig's non-string commands. */
+static void test_mount_register_decisions(void **state)
+{
+	(void)state;
+	assert_false(mount_traps(MS_PRIVATE));
+	assert_false(mount_traps(MS_REC | MS_SHARED));
+	assert_true(mount_traps(MS_MGC_VAL | MS_REC | MS_SLAVE)); /* trapped, decided there */
+	assert_false(mount_traps(MS_PRIVATE | MS_MOVE)); /* the kernel changes propagation */
+	assert_true(mount_traps(MS_UNBINDABLE));
+	assert_true(mount_traps(MS_REC | MS_UNBINDABLE));
+	assert_true(mount_traps(MS_PRIVATE | MS_UNBINDABLE));
+	assert_true(mount_traps(MS_REMOUNT | MS_PRIVATE)); /* remount comes first */
+	assert_true(mount_traps(MS_BIND | MS_SHARED));	   /* and bind */
+	assert_true(mount_traps(0));			   /* a new filesystem */
+	assert_true(mount_traps(MS_MGC_VAL));
+	assert_true(mount_traps(MS_MGC_VAL | MS_RDONLY));
+	assert_true(mount_traps(MS_MGC_VAL | MS_PRIVATE)); /* the value has these bits */
+	assert_true(mount_traps(MS_RDONLY | MS_NOSUID));
+	assert_true(mount_traps(MS_MOVE));
+	assert_true(mount_traps(MS_REMOUNT | MS_BIND | MS_RDONLY));
+	assert_true(traps("umount2", 0, 0, 0, 0));
+	assert_true(traps("umount2", 0, MNT_DETACH, 0, 0));
+	assert_false(traps("open_tree", (uint64_t)AT_FDCWD, 0, OPEN_TREE_CLOEXEC, 0));
+	assert_true(traps("open_tree", (uint64_t)AT_FDCWD, 0, OPEN_TREE_CLONE, 0));
+	assert_true(traps("open_tree", (uint64_t)AT_FDCWD, 0, OPEN_TREE_CLONE | AT_RECURSIVE, 0));
+	assert_true(traps("move_mount", 0, 0, 0, 0));
+	assert_true(traps("fsmount", 3, 0, 0, 0));
+	assert_true(traps("mount_setattr", 0, 0, 0, 0));
+	assert_true(traps("pivot_root", 0, 0, 0, 0));
+	assert_true(traps("fsconfig", 3, FSCONFIG_SET_STRING, 0, 0));
+	assert_false(traps("fsconfig", 3, FSCONFIG_SET_FLAG, 0, 0));
+	assert_false(traps("fsconfig", 3, FSCONFIG_CMD_CREATE, 0, 0));
+	assert_null(ib_notify_rule_named("fsopen"));
+	assert_null(ib_notify_rule_named("fspick"));
 }
 
 static void test_table_is_complete(void **state)
@@ -336,8 +379,11 @@ static void test_listener_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_decisions), cmocka_unit_test(test_table_is_complete),
-	    cmocka_unit_test(test_host_shared),	       cmocka_unit_test(test_filter),
+	    cmocka_unit_test(test_register_decisions),
+	    cmocka_unit_test(test_table_is_complete),
+	    cmocka_unit_test(test_mount_register_decisions),
+	    cmocka_unit_test(test_host_shared),
+	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_listener_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
