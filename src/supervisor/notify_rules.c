@@ -84,8 +84,9 @@ const struct ib_notify_rule ib_notify_rules[] = {
      * MS_SHARED/MS_PRIVATE/MS_SLAVE, no MS_REMOUNT or MS_BIND: the kernel
      * tests those first); MS_UNBINDABLE, remounts, binds, moves and new
      * filesystems come here. open_tree without OPEN_TREE_CLONE is an
-     * O_PATH-like handle; fsopen and fspick create nothing visible; fsconfig
-     * is trapped for its string values (uid=/gid= translation). */
+     * O_PATH-like handle; fspick creates nothing visible (the kernel checks
+     * the superblock's owner); fsconfig is trapped for its string values
+     * (uid=/gid= translation). */
     {"mount", IB_NOTIFY_TRAP, 0,
      .alts = {{.conds = {{3, MS_SHARED | MS_PRIVATE | MS_SLAVE, 0}}, .n_conds = 1},
 	      {.conds = {{3, MS_UNBINDABLE, MS_UNBINDABLE}}, .n_conds = 1},
@@ -98,14 +99,23 @@ const struct ib_notify_rule ib_notify_rules[] = {
      .n_alts = 5, .handler = ib_rule_mount, .rule = "mount"},
     {"umount2", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"umount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
-    {"open_tree", IB_NOTIFY_TRAP, 0,
+    /* open_tree(OPEN_TREE_CLONE), fsmount and fsopen: ENOSYS. Their fds
+     * are O_PATH files, which SECCOMP_IOCTL_NOTIF_ADDFD cannot install
+     * (fget() refuses FMODE_PATH; measured: EBADF), so the supervisor could
+     * not hand over a result it performed, and letting the kernel redo the
+     * call would re-read the path it decided on. Callers fall back to
+     * mount(2) (util-linux's libmount, runc and Go check ENOSYS), which is
+     * vetted; fsopen is refused too so that they fall back at the start of
+     * a new-API mount, not in its middle. */
+    {"open_tree", IB_NOTIFY_ERRNO, ENOSYS,
      .alts = {{.conds = {{2, OPEN_TREE_CLONE, OPEN_TREE_CLONE}}, .n_conds = 1}}, .n_alts = 1,
-     .handler = ib_rule_mount, .rule = "mount"},
+     .rule = "mount"},
+    {"fsopen", IB_NOTIFY_ERRNO, ENOSYS, .n_alts = 0, .rule = "mount"},
+    {"fsmount", IB_NOTIFY_ERRNO, ENOSYS, .n_alts = 0, .rule = "mount"},
     {"move_mount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"fsconfig", IB_NOTIFY_TRAP, 0,
      .alts = {{.conds = {{1, ~0ULL, FSCONFIG_SET_STRING}}, .n_conds = 1}}, .n_alts = 1,
      .handler = ib_rule_mount, .rule = "mount"},
-    {"fsmount", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"mount_setattr", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"pivot_root", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
 };

@@ -1,6 +1,6 @@
-/* Rule "mount": the mount family (mount, umount2, open_tree with
- * OPEN_TREE_CLONE, move_mount, fsconfig SET_STRING, fsmount, mount_setattr,
- * pivot_root), decided by the engine of vet_mount.h on the container's jail
+/* Rule "mount": the mount family (mount, umount2, move_mount, fsconfig
+ * SET_STRING, mount_setattr, pivot_root; open_tree clones, fsopen and
+ * fsmount are ENOSYS, notify_rules.c), decided by the engine of vet_mount.h on the container's jail
  * (its init's mounts at CREATED) and performed here, in the caller's
  * context, on the very objects decided on.
  *
@@ -20,14 +20,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -271,34 +269,6 @@ static bool to_procfs(void)
 	return fchdir(ib_caller_procfs()) == 0;
 }
 
-static const char *fs_name(int fd)
-{
-	struct statfs sf;
-
-	if (fstatfs(fd, &sf) < 0)
-		return NULL;
-	switch ((unsigned long)sf.f_type) {
-	case PROC_SUPER_MAGIC:
-		return "proc";
-	case SYSFS_MAGIC:
-		return "sysfs";
-	case TMPFS_MAGIC:
-		return "tmpfs";
-	case CGROUP_SUPER_MAGIC:
-		return "cgroup";
-	case CGROUP2_SUPER_MAGIC:
-		return "cgroup2";
-	case OVERLAYFS_SUPER_MAGIC:
-		return "overlay";
-	case DEVPTS_SUPER_MAGIC:
-		return "devpts";
-	case 0x19800202: /* MQUEUE_MAGIC */
-		return "mqueue";
-	default:
-		return "other";
-	}
-}
-
 /* ---- covers (post-action of a fresh procfs/sysfs) ---- */
 
 /* Cover the procfs/sysfs mounted at our fd mnt (attached in the caller's
@@ -409,7 +379,15 @@ static int do_umount(struct mcall *m, char *buf, size_t len)
 		return umount2(magic(buf, len, m->dst.fd), flags);
 	}
 	base++;
-	parent = openat(m->dst.fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (S_ISDIR(m->dst.o.mode)) {
+		parent = openat(m->dst.fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		/* a file mount: its directory by name (checked below) */
+		_cleanup_free_ char *dir =
+		    ib_xasprintf("%.*s", (int)(base - 1 - mnt->mountpoint), mnt->mountpoint);
+
+		parent = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (parent < 0)
 		return -1;
 	close(m->dst.fd);
@@ -500,21 +478,6 @@ static void perform(struct mcall *m, const struct ib_vet_decision *d)
 		r = ib_fsconfig(m->ctx_fd, FSCONFIG_SET_STRING, m->key,
 				d->data ? d->data : m->value, (int)ib_notify_arg(m->c, 4));
 		break;
-	case IB_VET_OPEN_TREE: {
-		unsigned fl = (unsigned)m->call.flags;
-		int fd = ib_open_tree(m->src.fd, "",
-				      (fl & (OPEN_TREE_CLONE | AT_RECURSIVE)) | OPEN_TREE_CLOEXEC |
-					  AT_EMPTY_PATH);
-		struct statx stx;
-
-		if (fd < 0)
-			break;
-		if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0)
-			ib_vet_state_add_clone(&g_st, stx.stx_mnt_id, &m->tab, &m->src.v,
-					       fl & AT_RECURSIVE);
-		ib_notify_reply_fd(m->c, fd, fl & OPEN_TREE_CLOEXEC);
-		return;
-	}
 	default:
 		errno = ENOSYS;
 		break;
@@ -593,17 +556,6 @@ void ib_rule_mount(struct ib_notify_call *c)
 		m.call.source = m.source;
 		m.call.target = m.target;
 		src_path = dst_path = true;
-	} else if (!strcmp(sc, "open_tree")) {
-		m.call.sys = IB_VET_OPEN_TREE;
-		m.call.flags = ib_notify_arg(c, 2);
-		ib_notify_arg_hex(c, "flags", m.call.flags);
-		if (!read_str(&m, 1, "path", true, &m.source) ||
-		    !caller_dirfd(&m, (int)ib_notify_arg(c, 0), "dfd", &m.src_dirfd))
-			goto out;
-		m.call.source = m.source;
-		src_path = true;
-		src_follow = !(m.call.flags & AT_SYMLINK_NOFOLLOW);
-		src_empty = m.call.flags & AT_EMPTY_PATH;
 	} else if (!strcmp(sc, "move_mount")) {
 		m.call.sys = IB_VET_MOVE_MOUNT;
 		m.call.flags = ib_notify_arg(c, 4);
@@ -666,12 +618,6 @@ void ib_rule_mount(struct ib_notify_call *c)
 			goto out;
 		m.call.key = m.key;
 		m.call.value = m.value;
-	} else if (!strcmp(sc, "fsmount")) {
-		m.call.sys = IB_VET_FSMOUNT;
-		m.call.flags = ib_notify_arg(c, 1);
-		m.call.attr = ib_notify_arg(c, 2);
-		if (!caller_getfd(&m, (int)ib_notify_arg(c, 0), &m.ctx_fd))
-			goto out;
 	} else {
 		ib_notify_deny(c, EPERM, "not a mount call");
 		goto out;
@@ -716,51 +662,10 @@ void ib_rule_mount(struct ib_notify_call *c)
 		ib_notify_deny(c, EPERM, "no jail recorded for this container");
 		goto leave;
 	}
-	if (m.call.sys == IB_VET_FSMOUNT) {
-		/* Performed first: the result is detached, nobody sees it yet. */
-		int mfd = ib_fsmount(m.ctx_fd, (unsigned)m.call.flags | FSMOUNT_CLOEXEC,
-				     (unsigned)m.call.attr);
-		struct stat st;
-		struct statx stx;
-
-		if (mfd < 0 || fstat(mfd, &st) < 0 ||
-		    statx(mfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) {
-			int e = errno;
-
-			pthread_mutex_unlock(&g_lock);
-			if (mfd >= 0)
-				close(mfd);
-			ib_notify_fail(c, e);
-			goto leave;
-		}
-		m.call.new_fstype = fs_name(mfd);
-		m.call.new_major = major(st.st_dev);
-		m.call.new_minor = minor(st.st_dev);
-		ib_vet_decide(&ctx, &m.call, &d);
-		if (d.allow && d.attr_set) {
-			struct mount_attr at = {.attr_set = d.attr_set};
-
-			if (ib_mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &at) < 0)
-				d.allow = false;
-		}
-		if (d.allow && (d.post & IB_VET_POST_COVER) && cover(&m, mfd, d.cover_fs) != 0)
-			d.allow = false;
-		if (!d.allow) {
-			pthread_mutex_unlock(&g_lock);
-			close(mfd);
-		} else {
-			ib_vet_state_add_fresh(&g_st, stx.stx_mnt_id, m.call.new_major,
-					       m.call.new_minor);
-			pthread_mutex_unlock(&g_lock);
-			ib_notify_reply_fd(c, mfd, m.call.flags & FSMOUNT_CLOEXEC);
-			goto leave;
-		}
-	} else {
-		ib_vet_decide(&ctx, &m.call, &d);
-		if (d.allow)
-			perform(&m, &d);
-		pthread_mutex_unlock(&g_lock);
-	}
+	ib_vet_decide(&ctx, &m.call, &d);
+	if (d.allow)
+		perform(&m, &d);
+	pthread_mutex_unlock(&g_lock);
 	if (!d.allow) {
 		json_object_put(c->args);
 		c->args = ib_vet_audit(&ctx, &m.call, &d);

@@ -92,3 +92,114 @@ audit_of() { IB audit "$1"; }
 	jq -se 'any(.rule == "mount" and .syscall == "mount" and .errno == "EPERM" and .target == "/mnt")' <<<"$output"
 	IB delete "$id"
 }
+
+# ---------------------------------------------------------------------------
+# Escapes: each refused (EPERM), audited, the jail and the host unchanged
+
+ESCAPES='
+	mkdir -p /tmp/c /tmp/b /tmp/m /tmp/u
+	before=$(wc -l </proc/self/mountinfo)
+	echo "umount-proc: $(ibmount umount /proc 0)"
+	echo "umount-l-proc: $(ibmount umount /proc 2)"
+	echo "umount-meminfo: $(ibmount umount /proc/meminfo 0)"
+	echo "umount-l-meminfo: $(ibmount umount /proc/meminfo 2)"
+	echo "umount-keys: $(ibmount umount /proc/keys 0)"
+	echo "umount-firmware: $(ibmount umount /sys/firmware 2)"
+	echo "umount-vol: $(ibmount umount /mnt 0)"
+	echo "umount-l-vol: $(ibmount umount /mnt 2)"
+	echo "move-rootfs: $(ibmount move / /tmp/m)"
+	echo "move-vol: $(ibmount move /mnt /tmp/m)"
+	echo "clone-rw: $(ibmount clone-rw /mnt /tmp/c)"
+	mount --bind /mnt /tmp/b; echo "bind=$?"
+	echo "rebind-rw: $(ibmount mount - /tmp/b - 0x1020 -)"
+	echo "remount-rw-vol: $(ibmount mount - /mnt - 0x20 -)"
+	echo "setattr-rw: $(ibmount setattr /tmp/b 0 1)"
+	echo "pivot-firmware: $(ibmount chdir-pivot /sys/firmware)"
+	echo "unbindable-meminfo: $(ibmount mount - /proc/meminfo - 0x20000 -)"
+	echo "bind-proc-nonrec: $(ibmount mount /proc /tmp/u - 0x1000 -)"
+	touch /mnt/x /tmp/b/x /tmp/c/x 2>/dev/null; echo "writes=$?"
+	umount /tmp/b; echo "umount-own-bind=$?"
+	after=$(wc -l </proc/self/mountinfo)
+	echo "mounts: $before $after"
+	head -c 16 /sys/firmware/x 2>/dev/null; ls /sys/firmware | wc -l | sed "s/^/firmware-entries=/"
+'
+
+@test "vetting: umount/umount -l of /proc, an emulated file, a mask, a volume; move_mount of the rootfs; open_tree clone (ENOSYS); rw through a second bind; pivot_root into a mask; MS_UNBINDABLE: all refused and audited" {
+	vet_bundle "$ESCAPES"
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	for e in umount-proc umount-l-proc umount-keys umount-firmware umount-vol umount-l-vol \
+		move-rootfs move-vol rebind-rw remount-rw-vol setattr-rw pivot-firmware \
+		bind-proc-nonrec; do
+		grep -E "^$e: ERR EPERM" <<<"$output" || fail "$e was not refused"
+	done
+	assert_output_contains "umount-meminfo: ERR EPERM"
+	assert_output_contains "umount-l-meminfo: ERR EPERM"
+	assert_output_contains "unbindable-meminfo: ERR EPERM"
+	# clones are ENOSYS (their O_PATH fd cannot be handed over)
+	assert_output_contains "clone-rw: ERR ENOSYS"
+	assert_output_contains "bind=0"
+	assert_output_contains "writes=1"
+	assert_output_contains "umount-own-bind=0"
+	assert_output_contains "firmware-entries=0"
+	# the jail is intact: the one bind made was unmounted again
+	grep -E "^mounts: ([0-9]+) \1$" <<<"$output"
+	[[ ! -e "$VOL/x" ]]
+	run audit_of "$id"
+	echo "$output"
+	assert_success
+	jq -se 'all(.rule == "mount" and .errno == "EPERM")' <<<"$output"
+	for sc in umount2 move_mount mount_setattr pivot_root mount; do
+		jq -se --arg s "$sc" 'any(.syscall == $s)' <<<"$output" || fail "no audit line for $sc"
+	done
+	jq -se 'any(.syscall == "umount2" and .target == "/proc")' <<<"$output"
+	jq -se 'any(.syscall == "mount" and .target == "/tmp/b")' <<<"$output"
+	IB delete "$id"
+}
+
+@test "vetting: negative control: under runc the same bundle writes to the read-only volume and uncovers a mask; ironbox refuses" {
+	command -v runc >/dev/null || skip "runc not installed"
+	vet_bundle '
+		mkdir -p /tmp/b
+		mount --bind /mnt /tmp/b && ibmount mount - /tmp/b - 0x1020 - && touch /tmp/b/x && echo "rebind-write: ok"
+		ibmount umount /sys/firmware 2 >/dev/null && ls /sys/firmware | wc -l | sed "s/^/firmware-entries=/"'
+	local root="$BATS_TEST_TMPDIR/runc-root" id
+	id=$(new_id runc)
+	run runc --root "$root" run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	runc --root "$root" delete -f "$id" >/dev/null 2>&1 || true
+	echo "$output"
+	assert_output_contains "rebind-write: ok"
+	assert_output_not_contains "firmware-entries=0"
+	grep -E "^firmware-entries=[1-9]" <<<"$output"
+	[[ -e "$VOL/x" ]] # the host directory was written through the "read-only" volume
+	rm -f "$VOL/x"
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_output_not_contains "rebind-write: ok"
+	assert_output_not_contains "firmware-entries"
+	[[ ! -e "$VOL/x" ]]
+}
+
+@test "vetting: --read-only rootfs: mount -o remount,rw / is refused" {
+	vet_bundle '
+		mount -o remount,rw /; echo "remount-root=$?"
+		echo "remount-bind-root: $(ibmount mount - / - 0x1020 -)"
+		touch /f 2>/dev/null; echo "write=$?"
+		mount -t tmpfs t /tmp && mkdir /tmp/t && touch /tmp/t/f; echo "tmpfs=$?"'
+	bundle_jq "$BUNDLE" '.root.readonly = true'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	grep -E "^remount-root=[1-9]" <<<"$output"
+	assert_output_contains "remount-bind-root: ERR EPERM"
+	assert_output_contains "write=1"
+	assert_output_contains "tmpfs=0"
+	run audit_of "$id"
+	jq -se 'any(.syscall == "mount" and .target == "/" and .errno == "EPERM")' <<<"$output"
+	IB delete "$id"
+}
