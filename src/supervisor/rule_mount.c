@@ -21,10 +21,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -271,8 +274,32 @@ static bool to_procfs(void)
 
 /* ---- covers (post-action of a fresh procfs/sysfs) ---- */
 
-/* Cover the procfs/sysfs mounted at our fd mnt (attached in the caller's
- * namespace) as the engine plans; registers each cover. 0 or an errno. */
+/* The source of a cover, resolved in the caller's context: a clone of it
+ * (our fd), and where it lies for the state (its root in its filesystem). */
+static int cover_source(struct mcall *m, const char *path, bool recursive, int *tree,
+			struct stat *st, char **root)
+{
+	_cleanup_close_ int src = open(path, O_PATH | O_CLOEXEC);
+	struct ib_caller_obj o;
+	ib_err err = {0};
+
+	if (src < 0)
+		return errno;
+	if (ib_caller_identify(&m->c->caller, src, &o, &err) < 0)
+		return err.code ? err.code : EIO;
+	*root = ib_xstrdup(o.fs_path ? o.fs_path : "/");
+	ib_caller_obj_clear(&o);
+	*tree = ib_open_tree(src, "",
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				 (recursive ? AT_RECURSIVE : 0));
+	if (*tree < 0 || fstat(*tree, st) < 0)
+		return errno;
+	return 0;
+}
+
+/* Cover the fresh procfs/sysfs behind our fd mnt (a detached mount: nobody
+ * sees it before it is covered) as the engine plans; registers each
+ * cover. 0 or an errno. Called with the lock held. */
 static int cover(struct mcall *m, int mnt, const char *fstype)
 {
 	struct ib_vet_cover *plan = NULL;
@@ -287,10 +314,10 @@ static int cover(struct mcall *m, int mnt, const char *fstype)
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct ib_vet_cover *v = &plan[i];
 		_cleanup_close_ int at = -1, tree = -1, fsfd = -1;
-		_cleanup_free_ char *from = NULL, *spot_path = NULL;
+		_cleanup_free_ char *root = NULL, *spot_path = NULL;
 		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 		struct stat st, cst;
-		bool is_ro = false;
+		bool is_ro = true;
 
 		at = openat(mnt, v->rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (at < 0) {
@@ -308,52 +335,232 @@ static int cover(struct mcall *m, int mnt, const char *fstype)
 			tree = ib_open_tree(at, "",
 					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
 						AT_RECURSIVE);
-			is_ro = true;
-			if (tree >= 0 &&
+			if (tree < 0 || fstat(tree, &cst) < 0 ||
 			    ib_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro) < 0)
 				rc = errno;
+			root = ib_xasprintf("/%s", v->rel);
 			break;
 		case IB_VET_COVER_MASK:
-			is_ro = true;
 			if (S_ISDIR(st.st_mode)) {
 				fsfd = ib_fsopen("tmpfs", FSOPEN_CLOEXEC);
 				if (fsfd < 0 ||
 				    ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
-				    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+				    ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+				    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+				    (tree = ib_fsmount(fsfd, FSMOUNT_CLOEXEC,
+						       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+							   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) <
+					0 ||
+				    fstat(tree, &cst) < 0)
 					rc = errno;
-				else
-					tree = ib_fsmount(fsfd, FSMOUNT_CLOEXEC,
-							  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-							      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+				root = ib_xstrdup("/");
 			} else {
-				tree = ib_open_tree(AT_FDCWD, "/dev/null",
-						    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+				rc = cover_source(m, "/dev/null", false, &tree, &cst, &root);
 			}
 			break;
 		case IB_VET_COVER_EMULATE:
-			from = ib_caller_proc_self(v->from, 0, 0);
-			tree = ib_open_tree(AT_FDCWD, from, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			is_ro = false;
+			rc = cover_source(m, v->from, false, &tree, &cst, &root);
 			break;
 		}
 		if (!rc && tree < 0)
-			rc = errno ? errno : EIO;
+			rc = EIO;
 		if (rc)
 			break;
-		if (fstat(tree, &cst) < 0 ||
-		    ib_move_mount(tree, "", at, "",
+		if (ib_move_mount(tree, "", at, "",
 				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 			rc = errno;
 			break;
 		}
 		spot_path = ib_xasprintf("/%s", v->rel);
-		ib_vet_state_add_cover(&g_st, major(cst.st_dev), minor(cst.st_dev),
-				       v->op == IB_VET_COVER_RO ? spot_path : "/", is_ro,
+		ib_vet_state_add_cover(&g_st, major(cst.st_dev), minor(cst.st_dev), root, is_ro,
 				       major(spot.st_dev), minor(spot.st_dev), spot_path,
 				       v->from ? v->from : v->rel);
 	}
-	(void)m;
 	ib_vet_cover_plan_free(plan, n);
 	return rc;
+}
+
+/* ---- a new filesystem in the caller's namespaces ---- */
+
+/* Filesystems that take a namespace from the task that creates them. */
+static bool ns_scoped(const char *fstype)
+{
+	static const char *const v[] = {"proc", "sysfs", "mqueue", "cgroup", "cgroup2", NULL};
+
+	for (size_t i = 0; fstype && v[i]; i++)
+		if (!strcmp(fstype, v[i]))
+			return true;
+	return false;
+}
+
+static unsigned ms_to_attr(uint64_t fl)
+{
+	unsigned a = 0;
+
+	if (fl & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (fl & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (fl & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (fl & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (fl & MS_NODIRATIME)
+		a |= MOUNT_ATTR_NODIRATIME;
+	if (fl & MS_NOATIME)
+		a |= MOUNT_ATTR_NOATIME;
+	else if (fl & MS_STRICTATIME)
+		a |= MOUNT_ATTR_STRICTATIME;
+	return a;
+}
+
+/* In the grandchild: no malloc (forked from a threaded process). data is
+ * our own writable copy. */
+static int fs_create(const char *fstype, const char *source, char *data, uint64_t fl)
+{
+	static const struct {
+		uint64_t ms;
+		const char *flag;
+	} sb[] = {{MS_RDONLY, "ro"},
+		  {MS_SYNCHRONOUS, "sync"},
+		  {MS_DIRSYNC, "dirsync"},
+		  {MS_LAZYTIME, "lazytime"}};
+	int fs = ib_fsopen(fstype, FSOPEN_CLOEXEC), mfd;
+
+	if (fs < 0)
+		return -1;
+	if (source && ib_fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sb) / sizeof(sb[0]); i++)
+		if ((fl & sb[i].ms) && ib_fsconfig(fs, FSCONFIG_SET_FLAG, sb[i].flag, NULL, 0) < 0)
+			return -1;
+	for (char *opt = data, *next; opt && *opt; opt = next) {
+		char *eq;
+
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*opt)
+			continue;
+		eq = strchr(opt, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (ib_fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, eq, 0) < 0)
+			return -1;
+	}
+	if (ib_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -1;
+	mfd = ib_fsmount(fs, FSMOUNT_CLOEXEC, ms_to_attr(fl));
+	close(fs);
+	return mfd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+static int wait_code(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, __WALL) < 0)
+		if (errno != EINTR)
+			return EIO;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+}
+
+/* A detached mount of a new filesystem, created by a grandchild of ours
+ * that joined the caller's network, IPC, cgroup and pid namespaces (proc
+ * shows the caller's pids, sysfs its network devices, ...), with our
+ * current (the caller's) credentials and mount namespace. fd or -errno. */
+static int ns_fs_create(struct mcall *m, const char *data_in, uint64_t fl)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} nss[] = {{"ns/net", CLONE_NEWNET},
+		   {"ns/ipc", CLONE_NEWIPC},
+		   {"ns/cgroup", CLONE_NEWCGROUP},
+		   {"ns/pid", CLONE_NEWPID}};
+	int nsfd[4] = {-1, -1, -1, -1}, sp[2] = {-1, -1}, rc, fd;
+	_cleanup_free_ char *data = data_in ? ib_xstrdup(data_in) : NULL;
+	pid_t pid;
+
+	for (size_t i = 0; i < 4; i++) {
+		nsfd[i] = openat(m->c->caller.proc_fd, nss[i].name, O_RDONLY | O_CLOEXEC);
+		if (nsfd[i] < 0) {
+			rc = errno;
+			goto out;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		rc = errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = errno;
+		goto out;
+	}
+	if (pid == 0) {
+		pid_t g;
+
+		for (size_t i = 0; i < 4; i++)
+			if (setns(nsfd[i], nss[i].type) < 0)
+				_exit(errno);
+		g = fork();
+		if (g < 0)
+			_exit(errno);
+		if (g == 0) {
+			int mfd = fs_create(m->fstype, m->source, data, fl);
+
+			if (mfd < 0)
+				_exit(errno ? errno : EIO);
+			_exit(send_fd(sp[1], mfd) < 0 ? EIO : 0);
+		}
+		_exit(wait_code(g));
+	}
+	rc = wait_code(pid);
+out:
+	fd = rc ? -1 : recv_fd(sp[0]);
+	if (!rc && fd < 0)
+		rc = EIO;
+	for (size_t i = 0; i < 4; i++)
+		if (nsfd[i] >= 0)
+			close(nsfd[i]);
+	if (sp[0] >= 0) {
+		close(sp[0]);
+		close(sp[1]);
+	}
+	return rc ? -rc : fd;
 }
 
 /* ---- perform ---- */
@@ -402,6 +609,42 @@ static int do_umount(struct mcall *m, char *buf, size_t len)
 	return umount2(buf, flags | UMOUNT_NOFOLLOW);
 }
 
+/* A new filesystem: by mount(2) on our fd's magic link, or, for one that
+ * takes the caller's namespaces or must be covered, created detached in
+ * those namespaces, covered, then moved onto the target. */
+static void perform_new(struct mcall *m, const struct ib_vet_decision *d, const char *data,
+			uint64_t fl)
+{
+	char b[48];
+	_cleanup_close_ int mfd = -1;
+	int rc;
+
+	if (!ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER)) {
+		if (mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0)
+			ib_notify_fail(m->c, errno);
+		else
+			ib_notify_reply(m->c, 0);
+		return;
+	}
+	mfd = ns_fs_create(m, data, fl);
+	if (mfd < 0) {
+		ib_notify_fail(m->c, -mfd);
+		return;
+	}
+	if (d->post & IB_VET_POST_COVER) {
+		rc = cover(m, mfd, d->cover_fs ? d->cover_fs : m->fstype);
+		if (rc) {
+			ib_notify_fail(m->c, rc);
+			return;
+		}
+	}
+	if (ib_move_mount(mfd, "", m->dst.fd, "",
+			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ib_notify_fail(m->c, errno);
+	else
+		ib_notify_reply(m->c, 0);
+}
+
 static void perform_mount(struct mcall *m, const struct ib_vet_decision *d)
 {
 	char a[48], b[PATH_MAX + 64];
@@ -422,18 +665,8 @@ static void perform_mount(struct mcall *m, const struct ib_vet_decision *d)
 	} else if (fl & (MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
 		r = mount(NULL, magic(b, sizeof(b), m->dst.fd), NULL, fl, data);
 	} else {
-		r = mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data);
-		if (r == 0 && (d->post & IB_VET_POST_COVER)) {
-			/* The new mount is the top of dst now. */
-			_cleanup_close_ int top = open(b, O_PATH | O_CLOEXEC | O_DIRECTORY);
-			int rc = top < 0 ? errno : cover(m, top, d->cover_fs);
-
-			if (rc) {
-				(void)umount2(b, MNT_DETACH);
-				ib_notify_fail(m->c, rc == EPERM ? EPERM : rc);
-				return;
-			}
-		}
+		perform_new(m, d, data, fl);
+		return;
 	}
 	if (r < 0)
 		ib_notify_fail(m->c, errno);

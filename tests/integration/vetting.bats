@@ -145,6 +145,10 @@ ESCAPES='
 	assert_output_contains "writes=1"
 	assert_output_contains "umount-own-bind=0"
 	assert_output_contains "firmware-entries=0"
+	assert_output_contains "umount-cover: ERR EPERM"
+	assert_output_contains "umount-l-cover: ERR EPERM"
+	assert_output_contains "umount-own-proc=0"
+	assert_output_contains "umount-own-sysfs=0"
 	# the jail is intact: the one bind made was unmounted again
 	grep -E "^mounts: ([0-9]+) \1$" <<<"$output"
 	[[ ! -e "$VOL/x" ]]
@@ -201,5 +205,58 @@ ESCAPES='
 	assert_output_contains "tmpfs=0"
 	run audit_of "$id"
 	jq -se 'any(.syscall == "mount" and .target == "/" and .errno == "EPERM")' <<<"$output"
+	IB delete "$id"
+}
+
+# ---------------------------------------------------------------------------
+# The container's own filesystems
+
+@test "vetting: proc, sysfs, mqueue mounted by the container (its namespaces, covered like the jail's); util-linux mount remounts with uid=<host id> from /proc/mounts" {
+	vet_bundle '
+		mkdir -p /tmp/p /tmp/s /tmp/q /tmp/g /tmp/t
+		mount -t proc proc /tmp/p; echo "proc=$?"
+		[ -e /tmp/p/1/status ] && echo "proc-pid1=$(sed -n "s/^Name:\t*//p" /tmp/p/1/status)"
+		cat /tmp/p/keys 2>/dev/null | wc -c | sed "s/^/keys-bytes=/"
+		ls /tmp/p/sys >/dev/null && touch /tmp/p/sys/kernel/hostname 2>/dev/null; echo "sys-write=$?"
+		echo "umount-cover: $(ibmount umount /tmp/p/keys 0)"
+		echo "umount-l-cover: $(ibmount umount /tmp/p/keys 2)"
+		mount -t sysfs sysfs /tmp/s; echo "sysfs=$?"
+		ls /tmp/s/firmware 2>/dev/null | wc -l | sed "s/^/firmware-entries=/"
+		mount -t mqueue mqueue /tmp/q; echo "mqueue=$?"
+		mount -t tmpfs tmpfs /tmp/t; echo "tmpfs=$?"
+		if [ -x /usr/bin/mount ]; then
+			/usr/bin/mount -o remount,ro /tmp/t; echo "ul-remount-ro=$?"
+			/usr/bin/mount -o remount,rw /tmp/t; echo "ul-remount-rw=$?"
+			/usr/bin/mount -o remount,rw /mnt; echo "ul-remount-vol=$?"
+		fi
+		# what /proc/mounts shows: the host IDs of container root
+		u=$(awk "NR==1 {print \$2}" /proc/self/uid_map); g=$(awk "NR==1 {print \$2}" /proc/self/gid_map)
+		echo "remount-uid-data: $(ibmount mount - /tmp/t - 0x21 uid=$u,gid=$g,mode=755)"
+		echo "remount-bad-uid: $(ibmount mount - /tmp/t - 0x20 uid=4000000000)"
+		grep " /tmp/t " /proc/self/mountinfo
+		umount -l /tmp/p; echo "umount-own-proc=$?"
+		umount -l /tmp/s; echo "umount-own-sysfs=$?"'
+	copy_binary_with_libs /usr/bin/mount "$BUNDLE/rootfs" || true
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "proc=0"
+	assert_output_contains "sysfs=0"
+	assert_output_contains "mqueue=0"
+	assert_output_contains "tmpfs=0"
+	assert_output_contains "remount-uid-data: OK"
+	assert_output_contains "remount-bad-uid: ERR EINVAL"
+	grep -E " /tmp/t ro,.* - tmpfs tmpfs ro,.*uid=[1-9][0-9]*,gid=[1-9]" <<<"$output"
+	assert_output_contains "proc-pid1=sh"
+	assert_output_contains "keys-bytes=0"
+	assert_output_contains "sys-write=1"
+	assert_output_contains "firmware-entries=0"
+	if [[ -x "$BUNDLE/rootfs/usr/bin/mount" ]]; then
+		assert_output_contains "ul-remount-ro=0"
+		assert_output_contains "ul-remount-rw=0"
+		grep -E "^ul-remount-vol=[1-9]" <<<"$output"
+	fi
 	IB delete "$id"
 }
