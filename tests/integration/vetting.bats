@@ -260,3 +260,37 @@ ESCAPES='
 	fi
 	IB delete "$id"
 }
+
+# ---------------------------------------------------------------------------
+# Failure
+
+@test "vetting: with the supervisor killed, trapped mount calls fail (ENOSYS) in that container only" {
+	vet_bundle 'mkdir -p /tmp/t; sleep 1000'
+	local a b agent
+	a=$(new_id a)
+	b=$(new_id b)
+	ib_run_detached "$a" "$BUNDLE"
+	ib_run_detached "$b" "$BUNDLE"
+	run IB exec "$a" ibmount mount tmpfs /tmp/t tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "OK"
+	agent=$(pgrep -P "$(jq -r '.supervisor_pid' "$TEST_ROOT/$a/state.json")")
+	[[ -n "$agent" && "$(cat "/proc/$agent/comm")" == ironbox-notify ]]
+	kill -KILL "$agent"
+	retry 100 0.05 bash -c "[[ \$($IRONBOX --root $TEST_ROOT state $a | jq -r .supervisor) == dead ]]"
+	run IB exec "$a" ibmount umount /tmp/t 0 </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	run IB exec "$a" ibmount umount /proc 2 </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	run IB exec "$a" ibmount mount - /mnt - 0x20 - </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	# propagation changes are decided by the BPF alone
+	run IB exec "$a" ibmount mount - / - 0x40000 - </dev/null 3>&-
+	assert_output_contains "OK"
+	# the other container still vets
+	run IB exec "$b" ibmount mount tmpfs /tmp/t tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "OK"
+	run IB exec "$b" ibmount umount /mnt 0 </dev/null 3>&-
+	assert_output_contains "ERR EPERM"
+	IB delete -f "$a"
+	IB delete -f "$b"
+}
