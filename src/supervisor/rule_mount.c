@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -611,51 +612,41 @@ static int do_umount(struct mcall *m, char *buf, size_t len)
 
 /* A new filesystem: by mount(2) on our fd's magic link, or, for one that
  * takes the caller's namespaces or must be covered, created detached in
- * those namespaces, covered, then moved onto the target. */
-static void perform_new(struct mcall *m, const struct ib_vet_decision *d, const char *data,
-			uint64_t fl)
+ * those namespaces, covered, then moved onto the target. 0 or an errno. */
+static int perform_new(struct mcall *m, const struct ib_vet_decision *d, const char *data,
+		       uint64_t fl)
 {
 	char b[48];
 	_cleanup_close_ int mfd = -1;
 	int rc;
 
-	if (!ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER)) {
-		if (mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0)
-			ib_notify_fail(m->c, errno);
-		else
-			ib_notify_reply(m->c, 0);
-		return;
-	}
+	if (!ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER))
+		return mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0
+			   ? errno
+			   : 0;
+	if ((d->post & IB_VET_POST_COVER) && m->c->caller.foreign_userns)
+		return EPERM; /* what the kernel answers there (mount_too_revealing) */
 	mfd = ns_fs_create(m, data, fl);
-	if (mfd < 0) {
-		ib_notify_fail(m->c, -mfd);
-		return;
-	}
+	if (mfd < 0)
+		return -mfd;
 	if (d->post & IB_VET_POST_COVER) {
 		rc = cover(m, mfd, d->cover_fs ? d->cover_fs : m->fstype);
-		if (rc) {
-			ib_notify_fail(m->c, rc);
-			return;
-		}
+		if (rc)
+			return rc;
 	}
 	if (ib_move_mount(mfd, "", m->dst.fd, "",
 			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		ib_notify_fail(m->c, errno);
-	else
-		ib_notify_reply(m->c, 0);
+		return errno;
+	return 0;
 }
 
-static void perform_mount(struct mcall *m, const struct ib_vet_decision *d)
+static int perform_mount(struct mcall *m, const struct ib_vet_decision *d)
 {
 	char a[48], b[PATH_MAX + 64];
 	const char *data = d->data ? d->data : m->data;
 	uint64_t fl = d->flags;
 	int r;
 
-	if (!to_procfs()) {
-		ib_notify_fail(m->c, EIO);
-		return;
-	}
 	if (fl & (MS_BIND | MS_MOVE)) {
 		if (fl & MS_REMOUNT)
 			r = mount(NULL, magic(b, sizeof(b), m->dst.fd), NULL, fl, data);
@@ -665,32 +656,27 @@ static void perform_mount(struct mcall *m, const struct ib_vet_decision *d)
 	} else if (fl & (MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
 		r = mount(NULL, magic(b, sizeof(b), m->dst.fd), NULL, fl, data);
 	} else {
-		perform_new(m, d, data, fl);
-		return;
+		return perform_new(m, d, data, fl);
 	}
-	if (r < 0)
-		ib_notify_fail(m->c, errno);
-	else
-		ib_notify_reply(m->c, 0);
+	return r < 0 ? errno : 0;
 }
 
-static void perform(struct mcall *m, const struct ib_vet_decision *d)
+/* The allowed call, performed on the decided objects: 0 or an errno. */
+static int perform_call(struct mcall *m, const struct ib_vet_decision *d)
 {
 	char a[48], b[PATH_MAX + 64];
 	int r = -1;
 
+	errno = 0;
+	if (!to_procfs())
+		return EIO;
 	switch (m->call.sys) {
 	case IB_VET_MOUNT:
-		perform_mount(m, d);
-		return;
+		return perform_mount(m, d);
 	case IB_VET_UMOUNT2:
-		if (!to_procfs())
-			break;
 		r = do_umount(m, b, sizeof(b));
 		break;
 	case IB_VET_PIVOT_ROOT:
-		if (!to_procfs())
-			break;
 		r = ib_pivot_root(magic(a, sizeof(a), m->src.fd), magic(b, sizeof(b), m->dst.fd));
 		break;
 	case IB_VET_MOVE_MOUNT:
@@ -712,13 +698,57 @@ static void perform(struct mcall *m, const struct ib_vet_decision *d)
 				d->data ? d->data : m->value, (int)ib_notify_arg(m->c, 4));
 		break;
 	default:
-		errno = ENOSYS;
-		break;
+		return ENOSYS;
 	}
-	if (r < 0)
-		ib_notify_fail(m->c, errno ? errno : EIO);
+	return r < 0 ? (errno ? errno : EIO) : 0;
+}
+
+/* A caller in a user namespace nested in the container's: its capabilities
+ * count there only, which a thread cannot join. A child of ours joins it
+ * (full capabilities there, narrowed to the caller's effective set) and
+ * performs the call; what it changes in the state is lost, so calls with a
+ * post-action on the state (covers) are refused above. */
+static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
+{
+	_cleanup_close_ int userns = openat(m->c->caller.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (userns < 0)
+		return errno;
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct cd[2];
+		uint64_t eff = m->c->caller.creds.cap_eff;
+
+		/* our effective set back, to join; then the caller's */
+		if (syscall(SYS_capget, &hdr, cd) < 0)
+			_exit(EPERM);
+		cd[0].effective = cd[0].permitted;
+		cd[1].effective = cd[1].permitted;
+		if (syscall(SYS_capset, &hdr, cd) < 0 || setns(userns, CLONE_NEWUSER) < 0)
+			_exit(EPERM);
+		if (syscall(SYS_capget, &hdr, cd) < 0)
+			_exit(EPERM);
+		cd[0].effective = (uint32_t)eff & cd[0].permitted;
+		cd[1].effective = (uint32_t)(eff >> 32) & cd[1].permitted;
+		if (syscall(SYS_capset, &hdr, cd) < 0)
+			_exit(EPERM);
+		_exit(perform_call(m, d));
+	}
+	return wait_code(pid);
+}
+
+static void perform(struct mcall *m, const struct ib_vet_decision *d)
+{
+	int rc = m->c->caller.foreign_userns ? perform_nested(m, d) : perform_call(m, d);
+
+	if (rc)
+		ib_notify_fail(m->c, rc);
 	else
-		ib_notify_reply(m->c, r);
+		ib_notify_reply(m->c, 0);
 }
 
 /* ---- read the arguments ---- */

@@ -294,3 +294,47 @@ ESCAPES='
 	IB delete -f "$a"
 	IB delete -f "$b"
 }
+
+# ---------------------------------------------------------------------------
+# Nested namespaces
+
+@test "vetting: nested mount namespaces (unshare -m, unshare -U -r -m): own mounts work, the jail's copies stay protected" {
+	vet_bundle '
+		unshare -m sh -c "
+			mkdir -p /tmp/t /tmp/p
+			mount -t tmpfs t /tmp/t && echo nested-tmpfs=ok
+			mount -t proc proc /tmp/p && cat /tmp/p/keys | wc -c | sed s/^/nested-keys-bytes=/
+			echo \"nested-umount-keys: \$(ibmount umount /proc/keys 2)\"
+			echo \"nested-umount-vol: \$(ibmount umount /mnt 2)\"
+			echo \"nested-remount-vol: \$(ibmount mount - /mnt - 0x1020 -)\"
+			umount /tmp/t && echo nested-umount-own=ok"
+		unshare -U -r -m sh -c "
+			echo userns-setup=ok
+			mkdir -p /tmp/u
+			mount -t tmpfs t /tmp/u && echo userns-tmpfs=ok
+			mount -o remount,ro /tmp/u && echo userns-remount=ok
+			echo \"userns-umount-keys: \$(ibmount umount /proc/keys 2)\"
+			echo \"userns-remount-vol: \$(ibmount mount - /mnt - 0x1020 -)\"
+			umount /tmp/u && echo userns-umount-own=ok"
+		unshare -U -r -m -p -f --mount-proc sh -c "echo mount-proc-pid=\$\$" 2>&1 | sed "s/^/nested-mount-proc: /"'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "nested-tmpfs=ok"
+	assert_output_contains "nested-keys-bytes=0"
+	assert_output_contains "nested-umount-keys: ERR EPERM"
+	assert_output_contains "nested-umount-vol: ERR EPERM"
+	assert_output_contains "nested-remount-vol: ERR EPERM"
+	assert_output_contains "nested-umount-own=ok"
+	# a nested user namespace (when busybox can map it here)
+	if [[ "$output" == *"userns-setup=ok"* ]]; then
+		assert_output_contains "userns-tmpfs=ok"
+		assert_output_contains "userns-remount=ok"
+		grep -E "^userns-umount-keys: ERR (EPERM|EINVAL)" <<<"$output"
+		assert_output_contains "userns-remount-vol: ERR EPERM"
+		assert_output_contains "userns-umount-own=ok"
+	fi
+	IB delete "$id"
+}
