@@ -17,7 +17,8 @@
  *   pivot NEW OLD                   pivot_root(2)
  *   chdir-pivot DIR                 chdir(DIR), pivot_root(".", ".")
  *   fsmount TYPE DST [KEY=VAL...]   fsopen/fsconfig/fsmount/move_mount to DST
- *   loop N DIR                      N rounds of mount tmpfs on DIR + umount
+ *   loop N DIR                      N rounds of mount tmpfs on DIR + umount,
+ *                                   prints "ns_per_pair <n>" before "OK"
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char *what)
@@ -113,13 +115,21 @@ int main(int argc, char **argv)
 			return fail("move_mount");
 	} else if (!strcmp(op, "loop") && argc == 4) {
 		long n = strtol(argv[2], NULL, 10);
+		struct timespec t0, t1;
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (long i = 0; i < n; i++) {
 			if (syscall(SYS_mount, "tmpfs", argv[3], "tmpfs", 0UL, NULL) < 0)
 				return fail("mount");
 			if (syscall(SYS_umount2, argv[3], 0) < 0)
 				return fail("umount2");
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (n > 0)
+			printf("ns_per_pair %lld\n",
+			       ((long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
+				(t1.tv_nsec - t0.tv_nsec)) /
+				   n);
 	} else {
 		fprintf(stderr, "usage: see tests/lib/ibmount.c\n");
 		return 2;
