@@ -671,3 +671,32 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	assert_output_contains OK
 	[[ "$("$probe" getxattr "$v/bb" security.capability)" == OK* ]]
 }
+
+@test "docker run --cap-add SYS_ADMIN -v DIR:/mnt:ro: the seed's session (remount rw refused, own tmpfs remounts ro/rw)" {
+	is_ironbox || skip "ironbox only (vetted mount calls)"
+	local v="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$v"
+	echo host >"$v/f"
+	drun --rm --cap-add SYS_ADMIN -v "$v:/mnt:ro" ib-busybox sh -c '
+		mount -o remount,rw /mnt /mnt; echo "remount-vol=$?"
+		touch /mnt/x 2>/dev/null; echo "write-vol=$?"
+		mkdir /root/tmpfs
+		mount -t tmpfs tmpfs /root/tmpfs; echo "mount=$?"
+		mount -o remount,ro /root/tmpfs /root/tmpfs; echo "remount-ro=$?"
+		grep " /root/tmpfs " /proc/mounts
+		mount -o remount,rw /root/tmpfs /root/tmpfs; echo "remount-rw=$?"
+		grep " /root/tmpfs " /proc/mounts
+		umount /proc/kcore /proc/keys /sys/firmware 2>&1; umount -l /mnt; echo "umounts=$?"'
+	echo "$output"
+	assert_success
+	assert_output_contains "mount: permission denied (are you root?)"
+	grep -E "^remount-vol=[1-9]" <<<"$output"
+	assert_output_contains "write-vol=1"
+	assert_output_contains "mount=0"
+	assert_output_contains "remount-ro=0"
+	assert_output_contains "remount-rw=0"
+	grep -E "^tmpfs /root/tmpfs tmpfs ro,.*uid=[0-9]+,gid=[0-9]+" <<<"$output"
+	grep -E "^tmpfs /root/tmpfs tmpfs rw,.*uid=[0-9]+,gid=[0-9]+" <<<"$output"
+	grep -E "^umounts=[1-9]" <<<"$output"
+	[[ ! -e "$v/x" ]]
+}
