@@ -83,8 +83,9 @@ audit_of() { IB audit "$1"; }
 	assert_output_contains "remount-rw2=0"
 	assert_output_contains "write-rw=0"
 	assert_output_contains "umount=0"
-	grep -E ' /root/tmpfs ro,.* - tmpfs tmpfs ro,uid=100000,gid=100000' <<<"$output"
-	grep -E ' /root/tmpfs rw,.* - tmpfs tmpfs rw,uid=100000,gid=100000' <<<"$output"
+	# the kernel shows host IDs (the container's root): what mount(8) feeds back
+	grep -E ' /root/tmpfs ro,.* - tmpfs tmpfs ro,uid=[1-9][0-9]*,gid=[1-9][0-9]*' <<<"$output"
+	grep -E ' /root/tmpfs rw,.* - tmpfs tmpfs rw,uid=[1-9][0-9]*,gid=[1-9][0-9]*' <<<"$output"
 	[[ ! -e "$VOL/x" ]]
 	run audit_of "$id"
 	echo "$output"
@@ -145,10 +146,6 @@ ESCAPES='
 	assert_output_contains "writes=1"
 	assert_output_contains "umount-own-bind=0"
 	assert_output_contains "firmware-entries=0"
-	assert_output_contains "umount-cover: ERR EPERM"
-	assert_output_contains "umount-l-cover: ERR EPERM"
-	assert_output_contains "umount-own-proc=0"
-	assert_output_contains "umount-own-sysfs=0"
 	# the jail is intact: the one bind made was unmounted again
 	grep -E "^mounts: ([0-9]+) \1$" <<<"$output"
 	[[ ! -e "$VOL/x" ]]
@@ -253,6 +250,10 @@ ESCAPES='
 	assert_output_contains "keys-bytes=0"
 	assert_output_contains "sys-write=1"
 	assert_output_contains "firmware-entries=0"
+	assert_output_contains "umount-cover: ERR EPERM"
+	assert_output_contains "umount-l-cover: ERR EPERM"
+	assert_output_contains "umount-own-proc=0"
+	assert_output_contains "umount-own-sysfs=0"
 	if [[ -x "$BUNDLE/rootfs/usr/bin/mount" ]]; then
 		assert_output_contains "ul-remount-ro=0"
 		assert_output_contains "ul-remount-rw=0"
