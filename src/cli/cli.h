@@ -17,6 +17,7 @@
 /* Each verb gets argv[0] = verb name and returns the process exit code. */
 typedef int (*ib_cli_fn)(struct ib_global_opts *g, int argc, char **argv);
 
+int cmd_audit(struct ib_global_opts *g, int argc, char **argv);
 int cmd_create(struct ib_global_opts *g, int argc, char **argv);
 int cmd_start(struct ib_global_opts *g, int argc, char **argv);
 int cmd_run(struct ib_global_opts *g, int argc, char **argv);

@@ -287,6 +287,7 @@ static const struct {
 	const char *help;
 } commands[] = {
     {"checkpoint", NULL, "checkpoint a running container (not supported)"},
+    {"audit", cmd_audit, "print the supervisor's audit log (denied calls) of a container"},
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container"},
     {"events", cmd_events,

@@ -77,6 +77,10 @@ int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_e
 int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
 		       ib_err *err);
 
+/* The supervisor's audit log of container id (JSON lines, malloc'd; empty
+ * when nothing was denied), or with stats its counters (a JSON object). */
+int ib_container_audit(const struct ib_global_opts *g, const char *id, bool stats, char **out,
+		       ib_err *err);
 /* `events`: a stats event at once and every interval_ms, an "oom" event
  * for each OOM kill in the container's memory cgroup, each passed to fn as
  * one JSON object; returns 0 when the container is gone (its cgroup

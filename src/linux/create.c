@@ -36,6 +36,7 @@
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "policy/policy.h"
+#include "supervisor/notify.h"
 #include "supervisor/supervisor.h"
 #include "state/state.h"
 
@@ -254,7 +255,7 @@ static int forward_to_agent(struct create_ctx *c, const struct ib_spec *s, const
 
 /* Steps after clone3 until the child reports CREATED. */
 static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
-		       int sock, const char *bundle, ib_err *err)
+		       int sock, const char *bundle, int *listener, ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_close_ int bundle_fd = -1;
@@ -294,15 +295,23 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
 		return -1;
+	/* The listener of ironbox's filter (for the supervisor), the one of the
+	 * spec's filter if it has a seccomp agent, then CREATED. */
 	for (;;) {
 		if (ib_sync_recv(sock, &m, err) < 0)
 			return -1;
+		if (m.type == IB_SYNC_LISTENER && m.fd >= 0 && *listener < 0) {
+			*listener = m.fd;
+			continue;
+		}
 		if (m.type == IB_SYNC_AGENT_FD)
 			r = forward_to_agent(c, s, bundle, "creating", &m, err);
 		else if (m.type == IB_SYNC_ERROR)
 			return ib_err_set(err, m.value, "%s", m.text);
 		else if (m.type == IB_SYNC_CREATED)
-			return 0;
+			return *listener >= 0
+				   ? 0
+				   : ib_err_set(err, EPROTO, "no seccomp listener from the container");
 		else
 			r = ib_err_set(err, EPROTO, "unexpected sync message %u", m.type);
 		if (m.fd >= 0)
@@ -320,6 +329,50 @@ int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)
 	return ib_write_file_atomic(path, buf, (size_t)n, 0644, err);
 }
 
+/* The container's supervisor, always (its seccomp listeners are a security
+ * boundary), with the emulated /proc files when /proc is a proc mount (a
+ * view, not a boundary: without FUSE the container runs with the kernel's
+ * files). Forked in our own pid namespace, never in one the spec joins. */
+static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
+			    const struct ib_cgroup *cg, int userns, int own_pidns,
+			    const struct ib_shared_src *shared, size_t n_shared,
+			    struct ib_supervisor *sup, char **procview_dir, ib_err *err)
+{
+	_cleanup_free_ char *state_dir = ib_state_path(c->root, c->id, NULL);
+	_cleanup_close_ int joined = -1;
+	struct ib_supervisor_cfg cfg = {.id = c->id,
+					.state_dir = state_dir,
+					.cg = cg,
+					.userns_fd = userns,
+					.shared = shared,
+					.n_shared = n_shared,
+					.masked = s->masked_paths,
+					.readonly = s->readonly_paths};
+	int r;
+
+	if (has_proc_mount(s))
+		*procview_dir = ib_xasprintf("%s/proc", c->stage_dir);
+	cfg.proc_mountpoint = *procview_dir;
+	if (own_pidns >= 0) {
+		joined = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (joined < 0 || setns(own_pidns, CLONE_NEWPID) < 0)
+			return ib_err_sys(err, "supervisor: back to our pid namespace");
+	}
+	r = ib_supervisor_start(&cfg, sup, err);
+	if (joined >= 0 && setns(joined, CLONE_NEWPID) < 0 && r == 0) {
+		ib_supervisor_abort(sup);
+		return ib_err_sys(err, "rejoin the container's pid namespace");
+	}
+	if (r < 0)
+		return ib_err_wrap(err, "supervisor of %s", c->id);
+	if (*procview_dir && !sup->fuse) {
+		ib_warn("no emulated /proc for %s: the supervisor could not mount it", c->id);
+		free(*procview_dir);
+		*procview_dir = NULL;
+	}
+	return 0;
+}
+
 /* Create the container; on success pid_out and pidfd_out describe its init. */
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
  * itself when there is no console socket. */
@@ -331,6 +384,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
+	struct ib_shared_src *shared = NULL;
+	size_t n_shared = 0;
+	_cleanup_close_ int listener = -1;
 	_cleanup_free_ char *procview_dir = NULL;
 	_cleanup_free_ char *stage_dir = NULL;
 	_cleanup_spec_ struct ib_spec *s = NULL;
@@ -472,6 +528,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_mounts_prepare(s, userns, iso.host_base, s->ns[IB_NS_NET].path != NULL, &pm, err) <
 	    0)
 		goto fail;
+	/* What the supervisor's rules call host-shared (identified by the
+	 * policy on the objects it opened). */
+	if (ib_supervisor_shared_sources(s, &shared, &n_shared, err) < 0)
+		goto fail;
 	ib_phase_mark("mount-prepare");
 	c.host_mntns = ib_stage_enter(err);
 	if (c.host_mntns < 0)
@@ -481,17 +541,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
 	ib_phase_mark("bind-staging");
-	if (has_proc_mount(s)) {
-		procview_dir = ib_xasprintf("%s/proc", stage_dir);
-		if (ib_supervisor_start(procview_dir, cg_path, &sup, err) < 0) {
-			/* The emulated /proc is a view, not a boundary: without FUSE
-			 * the container still runs, with the kernel's files. */
-			ib_warn("no emulated /proc for %s: %s", o->id, err->msg);
-			ib_err_clear(err);
-			free(procview_dir);
-			procview_dir = NULL;
-		}
-	}
+	if (start_supervisor(&c, s, cg, userns, own_pidns, shared, n_shared, &sup, &procview_dir,
+			     err) < 0)
+		goto fail;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		ib_err_sys(err, "socketpair");
 		goto fail;
@@ -545,10 +597,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
 			goto fail;
 	}
-	if (drive_child(&c, s, &pm, sv[0], o->bundle, err) < 0)
+	if (drive_child(&c, s, &pm, sv[0], o->bundle, &listener, err) < 0)
 		goto fail;
 	ib_phase_mark("clone+init-setup");
-	if (procview_dir && ib_supervisor_attach(&sup, c.pid, err) < 0)
+	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
 	ib_phase_mark("supervisor-attach");
 	ib_stage_remove(stage_dir);
@@ -563,6 +615,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 
 	st.pid = c.pid;
 	st.pid_start = ib_proc_starttime(c.pid);
+	st.supervisor_pid = sup.pid;
+	st.supervisor_start = sup.start;
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	ib_phase_mark("state-final");
@@ -573,6 +627,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
+	ib_supervisor_shared_free(shared, n_shared);
 	return 0;
 fail:
 	ib_mounts_release(&pm);
@@ -580,11 +635,13 @@ fail:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	undo_create(&c);
+	/* The supervisor first: it lives in the container's cgroup. */
 	ib_supervisor_abort(&sup);
+	undo_create(&c);
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
+	ib_supervisor_shared_free(shared, n_shared);
 	return -1;
 }
 

@@ -25,6 +25,7 @@
 #include "linux/sync.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
+#include "supervisor/supervisor.h"
 
 static void cgroup_freep(struct ib_cgroup **cg)
 {
@@ -77,6 +78,9 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		ib_err_sys(&err, "setsid");
 		goto fail;
 	}
+	/* ironbox's filter; its listener goes to the supervisor. */
+	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
+		goto fail;
 	{
 		const struct ib_setup_fds fds = {c->o->preserve_fds, &c->sync_fd, 1, c->sync_fd};
 
@@ -184,8 +188,23 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		exec_child_main(&ec);
 	}
 	close(sv[1]);
-	/* EOF (close-on-exec) means the program was executed. */
+	/* Its seccomp listener goes to the container's supervisor, the one of
+	 * the spec's filter to its seccomp agent; then EOF (close-on-exec)
+	 * means the program was executed. */
 	while (ib_sync_recv(sv[0], &m, err) == 0) {
+		if (m.type == IB_SYNC_LISTENER && m.fd >= 0) {
+			_cleanup_free_ char *dir = ib_state_path(root, o->id, NULL);
+			ib_err e = {0};
+
+			/* Without it, its trapped calls fail (ENOSYS): closed, not open. */
+			if (ib_supervisor_add_listener(dir, m.fd, &e) < 0)
+				ib_warn(
+				    "the supervisor of %s is not running: trapped system calls of "
+				    "this process fail (%s)",
+				    o->id, e.msg);
+			close(m.fd);
+			continue;
+		}
 		if (m.type == IB_SYNC_AGENT_FD) {
 			_cleanup_close_ int lfd = m.fd;
 
@@ -194,12 +213,13 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 				continue;
 			/* The agent would never answer: the process must not run. */
 			ib_pidfd_send_signal(pidfd, SIGKILL);
+			m.fd = -1;
 		} else if (m.type == IB_SYNC_ERROR) {
 			ib_err_set(err, m.value, "%s", m.text);
 		} else {
 			ib_err_set(err, EPROTO, "unexpected message from exec process");
 		}
-		if (m.type != IB_SYNC_AGENT_FD && m.fd >= 0)
+		if (m.fd >= 0)
 			close(m.fd);
 		close(sv[0]);
 		(void)waitpid(pid, NULL, 0);

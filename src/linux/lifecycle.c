@@ -19,6 +19,7 @@
 #include "linux/runtime_int.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
+#include "supervisor/supervisor.h"
 
 /* How long delete waits for a SIGKILLed init to go away (runc: 10 s). */
 #define KILL_WAIT_MS 10000
@@ -257,6 +258,9 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 			ib_warn("delete %s: cannot parse config for poststop hooks: %s", st->id,
 				e.msg);
 	}
+	/* It exits with the init; make sure, before its cgroup goes. */
+	if (st->supervisor_pid > 0)
+		ib_supervisor_kill(st->supervisor_pid, st->supervisor_start);
 	if (st->cgroup_path && *st->cgroup_path) {
 		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
 
@@ -360,6 +364,16 @@ int ib_container_resume(const struct ib_global_opts *g, const char *id, ib_err *
 	return set_frozen(g, id, false, err);
 }
 
+/* A running container whose supervisor is gone says so. */
+static void warn_supervisor(const char *root, const struct ib_state *st)
+{
+	if (st->supervisor_pid > 0 && !ib_state_supervisor_alive(st) &&
+	    ib_state_status(root, st) != IB_STATUS_STOPPED)
+		ib_warn("the supervisor of container %s is not running: its trapped system calls "
+			"fail (ENOSYS) and its emulated /proc files are gone",
+			st->id);
+}
+
 int ib_container_state(const struct ib_global_opts *g, const char *id, char **json, ib_err *err)
 {
 	const char *root = ib_root_of(g);
@@ -368,6 +382,7 @@ int ib_container_state(const struct ib_global_opts *g, const char *id, char **js
 	if (!st)
 		return -1;
 	*json = ib_state_oci_json(root, st, true);
+	warn_supervisor(root, st);
 	return 0;
 }
 
@@ -414,7 +429,20 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
 			(*pids)[(*n)++] = st->pid;
 		return 0;
 	}
-	return ib_cgroup_pids(cg, pids, n, err);
+	if (ib_cgroup_pids(cg, pids, n, err) < 0)
+		return -1;
+	/* Its supervisor may share the cgroup tree (charged to it): not one
+	 * of the container's processes. */
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < *n; i++)
+			if (!ib_supervisor_is_ours(st->supervisor_pid, (*pids)[i]))
+				(*pids)[k++] = (*pids)[i];
+		*n = k;
+	}
+	warn_supervisor(root, st);
+	return 0;
 }
 
 int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err)

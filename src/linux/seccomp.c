@@ -1,19 +1,26 @@
-/* linux.seccomp -> libseccomp filter, loaded into the calling process. */
+/* linux.seccomp -> libseccomp filter, loaded into the calling process; and
+ * ironbox's own filter, whose trapped calls go to the supervisor. */
 #include "linux/process.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <stddef.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "linux/sync.h"
+#include "supervisor/notify_rules.h"
 
 #define IB_SCMP_ACTION_MASK 0xffff0000U /* SECCOMP_RET_ACTION_FULL */
 #define IB_SCMP_MAX_ARGS 6
@@ -199,6 +206,12 @@ int ib_seccomp_load(const struct ib_seccomp *s, int *notify_fd_out, ib_err *err)
 	}
 
 	rc = seccomp_load(ctx);
+	if (rc == -EBUSY && has_notify)
+		/* The kernel allows one listener per filter chain, and ironbox's
+		 * supervisor holds it. */
+		return ib_err_set(err, EBUSY,
+				  "seccomp: the profile's SCMP_ACT_NOTIFY rules cannot be combined "
+				  "with ironbox's supervisor (one seccomp listener per process)");
 	if (rc < 0)
 		return ib_err_set(err, -rc, "seccomp: load filter: %s", strerror(-rc));
 
@@ -250,4 +263,202 @@ int ib_seccomp_agent_send(const char *listener_path, int listener_fd, pid_t pid,
 			     json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN), err);
 	json_object_put(msg);
 	return r < 0 ? ib_err_wrap(err, "seccomp agent %s", listener_path) : 0;
+}
+
+/* ---- ironbox's own filter ---- */
+
+/* The other ABIs the kernel runs beside the native one: a 64-bit process
+ * can make 32-bit system calls, which must not slip past the filter. */
+static int add_compat_arches(scmp_filter_ctx ctx, ib_err *err)
+{
+	static const uint32_t arches[] = {
+#if defined(__x86_64__)
+		SCMP_ARCH_X86,
+		SCMP_ARCH_X32,
+#elif defined(__aarch64__)
+		SCMP_ARCH_ARM,
+#endif
+		0
+	};
+
+	for (size_t i = 0; arches[i]; i++) {
+		int rc = seccomp_arch_add(ctx, arches[i]);
+		if (rc < 0 && rc != -EEXIST)
+			return ib_err_set(err, -rc, "seccomp: add architecture: %s", strerror(-rc));
+	}
+	return 0;
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, ib_err *err)
+{
+	_cleanup_close_ int mfd = memfd_create("ironbox-bpf", MFD_CLOEXEC);
+	off_t len;
+	int rc;
+
+	if (mfd < 0)
+		return ib_err_sys(err, "seccomp: memfd");
+	rc = seccomp_export_bpf(ctx, mfd);
+	if (rc < 0)
+		return ib_err_set(err, -rc, "seccomp: export filter: %s", strerror(-rc));
+	len = lseek(mfd, 0, SEEK_END);
+	if (len <= 0 || len % (off_t)sizeof(struct sock_filter))
+		return ib_err_set(err, EINVAL, "seccomp: bad exported filter");
+	prog->len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
+	prog->filter = ib_xmalloc0((size_t)len);
+	if (pread(mfd, prog->filter, (size_t)len, 0) != len) {
+		free(prog->filter);
+		return ib_err_sys(err, "seccomp: read exported filter");
+	}
+	return 0;
+}
+
+/* Calls this libseccomp does not know yet (entries with native_nr): a
+ * small filter of our own, since libseccomp refuses numbers it cannot name.
+ * New system calls have one number on every ABI of x86_64 and arm64
+ * kernels (x32 adds its bit), so it needs no architecture check. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define HAVE_UNIFIED_NR 1
+#endif
+#define X32_SYSCALL_BIT 0x40000000U
+
+static int build_unknown(struct sock_fprog *extra, ib_err *err)
+{
+	struct sock_filter *f = ib_xmalloc0((4 * ib_notify_n_rules + 2) * sizeof(*f));
+	unsigned short n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < ib_notify_n_rules; i++) {
+		const struct ib_notify_rule *r = &ib_notify_rules[i];
+		uint32_t ret = SECCOMP_RET_ERRNO | ((uint32_t)r->errno_value & SECCOMP_RET_DATA);
+
+		if (seccomp_syscall_resolve_name(r->syscall) != __NR_SCMP_ERROR)
+			continue;
+			/* Fail closed: a call we cannot filter could go around the rule. */
+#ifdef HAVE_UNIFIED_NR
+		if (r->kind == IB_NOTIFY_ERRNO && r->native_nr > 0 && r->n_alts == 0) {
+			/* nr == native_nr (or its x32 twin): errno, else next */
+			f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							      (uint32_t)r->native_nr, 0, 1);
+			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+			f[n++] = (struct sock_filter)BPF_JUMP(
+			    BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->native_nr | X32_SYSCALL_BIT, 0,
+			    1);
+			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+			continue;
+		}
+#endif
+		free(f);
+		return ib_err_set(err, ENOSYS, "seccomp: libseccomp does not know %s", r->syscall);
+	}
+	if (n == 1) {
+		free(f);
+		extra->len = 0;
+		extra->filter = NULL;
+		return 0;
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	extra->len = n;
+	extra->filter = f;
+	return 0;
+}
+
+/* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
+ * default): every ABI of this kernel is in the filter. */
+static int build_supervised(struct sock_fprog *prog, ib_err *err)
+{
+	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
+	    seccomp_init(SCMP_ACT_ALLOW);
+	int rc;
+
+	if (!ctx)
+		return ib_err_set(err, ENOMEM, "seccomp: init");
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		return ib_err_set(err, -rc, "seccomp: clear NNP attribute: %s", strerror(-rc));
+	if (add_compat_arches(ctx, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ib_notify_n_rules; i++) {
+		const struct ib_notify_rule *r = &ib_notify_rules[i];
+		int nr = seccomp_syscall_resolve_name(r->syscall);
+		uint32_t action = r->kind == IB_NOTIFY_TRAP
+				      ? SCMP_ACT_NOTIFY
+				      : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* build_unknown's */
+		if (r->n_alts == 0) {
+			rc = seccomp_rule_add(ctx, action, nr, 0);
+		} else {
+			for (unsigned a = 0; a < r->n_alts; a++) {
+				struct scmp_arg_cmp cmp[IB_NOTIFY_MAX_CONDS];
+
+				for (unsigned k = 0; k < r->alts[a].n_conds; k++)
+					cmp[k] = (struct scmp_arg_cmp){
+					    .arg = r->alts[a].conds[k].arg,
+					    .op = SCMP_CMP_MASKED_EQ,
+					    .datum_a = r->alts[a].conds[k].mask,
+					    .datum_b = r->alts[a].conds[k].value};
+				rc = seccomp_rule_add_array(ctx, action, nr, r->alts[a].n_conds,
+							    cmp);
+				if (rc < 0)
+					break;
+			}
+		}
+		if (rc < 0)
+			return ib_err_set(err, -rc, "seccomp: rule for %s: %s", r->syscall,
+					  strerror(-rc));
+	}
+	return export_bpf(ctx, prog, err);
+}
+
+int ib_seccomp_load_supervised(ib_err *err)
+{
+	struct sock_fprog prog, extra;
+	int fd;
+
+	if (build_unknown(&extra, err) < 0)
+		return -1;
+	if (build_supervised(&prog, err) < 0) {
+		free(extra.filter);
+		return -1;
+	}
+	if (extra.len) {
+		/* No listener of its own: errno answers only. */
+		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &extra);
+
+		free(extra.filter);
+		if (r < 0) {
+			free(prog.filter);
+			return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
+		}
+	}
+	/* Once the supervisor has a call, only a fatal signal interrupts the
+	 * caller's wait: a call it performed is never restarted. */
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			  &prog);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	free(prog.filter);
+	if (fd < 0 && errno == EBUSY)
+		return ib_err_set(err, EBUSY,
+				  "seccomp: this process already has a seccomp listener (ironbox "
+				  "inside a container supervised by another ironbox?)");
+	if (fd < 0)
+		return ib_err_sys(err, "seccomp: load ironbox's filter");
+	return fd;
+}
+
+int ib_seccomp_supervise(int sync_fd, ib_err *err)
+{
+	int fd = ib_seccomp_load_supervised(err);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = ib_sync_send(sync_fd, IB_SYNC_LISTENER, 0, NULL, fd, err);
+	close(fd);
+	return r;
 }

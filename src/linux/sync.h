@@ -19,6 +19,7 @@ enum ib_sync_type {
 	IB_SYNC_ERROR,	    /* either way: payload = errno (int32) + message */
 	IB_SYNC_PID,	    /* exec: intermediate -> runtime: payload = pid */
 	IB_SYNC_AGENT_FD,   /* child -> runtime: the spec filter's listener, for listenerPath */
+	IB_SYNC_LISTENER,   /* child -> runtime: its seccomp listener (1 fd), for the supervisor */
 };
 
 struct ib_sync_msg {

@@ -1003,8 +1003,15 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 		m->source_fd = ib_open_tree(fd, "",
 					    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 						(m->recursive ? AT_RECURSIVE : 0));
-		if (m->source_fd < 0)
+		if (m->source_fd < 0) {
 			r = ib_err_sys(err, "bind mount source `%s`", m->source);
+			break;
+		}
+		/* For the supervisor's rules (set-id on host-shared binds): the
+		 * clone is a new mount, not in any mountinfo; this is the object. */
+		m->source_dev = ids[i].dev;
+		free(m->source_fs_path);
+		m->source_fs_path = ib_xstrdup(ids[i].fs_path);
 	}
 	/* What the recursive clones took along: the mounts below each source,
 	 * from the table as it is now, after the clones. */

@@ -631,6 +631,8 @@ static void mount_free(struct ib_mount *m)
 	m->source_fd = -1;
 	free(m->rootfs_source);
 	m->rootfs_source = NULL;
+	free(m->source_fs_path);
+	m->source_fs_path = NULL;
 	ib_overlay_src_free(m->overlay);
 	m->overlay = NULL;
 	free(m->destination);
@@ -1050,6 +1052,10 @@ static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t 
 		return -1;
 	if (m->n_uid_mappings || m->n_gid_mappings)
 		m->idmap = true;
+	/* Fail closed: every bind is a shared host directory until the policy
+	 * knows better. */
+	m->source_fd = -1;
+	m->host_shared = m->bind;
 	return 0;
 }
 

@@ -70,6 +70,10 @@ struct ib_mount {
 	 * there by the init, after the mounts before it (runc does so), never
 	 * on the host. Its path relative to the rootfs; NULL otherwise. */
 	char *rootfs_source;
+	/* The identity of the bind source the policy decided on (common/fsid.h):
+	 * its filesystem and path from that filesystem's root; NULL if none. */
+	dev_t source_dev;
+	char *source_fs_path;
 };
 
 struct ib_rlimit {

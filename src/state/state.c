@@ -116,6 +116,8 @@ int ib_state_save(const char *root, const struct ib_state *st, ib_err *err)
 	json_object_object_add(o, "systemd_cgroup", json_object_new_boolean(st->systemd_cgroup));
 	json_object_object_add(o, "cgroup_owned", json_object_new_boolean(st->cgroup_owned));
 	json_object_object_add(o, "started", json_object_new_boolean(st->started));
+	json_object_object_add(o, "supervisor_pid", json_object_new_int64(st->supervisor_pid));
+	json_object_object_add(o, "supervisor_start", json_object_new_uint64(st->supervisor_start));
 	json_object_object_add(o, "host_id_base", json_object_new_int64(st->host_id_base));
 	json_object_object_add(o, "host_id_size", json_object_new_int64(st->host_id_size));
 	for (size_t i = 0; i < st->n_annotations; i++)
@@ -203,6 +205,9 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 	st->cgroup_owned =
 	    json_object_object_get_ex(o, "cgroup_owned", &v) ? json_object_get_boolean(v) : true;
 	st->started = get_bool(o, "started");
+	st->supervisor_pid = (pid_t)get_int(o, "supervisor_pid");
+	if (json_object_object_get_ex(o, "supervisor_start", &v))
+		st->supervisor_start = json_object_get_uint64(v);
 	st->host_id_base = (uint32_t)get_int(o, "host_id_base");
 	st->host_id_size = (uint32_t)get_int(o, "host_id_size");
 	if (json_object_object_get_ex(o, "annotations", &ann) &&
@@ -371,18 +376,29 @@ unsigned long long ib_proc_starttime(pid_t pid)
 	return start;
 }
 
-static bool init_alive(const struct ib_state *st)
+static bool pid_alive(pid_t pid, unsigned long long want_start)
 {
 	char state = 0;
 	unsigned long long start = 0;
 
-	if (!proc_stat(st->pid, &state, &start))
+	if (!proc_stat(pid, &state, &start))
 		return false;
 	if (state == 'Z' || state == 'X' || state == 'x')
 		return false;
-	if (st->pid_start && start != st->pid_start)
+	if (want_start && start != want_start)
 		return false;
 	return true;
+}
+
+static bool init_alive(const struct ib_state *st)
+{
+	return pid_alive(st->pid, st->pid_start);
+}
+
+bool ib_state_supervisor_alive(const struct ib_state *st)
+{
+	return st->supervisor_pid > 0 && st->supervisor_start &&
+	       pid_alive(st->supervisor_pid, st->supervisor_start);
 }
 
 enum ib_status ib_state_status(const char *root, const struct ib_state *st)
@@ -442,6 +458,8 @@ char *ib_state_oci_json(const char *root, const struct ib_state *st, bool pretty
 	for (size_t i = 0; i < st->n_annotations; i++)
 		add_str(ann, st->annotation_keys[i], st->annotation_values[i]);
 	json_object_object_add(o, "annotations", ann);
+	if (status != IB_STATUS_STOPPED && st->supervisor_pid > 0)
+		add_str(o, "supervisor", ib_state_supervisor_alive(st) ? "running" : "dead");
 	out = ib_xstrdup(json_object_to_json_string_ext(
 	    o,
 	    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |

@@ -28,6 +28,8 @@ struct ib_state {
 	bool systemd_cgroup;
 	bool cgroup_owned;           /* ironbox created it; else joined (see cgroup.h) */
 	bool started;                /* start was called */
+	pid_t supervisor_pid;		  /* the container's supervisor (supervisor.h), 0 if none */
+	unsigned long long supervisor_start; /* its starttime */
 	uint32_t host_id_base;       /* ID range (see idmap.h) */
 	uint32_t host_id_size;
 	char **annotation_keys, **annotation_values;
@@ -62,8 +64,14 @@ const char *ib_status_name(enum ib_status s);
 unsigned long long ib_proc_starttime(pid_t pid);
 
 /* OCI state JSON as `runc state` prints it (ociVersion, id, pid, status,
- * bundle, rootfs, created, owner, annotations). */
+ * bundle, rootfs, created, owner, annotations), plus "supervisor":
+ * "running" or "dead" while the container is not stopped (dead: its
+ * trapped system calls fail with ENOSYS, its emulated /proc files with
+ * ENOTCONN). */
 char *ib_state_oci_json(const char *root, const struct ib_state *st, bool pretty);
+
+/* Is the container's supervisor running? (pid and starttime recorded) */
+bool ib_state_supervisor_alive(const struct ib_state *st);
 
 /* Paths inside the state dir (malloc'd). */
 char *ib_state_path(const char *root, const char *id, const char *file);

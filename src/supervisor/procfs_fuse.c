@@ -1,7 +1,8 @@
 /* The FUSE side of the supervisor: a flat read-only directory of the files
  * in ib_supervisor_files, each rendered when it is opened (so a reader sees
- * one consistent snapshot across its read calls). Low-level API, driven by
- * the supervisor's own poll loop. */
+ * one consistent snapshot across its read calls; what opens may pin is
+ * budgeted, snapshot.h). Low-level API, driven by the supervisor's own poll
+ * loop. */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
 #include <fuse_lowlevel.h>
@@ -9,9 +10,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/util.h"
+
+#include "supervisor/notify.h"
+#include "supervisor/snapshot.h"
 #include "supervisor/supervisor_int.h"
 
 #define ROOT_INO 1
+/* What all opens together may pin (snapshot.h). */
+#define PIN_MAX_BYTES (512 * 1024)
+#define PIN_MAX_COUNT 256
+/* fh of an open that pins nothing: (file << 1) | 1; else a snapshot. */
+#define UNPINNED(i) (((uint64_t)(i) << 1) | 1)
+
+static struct ib_snapshot_cache cache = {.max_bytes = PIN_MAX_BYTES, .max_count = PIN_MAX_COUNT};
+
+static void pin_stats(void)
+{
+	if (!ib_sup_stats)
+		return;
+	__atomic_store_n(&ib_sup_stats->pinned, cache.count, __ATOMIC_RELAXED);
+	__atomic_store_n(&ib_sup_stats->pinned_bytes, cache.bytes, __ATOMIC_RELAXED);
+}
 
 static size_t n_files(void)
 {
@@ -78,6 +98,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct ib_snapshot *snap;
+	unsigned file;
 	char *text;
 
 	if (ino == ROOT_INO) {
@@ -92,24 +114,48 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	text = ib_supervisor_render(ib_supervisor_files[ino - ROOT_INO - 1]);
+	file = (unsigned)(ino - ROOT_INO - 1);
+	text = ib_supervisor_render(ib_supervisor_files[file]);
 	if (!text) {
 		fuse_reply_err(req, EIO);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)text;
+	snap = ib_snapshot_get(&cache, file, text, strlen(text));
+	free(text);
+	fi->fh = snap ? (uint64_t)(uintptr_t)snap : UNPINNED(file);
+	if (ib_sup_stats) {
+		IB_STAT_ADD(ib_sup_stats, fuse_opens, 1);
+		if (!snap)
+			IB_STAT_ADD(ib_sup_stats, fuse_unpinned, 1);
+	}
+	pin_stats();
 	fi->keep_cache = 0;
-	fuse_reply_open(req, fi);
+	if (fuse_reply_open(req, fi) != 0 && snap) {
+		/* The opener is gone: no release will come. */
+		ib_snapshot_put(&cache, snap);
+		pin_stats();
+	}
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	const char *text = (const char *)(uintptr_t)fi->fh;
-	size_t len = text ? strlen(text) : 0;
+	_cleanup_free_ char *fresh = NULL;
+	const char *text;
+	size_t len;
 
 	(void)ino;
-	if (off < 0 || (size_t)off >= len) {
+	if (fi->fh & 1) {
+		/* Unpinned: this read's own rendering. */
+		fresh = ib_supervisor_render(ib_supervisor_files[fi->fh >> 1]);
+		text = fresh;
+		len = fresh ? strlen(fresh) : 0;
+	} else {
+		const struct ib_snapshot *snap = (const struct ib_snapshot *)(uintptr_t)fi->fh;
+		text = snap->text;
+		len = snap->len;
+	}
+	if (!text || off < 0 || (size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
@@ -121,7 +167,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	free((void *)(uintptr_t)fi->fh);
+	if (!(fi->fh & 1)) {
+		ib_snapshot_put(&cache, (struct ib_snapshot *)(uintptr_t)fi->fh);
+		pin_stats();
+	}
 	fuse_reply_err(req, 0);
 }
 

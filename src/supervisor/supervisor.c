@@ -1,7 +1,9 @@
-/* The supervisor process: forked by create, detached from the caller (new
- * session, stdio on /dev/null, no inherited fds: containerd's shim reads the
- * runtime's stdout until EOF), serves procview over FUSE, samples the
- * container's load every 5 s, and exits when the container's init does. */
+/* The supervisor process (supervisor.h): forked by create, detached from
+ * the caller (new session, stdio on /dev/null, no inherited fds: containerd's
+ * shim reads the runtime's stdout until EOF), charged to the container's
+ * memory cgroup, serves procview over FUSE, samples the container's load
+ * every 5 s, forwards seccomp listeners to its notification agent, and exits
+ * when the container's init does (or when its agent does). */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,13 +22,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fsid.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "linux/cgroup.h"
+#include "linux/mountfd.h"
 #include "linux/syscalls.h"
+#include "state/state.h"
+#include "supervisor/audit.h"
+#include "supervisor/notify.h"
 #include "supervisor/procview.h"
 #include "supervisor/supervisor_int.h"
 
 #define LOAD_INTERVAL 5.0
+
+struct ib_notify_stats *ib_sup_stats;
 
 const char *const ib_supervisor_files[] = {"uptime",  "meminfo", "cpuinfo",   "stat",
 					   "loadavg", "swaps",	 "diskstats", NULL};
@@ -263,23 +274,173 @@ static double proc_start_seconds(pid_t pid)
 	return (double)start / (double)sysconf(_SC_CLK_TCK);
 }
 
-static __attribute__((noreturn)) void supervisor_main(const char *mountpoint, int ctl)
-{
-	struct fuse_session *se = ib_procfs_fuse_new(mountpoint);
-	struct fuse_buf fbuf = {.mem = NULL};
-	int pidfd = -1, fd;
+/* ---- the supervisor process ---- */
 
-	if (!se)
+/* What the runtime learns once the supervisor serves. */
+struct ready {
+	char ok;
+	bool fuse;
+};
+
+/* What create sends at attach (with the init's listener fd). */
+struct attach_msg {
+	pid_t init;
+};
+
+static int agent_sock = -1;
+
+/* A listener (from create or exec) goes to the agent; ours is closed so
+ * that it dies with the agent. */
+static int forward_listener(int fd)
+{
+	char byte = 'L';
+	int r = ib_sup_send_fd(agent_sock, &byte, 1, fd);
+
+	close(fd);
+	return r;
+}
+
+/* The init's listener, with its pid: the agent reads the jail (rule
+ * "mount") from it before it serves the listener. */
+static int forward_init_listener(int fd, pid_t init)
+{
+	char msg[1 + sizeof(pid_t)] = {'I'};
+	int r;
+
+	memcpy(msg + 1, &init, sizeof(init));
+	r = ib_sup_send_fd(agent_sock, msg, sizeof(msg), fd);
+	close(fd);
+	return r;
+}
+
+static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
+{
+	if (agent_sock >= 0)
+		close(agent_sock); /* the agent exits on EOF */
+	if (agent > 0)
+		while (waitpid(agent, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (se) {
+		fuse_session_unmount(se);
+		fuse_session_destroy(se);
+	}
+	_exit(code);
+}
+
+/* Ignore every signal a `kill --all` may send: we are not the container's
+ * (SIGKILL, as on delete, still works). */
+static void ignore_signals(void)
+{
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT,	SIGTERM, SIGUSR1, SIGUSR2,
+				   SIGPIPE, SIGALRM, SIGTSTP,	SIGTTIN, SIGTTOU, SIGWINCH,
+				   SIGCONT, SIGURG,  SIGVTALRM, SIGPROF, SIGIO};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_IGN);
+}
+
+/* Put fds[i] at 3 + i and close everything above (sources may be anywhere,
+ * even among the targets). */
+static int place_fds(const int *fds, int n)
+{
+	int tmp[8];
+
+	for (int i = 0; i < n; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			return -1;
+	return (int)syscall(SYS_close_range, 3 + n, ~0U, 0);
+}
+
+static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_notify_policy *pol,
+			 int userns_fd, int audit_fd, ib_err *err)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return ib_err_sys(err, "socketpair");
+	pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return ib_err_sys(err, "fork notification agent");
+	}
+	if (pid == 0) {
+		struct ib_notify_agent_cfg ac = {.sup_fd = 3,
+						 .userns_fd = 4,
+						 .audit_fd = 5,
+						 .stats = ib_sup_stats,
+						 .policy = pol};
+
+		int fds[] = {sp[1], userns_fd, audit_fd};
+
+		(void)cfg;
+		if (place_fds(fds, 3) < 0)
+			_exit(1);
+		ib_notify_agent_main(&ac);
+	}
+	close(sp[1]);
+	agent_sock = sp[0];
+	return pid;
+}
+
+/* The supervisor: fd 3 is the runtime's control line, 4 the container's
+ * user namespace, 5 its state dir. */
+static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor_cfg *cfg)
+{
+	struct ib_notify_policy pol = {.id = cfg->id,
+				       .shared = cfg->shared,
+				       .n_shared = cfg->n_shared,
+				       .masked = cfg->masked,
+				       .readonly = cfg->readonly};
+	char *emulated[IB_ARRAY_SIZE(ib_supervisor_files)] = {NULL};
+	struct fuse_session *se = NULL;
+	struct fuse_buf fbuf = {.mem = NULL};
+	struct ready rd = {.ok = 'R'};
+	int ctl = 3, pidfd = -1, lsock, audit_fd, fd = -1;
+	pid_t agent;
+	ib_err e = {0};
+
+	ib_sup_stats = mmap(NULL, sizeof(*ib_sup_stats), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ib_sup_stats == MAP_FAILED)
 		_exit(1);
-	if (write(ctl, "R", 1) != 1)
-		goto out;
-	fd = fuse_session_fd(se);
+	if (cfg->proc_mountpoint) {
+		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
+		rd.fuse = se != NULL;
+	}
+	/* Served files: what a procfs mounted in the container gets too. */
+	for (size_t i = 0; se && ib_supervisor_files[i]; i++)
+		emulated[i] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
+	pol.emulated = emulated;
+	lsock = ib_sup_ctl_listen(5, &e);
+	audit_fd =
+	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lsock < 0 || audit_fd < 0)
+		sup_exit(se, -1, 1);
+	close(5);
+	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
+	close(4);
+	close(audit_fd);
+	if (agent < 0)
+		sup_exit(se, -1, 1);
+	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
+		sup_exit(se, agent, 0);
+	if (se)
+		fd = fuse_session_fd(se);
 	/* Serve from the start (the container opens our files while it is
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
-					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN}};
-		int r = poll(pfd, 2, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
+		struct pollfd pfd[4] = {{.fd = fd, .events = POLLIN},
+					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
+					{.fd = lsock, .events = POLLIN},
+					{.fd = agent_sock, .events = POLLIN}};
+		int r = poll(pfd, 4, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -289,23 +450,32 @@ static __attribute__((noreturn)) void supervisor_main(const char *mountpoint, in
 			sample_load();
 			continue;
 		}
+		if (pfd[3].revents)
+			break; /* the agent is gone: so are we (fail closed) */
 		if (pfd[1].revents) {
-			pid_t init = 0;
+			struct attach_msg m;
+			int lfd;
 
 			if (pidfd >= 0)
 				break; /* the container's init exited */
-			if (read(ctl, &init, sizeof(init)) != sizeof(init) || init <= 0)
+			if (ib_sup_recv_fd(ctl, &m, sizeof(m), &lfd) < 0 || m.init <= 0 || lfd < 0)
 				break; /* create failed */
-			pidfd = ib_pidfd_open(init, 0);
-			if (pidfd < 0)
+			pidfd = ib_pidfd_open(m.init, 0);
+			if (pidfd < 0 || forward_init_listener(lfd, m.init) < 0) {
+				if (pidfd < 0)
+					close(lfd);
 				break;
-			sup.init = init;
-			sup.init_start = proc_start_seconds(init);
+			}
+			sup.init = m.init;
+			sup.init_start = proc_start_seconds(m.init);
 			sample_load();
+			(void)!write(ctl, "A", 1);
 			close(ctl);
 			ctl = -1;
 			continue;
 		}
+		if (pfd[2].revents & POLLIN)
+			ib_sup_ctl_serve(lsock, forward_listener);
 		if (pfd[0].revents & (POLLERR | POLLHUP))
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -317,27 +487,73 @@ static __attribute__((noreturn)) void supervisor_main(const char *mountpoint, in
 			fuse_session_process_buf(se, &fbuf);
 		}
 	}
-out:
 	free(fbuf.mem);
-	fuse_session_unmount(se);
-	fuse_session_destroy(se);
-	_exit(0);
+	sup_exit(se, agent, 0);
 }
 
-int ib_supervisor_start(const char *mountpoint, const char *cgroup_path, struct ib_supervisor *sv,
-			ib_err *err)
+/* The container's memory cgroup(s) get a child for us: charged to the
+ * container's limit, outside its own process list. Returns the v2 dir fd
+ * to be born in (or -1); *v1_tasks the v1 tasks file to join (or NULL). */
+static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 {
+	*v1_tasks = NULL;
+	if (!cg)
+		return -1;
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++) {
+		_cleanup_free_ char *f = ib_xasprintf("%s/memory.limit_in_bytes", cg->v1_dirs[i]);
+		_cleanup_free_ char *d = NULL;
+
+		if (access(f, F_OK) < 0)
+			continue;
+		d = ib_xasprintf("%s/%s", cg->v1_dirs[i], IB_SUPERVISOR_CGROUP);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+			ib_warn("supervisor not charged to the container: mkdir %s: %s", d,
+				strerror(errno));
+			continue;
+		}
+		*v1_tasks = ib_xasprintf("%s/tasks", d);
+		break;
+	}
+	if (cg->v2_dir) {
+		_cleanup_free_ char *f = ib_xasprintf("%s/memory.max", cg->v2_dir);
+		_cleanup_free_ char *d = NULL;
+
+		if (access(f, F_OK) < 0)
+			return -1;
+		d = ib_xasprintf("%s/%s", cg->v2_dir, IB_SUPERVISOR_CGROUP);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+			ib_warn("supervisor not charged to the container: mkdir %s: %s", d,
+				strerror(errno));
+			return -1;
+		}
+		return open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	return -1;
+}
+
+int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err)
+{
+	_cleanup_close_ int v2fd = -1, dirfd = -1, pidfd = -1;
+	_cleanup_free_ char *v1_tasks = NULL;
+	struct ready rd;
 	int sp[2];
-	char ready;
 	pid_t pid;
 
 	sv->pid = -1;
 	sv->ctl_fd = -1;
-	if (mkdir(mountpoint, 0555) < 0 && errno != EEXIST)
+	sv->start = 0;
+	sv->fuse = false;
+	if (cfg->proc_mountpoint && mkdir(cfg->proc_mountpoint, 0555) < 0 && errno != EEXIST)
 		return ib_err_sys(err, "create supervisor mount point");
+	dirfd = open(cfg->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return ib_err_sys(err, "state dir `%s`", cfg->state_dir);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return ib_err_sys(err, "socketpair");
-	pid = fork();
+	v2fd = charge_prepare(cfg->cg, &v1_tasks);
+	pid = ib_clone_into_cgroup(v2fd, &pidfd);
+	if (pid < 0 && v2fd >= 0) /* not charged rather than no supervisor */
+		pid = ib_clone_into_cgroup(-1, &pidfd);
 	if (pid < 0) {
 		close(sp[0]);
 		close(sp[1]);
@@ -354,27 +570,43 @@ int ib_supervisor_start(const char *mountpoint, const char *cgroup_path, struct 
 			dup2(null, 1);
 			dup2(null, 2);
 		}
-		if (dup2(sp[1], 3) < 0)
-			_exit(1);
-		syscall(SYS_close_range, 4, ~0U, 0);
-		signal(SIGPIPE, SIG_IGN);
-		sup.cg = cgroup_path && *cgroup_path ? ib_cgroup_from_path(cgroup_path, &e) : NULL;
-		supervisor_main(mountpoint, 3);
+		ignore_signals();
+		/* Not charged if this fails: still a supervisor. */
+		if (v1_tasks)
+			(void)ib_write_file_at(AT_FDCWD, v1_tasks, "0", 1, &e);
+		/* Never the OOM killer's choice (what we pin is bounded): the
+		 * container's own processes go when it runs out of memory. */
+		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5, &e);
+		{
+			int fds[] = {sp[1], cfg->userns_fd, dirfd};
+
+			if (place_fds(fds, 3) < 0)
+				_exit(1);
+		}
+		sup.cg = cfg->cg && cfg->cg->path ? ib_cgroup_from_path(cfg->cg->path, &e) : NULL;
+		supervisor_main(cfg);
 	}
 	close(sp[1]);
 	sv->pid = pid;
 	sv->ctl_fd = sp[0];
-	if (read(sv->ctl_fd, &ready, 1) != 1) {
+	if (ib_read_all(sv->ctl_fd, &rd, sizeof(rd)) != sizeof(rd) || rd.ok != 'R') {
 		ib_supervisor_abort(sv);
-		return ib_err_set(err, EIO, "the /proc supervisor could not mount its filesystem");
+		return ib_err_set(err, EIO, "the supervisor could not start");
 	}
+	sv->fuse = rd.fuse;
+	sv->start = ib_proc_starttime(pid);
 	return 0;
 }
 
-int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, ib_err *err)
+int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err)
 {
-	if (ib_write_all(sv->ctl_fd, &init, sizeof(init)) != sizeof(init))
+	struct attach_msg m = {.init = init};
+	char ack;
+
+	if (ib_sup_send_fd(sv->ctl_fd, &m, sizeof(m), listener_fd) < 0)
 		return ib_err_sys(err, "hand the container to its supervisor");
+	if (read(sv->ctl_fd, &ack, 1) != 1 || ack != 'A')
+		return ib_err_set(err, EIO, "the supervisor did not take the container");
 	close(sv->ctl_fd);
 	sv->ctl_fd = -1;
 	/* It is not our child to wait for: it outlives us (reparented). */
@@ -392,4 +624,69 @@ void ib_supervisor_abort(struct ib_supervisor *sv)
 			;
 		sv->pid = -1;
 	}
+}
+
+bool ib_supervisor_is_ours(pid_t sup, pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *st = NULL;
+	const char *p;
+
+	if (sup <= 0)
+		return false;
+	if (pid == sup)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	st = read_text(path);
+	p = st ? strrchr(st, ')') : NULL;
+	/* ") S PPID ..." */
+	return p && strlen(p) > 4 && atoi(p + 4) == sup;
+}
+
+void ib_supervisor_kill(pid_t pid, unsigned long long start)
+{
+	_cleanup_close_ int fd = pid > 0 ? ib_pidfd_open(pid, 0) : -1;
+	struct pollfd pfd;
+
+	if (fd < 0 || ib_proc_starttime(pid) != start)
+		return;
+	ib_pidfd_send_signal(fd, SIGKILL);
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+	(void)poll(&pfd, 1, 1000);
+}
+
+int ib_supervisor_shared_sources(const struct ib_spec *s, struct ib_shared_src **out, size_t *n,
+				 ib_err *err)
+{
+	struct ib_shared_src *v = ib_xmalloc0((s->n_mounts + 1) * sizeof(*v));
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct ib_mount *m = &s->mounts[i];
+
+		if (!ib_mount_is_bind(m) || !m->host_shared)
+			continue;
+		/* Fail closed: a host-shared bind the policy did not identify. */
+		if (!m->source_fs_path) {
+			ib_supervisor_shared_free(v, k);
+			return ib_err_set(err, EINVAL, "identify host-shared mount %s: no identity",
+					  m->destination);
+		}
+		v[k].dev = m->source_dev;
+		v[k].fs_path = ib_xstrdup(m->source_fs_path);
+		v[k].source = ib_xstrdup(m->source ? m->source : "");
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void ib_supervisor_shared_free(struct ib_shared_src *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].fs_path);
+		free(v[i].source);
+	}
+	free(v);
 }

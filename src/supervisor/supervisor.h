@@ -1,31 +1,89 @@
-/* The per-container supervisor (DESIGN.md, "Shape of the code"): a small
- * process outside the container, started by `create`, that serves the
- * container's view of non-namespaced /proc files over FUSE (procview.h) and
- * exits with the container. One container's supervisor failing affects only
- * that container; nothing runs before `create` and nothing is shared. */
+/* The per-container supervisor (DESIGN.md, "Shape of the code"): the
+ * container's kernel proxy, started by `create`, gone with the container,
+ * charged to it. Two processes, both outside the container's namespaces
+ * except as noted:
+ *   - ironbox-sup (host root): serves the emulated /proc files over FUSE
+ *     (procview.h) when /proc is emulated, owns the control socket
+ *     <state dir>/sup.sock (root only, peers checked with SO_PEERCRED) through
+ *     which `create` and `exec` hand it the seccomp listeners of the
+ *     container's processes, and forwards them to
+ *   - ironbox-notify (in the container's user namespace, notify.h): decides
+ *     the calls ironbox's seccomp filter traps (notify_rules.h), audited in
+ *     <state dir>/audit.log.
+ * If either dies the other exits: the kernel then fails every trapped call
+ * of this container with ENOSYS (fail closed) and `ironbox state` reports
+ * "supervisor": "dead". Other containers are not affected.
+ *
+ * Both run in a child cgroup "ironbox-supervisor" of the container's memory
+ * cgroup (v1 memory hierarchy, or v2 when its memory controller is on):
+ * memory is hierarchical, so they are charged to the container's limit,
+ * while the container's own cgroup keeps only its processes (v2's
+ * no-internal-process rule holds when a delegated container enables
+ * controllers, v1 freezer/pids never see them). `ps` and `kill --all`
+ * leave them out; see README.md for pause on v2. */
 #ifndef IRONBOX_SUPERVISOR_H
 #define IRONBOX_SUPERVISOR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "linux/cgroup.h"
+#include "spec/spec.h"
+
+#define IB_SUPERVISOR_CGROUP "ironbox-supervisor"
+#define IB_SUPERVISOR_SOCKET "sup.sock"
 
 /* The /proc files the supervisor serves (NULL-terminated). */
 extern const char *const ib_supervisor_files[];
 
-struct ib_supervisor {
-	pid_t pid;
-	int ctl_fd; /* our end of the control pipe pair, -1 when detached */
+struct ib_shared_src; /* notify.h */
+
+struct ib_supervisor_cfg {
+	const char *id;
+	const char *state_dir;		    /* <root>/<id>: control socket, audit log */
+	const char *proc_mountpoint;	    /* serve the /proc files there; NULL: none */
+	const struct ib_cgroup *cg;	    /* the container's (charged to it); may be NULL */
+	int userns_fd;			    /* the container's user namespace */
+	const struct ib_shared_src *shared; /* host-shared bind sources */
+	size_t n_shared;
+	char *const *masked, *const *readonly; /* the spec's (NULL-terminated), rule "mount" */
 };
 
-/* Fork the supervisor: it mounts its filesystem on mountpoint (an empty
- * directory of the caller's mount namespace) and serves the container whose
- * cgroup is cgroup_path. Returns once the mount is in place. */
-int ib_supervisor_start(const char *mountpoint, const char *cgroup_path, struct ib_supervisor *sv,
-			ib_err *err);
-/* Hand it the container's init: it serves until that process exits. */
-int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, ib_err *err);
-/* Create failed: the supervisor unmounts and exits. */
+struct ib_supervisor {
+	pid_t pid;		  /* ironbox-sup */
+	unsigned long long start; /* its starttime (/proc/PID/stat) */
+	int ctl_fd;		  /* our end of the control pair, -1 when detached */
+	bool fuse;		  /* the /proc files are served */
+};
+
+/* Fork the supervisor. Returns once it serves (its FUSE mount, if any, in
+ * place); a /proc emulation that cannot be mounted is not an error
+ * (sv->fuse says), the rest is. */
+int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err);
+/* Hand it the container's init and the listener of its filter: it serves
+ * until that process exits. */
+int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err);
+/* Create failed: the supervisor exits. */
 void ib_supervisor_abort(struct ib_supervisor *sv);
+
+/* `exec`: hand the listener of a new process to the running supervisor of
+ * the container whose state dir is state_dir. */
+int ib_supervisor_add_listener(const char *state_dir, int listener_fd, ib_err *err);
+/* Its counters (notify.h: struct ib_notify_stats) as a JSON object text. */
+int ib_supervisor_stats(const char *state_dir, char **json, ib_err *err);
+/* Is pid the supervisor sup or its agent? (they share the container's
+ * memory cgroup; `ps` leaves them out) */
+bool ib_supervisor_is_ours(pid_t sup, pid_t pid);
+/* The container is gone: make sure its supervisor is too (SIGKILL through
+ * a pidfd, only if (pid, start) still name it), waiting up to a second. */
+void ib_supervisor_kill(pid_t pid, unsigned long long start);
+
+/* The host-shared bind sources of s (ib_mount.host_shared), identified on
+ * the host side (common/fsid.h), for the supervisor's rules. */
+int ib_supervisor_shared_sources(const struct ib_spec *s, struct ib_shared_src **out, size_t *n,
+				 ib_err *err);
+void ib_supervisor_shared_free(struct ib_shared_src *v, size_t n);
 
 #endif

@@ -1,15 +1,35 @@
-/* Between the supervisor's process loop (supervisor.c) and its FUSE
- * filesystem (procfs_fuse.c). */
+/* Between the supervisor's process loop (supervisor.c), its FUSE
+ * filesystem (procfs_fuse.c) and its control socket (control.c). */
 #ifndef IRONBOX_SUPERVISOR_INT_H
 #define IRONBOX_SUPERVISOR_INT_H
+
+#include <stdint.h>
 
 #include "supervisor/supervisor.h"
 
 struct fuse_session;
+struct ib_notify_stats;
+
+/* The counters shared with the notification agent (NULL in the runtime). */
+extern struct ib_notify_stats *ib_sup_stats;
 
 /* The current content of one served file (malloc'd), NULL on failure. */
 char *ib_supervisor_render(const char *name);
 /* A session mounted on mountpoint, NULL on failure. */
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
+
+/* ---- control socket (control.c) ---- */
+enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };
+
+/* Listening socket <dirfd>/sup.sock, mode 0600. */
+int ib_sup_ctl_listen(int state_dirfd, ib_err *err);
+/* Serve one connection accepted on lsock: op_listener forwards a received
+ * listener fd (consumed), the stats are rendered from ib_sup_stats. */
+void ib_sup_ctl_serve(int lsock, int (*op_listener)(int fd));
+
+/* One fd (and a byte) over a unix socket. */
+int ib_sup_send_fd(int sock, const void *data, size_t len, int fd);
+/* Receive data (exactly len bytes) and maybe one fd (-1 if none). */
+int ib_sup_recv_fd(int sock, void *data, size_t len, int *fd);
 
 #endif

@@ -601,3 +601,102 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	awk 'NR == 1 { exit !($1 < 60) }' <<<"$output"
 	[[ "${lines[1]}" =~ ^MemTotal:\ +262144\ kB$ ]]
 }
+
+# Set-id files (the supervisor's "setid" rule): a host directory shared
+# through -v must never get a set-uid/set-gid file from the container (its
+# root is the host's root on those files).
+@test "docker: chmod u+s / cp -p of a set-uid file onto a -v host dir: EPERM; the rootfs keeps set-id (ironbox)" {
+	skip_unless_ironbox
+	local v="$BATS_TEST_TMPDIR/suidvol"
+	mkdir -p "$v"
+	drun --rm -v "$v:/vol" ib-busybox sh -c '
+		touch /vol/a; chmod u+s /vol/a; echo "vol=$?"
+		touch /tmp/r; chmod 4755 /tmp/r; echo "rootfs=$?"; ls -l /tmp/r
+		cp -p /tmp/r /vol/cp; echo "cp=$?"'
+	echo "$output"
+	assert_output_contains "vol=1"
+	assert_output_contains "Operation not permitted"
+	assert_output_contains "rootfs=0"
+	assert_output_contains "-rwsr-xr-x"
+	assert_output_contains "cp=1"
+	[[ -z "$(find "$v" -perm /6000 ! -type d)" ]]
+}
+
+@test "docker: negative control: with runc the same -v gets a set-uid-root file" {
+	local v="$BATS_TEST_TMPDIR/suidvol"
+	mkdir -p "$v"
+	run D run --runtime=runc --rm -v "$v:/vol" ib-busybox sh -c 'touch /vol/a; chmod u+s /vol/a; echo "vol=$?"' </dev/null 3>&-
+	assert_output_contains "vol=0"
+	# owned by host root and set-uid
+	[[ "$(stat -c %u "$v/a")" == 0 && -u "$v/a" ]]
+}
+
+@test "docker: chmod u+s on a named volume works (ironbox)" {
+	skip_unless_ironbox
+	local vol name cid log
+	vol="ibsuid$RANDOM"
+	name=$(cname)
+	D volume create "$vol" >/dev/null
+	drun -d --name "$name" -v "$vol:/data" ib-busybox sleep 1000
+	run D exec "$name" sh -c 'touch /data/f; chmod u+s /data/f; echo "rc=$?"; ls -l /data/f' </dev/null 3>&-
+	echo "$output"
+	if [[ "$output" == *rc=1* ]]; then
+		# Denied: only acceptable while the mount policy still treats every
+		# bind (named volumes included) as a shared host directory.
+		cid=$(D inspect -f '{{.Id}}' "$name")
+		log=$(find "$IB_DOCKER_DIR" "$IB_CTR_DIR" /run -name audit.log -path "*$cid*" 2>/dev/null | head -1)
+		[[ -n "$log" ]] && grep -q "/volumes/$vol/_data" "$log"
+		D rm -f "$name" >/dev/null
+		D volume rm "$vol" >/dev/null
+		skip "named volumes are host-shared until the mount-source policy classifies them"
+	fi
+	assert_output_contains "rc=0"
+	assert_output_contains "-rwsr-"
+	D rm -f "$name" >/dev/null
+	D volume rm "$vol" >/dev/null
+}
+
+@test "docker: setcap cap_setuid=ep onto a -v host dir: EPERM; with runc the host gets it (ironbox)" {
+	skip_unless_ironbox
+	local v="$BATS_TEST_TMPDIR/fcapvol" probe
+	mkdir -p "$v"
+	probe=$(build_helper ibsetid)
+	# CAP_SETFCAP is in Docker's default set
+	drun --rm -v "$v:/vol" -v "$probe:/ibsetid:ro" ib-busybox sh -c 'cp /bin/busybox /vol/bb; /ibsetid fcap /vol/bb; cp /bin/busybox /tmp/bb; /ibsetid fcap /tmp/bb'
+	echo "$output"
+	[[ "${lines[0]}" == "ERR EPERM Operation not permitted" ]]
+	[[ "${lines[1]}" == OK ]]
+	[[ "$("$probe" getxattr "$v/bb" security.capability)" == "ERR ENODATA"* ]]
+	run D run --runtime=runc --rm -v "$v:/vol" -v "$probe:/ibsetid:ro" ib-busybox /ibsetid fcap /vol/bb </dev/null 3>&-
+	assert_output_contains OK
+	[[ "$("$probe" getxattr "$v/bb" security.capability)" == OK* ]]
+}
+
+@test "docker run --cap-add SYS_ADMIN -v DIR:/mnt:ro: the seed's session (remount rw refused, own tmpfs remounts ro/rw)" {
+	is_ironbox || skip "ironbox only (vetted mount calls)"
+	local v="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$v"
+	echo host >"$v/f"
+	drun --rm --cap-add SYS_ADMIN -v "$v:/mnt:ro" ib-busybox sh -c '
+		mount -o remount,rw /mnt /mnt; echo "remount-vol=$?"
+		touch /mnt/x 2>/dev/null; echo "write-vol=$?"
+		mkdir /root/tmpfs
+		mount -t tmpfs tmpfs /root/tmpfs; echo "mount=$?"
+		mount -o remount,ro /root/tmpfs /root/tmpfs; echo "remount-ro=$?"
+		grep " /root/tmpfs " /proc/mounts
+		mount -o remount,rw /root/tmpfs /root/tmpfs; echo "remount-rw=$?"
+		grep " /root/tmpfs " /proc/mounts
+		umount /proc/kcore /proc/keys /sys/firmware 2>&1; umount -l /mnt; echo "umounts=$?"'
+	echo "$output"
+	assert_success
+	assert_output_contains "mount: permission denied (are you root?)"
+	grep -E "^remount-vol=[1-9]" <<<"$output"
+	assert_output_contains "write-vol=1"
+	assert_output_contains "mount=0"
+	assert_output_contains "remount-ro=0"
+	assert_output_contains "remount-rw=0"
+	grep -E "^tmpfs /root/tmpfs tmpfs ro,.*uid=[0-9]+,gid=[0-9]+" <<<"$output"
+	grep -E "^tmpfs /root/tmpfs tmpfs rw,.*uid=[0-9]+,gid=[0-9]+" <<<"$output"
+	grep -E "^umounts=[1-9]" <<<"$output"
+	[[ ! -e "$v/x" ]]
+}

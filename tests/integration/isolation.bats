@@ -934,7 +934,7 @@ assert_probe_failed() {
 	local id sup
 	id=$(new_id)
 	ib_run_detached "$id" "$BUNDLE"
-	sup=$(pgrep -f -- "ironbox.* $id\$" | while read -r p; do [[ "$(cat /proc/$p/comm)" == ironbox-sup ]] && echo "$p"; done)
+	sup=$(pgrep -f -- "ironbox.* $id\$" | while read -r p; do if [[ "$(cat /proc/$p/comm)" == ironbox-sup ]]; then echo "$p"; fi; done)
 	[[ -n "$sup" ]]
 	# Detached from the caller: its own session, stdio on /dev/null.
 	[[ "$(ps -o sid= -p "$sup" | tr -d ' ')" == "$sup" ]]

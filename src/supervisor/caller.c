@@ -1,0 +1,489 @@
+/* The caller-context facility (caller.h). */
+#include "supervisor/caller.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static int g_procfs = -1;     /* the host's /proc */
+static int g_home_mntns = -1; /* the agent's own (empty) mount namespace */
+static ino_t g_own_userns;    /* the agent's user namespace */
+static bool g_protected_symlinks = true;
+
+int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err)
+{
+	_cleanup_free_ char *ps = NULL;
+	struct stat st;
+
+	g_procfs = procfs_fd;
+	g_home_mntns = home_mntns_fd;
+	/* Not namespaced: the host's value is every container's. */
+	if (ib_read_file_at(procfs_fd, "sys/fs/protected_symlinks", &ps, NULL, err) == 0)
+		g_protected_symlinks = atoi(ps) != 0;
+	ib_err_clear(err);
+	if (fstatat(procfs_fd, "self/ns/user", &st, 0) < 0)
+		return ib_err_sys(err, "stat own user namespace");
+	g_own_userns = st.st_ino;
+	return 0;
+}
+
+int ib_caller_procfs(void)
+{
+	return g_procfs;
+}
+
+bool ib_caller_protected_symlinks(void)
+{
+	return g_protected_symlinks;
+}
+
+int ib_caller_thread_init(ib_err *err)
+{
+	if (unshare(CLONE_FS) < 0)
+		return ib_err_sys(err, "unshare fs attributes");
+	return 0;
+}
+
+/* ---- /proc/TID/status ---- */
+
+static const char *field(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == ':')
+			return l + kl + 1;
+	return NULL;
+}
+
+/* The n-th (0-based) number of a field, or the last one (n < 0). */
+static bool field_num(const char *text, const char *key, int n, int base, unsigned long long *out)
+{
+	const char *p = field(text, key);
+	bool found = false;
+
+	for (int i = 0; p && *p && *p != '\n'; i++) {
+		char *end;
+		unsigned long long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			break;
+		v = strtoull(p, &end, base);
+		if (end == p)
+			return false;
+		if (n < 0 || i == n) {
+			*out = v;
+			found = true;
+			if (n >= 0)
+				return true;
+		}
+		p = end;
+	}
+	return found;
+}
+
+int ib_caller_parse_status(const char *text, struct ib_caller_creds *out, ib_err *err)
+{
+	unsigned long long v;
+	const char *g;
+
+	memset(out, 0, sizeof(*out));
+	if (!field_num(text, "Tgid", 0, 10, &v))
+		return ib_err_set(err, EINVAL, "status: no Tgid");
+	out->tgid = (pid_t)v;
+	out->ns_tgid = field_num(text, "NStgid", -1, 10, &v) ? (pid_t)v : 0;
+	out->ns_tid = field_num(text, "NSpid", -1, 10, &v) ? (pid_t)v : 0;
+	if (!field_num(text, "Uid", 3, 10, &v))
+		return ib_err_set(err, EINVAL, "status: no fsuid");
+	out->fsuid = (uid_t)v;
+	if (!field_num(text, "Gid", 3, 10, &v))
+		return ib_err_set(err, EINVAL, "status: no fsgid");
+	out->fsgid = (gid_t)v;
+	if (!field_num(text, "CapEff", 0, 16, &v))
+		return ib_err_set(err, EINVAL, "status: no CapEff");
+	out->cap_eff = v;
+	out->umask = field_num(text, "Umask", 0, 8, &v) ? (mode_t)v : 022;
+	g = field(text, "Groups");
+	while (g && *g && *g != '\n') {
+		char *end;
+
+		while (*g == ' ' || *g == '\t')
+			g++;
+		if (!*g || *g == '\n')
+			break;
+		v = strtoull(g, &end, 10);
+		if (end == g)
+			break;
+		if (out->n_groups == IB_ARRAY_SIZE(out->groups))
+			return ib_err_set(err, E2BIG, "status: too many supplementary groups");
+		out->groups[out->n_groups++] = (gid_t)v;
+		g = end;
+	}
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err)
+{
+	char name[32];
+	_cleanup_free_ char *status = NULL;
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->proc_fd = c->mnt_fd = c->root_fd = c->cwd_fd = -1;
+	c->tid = tid;
+	snprintf(name, sizeof(name), "%d", (int)tid);
+	c->proc_fd = openat(g_procfs, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->proc_fd < 0)
+		return ib_err_sys(err, "open /proc/%d", (int)tid);
+	if (ib_read_file_at(c->proc_fd, "status", &status, NULL, err) < 0 ||
+	    ib_caller_parse_status(status, &c->creds, err) < 0)
+		return ib_err_wrap(err, "credentials of %d", (int)tid);
+	c->mnt_fd = openat(c->proc_fd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (c->mnt_fd < 0)
+		return ib_err_sys(err, "mount namespace of %d", (int)tid);
+	c->root_fd = openat(c->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd < 0)
+		return ib_err_sys(err, "root of %d", (int)tid);
+	c->cwd_fd = openat(c->proc_fd, "cwd", O_PATH | O_CLOEXEC);
+	if (c->cwd_fd < 0)
+		return ib_err_sys(err, "cwd of %d", (int)tid);
+	if (fstatat(c->proc_fd, "ns/user", &st, 0) < 0)
+		return ib_err_sys(err, "user namespace of %d", (int)tid);
+	c->foreign_userns = st.st_ino != g_own_userns;
+	return 0;
+}
+
+void ib_caller_close(struct ib_caller *c)
+{
+	if (c->entered)
+		ib_caller_leave(c);
+	for (int *fd = &c->proc_fd; fd <= &c->cwd_fd; fd++)
+		if (*fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	free(c->mountinfo);
+	c->mountinfo = NULL;
+}
+
+/* ---- memory and fds ---- */
+
+int ib_caller_read(const struct ib_caller *c, uint64_t addr, void *buf, size_t len, ib_err *err)
+{
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_readv(c->tid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return ib_err_sys(err, "read memory of %d", (int)c->tid);
+	if ((size_t)n != len)
+		return ib_err_set(err, EFAULT, "short read of memory of %d", (int)c->tid);
+	return 0;
+}
+
+char *ib_caller_read_path(const struct ib_caller *c, uint64_t addr, ib_err *err)
+{
+	char *buf = ib_xmalloc0(PATH_MAX);
+	size_t got = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!addr) {
+		free(buf);
+		ib_err_set(err, EFAULT, "NULL path");
+		return NULL;
+	}
+	/* Page by page: the string may end just before an unmapped page. */
+	while (got < PATH_MAX) {
+		uint64_t at = addr + got;
+		size_t chunk = (size_t)(page - (long)(at % (uint64_t)page));
+		struct iovec local, remote;
+		ssize_t n;
+
+		if (chunk > PATH_MAX - got)
+			chunk = PATH_MAX - got;
+		local = (struct iovec){buf + got, chunk};
+		remote = (struct iovec){(void *)(uintptr_t)at, chunk};
+		n = process_vm_readv(c->tid, &local, 1, &remote, 1, 0);
+		if (n <= 0) {
+			free(buf);
+			ib_err_set(err, n < 0 ? errno : EFAULT, "read path of %d", (int)c->tid);
+			return NULL;
+		}
+		if (memchr(buf + got, '\0', (size_t)n))
+			return buf;
+		got += (size_t)n;
+	}
+	free(buf);
+	ib_err_set(err, ENAMETOOLONG, "path of %d too long", (int)c->tid);
+	return NULL;
+}
+
+int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
+{
+	char name[48];
+	_cleanup_close_ int f = -1;
+
+	if (fd < 0)
+		return ib_err_set(err, EBADF, "bad fd %d", fd);
+	snprintf(name, sizeof(name), "fd/%d", fd);
+	f = openat(c->proc_fd, name, O_PATH | O_CLOEXEC);
+	if (f < 0)
+		return ib_err_set(err, errno == ENOENT ? EBADF : errno, "fd %d of %d: %s", fd,
+				  (int)c->tid, strerror(errno));
+	if (flags_out) {
+		_cleanup_free_ char *info = NULL;
+		unsigned long long v;
+
+		snprintf(name, sizeof(name), "fdinfo/%d", fd);
+		if (ib_read_file_at(c->proc_fd, name, &info, NULL, err) < 0)
+			return -1;
+		if (!field_num(info, "flags", 0, 8, &v))
+			return ib_err_set(err, EINVAL, "fdinfo %d of %d: no flags", fd,
+					  (int)c->tid);
+		*flags_out = (int)v;
+	}
+	return IB_STEAL_FD(f);
+}
+
+/* ---- credentials ---- */
+
+static int caps_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+
+	return (int)syscall(SYS_capget, &hdr, data);
+}
+
+/* Effective = eff & permitted (this thread only). */
+static int caps_set_effective(uint64_t eff)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	if (caps_get(data) < 0)
+		return -1;
+	data[0].effective = (uint32_t)eff & data[0].permitted;
+	data[1].effective = (uint32_t)(eff >> 32) & data[1].permitted;
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+static int set_fs_ids(uid_t uid, gid_t gid)
+{
+	/* setfs*id return the previous value; -1 (invalid) reads the current. */
+	syscall(SYS_setfsgid, gid);
+	if ((gid_t)syscall(SYS_setfsgid, (gid_t)-1) != gid)
+		return -1;
+	syscall(SYS_setfsuid, uid);
+	if ((uid_t)syscall(SYS_setfsuid, (uid_t)-1) != uid)
+		return -1;
+	return 0;
+}
+
+int ib_caller_enter(struct ib_caller *c, ib_err *err)
+{
+	gid_t groups[IB_ARRAY_SIZE(c->creds.groups)];
+	size_t n = 0;
+
+	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "join the mount namespace of %d", (int)c->tid);
+	c->entered = true;
+	if (fchdir(c->root_fd) < 0 || chroot(".") < 0) {
+		ib_err_sys(err, "take the root of %d", (int)c->tid);
+		goto fail;
+	}
+	if (fchdir(c->cwd_fd) < 0) {
+		ib_err_sys(err, "take the cwd of %d", (int)c->tid);
+		goto fail;
+	}
+	umask(c->creds.umask);
+	for (size_t i = 0; i < c->creds.n_groups; i++)
+		/* An unmapped group (overflow) is nobody's: leave it out. */
+		if (!c->foreign_userns || c->creds.groups[i] != 65534)
+			groups[n++] = c->creds.groups[i];
+	if (syscall(SYS_setgroups, n, groups) < 0) {
+		ib_err_sys(err, "take the groups of %d", (int)c->tid);
+		goto fail;
+	}
+	if (set_fs_ids(c->creds.fsuid, c->creds.fsgid) < 0) {
+		ib_err_set(err, EPERM, "take the fsuid/fsgid of %d", (int)c->tid);
+		goto fail;
+	}
+	if (caps_set_effective(c->foreign_userns ? 0 : c->creds.cap_eff) < 0) {
+		ib_err_sys(err, "take the capabilities of %d", (int)c->tid);
+		goto fail;
+	}
+	return 0;
+fail:
+	ib_caller_leave(c);
+	return -1;
+}
+
+void ib_caller_leave(struct ib_caller *c)
+{
+	if (!c->entered)
+		return;
+	/* Our capabilities first: they are needed for the rest. A thread that
+	 * cannot restore itself must not serve another caller. */
+	if (caps_set_effective(~0ULL) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    set_fs_ids(0, 0) < 0 || caps_set_effective(~0ULL) < 0 ||
+	    setns(g_home_mntns, CLONE_NEWNS) < 0)
+		abort();
+	umask(022);
+	c->entered = false;
+}
+
+/* ---- identity ---- */
+
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
+			char **mount_point)
+{
+	for (const char *line = mountinfo; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		_cleanup_free_ char *copy = strndup(line, len);
+		char r[4096], m[4096];
+		unsigned long long id;
+		unsigned maj, min;
+
+		line = end ? end + 1 : NULL;
+		if (!copy)
+			abort();
+		if (sscanf(copy, "%llu %*u %u:%u %4095s %4095s", &id, &maj, &min, r, m) != 5 ||
+		    id != mnt_id)
+			continue;
+		unescape_octal(r);
+		unescape_octal(m);
+		*dev = makedev(maj, min);
+		*root = ib_xstrdup(r);
+		*mount_point = ib_xstrdup(m);
+		return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* The rest of path below dir ("" or "/..."), or NULL. */
+static const char *below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/' ? (path[1] ? path : "") : NULL;
+	if (strncmp(path, dir, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, ib_err *err)
+{
+	_cleanup_free_ char *mount_point = NULL;
+	char link[64], path[PATH_MAX];
+	struct statx stx;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  STATX_TYPE | STATX_MODE | STATX_MNT_ID, &stx) < 0)
+		return ib_err_sys(err, "statx");
+	out->mode = stx.stx_mode;
+	out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	if (!c->mountinfo && ib_read_file_at(c->proc_fd, "mountinfo", &c->mountinfo, NULL, err) < 0)
+		return ib_err_wrap(err, "mountinfo of %d", (int)c->tid);
+	if ((stx.stx_mask & STATX_MNT_ID) &&
+	    ib_mountinfo_lookup(c->mountinfo, stx.stx_mnt_id, &out->dev, &out->mount_root,
+				&mount_point) == 0)
+		out->mount_known = true;
+	/* The path as our (the caller's) root sees it. */
+	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
+	n = readlinkat(g_procfs, link, path, sizeof(path) - 1);
+	if (n < 0)
+		return ib_err_sys(err, "readlink %s", link);
+	path[n] = '\0';
+	if (path[0] != '/' || (n > 10 && !strcmp(path + n - 10, " (deleted)")))
+		return 0; /* deleted or unreachable: only its mount is known */
+	out->path = ib_xstrdup(path);
+	if (out->mount_known) {
+		const char *rest = below(path, mount_point);
+
+		if (rest) {
+			if (!strcmp(out->mount_root, "/"))
+				out->fs_path = ib_xstrdup(*rest ? rest : "/");
+			else
+				out->fs_path = ib_xasprintf("%s%s", out->mount_root, rest);
+		}
+	}
+	return 0;
+}
+
+void ib_caller_obj_clear(struct ib_caller_obj *o)
+{
+	free(o->mount_root);
+	free(o->fs_path);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+}
+
+int ib_caller_chmod_fd(int fd, mode_t mode)
+{
+	char link[64];
+
+	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
+	return fchmodat(g_procfs, link, mode, 0);
+}
+
+int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	char link[64];
+
+	/* No *at form before setxattrat: through our procfs as cwd. */
+	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
+	if (fchdir(g_procfs) < 0)
+		return -1;
+	return setxattr(link, name, value, size, flags);
+}
+
+char *ib_caller_proc_self(const char *path, pid_t ns_tgid, pid_t ns_tid)
+{
+	static const char self[] = "/proc/self", tself[] = "/proc/thread-self";
+
+	if (ns_tgid > 0 && !strncmp(path, self, sizeof(self) - 1) &&
+	    (path[sizeof(self) - 1] == '/' || !path[sizeof(self) - 1]))
+		return ib_xasprintf("/proc/%d%s", (int)ns_tgid, path + sizeof(self) - 1);
+	if (ns_tgid > 0 && ns_tid > 0 && !strncmp(path, tself, sizeof(tself) - 1) &&
+	    (path[sizeof(tself) - 1] == '/' || !path[sizeof(tself) - 1]))
+		return ib_xasprintf("/proc/%d/task/%d%s", (int)ns_tgid, (int)ns_tid,
+				    path + sizeof(tself) - 1);
+	return ib_xstrdup(path);
+}

@@ -1,0 +1,121 @@
+/* The caller's context: what the supervisor needs to act *as* the thread
+ * that made a trapped system call.
+ *
+ * The supervisor's notification agent (notify.c) lives in the container's
+ * user namespace, so whatever it does is bounded by what the container
+ * itself may do; each worker thread narrows that further, per call, to the
+ * caller's own view and rights:
+ *   - mount namespace, root and cwd: the worker has its own fs_struct
+ *     (unshare(CLONE_FS)), setns()es into the caller's mount namespace,
+ *     chroots to /proc/TID/root and chdirs to /proc/TID/cwd;
+ *   - umask: the caller's (per fs_struct);
+ *   - credentials: fsuid, fsgid and supplementary groups set per thread
+ *     (raw syscalls: glibc would broadcast setgroups to every thread) and
+ *     effective capabilities = the caller's (permitted stays full so they
+ *     can be restored). A caller in a user namespace nested inside the
+ *     container's gets no capabilities at all: its capabilities only count
+ *     in its own namespace, which a thread cannot join; the emulation is
+ *     narrower, never wider.
+ * Afterwards the worker returns to the agent's own (empty) mount namespace,
+ * so no container mount namespace is pinned by an idle worker.
+ *
+ * Every /proc file is reached through a directory fd of the host's procfs
+ * (the container's /proc, visible once chrooted, does not know our pids). */
+#ifndef IRONBOX_CALLER_H
+#define IRONBOX_CALLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+/* Credentials and fs attributes of a thread, from /proc/TID/status (IDs as
+ * the reader's user namespace sees them). */
+struct ib_caller_creds {
+	pid_t tgid;
+	pid_t ns_tid, ns_tgid; /* in the caller's own pid namespace */
+	uid_t fsuid;
+	gid_t fsgid;
+	gid_t groups[256];
+	size_t n_groups;
+	uint64_t cap_eff;
+	mode_t umask;
+};
+
+struct ib_caller {
+	pid_t tid;	     /* host tid of the calling thread */
+	int proc_fd;	     /* /proc/<tid> of the host's procfs */
+	int mnt_fd;	     /* its mount namespace */
+	int root_fd, cwd_fd; /* its root and cwd (O_PATH) */
+	bool foreign_userns; /* in a user namespace nested in the container's */
+	bool entered;	     /* this thread is in the caller's context */
+	struct ib_caller_creds creds;
+	char *mountinfo; /* its mountinfo (read on demand) */
+};
+
+/* Per process: the host's procfs and the namespace to come back to. */
+int ib_caller_setup(int procfs_fd, int home_mntns_fd, ib_err *err);
+/* The host's procfs (ib_caller_setup's; magic links of our own fds are
+ * reached through it as thread-self/fd/N). */
+int ib_caller_procfs(void);
+/* fs.protected_symlinks (for symlinks a rule follows by hand). */
+bool ib_caller_protected_symlinks(void);
+/* Per worker thread, once: its own fs_struct. */
+int ib_caller_thread_init(ib_err *err);
+
+/* Open the context of thread tid (host pid). Nothing is entered yet. */
+int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err);
+void ib_caller_close(struct ib_caller *c);
+
+/* Copy len bytes of the caller's memory at addr (once: the caller may
+ * change it afterwards, the copy is what is decided and used). */
+int ib_caller_read(const struct ib_caller *c, uint64_t addr, void *buf, size_t len, ib_err *err);
+/* A NUL-terminated path (at most PATH_MAX bytes), malloc'd. */
+char *ib_caller_read_path(const struct ib_caller *c, uint64_t addr, ib_err *err);
+/* O_PATH reopen of the caller's fd (the same object: mount and dentry).
+ * -1 with EBADF if it has no such fd. *flags_out (if non-NULL) gets the
+ * fd's open flags (fdinfo). */
+int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err);
+
+/* Enter the caller's context on this thread (see above); leave restores
+ * our credentials and goes back to the agent's own mount namespace. */
+int ib_caller_enter(struct ib_caller *c, ib_err *err);
+void ib_caller_leave(struct ib_caller *c);
+
+/* Where an object reached through the caller's mounts lies. */
+struct ib_caller_obj {
+	dev_t dev;	  /* its filesystem (mountinfo major:minor of its mount) */
+	mode_t mode;	  /* file type and mode */
+	bool mount_known; /* its mount is in the caller's mountinfo */
+	char *mount_root; /* that mount's root, from the filesystem's root */
+	char *fs_path;	  /* the object's path from the filesystem's root, NULL if
+			   * unknown (deleted, unreachable from the caller's root) */
+	char *path;	  /* as the caller sees it (NULL if unknown) */
+};
+/* Identify our fd (opened while in the caller's context). */
+int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, ib_err *err);
+void ib_caller_obj_clear(struct ib_caller_obj *o);
+
+/* chmod(2) of the object behind our fd (an O_PATH one too), with the
+ * current (caller's) credentials. */
+int ib_caller_chmod_fd(int fd, mode_t mode);
+
+/* setxattr(2) of the object behind our fd (an O_PATH one too), with the
+ * current credentials. Changes this thread's cwd (restored by leave). */
+int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t size, int flags);
+
+/* ---- pure helpers (unit-tested) ---- */
+
+/* Parse /proc/TID/status text. */
+int ib_caller_parse_status(const char *text, struct ib_caller_creds *out, ib_err *err);
+/* The mountinfo line of mount mnt_id: its device, root and mount point
+ * (malloc'd, unescaped). 0, or -1 with ENOENT. */
+int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
+			char **mount_point);
+/* A caller path with /proc/self or /proc/thread-self rewritten to the
+ * caller's pids in its own pid namespace (we have none there), malloc'd. */
+char *ib_caller_proc_self(const char *path, pid_t ns_tgid, pid_t ns_tid);
+
+#endif

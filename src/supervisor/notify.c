@@ -1,0 +1,489 @@
+/* The notification agent (notify.h): setup, the listener loop, the worker
+ * pool, and the answers. */
+#include "supervisor/notify.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "linux/syscalls.h"
+#include "supervisor/audit.h"
+
+#define MAX_WORKERS 4
+#define MAX_QUEUE 64
+#define WORKER_STACK (256 * 1024)
+
+struct listener {
+	int fd;
+	int refs; /* the loop's + one per queued/running job */
+	bool hup;
+};
+
+struct job {
+	struct seccomp_notif *req;
+	struct listener *l;
+	struct job *next;
+};
+
+static struct {
+	const struct ib_notify_agent_cfg *cfg;
+	struct seccomp_notif_sizes sizes;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head, *tail;
+	size_t queued;
+	unsigned workers, idle;
+	int wake_fd; /* eventfd: a job finished (the loop may poll listeners again) */
+} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .wake_fd = -1};
+
+/* ---- answers ---- */
+
+static int send_resp(struct ib_notify_call *c, int64_t val, int error)
+{
+	struct seccomp_notif_resp *resp = ib_xmalloc0(ag.sizes.seccomp_notif_resp);
+	int r;
+
+	resp->id = c->req->id;
+	resp->val = val;
+	resp->error = error ? -error : 0;
+	resp->flags = 0;
+	r = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	free(resp);
+	c->answered = true;
+	if (r < 0) {
+		IB_STAT_ADD(ag.cfg->stats, stale, 1);
+		return -1;
+	}
+	return 0;
+}
+
+bool ib_notify_valid(struct ib_notify_call *c)
+{
+	uint64_t id = c->req->id;
+
+	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0)
+		return true;
+	c->answered = true; /* nobody to answer */
+	IB_STAT_ADD(ag.cfg->stats, stale, 1);
+	return false;
+}
+
+void ib_notify_reply(struct ib_notify_call *c, int64_t val)
+{
+	if (send_resp(c, val, 0) == 0)
+		IB_STAT_ADD(ag.cfg->stats, allowed, 1);
+}
+
+void ib_notify_fail(struct ib_notify_call *c, int error)
+{
+	if (send_resp(c, -1, error ? error : EIO) == 0)
+		IB_STAT_ADD(ag.cfg->stats, failed, 1);
+}
+
+void ib_notify_deny(struct ib_notify_call *c, int error, const char *reason)
+{
+	struct ib_audit_entry e = {.id = c->policy->id,
+				   .pid = (pid_t)c->req->pid,
+				   .container_pid = c->caller.creds.ns_tid,
+				   .syscall = c->syscall,
+				   .args = c->args,
+				   .target = c->target,
+				   .rule = c->rule ? c->rule->rule : "none",
+				   .reason = reason,
+				   .error = error};
+
+	if (!ib_audit_write(ag.cfg->audit_fd, &e))
+		IB_STAT_ADD(ag.cfg->stats, audit_dropped, 1);
+	IB_STAT_ADD(ag.cfg->stats, denied, 1);
+	send_resp(c, -1, error);
+}
+
+void ib_notify_reply_fd(struct ib_notify_call *c, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd add = {.id = c->req->id,
+					  .flags = SECCOMP_ADDFD_FLAG_SEND,
+					  .srcfd = (uint32_t)fd,
+					  .newfd = 0,
+					  .newfd_flags = cloexec ? O_CLOEXEC : 0};
+	int r = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	int saved = errno;
+
+	close(fd);
+	if (r >= 0) {
+		c->answered = true;
+		IB_STAT_ADD(ag.cfg->stats, allowed, 1);
+	} else if (saved == ENOENT) {
+		c->answered = true;
+		IB_STAT_ADD(ag.cfg->stats, stale, 1);
+	} else {
+		/* Not installed (EMFILE in the caller, ...): that is the answer. */
+		ib_notify_fail(c, saved);
+	}
+}
+
+static struct json_object *args_of(struct ib_notify_call *c)
+{
+	if (!c->args)
+		c->args = json_object_new_object();
+	return c->args;
+}
+
+void ib_notify_arg_str(struct ib_notify_call *c, const char *key, const char *val)
+{
+	json_object_object_add(args_of(c), key, val ? json_object_new_string(val) : NULL);
+}
+
+void ib_notify_arg_int(struct ib_notify_call *c, const char *key, int64_t val)
+{
+	json_object_object_add(args_of(c), key, json_object_new_int64(val));
+}
+
+void ib_notify_arg_oct(struct ib_notify_call *c, const char *key, uint64_t val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0%llo", (unsigned long long)val);
+	json_object_object_add(args_of(c), key, json_object_new_string(buf));
+}
+
+void ib_notify_arg_hex(struct ib_notify_call *c, const char *key, uint64_t val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)val);
+	json_object_object_add(args_of(c), key, json_object_new_string(buf));
+}
+
+/* ---- the host-shared decision ---- */
+
+static const char *below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/' ? path : NULL;
+	if (strncmp(path, dir, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+bool ib_notify_host_shared(const struct ib_notify_policy *p, const struct ib_caller_obj *o,
+			   const struct ib_shared_src **which)
+{
+	for (size_t i = 0; i < p->n_shared; i++) {
+		const struct ib_shared_src *s = &p->shared[i];
+		bool hit;
+
+		if (s->dev != o->dev)
+			continue;
+		if (o->fs_path)
+			hit = below(o->fs_path, s->fs_path) != NULL;
+		else if (o->mount_known)
+			hit = below(o->mount_root, s->fs_path) || below(s->fs_path, o->mount_root);
+		else
+			hit = true;
+		if (hit) {
+			if (which)
+				*which = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- dispatch ---- */
+
+static void handle(struct job *j)
+{
+	const struct seccomp_notif *req = j->req;
+	struct ib_notify_call c = {.req = req, .policy = ag.cfg->policy, .listener = j->l->fd};
+	_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+	ib_err err = {0};
+
+	c.syscall = name ? name : "?";
+	c.rule = name ? ib_notify_rule_named(name) : NULL;
+	c.caller.proc_fd = c.caller.mnt_fd = c.caller.root_fd = c.caller.cwd_fd = -1;
+	if (!c.rule || c.rule->kind != IB_NOTIFY_TRAP || !c.rule->handler) {
+		ib_notify_deny(&c, EPERM, "no rule for this call");
+	} else if (ib_caller_open((pid_t)req->pid, &c.caller, &err) < 0) {
+		if (ib_notify_valid(&c))
+			ib_notify_deny(&c, EPERM, err.msg);
+	} else {
+		c.rule->handler(&c);
+		if (!c.answered)
+			ib_notify_deny(&c, EPERM, "undecided");
+	}
+	ib_caller_close(&c.caller);
+	json_object_put(c.args);
+	free(c.target);
+}
+
+static void listener_put(struct listener *l)
+{
+	bool last;
+
+	pthread_mutex_lock(&ag.lock);
+	last = --l->refs == 0;
+	pthread_mutex_unlock(&ag.lock);
+	if (last) {
+		close(l->fd);
+		free(l);
+	}
+}
+
+static void *worker(void *arg)
+{
+	ib_err err = {0};
+
+	(void)arg;
+	if (ib_caller_thread_init(&err) < 0)
+		abort(); /* fail closed: the listeners go, calls get ENOSYS */
+	for (;;) {
+		struct job *j;
+		uint64_t one = 1;
+
+		pthread_mutex_lock(&ag.lock);
+		ag.idle++;
+		while (!ag.head)
+			pthread_cond_wait(&ag.cond, &ag.lock);
+		ag.idle--;
+		j = ag.head;
+		ag.head = j->next;
+		if (!ag.head)
+			ag.tail = NULL;
+		ag.queued--;
+		pthread_mutex_unlock(&ag.lock);
+		handle(j);
+		listener_put(j->l);
+		free(j->req);
+		free(j);
+		(void)!write(ag.wake_fd, &one, sizeof(one));
+	}
+	return NULL;
+}
+
+static void enqueue(struct job *j)
+{
+	bool spawn;
+
+	pthread_mutex_lock(&ag.lock);
+	j->l->refs++;
+	if (ag.tail)
+		ag.tail->next = j;
+	else
+		ag.head = j;
+	ag.tail = j;
+	ag.queued++;
+	spawn = ag.idle < ag.queued && ag.workers < MAX_WORKERS;
+	if (spawn)
+		ag.workers++;
+	pthread_cond_signal(&ag.cond);
+	pthread_mutex_unlock(&ag.lock);
+	if (spawn) {
+		pthread_attr_t a;
+		pthread_t t;
+
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, WORKER_STACK);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &a, worker, NULL) != 0) {
+			pthread_mutex_lock(&ag.lock);
+			ag.workers--;
+			pthread_mutex_unlock(&ag.lock);
+			if (ag.workers == 0)
+				abort();
+		}
+		pthread_attr_destroy(&a);
+	}
+}
+
+/* A listener from the supervisor: 'L', or 'I' + the init's host pid (the
+ * first one: the jail of rule "mount" is read then, before its calls are
+ * served). */
+static int recv_listener(int sock)
+{
+	char msg[1 + sizeof(pid_t)] = {0}, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {msg, sizeof(msg)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	int fd = -1;
+	ssize_t r;
+
+	do
+		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -2; /* the supervisor is gone */
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	if (msg[0] == 'I' && r == (ssize_t)sizeof(msg)) {
+		pid_t init;
+		ib_err err = {0};
+
+		memcpy(&init, msg + 1, sizeof(init));
+		/* Without a jail every mount call is refused (fails closed). */
+		(void)ib_rule_mount_jail(init, ag.cfg->policy, &err);
+	}
+	return fd;
+}
+
+static __attribute__((noreturn)) void loop(void)
+{
+	struct listener **ls = NULL;
+	size_t n = 0;
+
+	for (;;) {
+		size_t np = 2 + n, k = 0, polled = n;
+		_cleanup_free_ struct pollfd *pfd = ib_xmalloc0(np * sizeof(*pfd));
+		bool full;
+
+		pthread_mutex_lock(&ag.lock);
+		full = ag.queued >= MAX_QUEUE;
+		pthread_mutex_unlock(&ag.lock);
+		pfd[k++] = (struct pollfd){.fd = ag.cfg->sup_fd, .events = POLLIN};
+		pfd[k++] = (struct pollfd){.fd = ag.wake_fd, .events = POLLIN};
+		/* Back-pressure: with a full queue the notifications wait in the
+		 * kernel. */
+		for (size_t i = 0; i < n; i++)
+			pfd[k++] = (struct pollfd){.fd = full ? -1 : ls[i]->fd, .events = POLLIN};
+		if (poll(pfd, k, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (pfd[1].revents & POLLIN) {
+			uint64_t v;
+			(void)!read(ag.wake_fd, &v, sizeof(v));
+		}
+		if (pfd[0].revents) {
+			int fd = recv_listener(ag.cfg->sup_fd);
+			struct listener *l;
+
+			if (fd == -2)
+				_exit(0);
+			if (fd >= 0) {
+				l = ib_xmalloc0(sizeof(*l));
+				l->fd = fd;
+				l->refs = 1;
+				ls = ib_xrealloc(ls, (n + 1) * sizeof(*ls));
+				ls[n++] = l;
+				IB_STAT_ADD(ag.cfg->stats, listeners, 1);
+			}
+		}
+		/* Only those polled: a listener just received is polled next time. */
+		for (size_t i = 0; i < polled; i++) {
+			short re = pfd[2 + i].revents;
+
+			if (re & POLLIN) {
+				struct job *j = ib_xmalloc0(sizeof(*j));
+
+				j->req = ib_xmalloc0(ag.sizes.seccomp_notif);
+				j->l = ls[i];
+				if (ioctl(ls[i]->fd, SECCOMP_IOCTL_NOTIF_RECV, j->req) < 0) {
+					/* ENOENT: the caller went away meanwhile. */
+					free(j->req);
+					free(j);
+				} else {
+					IB_STAT_ADD(ag.cfg->stats, notifications, 1);
+					enqueue(j);
+				}
+			} else if (re & (POLLHUP | POLLERR | POLLNVAL)) {
+				/* Every process of this filter is gone. */
+				ls[i]->hup = true;
+			}
+		}
+		for (size_t i = 0; i < n;) {
+			if (ls[i]->hup) {
+				listener_put(ls[i]);
+				ls[i] = ls[--n];
+			} else {
+				i++;
+			}
+		}
+	}
+}
+
+/* An empty tmpfs as our root: the agent keeps no view of the host's
+ * mounts, and its workers come back here between calls (pinning no
+ * container's mount namespace). */
+static int empty_root(ib_err *err)
+{
+	_cleanup_close_ int fsfd = -1, mfd = -1;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "own mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return ib_err_sys(err, "make mounts private");
+	fsfd = ib_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0 || ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+	    ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+	    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return ib_err_sys(err, "create empty root");
+	mfd = ib_fsmount(fsfd, FSMOUNT_CLOEXEC,
+			 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			     MOUNT_ATTR_NOEXEC);
+	if (mfd < 0 || ib_move_mount(mfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return ib_err_sys(err, "mount empty root");
+	if (chdir("/proc") < 0 || ib_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		return ib_err_sys(err, "pivot to empty root");
+	return 0;
+}
+
+void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
+{
+	int procfs, home;
+	ib_err err = {0};
+
+	ag.cfg = cfg;
+	prctl(PR_SET_NAME, "ironbox-notify", 0, 0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(1);
+	procfs = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfs < 0)
+		_exit(1);
+	/* Into the container's user namespace, as its root: from here on we
+	 * can do nothing the container could not. */
+	if (setns(cfg->userns_fd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0)
+		_exit(1);
+	close(cfg->userns_fd);
+	(void)setgroups(0, NULL);
+	/* Not dumpable: no process of the container may ptrace or open our
+	 * /proc files, even if it could name us. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (empty_root(&err) < 0)
+		_exit(1);
+	home = openat(procfs, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || ib_caller_setup(procfs, home, &err) < 0)
+		_exit(1);
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &ag.sizes) < 0)
+		_exit(1);
+	if (ag.sizes.seccomp_notif < sizeof(struct seccomp_notif))
+		ag.sizes.seccomp_notif = sizeof(struct seccomp_notif);
+	if (ag.sizes.seccomp_notif_resp < sizeof(struct seccomp_notif_resp))
+		ag.sizes.seccomp_notif_resp = sizeof(struct seccomp_notif_resp);
+	ag.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ag.wake_fd < 0)
+		_exit(1);
+	/* procfs and home stay open for the workers. */
+	loop();
+}

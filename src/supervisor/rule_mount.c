@@ -1,0 +1,943 @@
+/* Rule "mount": the mount family (mount, umount2, move_mount, fsconfig
+ * SET_STRING, mount_setattr, pivot_root; open_tree clones, fsopen and
+ * fsmount are ENOSYS, notify_rules.c), decided by the engine of vet_mount.h on the container's jail
+ * (its init's mounts at CREATED) and performed here, in the caller's
+ * context, on the very objects decided on.
+ *
+ * Each handler reads the caller's pointer arguments once, reopens its fd
+ * arguments (O_PATH through /proc/TID/fd, or pidfd_getfd() for file
+ * descriptors that cannot be reopened: fs contexts, user namespaces),
+ * re-validates the notification, enters the caller's context (mount
+ * namespace, root, cwd, credentials, capabilities) and resolves every path
+ * into an O_PATH fd with the call's own follow rules; then it reads the
+ * caller's mount table, asks ib_vet_decide() and performs the call on those
+ * fds: mount(2), umount2(2) and pivot_root(2) through the magic links of our
+ * own fds (thread-self/fd/N of our procfs, as cwd), the new API on the fds
+ * themselves. Never "continue": the kernel would read the arguments again.
+ *
+ * The jail state is shared by the workers (clones and fresh mounts are
+ * recorded in it): one lock, held from the decision to the recording. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <linux/capability.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "linux/syscalls.h"
+#include "supervisor/notify.h"
+#include "supervisor/vet_mount.h"
+
+#ifndef MS_MGC_MSK
+#define MS_MGC_MSK 0xffff0000
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef MOUNT_ATTR_SIZE_VER0
+#define MOUNT_ATTR_SIZE_VER0 32
+#endif
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ib_vet_state g_st;
+static bool g_jail;
+
+/* ---- the jail ---- */
+
+static int read_map(int procfs, pid_t pid, const char *which, struct ib_idmap **out, size_t *n,
+		    ib_err *err)
+{
+	_cleanup_free_ char *path = ib_xasprintf("%d/%s", (int)pid, which), *text = NULL;
+
+	if (ib_read_file_at(procfs, path, &text, NULL, err) < 0)
+		return -1;
+	return ib_idopts_parse_map(text, out, n, err);
+}
+
+int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err)
+{
+	static char *none[] = {NULL};
+	int procfs = ib_caller_procfs();
+	_cleanup_free_ char *path = ib_xasprintf("%d/mountinfo", (int)init), *text = NULL;
+	struct ib_idmap *uid = NULL, *gid = NULL;
+	size_t n_uid = 0, n_gid = 0;
+	struct ib_mnttab t = {0};
+	int r = -1;
+
+	if (ib_read_file_at(procfs, path, &text, NULL, err) < 0 ||
+	    read_map(procfs, init, "uid_map", &uid, &n_uid, err) < 0 ||
+	    read_map(procfs, init, "gid_map", &gid, &n_gid, err) < 0 ||
+	    ib_mnttab_parse(text, &t, err) < 0)
+		goto out;
+	{
+		struct ib_vet_policy pol = {
+		    .masked = p->masked ? (char **)p->masked : none,
+		    .readonly = p->readonly ? (char **)p->readonly : none,
+		    .emulated = p->emulated ? (char **)p->emulated : none,
+		    .ids = {.uid = uid, .gid = gid, .n_uid = n_uid, .n_gid = n_gid}};
+
+		pthread_mutex_lock(&g_lock);
+		if (!g_jail && ib_vet_state_init(&g_st, &t, &pol, err) == 0)
+			g_jail = true;
+		r = g_jail ? 0 : -1;
+		pthread_mutex_unlock(&g_lock);
+	}
+out:
+	ib_mnttab_free(&t);
+	free(uid);
+	free(gid);
+	return r;
+}
+
+/* ---- one call ---- */
+
+#define MAX_OBJS 2
+
+struct obj {
+	int fd;			/* ours, O_PATH (or the detached tree) */
+	struct ib_caller_obj o; /* identity (path as the caller sees it) */
+	struct ib_vet_obj v;
+};
+
+struct mcall {
+	struct ib_notify_call *c;
+	struct ib_vet_call call;
+	struct obj src, dst;
+	struct ib_mnttab tab;
+	char *source, *target, *fstype, *data, *key, *value, *from, *to;
+	int src_dirfd, dst_dirfd; /* the caller's dirfds, reopened (-1: cwd) */
+	int ctx_fd;		  /* pidfd_getfd() copy (fsconfig, fsmount) */
+	int userns_fd;		  /* mount_setattr MOUNT_ATTR_IDMAP */
+	struct mount_attr attr;
+};
+
+static void mcall_init(struct mcall *m, struct ib_notify_call *c)
+{
+	memset(m, 0, sizeof(*m));
+	m->c = c;
+	m->src.fd = m->dst.fd = m->src_dirfd = m->dst_dirfd = m->ctx_fd = m->userns_fd = -1;
+}
+
+static void obj_clear(struct obj *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	ib_caller_obj_clear(&o->o);
+}
+
+static void mcall_free(struct mcall *m)
+{
+	obj_clear(&m->src);
+	obj_clear(&m->dst);
+	ib_mnttab_free(&m->tab);
+	free(m->source);
+	free(m->target);
+	free(m->fstype);
+	free(m->data);
+	free(m->key);
+	free(m->value);
+	free(m->from);
+	free(m->to);
+	for (int *fd = &m->src_dirfd; fd <= &m->userns_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+}
+
+/* Answered (false) when the caller's memory cannot be read. NULL pointer:
+ * *out = NULL unless required. */
+static bool read_str(struct mcall *m, unsigned arg, const char *key, bool required, char **out)
+{
+	uint64_t addr = ib_notify_arg(m->c, arg);
+	ib_err err = {0};
+
+	*out = NULL;
+	if (!addr && !required)
+		return true;
+	*out = ib_caller_read_path(&m->c->caller, addr, &err);
+	if (!*out) {
+		if (ib_notify_valid(m->c))
+			ib_notify_fail(m->c, err.code == ENAMETOOLONG ? ENAMETOOLONG
+					     : err.code		      ? err.code
+								      : EFAULT);
+		return false;
+	}
+	ib_notify_arg_str(m->c, key, *out);
+	return true;
+}
+
+/* The caller's dirfd (AT_FDCWD: -1), reopened O_PATH. */
+static bool caller_dirfd(struct mcall *m, int dfd, const char *key, int *out)
+{
+	ib_err err = {0};
+
+	*out = -1;
+	if (dfd == AT_FDCWD)
+		return true;
+	ib_notify_arg_int(m->c, key, dfd);
+	*out = ib_caller_fd(&m->c->caller, dfd, NULL, &err);
+	if (*out < 0) {
+		if (ib_notify_valid(m->c))
+			ib_notify_fail(m->c, EBADF);
+		return false;
+	}
+	return true;
+}
+
+/* A copy of the caller's fd itself (fs contexts cannot be reopened). */
+static bool caller_getfd(struct mcall *m, int fd, int *out)
+{
+	_cleanup_close_ int pidfd = ib_pidfd_open(m->c->caller.creds.tgid, 0);
+
+	*out = -1;
+	if (pidfd >= 0)
+		*out = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (*out < 0) {
+		int e = errno;
+
+		if (ib_notify_valid(m->c))
+			ib_notify_fail(m->c, e == ESRCH || pidfd < 0 ? EPERM : EBADF);
+		return false;
+	}
+	if (fcntl(*out, F_SETFD, FD_CLOEXEC) < 0) {
+		ib_notify_fail(m->c, EIO);
+		return false;
+	}
+	return true;
+}
+
+/* Resolve (dirfd, path) in the caller's context (entered) to o->fd. An
+ * empty path with empty_ok names dirfd itself. 0 or an errno. */
+static int resolve(struct mcall *m, int dirfd, const char *path, bool follow, bool empty_ok,
+		   struct obj *o)
+{
+	_cleanup_free_ char *p = NULL;
+
+	if (!path)
+		return EFAULT;
+	if (!*path) {
+		if (!empty_ok)
+			return ENOENT;
+		o->fd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3)
+				   : open(".", O_PATH | O_CLOEXEC | O_DIRECTORY);
+		return o->fd < 0 ? errno : 0;
+	}
+	p = ib_caller_proc_self(path, m->c->caller.creds.ns_tgid, m->c->caller.creds.ns_tid);
+	o->fd = openat(dirfd >= 0 ? dirfd : AT_FDCWD, p,
+		       O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	return o->fd < 0 ? errno : 0;
+}
+
+/* Fill o->v (after every object was resolved: the first identify reads
+ * the caller's mountinfo). */
+static int identify(struct mcall *m, struct obj *o)
+{
+	struct statx stx;
+	ib_err err = {0};
+
+	if (o->fd < 0)
+		return 0;
+	if (statx(o->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return errno ? errno : EIO;
+	if (ib_caller_identify(&m->c->caller, o->fd, &o->o, &err) < 0)
+		return err.code ? err.code : EIO;
+	o->v.present = true;
+	o->v.mnt_id = stx.stx_mnt_id;
+	o->v.mnt_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+			(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	o->v.path = o->o.path;
+	return 0;
+}
+
+/* Our fd's magic link, relative to our procfs (the cwd while performing). */
+static const char *magic(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "thread-self/fd/%d", fd);
+	return buf;
+}
+
+static bool to_procfs(void)
+{
+	return fchdir(ib_caller_procfs()) == 0;
+}
+
+/* ---- covers (post-action of a fresh procfs/sysfs) ---- */
+
+/* The source of a cover, resolved in the caller's context: a clone of it
+ * (our fd), and where it lies for the state (its root in its filesystem). */
+static int cover_source(struct mcall *m, const char *path, bool recursive, int *tree,
+			struct stat *st, char **root)
+{
+	_cleanup_close_ int src = open(path, O_PATH | O_CLOEXEC);
+	struct ib_caller_obj o;
+	ib_err err = {0};
+
+	if (src < 0)
+		return errno;
+	if (ib_caller_identify(&m->c->caller, src, &o, &err) < 0)
+		return err.code ? err.code : EIO;
+	*root = ib_xstrdup(o.fs_path ? o.fs_path : "/");
+	ib_caller_obj_clear(&o);
+	*tree = ib_open_tree(src, "",
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				 (recursive ? AT_RECURSIVE : 0));
+	if (*tree < 0 || fstat(*tree, st) < 0)
+		return errno;
+	return 0;
+}
+
+/* Cover the fresh procfs/sysfs behind our fd mnt (a detached mount: nobody
+ * sees it before it is covered) as the engine plans; registers each
+ * cover. 0 or an errno. Called with the lock held. */
+static int cover(struct mcall *m, int mnt, const char *fstype)
+{
+	struct ib_vet_cover *plan = NULL;
+	size_t n = ib_vet_cover_plan(&g_st, fstype, &plan);
+	struct stat spot;
+	int rc = 0;
+
+	if (fstat(mnt, &spot) < 0) {
+		ib_vet_cover_plan_free(plan, n);
+		return errno;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct ib_vet_cover *v = &plan[i];
+		_cleanup_close_ int at = -1, tree = -1, fsfd = -1;
+		_cleanup_free_ char *root = NULL, *spot_path = NULL;
+		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+		struct stat st, cst;
+		bool is_ro = true;
+
+		at = openat(mnt, v->rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (at < 0) {
+			if (errno == ENOENT)
+				continue;
+			rc = errno;
+			break;
+		}
+		if (fstat(at, &st) < 0) {
+			rc = errno;
+			break;
+		}
+		switch (v->op) {
+		case IB_VET_COVER_RO:
+			tree = ib_open_tree(at, "",
+					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+						AT_RECURSIVE);
+			if (tree < 0 || fstat(tree, &cst) < 0 ||
+			    ib_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro) < 0)
+				rc = errno;
+			root = ib_xasprintf("/%s", v->rel);
+			break;
+		case IB_VET_COVER_MASK:
+			if (S_ISDIR(st.st_mode)) {
+				fsfd = ib_fsopen("tmpfs", FSOPEN_CLOEXEC);
+				if (fsfd < 0 ||
+				    ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
+				    ib_fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+				    ib_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+				    (tree = ib_fsmount(fsfd, FSMOUNT_CLOEXEC,
+						       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+							   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) <
+					0 ||
+				    fstat(tree, &cst) < 0)
+					rc = errno;
+				root = ib_xstrdup("/");
+			} else {
+				rc = cover_source(m, "/dev/null", false, &tree, &cst, &root);
+			}
+			break;
+		case IB_VET_COVER_EMULATE:
+			is_ro = false;
+			rc = cover_source(m, v->from, false, &tree, &cst, &root);
+			break;
+		}
+		if (!rc && tree < 0)
+			rc = EIO;
+		if (rc)
+			break;
+		if (ib_move_mount(tree, "", at, "",
+				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+			rc = errno;
+			break;
+		}
+		spot_path = ib_xasprintf("/%s", v->rel);
+		ib_vet_state_add_cover(&g_st, major(cst.st_dev), minor(cst.st_dev), root, is_ro,
+				       major(spot.st_dev), minor(spot.st_dev), spot_path,
+				       v->from ? v->from : v->rel);
+	}
+	ib_vet_cover_plan_free(plan, n);
+	return rc;
+}
+
+/* ---- a new filesystem in the caller's namespaces ---- */
+
+/* Filesystems that take a namespace from the task that creates them. */
+static bool ns_scoped(const char *fstype)
+{
+	static const char *const v[] = {"proc", "sysfs", "mqueue", "cgroup", "cgroup2", NULL};
+
+	for (size_t i = 0; fstype && v[i]; i++)
+		if (!strcmp(fstype, v[i]))
+			return true;
+	return false;
+}
+
+static unsigned ms_to_attr(uint64_t fl)
+{
+	unsigned a = 0;
+
+	if (fl & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (fl & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (fl & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (fl & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (fl & MS_NODIRATIME)
+		a |= MOUNT_ATTR_NODIRATIME;
+	if (fl & MS_NOATIME)
+		a |= MOUNT_ATTR_NOATIME;
+	else if (fl & MS_STRICTATIME)
+		a |= MOUNT_ATTR_STRICTATIME;
+	return a;
+}
+
+/* In the grandchild: no malloc (forked from a threaded process). data is
+ * our own writable copy. */
+static int fs_create(const char *fstype, const char *source, char *data, uint64_t fl)
+{
+	static const struct {
+		uint64_t ms;
+		const char *flag;
+	} sb[] = {{MS_RDONLY, "ro"},
+		  {MS_SYNCHRONOUS, "sync"},
+		  {MS_DIRSYNC, "dirsync"},
+		  {MS_LAZYTIME, "lazytime"}};
+	int fs = ib_fsopen(fstype, FSOPEN_CLOEXEC), mfd;
+
+	if (fs < 0)
+		return -1;
+	if (source && ib_fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sb) / sizeof(sb[0]); i++)
+		if ((fl & sb[i].ms) && ib_fsconfig(fs, FSCONFIG_SET_FLAG, sb[i].flag, NULL, 0) < 0)
+			return -1;
+	for (char *opt = data, *next; opt && *opt; opt = next) {
+		char *eq;
+
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*opt)
+			continue;
+		eq = strchr(opt, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (ib_fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, eq, 0) < 0)
+			return -1;
+	}
+	if (ib_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -1;
+	mfd = ib_fsmount(fs, FSMOUNT_CLOEXEC, ms_to_attr(fl));
+	close(fs);
+	return mfd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+static int wait_code(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, __WALL) < 0)
+		if (errno != EINTR)
+			return EIO;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+}
+
+/* A detached mount of a new filesystem, created by a grandchild of ours
+ * that joined the caller's network, IPC, cgroup and pid namespaces (proc
+ * shows the caller's pids, sysfs its network devices, ...), with our
+ * current (the caller's) credentials and mount namespace. fd or -errno. */
+static int ns_fs_create(struct mcall *m, const char *data_in, uint64_t fl)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} nss[] = {{"ns/net", CLONE_NEWNET},
+		   {"ns/ipc", CLONE_NEWIPC},
+		   {"ns/cgroup", CLONE_NEWCGROUP},
+		   {"ns/pid", CLONE_NEWPID}};
+	int nsfd[4] = {-1, -1, -1, -1}, sp[2] = {-1, -1}, rc, fd;
+	_cleanup_free_ char *data = data_in ? ib_xstrdup(data_in) : NULL;
+	pid_t pid;
+
+	for (size_t i = 0; i < 4; i++) {
+		nsfd[i] = openat(m->c->caller.proc_fd, nss[i].name, O_RDONLY | O_CLOEXEC);
+		if (nsfd[i] < 0) {
+			rc = errno;
+			goto out;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		rc = errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = errno;
+		goto out;
+	}
+	if (pid == 0) {
+		pid_t g;
+
+		for (size_t i = 0; i < 4; i++)
+			if (setns(nsfd[i], nss[i].type) < 0)
+				_exit(errno);
+		g = fork();
+		if (g < 0)
+			_exit(errno);
+		if (g == 0) {
+			int mfd = fs_create(m->fstype, m->source, data, fl);
+
+			if (mfd < 0)
+				_exit(errno ? errno : EIO);
+			_exit(send_fd(sp[1], mfd) < 0 ? EIO : 0);
+		}
+		_exit(wait_code(g));
+	}
+	rc = wait_code(pid);
+out:
+	fd = rc ? -1 : recv_fd(sp[0]);
+	if (!rc && fd < 0)
+		rc = EIO;
+	for (size_t i = 0; i < 4; i++)
+		if (nsfd[i] >= 0)
+			close(nsfd[i]);
+	if (sp[0] >= 0) {
+		close(sp[0]);
+		close(sp[1]);
+	}
+	return rc ? -rc : fd;
+}
+
+/* ---- perform ---- */
+
+/* umount2 of the mount decided on (dst: its root). Our fd would make it
+ * busy: it is reached from the directory holding its mount point (".." of
+ * a mount's root is there) by the mount point's name, checked to still
+ * lead to that very mount, and our fd is closed first. */
+static int do_umount(struct mcall *m, char *buf, size_t len)
+{
+	const struct ib_mnt *mnt = ib_mnttab_find(&m->tab, m->dst.v.mnt_id);
+	const char *base = mnt ? strrchr(mnt->mountpoint, '/') : NULL;
+	int flags = (int)(m->call.flags & ~UMOUNT_NOFOLLOW);
+	_cleanup_close_ int parent = -1;
+	struct statx stx;
+
+	if (!m->dst.v.mnt_root) {
+		errno = EINVAL; /* what the kernel answers for a non-root */
+		return -1;
+	}
+	if (!base || !base[1] || !strcmp(base, "/.") || !strcmp(base, "/..")) {
+		/* the root of the caller's view: only a lazy detach makes sense */
+		return umount2(magic(buf, len, m->dst.fd), flags);
+	}
+	base++;
+	if (S_ISDIR(m->dst.o.mode)) {
+		parent = openat(m->dst.fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		/* a file mount: its directory by name (checked below) */
+		_cleanup_free_ char *dir =
+		    ib_xasprintf("%.*s", (int)(base - 1 - mnt->mountpoint), mnt->mountpoint);
+
+		parent = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (parent < 0)
+		return -1;
+	close(m->dst.fd);
+	m->dst.fd = -1;
+	if (statx(parent, base, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return -1;
+	if (!(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != m->dst.v.mnt_id) {
+		errno = EBUSY; /* changed under us: the caller may retry */
+		return -1;
+	}
+	snprintf(buf, len, "thread-self/fd/%d/%s", parent, base);
+	return umount2(buf, flags | UMOUNT_NOFOLLOW);
+}
+
+/* A new filesystem: by mount(2) on our fd's magic link, or, for one that
+ * takes the caller's namespaces or must be covered, created detached in
+ * those namespaces, covered, then moved onto the target. 0 or an errno. */
+static int perform_new(struct mcall *m, const struct ib_vet_decision *d, const char *data,
+		       uint64_t fl)
+{
+	char b[48];
+	_cleanup_close_ int mfd = -1;
+	int rc;
+
+	if (!ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER))
+		return mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0
+			   ? errno
+			   : 0;
+	if ((d->post & IB_VET_POST_COVER) && m->c->caller.foreign_userns)
+		return EPERM; /* what the kernel answers there (mount_too_revealing) */
+	mfd = ns_fs_create(m, data, fl);
+	if (mfd < 0)
+		return -mfd;
+	if (d->post & IB_VET_POST_COVER) {
+		rc = cover(m, mfd, d->cover_fs ? d->cover_fs : m->fstype);
+		if (rc)
+			return rc;
+	}
+	if (ib_move_mount(mfd, "", m->dst.fd, "",
+			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return errno;
+	return 0;
+}
+
+static int perform_mount(struct mcall *m, const struct ib_vet_decision *d)
+{
+	char a[48], b[PATH_MAX + 64];
+	const char *data = d->data ? d->data : m->data;
+	uint64_t fl = d->flags;
+	int r;
+
+	if (fl & (MS_BIND | MS_MOVE)) {
+		if (fl & MS_REMOUNT)
+			r = mount(NULL, magic(b, sizeof(b), m->dst.fd), NULL, fl, data);
+		else
+			r = mount(magic(a, sizeof(a), m->src.fd), magic(b, sizeof(b), m->dst.fd),
+				  NULL, fl, NULL);
+	} else if (fl & (MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
+		r = mount(NULL, magic(b, sizeof(b), m->dst.fd), NULL, fl, data);
+	} else {
+		return perform_new(m, d, data, fl);
+	}
+	return r < 0 ? errno : 0;
+}
+
+/* The allowed call, performed on the decided objects: 0 or an errno. */
+static int perform_call(struct mcall *m, const struct ib_vet_decision *d)
+{
+	char a[48], b[PATH_MAX + 64];
+	int r = -1;
+
+	errno = 0;
+	if (!to_procfs())
+		return EIO;
+	switch (m->call.sys) {
+	case IB_VET_MOUNT:
+		return perform_mount(m, d);
+	case IB_VET_UMOUNT2:
+		r = do_umount(m, b, sizeof(b));
+		break;
+	case IB_VET_PIVOT_ROOT:
+		r = ib_pivot_root(magic(a, sizeof(a), m->src.fd), magic(b, sizeof(b), m->dst.fd));
+		break;
+	case IB_VET_MOVE_MOUNT:
+		r = ib_move_mount(m->src.fd, "", m->dst.fd, "",
+				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH |
+				      (unsigned)(m->call.flags & (MOVE_MOUNT_BENEATH | 0x100)));
+		break;
+	case IB_VET_MOUNT_SETATTR: {
+		struct mount_attr at = m->attr;
+
+		if (m->userns_fd >= 0)
+			at.userns_fd = (uint64_t)m->userns_fd;
+		r = ib_mount_setattr(m->dst.fd, "", AT_EMPTY_PATH | (m->call.flags & AT_RECURSIVE),
+				     &at);
+		break;
+	}
+	case IB_VET_FSCONFIG:
+		r = ib_fsconfig(m->ctx_fd, FSCONFIG_SET_STRING, m->key,
+				d->data ? d->data : m->value, (int)ib_notify_arg(m->c, 4));
+		break;
+	default:
+		return ENOSYS;
+	}
+	return r < 0 ? (errno ? errno : EIO) : 0;
+}
+
+/* A caller in a user namespace nested in the container's: its capabilities
+ * count there only, which a thread cannot join. A child of ours joins it
+ * (full capabilities there, narrowed to the caller's effective set) and
+ * performs the call; what it changes in the state is lost, so calls with a
+ * post-action on the state (covers) are refused above. */
+static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
+{
+	_cleanup_close_ int userns = openat(m->c->caller.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (userns < 0)
+		return errno;
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct cd[2];
+		uint64_t eff = m->c->caller.creds.cap_eff;
+
+		/* our effective set back, to join; then the caller's */
+		if (syscall(SYS_capget, &hdr, cd) < 0)
+			_exit(EPERM);
+		cd[0].effective = cd[0].permitted;
+		cd[1].effective = cd[1].permitted;
+		if (syscall(SYS_capset, &hdr, cd) < 0 || setns(userns, CLONE_NEWUSER) < 0)
+			_exit(EPERM);
+		if (syscall(SYS_capget, &hdr, cd) < 0)
+			_exit(EPERM);
+		cd[0].effective = (uint32_t)eff & cd[0].permitted;
+		cd[1].effective = (uint32_t)(eff >> 32) & cd[1].permitted;
+		if (syscall(SYS_capset, &hdr, cd) < 0)
+			_exit(EPERM);
+		_exit(perform_call(m, d));
+	}
+	return wait_code(pid);
+}
+
+static void perform(struct mcall *m, const struct ib_vet_decision *d)
+{
+	int rc = m->c->caller.foreign_userns ? perform_nested(m, d) : perform_call(m, d);
+
+	if (rc)
+		ib_notify_fail(m->c, rc);
+	else
+		ib_notify_reply(m->c, 0);
+}
+
+/* ---- read the arguments ---- */
+
+/* mount(2): false when answered. */
+static bool args_mount(struct mcall *m, bool *src_path, bool *dst_path)
+{
+	uint64_t fl = ib_notify_arg(m->c, 3);
+
+	if ((fl & MS_MGC_MSK) == MS_MGC_VAL)
+		fl &= ~(uint64_t)MS_MGC_MSK;
+	m->call.sys = IB_VET_MOUNT;
+	m->call.flags = fl;
+	ib_notify_arg_hex(m->c, "flags", fl);
+	if (!read_str(m, 1, "target", true, &m->target))
+		return false;
+	*dst_path = true;
+	if (fl & MS_REMOUNT) {
+		if (!read_str(m, 4, "data", false, &m->data))
+			return false;
+	} else if (fl & (MS_BIND | MS_MOVE) &&
+		   !(fl & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE) && !(fl & MS_BIND))) {
+		if (!read_str(m, 0, "source", true, &m->source))
+			return false;
+		*src_path = true;
+	} else if (!(fl & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))) {
+		if (!read_str(m, 0, "source", false, &m->source) ||
+		    !read_str(m, 2, "fstype", true, &m->fstype) ||
+		    !read_str(m, 4, "data", false, &m->data))
+			return false;
+	}
+	m->call.source = m->source;
+	m->call.target = m->target;
+	m->call.fstype = m->fstype;
+	m->call.data = m->data;
+	return true;
+}
+
+void ib_rule_mount(struct ib_notify_call *c)
+{
+	const char *sc = c->syscall;
+	struct mcall m;
+	bool src_path = false, dst_path = false, src_follow = true, dst_follow = true;
+	bool src_empty = false, dst_empty = false;
+	struct ib_vet_decision d = {0};
+	struct ib_vet_ctx ctx = {.st = &g_st, .tab = &m.tab, .id_dir = IB_IDOPTS_TO_CONTAINER};
+	ib_err err = {0};
+	int rc;
+
+	mcall_init(&m, c);
+	if (!strcmp(sc, "mount")) {
+		if (!args_mount(&m, &src_path, &dst_path))
+			goto out;
+	} else if (!strcmp(sc, "umount2") || !strcmp(sc, "umount")) {
+		m.call.sys = IB_VET_UMOUNT2;
+		m.call.flags = !strcmp(sc, "umount") ? 0 : ib_notify_arg(c, 1);
+		ib_notify_arg_hex(c, "flags", m.call.flags);
+		if (!read_str(&m, 0, "target", true, &m.target))
+			goto out;
+		m.call.target = m.target;
+		dst_path = true;
+		dst_follow = !(m.call.flags & UMOUNT_NOFOLLOW);
+	} else if (!strcmp(sc, "pivot_root")) {
+		m.call.sys = IB_VET_PIVOT_ROOT;
+		if (!read_str(&m, 0, "new_root", true, &m.source) ||
+		    !read_str(&m, 1, "put_old", true, &m.target))
+			goto out;
+		m.call.source = m.source;
+		m.call.target = m.target;
+		src_path = dst_path = true;
+	} else if (!strcmp(sc, "move_mount")) {
+		m.call.sys = IB_VET_MOVE_MOUNT;
+		m.call.flags = ib_notify_arg(c, 4);
+		ib_notify_arg_hex(c, "flags", m.call.flags);
+		if (!read_str(&m, 1, "from", true, &m.from) ||
+		    !read_str(&m, 3, "to", true, &m.to) ||
+		    !caller_dirfd(&m, (int)ib_notify_arg(c, 0), "from_dfd", &m.src_dirfd) ||
+		    !caller_dirfd(&m, (int)ib_notify_arg(c, 2), "to_dfd", &m.dst_dirfd))
+			goto out;
+		m.call.source = m.from;
+		m.call.target = m.to;
+		src_path = dst_path = true;
+		src_follow = m.call.flags & MOVE_MOUNT_F_SYMLINKS;
+		dst_follow = m.call.flags & MOVE_MOUNT_T_SYMLINKS;
+		src_empty = m.call.flags & MOVE_MOUNT_F_EMPTY_PATH;
+		dst_empty = m.call.flags & MOVE_MOUNT_T_EMPTY_PATH;
+	} else if (!strcmp(sc, "mount_setattr")) {
+		uint64_t size = ib_notify_arg(c, 4), uattr = ib_notify_arg(c, 3);
+		unsigned char buf[4096];
+
+		m.call.sys = IB_VET_MOUNT_SETATTR;
+		m.call.flags = ib_notify_arg(c, 2);
+		ib_notify_arg_hex(c, "flags", m.call.flags);
+		if (!read_str(&m, 1, "path", true, &m.target) ||
+		    !caller_dirfd(&m, (int)ib_notify_arg(c, 0), "dfd", &m.dst_dirfd))
+			goto out;
+		if (size < MOUNT_ATTR_SIZE_VER0 || size > sizeof(buf)) {
+			ib_notify_fail(c, size > sizeof(buf) ? E2BIG : EINVAL);
+			goto out;
+		}
+		if (ib_caller_read(&c->caller, uattr, buf, size, &err) < 0) {
+			if (ib_notify_valid(c))
+				ib_notify_fail(c, EFAULT);
+			goto out;
+		}
+		for (uint64_t i = sizeof(m.attr); i < size; i++)
+			if (buf[i]) {
+				ib_notify_fail(c, E2BIG);
+				goto out;
+			}
+		memcpy(&m.attr, buf, size < sizeof(m.attr) ? size : sizeof(m.attr));
+		m.call.attr_set = m.attr.attr_set;
+		m.call.attr_clr = m.attr.attr_clr;
+		m.call.propagation = m.attr.propagation;
+		ib_notify_arg_hex(c, "attr_set", m.attr.attr_set);
+		ib_notify_arg_hex(c, "attr_clr", m.attr.attr_clr);
+		if ((m.attr.attr_set & MOUNT_ATTR_IDMAP) &&
+		    !caller_getfd(&m, (int)m.attr.userns_fd, &m.userns_fd))
+			goto out;
+		m.call.target = m.target;
+		dst_path = true;
+		dst_follow = !(m.call.flags & AT_SYMLINK_NOFOLLOW);
+		dst_empty = m.call.flags & AT_EMPTY_PATH;
+	} else if (!strcmp(sc, "fsconfig")) {
+		m.call.sys = IB_VET_FSCONFIG;
+		m.call.cmd = (unsigned)ib_notify_arg(c, 1);
+		if (!read_str(&m, 2, "key", true, &m.key) ||
+		    !read_str(&m, 3, "value", true, &m.value) ||
+		    !caller_getfd(&m, (int)ib_notify_arg(c, 0), &m.ctx_fd))
+			goto out;
+		m.call.key = m.key;
+		m.call.value = m.value;
+	} else {
+		ib_notify_deny(c, EPERM, "not a mount call");
+		goto out;
+	}
+	if (!ib_notify_valid(c))
+		goto out;
+	if (ib_caller_enter(&c->caller, &err) < 0) {
+		ib_notify_deny(c, EPERM, err.msg);
+		goto out;
+	}
+	rc = 0;
+	if (src_path)
+		rc = resolve(&m, m.src_dirfd, m.call.source, src_follow, src_empty, &m.src);
+	if (!rc && dst_path)
+		rc = resolve(&m, m.dst_dirfd, m.call.target, dst_follow, dst_empty, &m.dst);
+	if (!rc)
+		rc = identify(&m, &m.src);
+	if (!rc)
+		rc = identify(&m, &m.dst);
+	if (!rc && !c->caller.mountinfo &&
+	    ib_read_file_at(c->caller.proc_fd, "mountinfo", &c->caller.mountinfo, NULL, &err) < 0)
+		rc = EIO;
+	if (!rc && ib_mnttab_parse(c->caller.mountinfo, &m.tab, &err) < 0)
+		rc = EIO;
+	if (rc) {
+		ib_notify_fail(c, rc);
+		goto leave;
+	}
+	/* A mount not in the caller's table is a detached tree. */
+	if (m.src.v.present && !ib_mnttab_find(&m.tab, m.src.v.mnt_id))
+		m.src.v.path = NULL;
+	if (m.dst.v.present && !ib_mnttab_find(&m.tab, m.dst.v.mnt_id))
+		m.dst.v.path = NULL;
+	m.call.src = m.src.v;
+	m.call.dst = m.dst.v;
+	free(c->target);
+	c->target = ib_xstrdup(m.dst.o.path ? m.dst.o.path : m.src.o.path ? m.src.o.path : "?");
+
+	pthread_mutex_lock(&g_lock);
+	if (!g_jail) {
+		pthread_mutex_unlock(&g_lock);
+		ib_notify_deny(c, EPERM, "no jail recorded for this container");
+		goto leave;
+	}
+	ib_vet_decide(&ctx, &m.call, &d);
+	if (d.allow)
+		perform(&m, &d);
+	pthread_mutex_unlock(&g_lock);
+	if (!d.allow) {
+		json_object_put(c->args);
+		c->args = ib_vet_audit(&ctx, &m.call, &d);
+		ib_notify_deny(c, d.error ? d.error : EPERM,
+			       d.reason ? d.reason : "refused by the mount rules");
+	}
+leave:
+	ib_caller_leave(&c->caller);
+out:
+	ib_vet_decision_free(&d);
+	mcall_free(&m);
+}

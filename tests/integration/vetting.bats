@@ -1,0 +1,341 @@
+#!/usr/bin/env bats
+# Vetted mount-family system calls (DESIGN.md behaviour 6, rule "mount":
+# src/supervisor/rule_mount.c on the engine of vet_mount.h), through the CLI
+# with a privileged bundle (all capabilities, no seccomp profile of the
+# spec's: only ironbox's own filter). Escapes are refused and audited, the
+# container's own mounts work; the runc negative controls run
+# /usr/sbin/runc explicitly on the same bundle.
+
+load ../lib/common
+
+setup_file() {
+	mkdir -p "$TEST_ROOT"
+}
+
+teardown_file() {
+	common_teardown_file
+}
+
+setup() {
+	skip_unless_ironbox
+	require_runtime
+	common_setup
+}
+
+teardown() {
+	common_teardown
+}
+
+ib_run() {
+	local id=$1
+	shift
+	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
+}
+
+# Like docker --privileged: all capabilities, no seccomp profile.
+make_privileged() {
+	local caps
+	caps=$(jq -c '[.process.capabilities.bounding[]] + ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"] | unique' "$BUNDLE/config.json")
+	bundle_jq "$BUNDLE" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c} | del(.linux.seccomp)' --argjson c "$caps"
+}
+
+# A privileged bundle running sh -c SCRIPT, the host directory $VOL
+# bind-mounted read-only at /mnt (docker run -v $VOL:/mnt:ro).
+vet_bundle() {
+	VOL="$BATS_TEST_TMPDIR/vol"
+	mkdir -p "$VOL"
+	echo host >"$VOL/file"
+	setup_bundle b sh -c "$1"
+	make_privileged
+	install_helper "$BUNDLE" ibmount
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "ro"]}]' --arg s "$VOL"
+}
+
+audit_of() { IB audit "$1"; }
+
+# ---------------------------------------------------------------------------
+# The seed's session (Docker's "Vetting Sensitive System Calls")
+
+@test "vetting: remount,rw of a read-only volume is 'permission denied'; the container's own tmpfs mounts and remounts ro/rw" {
+	vet_bundle '
+		mount -o remount,rw /mnt /mnt; echo "remount-rw=$?"
+		touch /mnt/x 2>/dev/null; echo "write=$?"
+		mkdir /root/tmpfs
+		mount -t tmpfs tmpfs /root/tmpfs; echo "mount=$?"
+		mount -o remount,ro /root/tmpfs /root/tmpfs; echo "remount-ro=$?"
+		grep " /root/tmpfs " /proc/self/mountinfo
+		touch /root/tmpfs/a 2>/dev/null; echo "write-ro=$?"
+		mount -o remount,rw /root/tmpfs /root/tmpfs; echo "remount-rw2=$?"
+		grep " /root/tmpfs " /proc/self/mountinfo
+		touch /root/tmpfs/a; echo "write-rw=$?"
+		umount /root/tmpfs; echo "umount=$?"'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "mount: permission denied (are you root?)"
+	grep -E "^remount-rw=[1-9]" <<<"$output"
+	assert_output_contains "write=1"
+	assert_output_contains "mount=0"
+	assert_output_contains "remount-ro=0"
+	assert_output_contains "write-ro=1"
+	assert_output_contains "remount-rw2=0"
+	assert_output_contains "write-rw=0"
+	assert_output_contains "umount=0"
+	# the kernel shows host IDs (the container's root): what mount(8) feeds back
+	grep -E ' /root/tmpfs ro,.* - tmpfs tmpfs ro,uid=[1-9][0-9]*,gid=[1-9][0-9]*' <<<"$output"
+	grep -E ' /root/tmpfs rw,.* - tmpfs tmpfs rw,uid=[1-9][0-9]*,gid=[1-9][0-9]*' <<<"$output"
+	[[ ! -e "$VOL/x" ]]
+	run audit_of "$id"
+	echo "$output"
+	assert_success
+	jq -se 'any(.rule == "mount" and .syscall == "mount" and .errno == "EPERM" and .target == "/mnt")' <<<"$output"
+	IB delete "$id"
+}
+
+# ---------------------------------------------------------------------------
+# Escapes: each refused (EPERM), audited, the jail and the host unchanged
+
+ESCAPES='
+	mkdir -p /tmp/c /tmp/b /tmp/m /tmp/u
+	before=$(wc -l </proc/self/mountinfo)
+	echo "umount-proc: $(ibmount umount /proc 0)"
+	echo "umount-l-proc: $(ibmount umount /proc 2)"
+	echo "umount-meminfo: $(ibmount umount /proc/meminfo 0)"
+	echo "umount-l-meminfo: $(ibmount umount /proc/meminfo 2)"
+	echo "umount-keys: $(ibmount umount /proc/keys 0)"
+	echo "umount-firmware: $(ibmount umount /sys/firmware 2)"
+	echo "umount-vol: $(ibmount umount /mnt 0)"
+	echo "umount-l-vol: $(ibmount umount /mnt 2)"
+	echo "move-rootfs: $(ibmount move / /tmp/m)"
+	echo "move-vol: $(ibmount move /mnt /tmp/m)"
+	echo "clone-rw: $(ibmount clone-rw /mnt /tmp/c)"
+	mount --bind /mnt /tmp/b; echo "bind=$?"
+	echo "rebind-rw: $(ibmount mount - /tmp/b - 0x1020 -)"
+	echo "remount-rw-vol: $(ibmount mount - /mnt - 0x20 -)"
+	echo "setattr-rw: $(ibmount setattr /tmp/b 0 1)"
+	echo "pivot-firmware: $(ibmount chdir-pivot /sys/firmware)"
+	echo "unbindable-meminfo: $(ibmount mount - /proc/meminfo - 0x20000 -)"
+	echo "bind-proc-nonrec: $(ibmount mount /proc /tmp/u - 0x1000 -)"
+	touch /mnt/x /tmp/b/x /tmp/c/x 2>/dev/null; echo "writes=$?"
+	umount /tmp/b; echo "umount-own-bind=$?"
+	after=$(wc -l </proc/self/mountinfo)
+	echo "mounts: $before $after"
+	head -c 16 /sys/firmware/x 2>/dev/null; ls /sys/firmware | wc -l | sed "s/^/firmware-entries=/"
+'
+
+@test "vetting: umount/umount -l of /proc, an emulated file, a mask, a volume; move_mount of the rootfs; open_tree clone (ENOSYS); rw through a second bind; pivot_root into a mask; MS_UNBINDABLE: all refused and audited" {
+	vet_bundle "$ESCAPES"
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	for e in umount-proc umount-l-proc umount-keys umount-firmware umount-vol umount-l-vol \
+		move-rootfs move-vol rebind-rw remount-rw-vol setattr-rw pivot-firmware \
+		bind-proc-nonrec; do
+		grep -E "^$e: ERR EPERM" <<<"$output" || fail "$e was not refused"
+	done
+	assert_output_contains "umount-meminfo: ERR EPERM"
+	assert_output_contains "umount-l-meminfo: ERR EPERM"
+	assert_output_contains "unbindable-meminfo: ERR EPERM"
+	# clones are ENOSYS (their O_PATH fd cannot be handed over)
+	assert_output_contains "clone-rw: ERR ENOSYS"
+	assert_output_contains "bind=0"
+	assert_output_contains "writes=1"
+	assert_output_contains "umount-own-bind=0"
+	assert_output_contains "firmware-entries=0"
+	# the jail is intact: the one bind made was unmounted again
+	grep -E "^mounts: ([0-9]+) \1$" <<<"$output"
+	[[ ! -e "$VOL/x" ]]
+	run audit_of "$id"
+	echo "$output"
+	assert_success
+	jq -se 'all(.rule == "mount" and .errno == "EPERM")' <<<"$output"
+	for sc in umount2 move_mount mount_setattr pivot_root mount; do
+		jq -se --arg s "$sc" 'any(.syscall == $s)' <<<"$output" || fail "no audit line for $sc"
+	done
+	jq -se 'any(.syscall == "umount2" and .target == "/proc")' <<<"$output"
+	jq -se 'any(.syscall == "mount" and .target == "/tmp/b")' <<<"$output"
+	IB delete "$id"
+}
+
+@test "vetting: negative control: under runc the same bundle writes to the read-only volume and uncovers a mask; ironbox refuses" {
+	command -v runc >/dev/null || skip "runc not installed"
+	vet_bundle '
+		mkdir -p /tmp/b
+		mount --bind /mnt /tmp/b && ibmount mount - /tmp/b - 0x1020 - && touch /tmp/b/x && echo "rebind-write: ok"
+		ibmount umount /sys/firmware 2 >/dev/null && ls /sys/firmware | wc -l | sed "s/^/firmware-entries=/"'
+	local root="$BATS_TEST_TMPDIR/runc-root" id
+	id=$(new_id runc)
+	run runc --root "$root" run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	runc --root "$root" delete -f "$id" >/dev/null 2>&1 || true
+	echo "$output"
+	assert_output_contains "rebind-write: ok"
+	assert_output_not_contains "firmware-entries=0"
+	grep -E "^firmware-entries=[1-9]" <<<"$output"
+	[[ -e "$VOL/x" ]] # the host directory was written through the "read-only" volume
+	rm -f "$VOL/x"
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_output_not_contains "rebind-write: ok"
+	assert_output_not_contains "firmware-entries"
+	[[ ! -e "$VOL/x" ]]
+}
+
+@test "vetting: --read-only rootfs: mount -o remount,rw / is refused" {
+	vet_bundle '
+		mount -o remount,rw /; echo "remount-root=$?"
+		echo "remount-bind-root: $(ibmount mount - / - 0x1020 -)"
+		touch /f 2>/dev/null; echo "write=$?"
+		mount -t tmpfs t /tmp && mkdir /tmp/t && touch /tmp/t/f; echo "tmpfs=$?"'
+	bundle_jq "$BUNDLE" '.root.readonly = true'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	grep -E "^remount-root=[1-9]" <<<"$output"
+	assert_output_contains "remount-bind-root: ERR EPERM"
+	assert_output_contains "write=1"
+	assert_output_contains "tmpfs=0"
+	run audit_of "$id"
+	jq -se 'any(.syscall == "mount" and .target == "/" and .errno == "EPERM")' <<<"$output"
+	IB delete "$id"
+}
+
+# ---------------------------------------------------------------------------
+# The container's own filesystems
+
+@test "vetting: proc, sysfs, mqueue mounted by the container (its namespaces, covered like the jail's); util-linux mount remounts with uid=<host id> from /proc/mounts" {
+	vet_bundle '
+		mkdir -p /tmp/p /tmp/s /tmp/q /tmp/g /tmp/t
+		mount -t proc proc /tmp/p; echo "proc=$?"
+		[ -e /tmp/p/1/status ] && echo "proc-pid1=$(sed -n "s/^Name:\t*//p" /tmp/p/1/status)"
+		cat /tmp/p/keys 2>/dev/null | wc -c | sed "s/^/keys-bytes=/"
+		ls /tmp/p/sys >/dev/null && touch /tmp/p/sys/kernel/hostname 2>/dev/null; echo "sys-write=$?"
+		echo "umount-cover: $(ibmount umount /tmp/p/keys 0)"
+		echo "umount-l-cover: $(ibmount umount /tmp/p/keys 2)"
+		mount -t sysfs sysfs /tmp/s; echo "sysfs=$?"
+		ls /tmp/s/firmware 2>/dev/null | wc -l | sed "s/^/firmware-entries=/"
+		mount -t mqueue mqueue /tmp/q; echo "mqueue=$?"
+		mount -t tmpfs tmpfs /tmp/t; echo "tmpfs=$?"
+		if [ -x /usr/bin/mount ]; then
+			/usr/bin/mount -o remount,ro /tmp/t; echo "ul-remount-ro=$?"
+			/usr/bin/mount -o remount,rw /tmp/t; echo "ul-remount-rw=$?"
+			/usr/bin/mount -o remount,rw /mnt; echo "ul-remount-vol=$?"
+		fi
+		# what /proc/mounts shows: the host IDs of container root
+		u=$(awk "NR==1 {print \$2}" /proc/self/uid_map); g=$(awk "NR==1 {print \$2}" /proc/self/gid_map)
+		echo "remount-uid-data: $(ibmount mount - /tmp/t - 0x21 uid=$u,gid=$g,mode=755)"
+		echo "remount-bad-uid: $(ibmount mount - /tmp/t - 0x20 uid=4000000000)"
+		grep " /tmp/t " /proc/self/mountinfo
+		umount -l /tmp/p; echo "umount-own-proc=$?"
+		umount -l /tmp/s; echo "umount-own-sysfs=$?"'
+	copy_binary_with_libs /usr/bin/mount "$BUNDLE/rootfs" || true
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "proc=0"
+	assert_output_contains "sysfs=0"
+	assert_output_contains "mqueue=0"
+	assert_output_contains "tmpfs=0"
+	assert_output_contains "remount-uid-data: OK"
+	assert_output_contains "remount-bad-uid: ERR EINVAL"
+	grep -E " /tmp/t ro,.* - tmpfs tmpfs ro,.*uid=[1-9][0-9]*,gid=[1-9]" <<<"$output"
+	assert_output_contains "proc-pid1=sh"
+	assert_output_contains "keys-bytes=0"
+	assert_output_contains "sys-write=1"
+	assert_output_contains "firmware-entries=0"
+	assert_output_contains "umount-cover: ERR EPERM"
+	assert_output_contains "umount-l-cover: ERR EPERM"
+	assert_output_contains "umount-own-proc=0"
+	assert_output_contains "umount-own-sysfs=0"
+	if [[ -x "$BUNDLE/rootfs/usr/bin/mount" ]]; then
+		assert_output_contains "ul-remount-ro=0"
+		assert_output_contains "ul-remount-rw=0"
+		grep -E "^ul-remount-vol=[1-9]" <<<"$output"
+	fi
+	IB delete "$id"
+}
+
+# ---------------------------------------------------------------------------
+# Failure
+
+@test "vetting: with the supervisor killed, trapped mount calls fail (ENOSYS) in that container only" {
+	vet_bundle 'mkdir -p /tmp/t; sleep 1000'
+	local a b agent
+	a=$(new_id a)
+	b=$(new_id b)
+	ib_run_detached "$a" "$BUNDLE"
+	ib_run_detached "$b" "$BUNDLE"
+	run IB exec "$a" ibmount mount tmpfs /tmp/t tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "OK"
+	agent=$(pgrep -P "$(jq -r '.supervisor_pid' "$TEST_ROOT/$a/state.json")")
+	[[ -n "$agent" && "$(cat "/proc/$agent/comm")" == ironbox-notify ]]
+	kill -KILL "$agent"
+	retry 100 0.05 bash -c "[[ \$($IRONBOX --root $TEST_ROOT state $a | jq -r .supervisor) == dead ]]"
+	run IB exec "$a" ibmount umount /tmp/t 0 </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	run IB exec "$a" ibmount umount /proc 2 </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	run IB exec "$a" ibmount mount - /mnt - 0x20 - </dev/null 3>&-
+	assert_output_contains "ERR ENOSYS"
+	# propagation changes are decided by the BPF alone
+	run IB exec "$a" ibmount mount - / - 0x40000 - </dev/null 3>&-
+	assert_output_contains "OK"
+	# the other container still vets
+	run IB exec "$b" ibmount mount tmpfs /tmp/t tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "OK"
+	run IB exec "$b" ibmount umount /mnt 0 </dev/null 3>&-
+	assert_output_contains "ERR EPERM"
+	IB delete -f "$a"
+	IB delete -f "$b"
+}
+
+# ---------------------------------------------------------------------------
+# Nested namespaces
+
+@test "vetting: nested mount namespaces (unshare -m, unshare -U -r -m): own mounts work, the jail's copies stay protected" {
+	vet_bundle '
+		unshare -m sh -c "
+			mkdir -p /tmp/t /tmp/p
+			mount -t tmpfs t /tmp/t && echo nested-tmpfs=ok
+			mount -t proc proc /tmp/p && cat /tmp/p/keys | wc -c | sed s/^/nested-keys-bytes=/
+			echo \"nested-umount-keys: \$(ibmount umount /proc/keys 2)\"
+			echo \"nested-umount-vol: \$(ibmount umount /mnt 2)\"
+			echo \"nested-remount-vol: \$(ibmount mount - /mnt - 0x1020 -)\"
+			umount /tmp/t && echo nested-umount-own=ok"
+		unshare -U -r -m sh -c "
+			echo userns-setup=ok
+			mkdir -p /tmp/u
+			mount -t tmpfs t /tmp/u && echo userns-tmpfs=ok
+			mount -o remount,ro /tmp/u && echo userns-remount=ok
+			echo \"userns-umount-keys: \$(ibmount umount /proc/keys 2)\"
+			echo \"userns-remount-vol: \$(ibmount mount - /mnt - 0x1020 -)\"
+			umount /tmp/u && echo userns-umount-own=ok"
+		unshare -U -r -m -p -f --mount-proc sh -c "echo mount-proc-pid=\$\$" 2>&1 | sed "s/^/nested-mount-proc: /"'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "nested-tmpfs=ok"
+	assert_output_contains "nested-keys-bytes=0"
+	assert_output_contains "nested-umount-keys: ERR EPERM"
+	assert_output_contains "nested-umount-vol: ERR EPERM"
+	assert_output_contains "nested-remount-vol: ERR EPERM"
+	assert_output_contains "nested-umount-own=ok"
+	# a nested user namespace (when busybox can map it here)
+	if [[ "$output" == *"userns-setup=ok"* ]]; then
+		assert_output_contains "userns-tmpfs=ok"
+		assert_output_contains "userns-remount=ok"
+		grep -E "^userns-umount-keys: ERR (EPERM|EINVAL)" <<<"$output"
+		assert_output_contains "userns-remount-vol: ERR EPERM"
+		assert_output_contains "userns-umount-own=ok"
+	fi
+	IB delete "$id"
+}
