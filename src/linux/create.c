@@ -259,6 +259,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 {
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_close_ int bundle_fd = -1;
+	bool got_listener = false;
 	struct ib_sync_msg m;
 	pid_t stage1 = c->pid;
 	int r;
@@ -300,7 +301,9 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	for (;;) {
 		if (ib_sync_recv(sock, &m, err) < 0)
 			return -1;
-		if (m.type == IB_SYNC_LISTENER && m.fd >= 0 && *listener < 0) {
+		if (m.type == IB_SYNC_LISTENER && !got_listener) {
+			/* No fd: the spec's agent holds the one listener. */
+			got_listener = true;
 			*listener = m.fd;
 			continue;
 		}
@@ -309,9 +312,9 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		else if (m.type == IB_SYNC_ERROR)
 			return ib_err_set(err, m.value, "%s", m.text);
 		else if (m.type == IB_SYNC_CREATED)
-			return *listener >= 0
-				   ? 0
-				   : ib_err_set(err, EPROTO, "no seccomp listener from the container");
+			return got_listener ? 0
+					    : ib_err_set(err, EPROTO,
+							 "no seccomp listener from the container");
 		else
 			r = ib_err_set(err, EPROTO, "unexpected sync message %u", m.type);
 		if (m.fd >= 0)

@@ -79,7 +79,7 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		goto fail;
 	}
 	/* ironbox's filter; its listener goes to the supervisor. */
-	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
+	if (ib_seccomp_supervise(c->sync_fd, c->seccomp, &err) < 0)
 		goto fail;
 	{
 		const struct ib_setup_fds fds = {c->o->preserve_fds, &c->sync_fd, 1, c->sync_fd};
@@ -192,7 +192,9 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 	 * the spec's filter to its seccomp agent; then EOF (close-on-exec)
 	 * means the program was executed. */
 	while (ib_sync_recv(sv[0], &m, err) == 0) {
-		if (m.type == IB_SYNC_LISTENER && m.fd >= 0) {
+		if (m.type == IB_SYNC_LISTENER && m.fd < 0)
+			continue; /* the spec's agent holds the one listener */
+		if (m.type == IB_SYNC_LISTENER) {
 			_cleanup_free_ char *dir = ib_state_path(root, o->id, NULL);
 			ib_err e = {0};
 

@@ -436,7 +436,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	/* ironbox's filter: after our own mounts, before the spec's filter and
 	 * the capability drop; its listener goes to the supervisor. */
-	if (ib_seccomp_supervise(c->sync_fd, &err) < 0)
+	if (ib_seccomp_supervise(c->sync_fd, s->seccomp, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	/* Everything but the exec.fifo write and execve happens now, before we
 	 * report CREATED: once `start` returns, the user's program runs. The

@@ -71,11 +71,11 @@ int ib_seccomp_agent_send(const char *listener_path, int listener_fd, pid_t pid,
  * the trapped calls go to a new seccomp listener, returned; everything else
  * is allowed (the spec's profile, loaded later, still applies). Needs
  * CAP_SYS_ADMIN or no_new_privs, like any filter. */
-int ib_seccomp_load_supervised(ib_err *err);
+int ib_seccomp_load_supervised(bool listener, ib_err *err);
 /* Load it and hand the listener to the runtime over the sync socket
  * (IB_SYNC_LISTENER), which gives it to the supervisor; ours is closed:
  * no process of the container may hold it. */
-int ib_seccomp_supervise(int sync_fd, ib_err *err);
+int ib_seccomp_supervise(int sync_fd, const struct ib_seccomp *spec_filter, ib_err *err);
 
 /* Write AppArmor exec profile / SELinux exec label if the LSM is active;
  * a label on a host without that LSM is an error (like runc). */

@@ -365,7 +365,7 @@ static int build_unknown(struct sock_fprog *extra, ib_err *err)
 
 /* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
  * default): every ABI of this kernel is in the filter. */
-static int build_supervised(struct sock_fprog *prog, ib_err *err)
+static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 {
 	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
 	    seccomp_init(SCMP_ACT_ALLOW);
@@ -381,12 +381,19 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 	for (size_t i = 0; i < ib_notify_n_rules; i++) {
 		const struct ib_notify_rule *r = &ib_notify_rules[i];
 		int nr = seccomp_syscall_resolve_name(r->syscall);
-		uint32_t action = r->kind == IB_NOTIFY_TRAP
-				      ? SCMP_ACT_NOTIFY
-				      : SCMP_ACT_ERRNO((uint32_t)r->errno_value);
+		/* Without a listener (the spec has its own seccomp agent: one
+		 * listener per process), what would be vetted is refused. */
+		uint32_t action = r->kind != IB_NOTIFY_TRAP
+				      ? SCMP_ACT_ERRNO((uint32_t)r->errno_value)
+				  : notify ? SCMP_ACT_NOTIFY
+					   : SCMP_ACT_ERRNO(EPERM);
 
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* build_unknown's */
+		/* Without our listener nothing of ours is NOTIFY, and ERRNO wins
+		 * over any listener the process gets: the spec's agent needs one. */
+		if (!notify && r->kind == IB_NOTIFY_ERRNO && !strcmp(r->syscall, "seccomp"))
+			continue;
 		if (r->n_alts == 0) {
 			rc = seccomp_rule_add(ctx, action, nr, 0);
 		} else {
@@ -412,14 +419,14 @@ static int build_supervised(struct sock_fprog *prog, ib_err *err)
 	return export_bpf(ctx, prog, err);
 }
 
-int ib_seccomp_load_supervised(ib_err *err)
+int ib_seccomp_load_supervised(bool listener, ib_err *err)
 {
 	struct sock_fprog prog, extra;
 	int fd;
 
 	if (build_unknown(&extra, err) < 0)
 		return -1;
-	if (build_supervised(&prog, err) < 0) {
+	if (build_supervised(&prog, listener, err) < 0) {
 		free(extra.filter);
 		return -1;
 	}
@@ -432,6 +439,12 @@ int ib_seccomp_load_supervised(ib_err *err)
 			free(prog.filter);
 			return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
 		}
+	}
+	if (!listener) {
+		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+
+		free(prog.filter);
+		return r < 0 ? ib_err_sys(err, "seccomp: load ironbox's filter") : 0;
 	}
 	/* Once the supervisor has a call, only a fatal signal interrupts the
 	 * caller's wait: a call it performed is never restarted. */
@@ -451,13 +464,19 @@ int ib_seccomp_load_supervised(ib_err *err)
 	return fd;
 }
 
-int ib_seccomp_supervise(int sync_fd, ib_err *err)
+int ib_seccomp_supervise(int sync_fd, const struct ib_seccomp *spec_filter, ib_err *err)
 {
-	int fd = ib_seccomp_load_supervised(err);
+	/* The kernel allows one seccomp listener per process: a spec with its
+	 * own agent (listenerPath) gets ironbox's filter without one, and what
+	 * the supervisor would vet (mounts, set-id files) is refused. */
+	bool listener = !(spec_filter && spec_filter->listener_path);
+	int fd = ib_seccomp_load_supervised(listener, err);
 	int r;
 
 	if (fd < 0)
 		return -1;
+	if (!listener)
+		return ib_sync_send(sync_fd, IB_SYNC_LISTENER, 0, NULL, -1, err);
 	r = ib_sync_send(sync_fd, IB_SYNC_LISTENER, 0, NULL, fd, err);
 	close(fd);
 	return r;

@@ -280,13 +280,13 @@ static void test_filter(void **state)
 		close(sp[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(91);
-		fd = ib_seccomp_load_supervised(&e);
+		fd = ib_seccomp_load_supervised(true, &e);
 		if (fd < 0)
 			_exit(92);
 		send_fd(sp[1], fd);
 		close(fd);
 		/* one listener per filter chain: the kernel's rule, and ours */
-		if (ib_seccomp_load_supervised(&e) >= 0 || e.code != EBUSY)
+		if (ib_seccomp_load_supervised(true, &e) >= 0 || e.code != EBUSY)
 			_exit(94);
 		r = child_data_path(tmpl);
 		if (r)
@@ -349,7 +349,7 @@ static void test_listener_gone(void **state)
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(91);
-		fd = ib_seccomp_load_supervised(&e);
+		fd = ib_seccomp_load_supervised(true, &e);
 		if (fd < 0)
 			_exit(92);
 		close(fd);
@@ -359,7 +359,7 @@ static void test_listener_gone(void **state)
 			_exit(11);
 		/* no listener of the container's own, even with ours gone: it
 		 * would get our trapped calls */
-		fd = ib_seccomp_load_supervised(&e);
+		fd = ib_seccomp_load_supervised(true, &e);
 		if (fd >= 0 || e.code != EBUSY)
 			_exit(12);
 		if (syscall(SYS_chmod, path, 04700) == 0 || errno != ENOSYS)
