@@ -457,15 +457,20 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		}
 		if (pfd[2].revents & POLLIN)
 			ib_sup_ctl_serve(lsock, forward_listener);
-		if (pfd[0].revents & (POLLERR | POLLHUP))
-			break;
+		/* The container may unmount our files (its own mounts): the
+		 * FUSE side ends, the seccomp side goes on until the init exits. */
+		if (pfd[0].revents & (POLLERR | POLLHUP)) {
+			fd = -1;
+			continue;
+		}
 		if (pfd[0].revents & POLLIN) {
 			int n = fuse_session_receive_buf(se, &fbuf);
 			if (n == -EINTR || n == -EAGAIN)
 				continue;
 			if (n <= 0)
-				break;
-			fuse_session_process_buf(se, &fbuf);
+				fd = -1;
+			else
+				fuse_session_process_buf(se, &fbuf);
 		}
 	}
 	free(fbuf.mem);
