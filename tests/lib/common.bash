@@ -29,7 +29,10 @@ IB_LIB="$IB_REPO/tests/lib"
 _ib_file_base="$(basename "${BATS_TEST_FILENAME:-adhoc}" .bats)"
 if [[ -n "${IB_TEST_ROOT:-}" ]]; then
 	TEST_ROOT="$IB_TEST_ROOT/${_ib_file_base}"
-elif [[ -n "${TEST_ROOT:-}" && "$(realpath -m -- "$TEST_ROOT")/" == "$IB_REPO/"* ]]; then
+elif [[ -n "${TEST_ROOT:-}" ]] && { [[ "$(realpath -m -- "$TEST_ROOT")/" == "$IB_REPO/"* ]] ||
+	compgen -G "$TEST_ROOT/*.bats" >/dev/null || [[ -e "$TEST_ROOT/.git" ]] ||
+	[[ "$(realpath -m -- "$TEST_ROOT")" == "$(realpath -m -- "${BATS_TEST_DIRNAME:-/nonexistent}")" ]] ||
+	[[ "$TEST_ROOT" != /*/* ]]; }; then
 	TEST_ROOT=""
 fi
 export TEST_ROOT="${TEST_ROOT:-/tmp/ib-root/${_ib_file_base}}"
