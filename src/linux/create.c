@@ -368,6 +368,9 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 	}
 	if (r < 0)
 		return ib_err_wrap(err, "supervisor of %s", c->id);
+	/* The init's seccomp filter is built while the supervisor starts. */
+	if (ib_seccomp_prepare_supervised(err) < 0 || ib_supervisor_ready(sup, err) < 0)
+		return ib_err_wrap(err, "supervisor of %s", c->id);
 	if (*procview_dir && !sup->fuse) {
 		ib_warn("no emulated /proc for %s: the supervisor could not mount it", c->id);
 		free(*procview_dir);

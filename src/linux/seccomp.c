@@ -419,42 +419,54 @@ static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 	return export_bpf(ctx, prog, err);
 }
 
+/* Built once per runtime process; a child (clone3 without CLONE_VM) gets
+ * its copy. */
+static struct {
+	bool ready;
+	struct sock_fprog prog, extra;
+} filter;
+
+int ib_seccomp_prepare_supervised(ib_err *err)
+{
+	if (filter.ready)
+		return 0;
+	if (build_unknown(&filter.extra, err) < 0)
+		return -1;
+	if (build_supervised(&filter.prog, true, err) < 0) {
+		free(filter.extra.filter);
+		return -1;
+	}
+	filter.ready = true;
+	return 0;
+}
+
 int ib_seccomp_load_supervised(bool listener, ib_err *err)
 {
-	struct sock_fprog prog, extra;
 	int fd;
 
-	if (build_unknown(&extra, err) < 0)
+	if (ib_seccomp_prepare_supervised(err) < 0)
 		return -1;
-	if (build_supervised(&prog, listener, err) < 0) {
-		free(extra.filter);
-		return -1;
-	}
-	if (extra.len) {
-		/* No listener of its own: errno answers only. */
-		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &extra);
-
-		free(extra.filter);
-		if (r < 0) {
-			free(prog.filter);
-			return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
-		}
-	}
+	/* No listener of its own: errno answers only. */
+	if (filter.extra.len && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter.extra) < 0)
+		return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
 	if (!listener) {
-		int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+		struct sock_fprog quiet;
+		int r;
 
-		free(prog.filter);
+		if (build_supervised(&quiet, false, err) < 0)
+			return -1;
+		r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &quiet);
+		free(quiet.filter);
 		return r < 0 ? ib_err_sys(err, "seccomp: load ironbox's filter") : 0;
 	}
 	/* Once the supervisor has a call, only a fatal signal interrupts the
 	 * caller's wait: a call it performed is never restarted. */
 	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-			  &prog);
+			  &filter.prog);
 	if (fd < 0 && errno == EINVAL)
 		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	free(prog.filter);
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &filter.prog);
 	if (fd < 0 && errno == EBUSY)
 		return ib_err_set(err, EBUSY,
 				  "seccomp: this process already has a seccomp listener (ironbox "

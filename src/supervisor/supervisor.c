@@ -424,13 +424,15 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (lsock < 0 || audit_fd < 0)
 		sup_exit(se, -1, 1);
 	close(5);
+	/* Ready before the agent exists: listeners wait in its socket, and the
+	 * runtime goes on meanwhile. If it cannot start, attach fails. */
+	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
+		sup_exit(se, -1, 0);
 	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
 	close(4);
 	close(audit_fd);
 	if (agent < 0)
 		sup_exit(se, -1, 1);
-	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
-		sup_exit(se, agent, 0);
 	if (se)
 		fd = fuse_session_fd(se);
 	/* Serve from the start (the container opens our files while it is
@@ -478,15 +480,20 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		}
 		if (pfd[2].revents & POLLIN)
 			ib_sup_ctl_serve(lsock, forward_listener);
-		if (pfd[0].revents & (POLLERR | POLLHUP))
-			break;
+		/* The container may unmount our files (its own mounts): the
+		 * FUSE side ends, the seccomp side goes on until the init exits. */
+		if (pfd[0].revents & (POLLERR | POLLHUP)) {
+			fd = -1;
+			continue;
+		}
 		if (pfd[0].revents & POLLIN) {
 			int n = fuse_session_receive_buf(se, &fbuf);
 			if (n == -EINTR || n == -EAGAIN)
 				continue;
 			if (n <= 0)
-				break;
-			fuse_session_process_buf(se, &fbuf);
+				fd = -1;
+			else
+				fuse_session_process_buf(se, &fbuf);
 		}
 	}
 	free(fbuf.mem);
@@ -537,7 +544,6 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 {
 	_cleanup_close_ int v2fd = -1, dirfd = -1, pidfd = -1;
 	_cleanup_free_ char *v1_tasks = NULL;
-	struct ready rd;
 	int sp[2];
 	pid_t pid;
 
@@ -591,12 +597,19 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 	close(sp[1]);
 	sv->pid = pid;
 	sv->ctl_fd = sp[0];
+	return 0;
+}
+
+int ib_supervisor_ready(struct ib_supervisor *sv, ib_err *err)
+{
+	struct ready rd;
+
 	if (ib_read_all(sv->ctl_fd, &rd, sizeof(rd)) != sizeof(rd) || rd.ok != 'R') {
 		ib_supervisor_abort(sv);
 		return ib_err_set(err, EIO, "the supervisor could not start");
 	}
 	sv->fuse = rd.fuse;
-	sv->start = ib_proc_starttime(pid);
+	sv->start = ib_proc_starttime(sv->pid);
 	return 0;
 }
 

@@ -58,10 +58,12 @@ struct ib_supervisor {
 	bool fuse;		  /* the /proc files are served */
 };
 
-/* Fork the supervisor. Returns once it serves (its FUSE mount, if any, in
- * place); a /proc emulation that cannot be mounted is not an error
- * (sv->fuse says), the rest is. */
+/* Fork the supervisor; ib_supervisor_ready returns once it serves (its
+ * FUSE mount, if any, in place; the caller may work meanwhile). A /proc
+ * emulation that cannot be mounted is not an error (sv->fuse says), the
+ * rest is (the supervisor is then gone). */
 int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err);
+int ib_supervisor_ready(struct ib_supervisor *sv, ib_err *err);
 /* Hand it the container's init and the listener of its filter: it serves
  * until that process exits. */
 int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err);

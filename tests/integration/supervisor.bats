@@ -295,6 +295,16 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	assert_no_leftovers "$a"
 }
 
+@test "supervisor: a privileged container unmounting its emulated /proc files keeps its supervisor" {
+	setid_bundle '
+		for f in uptime meminfo cpuinfo stat loadavg swaps diskstats; do umount /proc/$f || exit 9; done
+		sleep 0.5; touch /vol/f; echo "after: $(ibsetid chmod /vol/f 4755)"'
+	make_privileged
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_output_contains "after: ERR EPERM"
+}
+
 @test "supervisor: detached, outside ps, gone after delete; its socket is root's only" {
 	setid_bundle 'sleep 1000'
 	local id sup agent

@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 		return report(chmod32(argv[2], octal(argv[3])));
 #endif
 	if (!strcmp(op, "open") && argc == 4)
-		return report(syscall(SYS_open, argv[2], O_CREAT | O_WRONLY | O_CLOEXEC, octal(argv[3])));
+		return report(
+		    syscall(SYS_open, argv[2], O_CREAT | O_WRONLY | O_CLOEXEC, octal(argv[3])));
 	if (!strcmp(op, "openat") && argc == 4)
 		return report(syscall(SYS_openat, AT_FDCWD, argv[2],
 				      O_CREAT | O_WRONLY | O_EXCL | O_CLOEXEC, octal(argv[3])));
@@ -189,7 +190,8 @@ int main(int argc, char **argv)
 		d.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
 		d.data[0].permitted = 1U << CAP_SETUID;
 		if (!strcmp(op, "fcap"))
-			return report(setxattr(argv[2], "security.capability", &d, XATTR_CAPS_SZ_2, 0));
+			return report(
+			    setxattr(argv[2], "security.capability", &d, XATTR_CAPS_SZ_2, 0));
 		{
 			int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
