@@ -195,14 +195,6 @@ int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		unlink(tmp);
 		return ib_err_sys(err, "write `%s`", tmp);
 	}
-	/* Exchange, then drop the old copy: ext4 (auto_da_alloc) flushes the
-	 * data of a file renamed over another one, ~1 ms each time, and the
-	 * state lives on ext4 where /run is not a tmpfs. State is runtime
-	 * data: it need not survive a host crash, only be whole for readers. */
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-		unlink(tmp);
-		return 0;
-	}
 	if (rename(tmp, path) < 0) {
 		unlink(tmp);
 		return ib_err_sys(err, "rename `%s`", path);

@@ -49,7 +49,7 @@ _leak_idmap_tables() {
 
 # _leak_static ROOT IDS PATHS : state, id ranges, cgroups (no retry needed).
 _leak_static() {
-	local root=$1 ids=$2 paths=$3 id t holders d bad=0
+	local root=$1 ids=$2 paths=$3 id t holders d base h bad=0
 	if [[ -n "$ids" ]]; then
 		for id in $ids; do
 			if [[ -e "$root/$id" ]]; then
