@@ -229,7 +229,10 @@ for rt in $RUNTIMES; do
 		# negative control: ironbox with an admin policy that restricts no
 		# host path (shows what the restricted-mounts rule alone costs)
 		bin=$IRONBOX_BIN
-		"$bin" --policy "$WORK/policy-open.json" policy-init >/dev/null || exit 2
+		out=$("$bin" --policy "$WORK/policy-open.json" policy-init 2>&1) || {
+			say "$out"
+			exit 2
+		}
 		sed -i '/"restrictedMounts"/,/\]/c\  "restrictedMounts": [],' "$WORK/policy-open.json"
 		extra=(--policy "$WORK/policy-open.json")
 		;;
