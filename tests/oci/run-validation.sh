@@ -18,8 +18,9 @@
 #                      (default: /var/cache/ironbox-oci-validation)
 #   RUNTIMES           which columns to run (default: "ironbox crun runc";
 #                      "ironbox-open" adds ironbox under a policy that
-#                      restricts no host mount, a negative control for the
-#                      restricted-mounts exception)
+#                      restricts no host mount and allows every one, a
+#                      negative control for the host-mount exceptions; it
+#                      runs only the files listed in tests/oci/exceptions)
 #   TESTS              space-separated test names (default: every
 #                      validation/*/*.t, e.g. TESTS="default kill")
 #   OCI_TIMEOUT        seconds per test file and runtime (default 180)
@@ -202,6 +203,24 @@ unmount_under() {
 		sort -r | while read -r mp; do umount -l "$mp" 2>/dev/null; done
 }
 
+# The suite's cgroups (runtime-tools' cgroups.AbsCgroupPath and
+# RelCgroupPath, fixed names): a runtime whose create failed half-way may leave
+# some of them behind (runc and crun do, in the hierarchies they reached),
+# which changes what the next test or runtime finds -- ironbox refuses a
+# cgroup that exists in some hierarchies only. Remove the empty ones (rmdir
+# fails on a cgroup with processes or children) before and after each test.
+SUITE_CGROUPS="cgrouptest testdir/cgrouptest/container testdir/cgrouptest testdir"
+clean_suite_cgroups() {
+	local h rel
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[[ -d "$h" ]] || continue
+		for rel in $SUITE_CGROUPS; do
+			[[ -d "$h$rel" ]] && rmdir "$h$rel" 2>/dev/null
+		done
+	done
+	return 0
+}
+
 # rm -rf that never crosses into another file system.
 remove_tree() {
 	[[ -e "$1" ]] || return 0
@@ -227,13 +246,15 @@ for rt in $RUNTIMES; do
 	ironbox) bin=$IRONBOX_BIN ;;
 	ironbox-open)
 		# negative control: ironbox with an admin policy that restricts no
-		# host path (shows what the restricted-mounts rule alone costs)
+		# host path and allows them all (shows what the host-mount rules
+		# alone cost)
 		bin=$IRONBOX_BIN
 		out=$("$bin" --policy "$WORK/policy-open.json" policy-init 2>&1) || {
 			say "$out"
 			exit 2
 		}
-		sed -i '/"restrictedMounts"/,/\]/c\  "restrictedMounts": [],' "$WORK/policy-open.json"
+		sed -i -e '/"restrictedMounts"/,/\]/c\  "restrictedMounts": [],' \
+			-e '/"allowedMounts"/,/\]/c\  "allowedMounts": ["/"],' "$WORK/policy-open.json"
 		extra=(--policy "$WORK/policy-open.json")
 		;;
 	runc) bin=$RUNC ;;
@@ -266,6 +287,7 @@ run_one() {
 	local out="$LOG_DIR/$rt/$t.tap" err="$LOG_DIR/$rt/$t.stderr"
 	local hide=0
 	mkdir -p "$LOG_DIR/$rt" "$WORK/tmp"
+	clean_suite_cgroups
 	[[ "$rt" == crun && $HIDE_UNIFIED -eq 1 ]] && hide=1
 	# Every test runs in a mount namespace of its own (slave: the host's
 	# mounts still appear in it, nothing done in it reaches the host), which
@@ -280,6 +302,7 @@ run_one() {
 			exec "$@"' sh timeout -k 10 "$OCI_TIMEOUT" "./validation/$t/$t.t") >"$out" 2>"$err" </dev/null
 	echo $? >"$LOG_DIR/$rt/$t.rc"
 	clean_root "$rt"
+	clean_suite_cgroups
 	remove_tree "$WORK/tmp"
 }
 
@@ -383,7 +406,7 @@ if [[ -n "${RT_BIN[ironbox]:-}" ]]; then
 			printf '   %-34s %s\n' "$t" "${EXCEPTION[$t]}"
 	done
 	if [[ -n "${RT_BIN[ironbox-open]:-}" ]]; then
-		echo "ironbox-open (no restricted host mounts) passes ${NPASS[ironbox-open]} of them"
+		echo "ironbox-open (policy allowing every host mount) passes ${NPASS[ironbox-open]} of them"
 	fi
 fi
 echo "TAP output: $KEEP_LOGS"
