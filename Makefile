@@ -20,7 +20,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PREFIX ?= /usr/local
 
 .PHONY: all deps check unit unit-bins integration asan asan-check bench bench-scale install clean format demo \
-	fuzz fuzz-bins fuzz-link check-security
+	fuzz fuzz-bins fuzz-link check-security oci-validation
 
 all: $(BUILD)/ironbox
 
@@ -102,6 +102,12 @@ bench: deps
 bench-scale: deps
 	$(MAKE) all
 	bench/scale.sh $(BUILD)/ironbox
+
+# OCI runtime-tools validation, ironbox next to crun and runc. Needs root, Go
+# and a clone of github.com/opencontainers/runtime-tools the first time
+# (RUNTIME_TOOLS_SRC=/path); skips with a message otherwise. Not in `check`.
+oci-validation: all
+	tests/oci/run-validation.sh $(BUILD)/ironbox
 
 demo: deps
 	$(MAKE) all
