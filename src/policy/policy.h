@@ -21,6 +21,9 @@ struct ib_policy {
 	/* Engine-owned per-container files allowed even under a restricted path:
 	 * glob patterns such as /var/lib/docker/containers/x/resolv.conf. */
 	char **engine_allowed;
+	/* Enforce ironbox as the engines' only runtime (`ironbox install`, the
+	 * Docker authorization plugin). Default: true. */
+	bool enforce;
 };
 
 /* File format (JSON; every key optional, a missing key takes its default;
@@ -28,7 +31,8 @@ struct ib_policy {
  *   {"idRanges": {"base": 100000, "size": 65536, "count": 1024},
  *    "restrictedMounts": ["/etc/docker", ...],
  *    "allowedMounts": ["/home", ...],
- *    "engineAllowed": ["containers/x/resolv.conf", ...]}
+ *    "engineAllowed": ["containers/x/resolv.conf", ...],
+ *    "enforce": true}
  * idRanges.size must be 65536; base > 0 (host root is never mapped) and
  * base + size * count must stay below 2^32 - 1. restrictedMounts and
  * allowedMounts are absolute paths. engineAllowed entries are fnmatch(3)
