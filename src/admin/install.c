@@ -37,7 +37,8 @@ static int read_path(const char *path, enum ib_item_kind kind, bool *exists, cha
 		char target[4096];
 		ssize_t n;
 		if (!S_ISLNK(st.st_mode))
-			return ib_err_set(err, EEXIST, "%s exists and is not a symbolic link", path);
+			return ib_err_set(err, EEXIST, "%s exists and is not a symbolic link",
+					  path);
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0)
 			return ib_err_sys(err, "readlink %s", path);
@@ -48,8 +49,8 @@ static int read_path(const char *path, enum ib_item_kind kind, bool *exists, cha
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode))
-		return ib_err_set(err, ELOOP,
-				  "%s is a symbolic link; name the file it points to instead", path);
+		return ib_err_set(
+		    err, ELOOP, "%s is a symbolic link; name the file it points to instead", path);
 	if (!S_ISREG(st.st_mode))
 		return ib_err_set(err, EINVAL, "%s is not a regular file", path);
 	if (ib_read_file_at(AT_FDCWD, path, buf, len, err) < 0)
@@ -96,7 +97,8 @@ static struct json_object *load_record(const char *path, ib_err *err, bool *miss
 	doc = ib_json_parse_config(path, text, err);
 	if (!doc)
 		return NULL;
-	if (!json_object_object_get_ex(doc, "files", &v) || !json_object_is_type(v, json_type_array)) {
+	if (!json_object_object_get_ex(doc, "files", &v) ||
+	    !json_object_is_type(v, json_type_array)) {
 		json_object_put(doc);
 		ib_err_set(err, EINVAL, "%s: not an ironbox install record", path);
 		return NULL;
@@ -112,7 +114,8 @@ static struct json_object *record_entry(struct json_object *rec, const char *pat
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		struct json_object *e = json_object_array_get_idx(files, i);
-		if (json_object_object_get_ex(e, "path", &p) && !strcmp(json_object_get_string(p), path))
+		if (json_object_object_get_ex(e, "path", &p) &&
+		    !strcmp(json_object_get_string(p), path))
 			return e;
 	}
 	return NULL;
@@ -237,7 +240,8 @@ static int config_base(struct ib_item *it, bool *exists, char **text, ib_err *er
 	*text = it->exists ? ib_xstrdup(it->cur) : NULL;
 	if (!it->prev)
 		return 0;
-	if (same(it->exists, it->cur, it->cur_len, wexists, written, written ? strlen(written) : 0)) {
+	if (same(it->exists, it->cur, it->cur_len, wexists, written,
+		 written ? strlen(written) : 0)) {
 		const char *orig = rstr(it->prev, "original");
 		free(*text);
 		*exists = rbool(it->prev, "existed");
@@ -253,8 +257,8 @@ static int config_base(struct ib_item *it, bool *exists, char **text, ib_err *er
 		return 0;
 	}
 	{
-		struct json_object *doc = ib_json_parse_config(it->path, it->cur, err), *before = NULL,
-				   *edits;
+		struct json_object *doc = ib_json_parse_config(it->path, it->cur, err),
+				   *before = NULL, *edits;
 		if (!doc)
 			return -1;
 		json_object_deep_copy(doc, &before, NULL);
@@ -355,7 +359,8 @@ static bool in_path(const char *prog)
 	const char *path = getenv("PATH");
 	_cleanup_free_ char *copy = ib_xstrdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
 
-	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *c = ib_xasprintf("%s/%s", d, prog);
 		if (access(c, X_OK) == 0)
 			return true;
@@ -382,7 +387,8 @@ static int read_binary(const char *path, char **buf, size_t *len, ib_err *err)
 static int plan_undo(struct ib_plan *p, struct json_object *e, ib_err *err)
 {
 	{
-		const char *path = rstr(e, "path"), *kind = rstr(e, "kind"), *label = rstr(e, "label");
+		const char *path = rstr(e, "path"), *kind = rstr(e, "kind"),
+			   *label = rstr(e, "label");
 		enum ib_item_kind kd;
 		struct ib_item *it;
 
@@ -416,8 +422,9 @@ static int plan_undo(struct ib_plan *p, struct json_object *e, ib_err *err)
 			bool bexists;
 			_cleanup_free_ char *base = NULL;
 			const char *written = rstr(e, "written");
-			bool exact = same(it->exists, it->cur, it->cur_len, rbool(e, "written_exists"),
-					  written, written ? strlen(written) : 0);
+			bool exact =
+			    same(it->exists, it->cur, it->cur_len, rbool(e, "written_exists"),
+				 written, written ? strlen(written) : 0);
 			if (config_base(it, &bexists, &base, err) < 0)
 				return -1;
 			set_want_text(it, bexists, base);
@@ -505,11 +512,13 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 	if (plan_owned(&p, rec, it, bin, bin_len, err) < 0)
 		goto fail;
 	if (o->admin_exe) {
-		_cleanup_free_ char *rel = ib_xasprintf("%s/libexec/ironbox/ironbox-admin", p.prefix);
+		_cleanup_free_ char *rel =
+		    ib_xasprintf("%s/libexec/ironbox/ironbox-admin", p.prefix);
 		_cleanup_free_ char *path = P(&p, rel);
 		if (read_binary(o->admin_exe, &admin, &admin_len, err) < 0)
 			goto fail;
-		it = add_item(&p, IB_ITEM_FILE, path, "ironbox-admin (authorization plugin, audit)");
+		it =
+		    add_item(&p, IB_ITEM_FILE, path, "ironbox-admin (authorization plugin, audit)");
 		it->mode = 0755;
 		if (plan_owned(&p, rec, it, admin, admin_len, err) < 0)
 			goto fail;
@@ -576,8 +585,8 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 		_cleanup_free_ char *rel = NULL;
 		int r;
 
-		p.docker_config =
-		    o->docker_config ? ib_xstrdup(o->docker_config) : P(&p, "/etc/docker/daemon.json");
+		p.docker_config = o->docker_config ? ib_xstrdup(o->docker_config)
+						   : P(&p, "/etc/docker/daemon.json");
 		it = add_item(&p, IB_ITEM_JSON, p.docker_config, "Docker");
 		r = plan_json(it, rec, ch, p.enforce ? IB_ARRAY_SIZE(ch) : 1, err);
 		json_object_put(jbin);
@@ -617,7 +626,8 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 						    p.docker_host, p.plugin_pidfile, log);
 		}
 		if (p.enforce && p.systemd) {
-			_cleanup_free_ char *unit = P(&p, "/etc/systemd/system/ironbox-authz.service");
+			_cleanup_free_ char *unit =
+			    P(&p, "/etc/systemd/system/ironbox-authz.service");
 			_cleanup_free_ char *dropin =
 			    P(&p, "/etc/systemd/system/docker.service.d/ironbox.conf");
 			_cleanup_free_ char *u = ib_xasprintf(
@@ -638,20 +648,24 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 			    "Requires=ironbox-authz.service\n"
 			    "After=ironbox-authz.service\n\n"
 			    "[Service]\n"
-			    "# BuildKit's executor runs \"runc\" from dockerd's PATH: make it ironbox.\n"
-			    "Environment=\"PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+			    "# BuildKit's executor runs \"runc\" from dockerd's PATH: make it "
+			    "ironbox.\n"
+			    "Environment=\"PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
+			    "bin:"
 			    "/sbin:/bin\"\n",
 			    p.buildkit_dir);
 			it = add_item(&p, IB_ITEM_FILE, unit, "systemd unit of the plugin");
 			if (plan_owned(&p, rec, it, u, strlen(u), err) < 0)
 				goto fail;
-			it = add_item(&p, IB_ITEM_FILE, dropin, "systemd drop-in for docker.service");
+			it = add_item(&p, IB_ITEM_FILE, dropin,
+				      "systemd drop-in for docker.service");
 			if (plan_owned(&p, rec, it, d, strlen(d), err) < 0)
 				goto fail;
-			note(&p,
-			     "Docker: systemctl daemon-reload && systemctl enable --now "
-			     "ironbox-authz.service && systemctl restart docker  (the restart makes "
-			     "BuildKit run ironbox and turns its entitlements off)");
+			note(
+			    &p,
+			    "Docker: systemctl daemon-reload && systemctl enable --now "
+			    "ironbox-authz.service && systemctl restart docker  (the restart makes "
+			    "BuildKit run ironbox and turns its entitlements off)");
 		} else if (p.enforce) {
 			note(&p,
 			     "Docker: start the authorization plugin before dockerd, and keep it "
@@ -659,25 +673,28 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 			     p.plugin_cmd);
 			note(&p,
 			     "Docker: start dockerd with ironbox's runc first in its PATH, so that "
-			     "BuildKit's build containers run under ironbox:\n    PATH=%s:$PATH dockerd "
+			     "BuildKit's build containers run under ironbox:\n    PATH=%s:$PATH "
+			     "dockerd "
 			     "...",
 			     p.buildkit_dir);
-			note(&p, "Docker: restart dockerd for the BuildKit entitlements to be turned "
-				 "off (a reload does not change them)");
+			note(&p,
+			     "Docker: restart dockerd for the BuildKit entitlements to be turned "
+			     "off (a reload does not change them)");
 		}
 	}
 	if (p.containerd) {
-		_cleanup_free_ char *path = o->containerd_config ? ib_xstrdup(o->containerd_config)
-								 : P(&p, "/etc/containerd/config.toml");
+		_cleanup_free_ char *path = o->containerd_config
+						? ib_xstrdup(o->containerd_config)
+						: P(&p, "/etc/containerd/config.toml");
 		bool exists;
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 		int ver = 2;
 		const char *cri_v1[] = {"plugins", "cri", "containerd", NULL, NULL, NULL};
-		const char *cri_v2[] = {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL,
-					NULL, NULL};
-		const char *cri_v3[] = {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL,
-					NULL, NULL};
+		const char *cri_v2[] = {
+		    "plugins", "io.containerd.grpc.v1.cri", "containerd", NULL, NULL, NULL};
+		const char *cri_v3[] = {
+		    "plugins", "io.containerd.cri.v1.runtime", "containerd", NULL, NULL, NULL};
 		const char **base;
 		const char *t_ctd[4], *t_rt[6], *t_opt[7], *t_runc_opt[7];
 
@@ -690,8 +707,8 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 		}
 		base = ver == 1 ? cri_v1 : ver == 2 ? cri_v2 : cri_v3;
 		if (ver > 3) {
-			ib_err_set(err, ENOTSUP, "%s: containerd config version %d is not supported",
-				   path, ver);
+			ib_err_set(err, ENOTSUP,
+				   "%s: containerd config version %d is not supported", path, ver);
 			goto fail;
 		}
 		memcpy(t_ctd, base, 3 * sizeof(char *));
@@ -707,19 +724,21 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 		t_runc_opt[4] = "runc";
 		{
 			ib_err e2 = {0};
-			_cleanup_free_ char *sysd = exists ? ib_toml_get(path, text, t_runc_opt,
-									 "SystemdCgroup", &e2)
-							   : NULL;
+			_cleanup_free_ char *sysd =
+			    exists ? ib_toml_get(path, text, t_runc_opt, "SystemdCgroup", &e2)
+				   : NULL;
 			struct ib_toml_set sets[4];
 			size_t n = 0;
 			if (p.enforce)
-				sets[n++] = (struct ib_toml_set){.table = t_ctd,
-								 .key = "default_runtime_name",
-								 .value = "\"" IB_RUNTIME_NAME "\""};
+				sets[n++] =
+				    (struct ib_toml_set){.table = t_ctd,
+							 .key = "default_runtime_name",
+							 .value = "\"" IB_RUNTIME_NAME "\""};
+			sets[n++] = (struct ib_toml_set){.table = t_rt,
+							 .key = "runtime_type",
+							 .value = "\"io.containerd.runc.v2\""};
 			sets[n++] = (struct ib_toml_set){
-			    .table = t_rt, .key = "runtime_type", .value = "\"io.containerd.runc.v2\""};
-			sets[n++] =
-			    (struct ib_toml_set){.table = t_opt, .key = "BinaryName", .value = bin_str};
+			    .table = t_opt, .key = "BinaryName", .value = bin_str};
 			/* Same cgroup driver as the runc handler (kubelet expects it). */
 			if (sysd && !strcmp(sysd, "true"))
 				sets[n++] = (struct ib_toml_set){
@@ -737,7 +756,8 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 			    ib_xasprintf("%s/share/ironbox/kubernetes/runtimeclass.yaml", p.prefix);
 			_cleanup_free_ char *rc = P(&p, rel);
 			static const char yaml[] =
-			    "# Kubernetes RuntimeClass for ironbox (installed by `ironbox install`).\n"
+			    "# Kubernetes RuntimeClass for ironbox (installed by `ironbox "
+			    "install`).\n"
 			    "# kubectl apply -f this file; pods then ask for it with\n"
 			    "#   spec:\n#     runtimeClassName: " IB_RUNTIME_NAME "\n"
 			    "apiVersion: node.k8s.io/v1\n"
@@ -748,25 +768,29 @@ int ib_install_plan(const struct ib_install_opts *o, struct ib_plan *out, ib_err
 			it = add_item(&p, IB_ITEM_FILE, rc, "Kubernetes RuntimeClass");
 			if (plan_owned(&p, rec, it, yaml, strlen(yaml), err) < 0)
 				goto fail;
-			note(&p,
-			     "containerd: restart it to load the runtime handler (systemctl restart "
-			     "containerd); Kubernetes: kubectl apply -f %s",
-			     rc);
+			note(
+			    &p,
+			    "containerd: restart it to load the runtime handler (systemctl restart "
+			    "containerd); Kubernetes: kubectl apply -f %s",
+			    rc);
 		}
 	}
 	if (p.podman) {
-		_cleanup_free_ char *path = o->podman_config ? ib_xstrdup(o->podman_config)
-							     : P(&p, "/etc/containers/containers.conf");
+		_cleanup_free_ char *path = o->podman_config
+						? ib_xstrdup(o->podman_config)
+						: P(&p, "/etc/containers/containers.conf");
 		_cleanup_free_ char *list = ib_xasprintf("[%s]", bin_str);
 		static const char *const t_engine[] = {"engine", NULL};
 		static const char *const t_rts[] = {"engine", "runtimes", NULL};
 		struct ib_toml_set sets[2];
 		size_t n = 0;
 
-		sets[n++] = (struct ib_toml_set){.table = t_rts, .key = IB_RUNTIME_NAME, .value = list};
+		sets[n++] =
+		    (struct ib_toml_set){.table = t_rts, .key = IB_RUNTIME_NAME, .value = list};
 		if (p.enforce)
-			sets[n++] = (struct ib_toml_set){
-			    .table = t_engine, .key = "runtime", .value = "\"" IB_RUNTIME_NAME "\""};
+			sets[n++] = (struct ib_toml_set){.table = t_engine,
+							 .key = "runtime",
+							 .value = "\"" IB_RUNTIME_NAME "\""};
 		it = add_item(&p, IB_ITEM_TOML, path, "Podman");
 		if (plan_toml(it, rec, "", sets, n, err) < 0)
 			goto fail;
@@ -947,7 +971,8 @@ int ib_plan_apply(struct ib_plan *p, bool uninstall, ib_err *err)
 	dirs = json_object_new_array();
 	if (old && json_object_object_get_ex(old, "dirs", &od))
 		for (size_t i = 0; i < json_object_array_length(od); i++)
-			json_object_array_add(dirs, json_object_get(json_object_array_get_idx(od, i)));
+			json_object_array_add(dirs,
+					      json_object_get(json_object_array_get_idx(od, i)));
 	if (!uninstall) {
 		rec = json_object_new_object();
 		files = json_object_new_array();
@@ -956,11 +981,12 @@ int ib_plan_apply(struct ib_plan *p, bool uninstall, ib_err *err)
 		struct ib_item *it = &p->items[i];
 
 		if (ib_item_changes(it)) {
-			if (!uninstall && it->exists && !it->backup &&
-			    (it->kind == IB_ITEM_FILE) && !it->prev) {
+			if (!uninstall && it->exists && !it->backup && (it->kind == IB_ITEM_FILE) &&
+			    !it->prev) {
 				/* An owned file that was there before us: keep it. */
 				_cleanup_free_ char *base = ib_xstrdup(it->path);
-				it->backup = ib_xasprintf("%s/%zu-%s", backup_dir, i, basename(base));
+				it->backup =
+				    ib_xasprintf("%s/%zu-%s", backup_dir, i, basename(base));
 				if (make_parents(it->backup, dirs, err) < 0 ||
 				    write_file(it->backup, it->cur, it->cur_len, 0600, err) < 0)
 					goto fail;
@@ -971,8 +997,8 @@ int ib_plan_apply(struct ib_plan *p, bool uninstall, ib_err *err)
 				if (it->kind == IB_ITEM_SYMLINK) {
 					if (write_symlink(it->path, it->want, err) < 0)
 						goto fail;
-				} else if (write_file(it->path, it->want, it->want_len, it->mode, err) <
-					   0) {
+				} else if (write_file(it->path, it->want, it->want_len, it->mode,
+						      err) < 0) {
 					goto fail;
 				}
 			} else if (unlink(it->path) < 0 && errno != ENOENT) {
@@ -1004,7 +1030,8 @@ int ib_plan_apply(struct ib_plan *p, bool uninstall, ib_err *err)
 			struct stat st;
 			add_str(e, "backup", it->backup);
 			if (lstat(it->path, &st) == 0) {
-				json_object_object_add(e, "ino", json_object_new_int64((int64_t)st.st_ino));
+				json_object_object_add(e, "ino",
+						       json_object_new_int64((int64_t)st.st_ino));
 				json_object_object_add(e, "size",
 						       json_object_new_int64((int64_t)st.st_size));
 				json_object_object_add(

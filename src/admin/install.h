@@ -27,8 +27,8 @@
 #define IB_AUTHZ_NAME "ironbox-authz"
 
 struct ib_install_opts {
-	const char *root;   /* "" for "/": every path, on disk and in configs, is under it */
-	const char *prefix; /* "/usr/local" */
+	const char *root;      /* "" for "/": every path, on disk and in configs, is under it */
+	const char *prefix;    /* "/usr/local" */
 	const char *self_exe;  /* the ironbox binary to install */
 	const char *admin_exe; /* ironbox-admin to install (NULL: none) */
 	/* Config files (full paths; NULL: ROOT/etc/docker/daemon.json, ...). */
@@ -62,9 +62,9 @@ struct ib_item {
 	bool orig_exists;
 	char *orig;
 	size_t orig_len;
-	char *backup;			/* owned file that was there before */
-	struct json_object *edits;	/* JSON edits */
-	struct json_object *prev;	/* this file's entry in the previous record */
+	char *backup;		   /* owned file that was there before */
+	struct json_object *edits; /* JSON edits */
+	struct json_object *prev;  /* this file's entry in the previous record */
 	char *summary;
 };
 

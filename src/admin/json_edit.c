@@ -29,7 +29,8 @@ struct json_object *ib_json_parse_config(const char *what, const char *text, ib_
 	json_tokener_free(tok);
 	if (!doc || jerr != json_tokener_success) {
 		json_object_put(doc);
-		ib_err_set(err, EINVAL, "%s: invalid JSON: %s", what, json_tokener_error_desc(jerr));
+		ib_err_set(err, EINVAL, "%s: invalid JSON: %s", what,
+			   json_tokener_error_desc(jerr));
 		return NULL;
 	}
 	if (!json_object_is_type(doc, json_type_object)) {
@@ -106,8 +107,9 @@ static int check_change(const char *what, struct json_object *doc, const struct 
 	}
 	if (c->append && json_object_object_get_ex(cur, c->path[n - 1], &leaf) && leaf &&
 	    !json_object_is_type(leaf, json_type_array))
-		return ib_err_set(err, EEXIST, "%s: \"%s\" is not an array; ironbox can't add to it",
-				  what, c->path[n - 1]);
+		return ib_err_set(err, EEXIST,
+				  "%s: \"%s\" is not an array; ironbox can't add to it", what,
+				  c->path[n - 1]);
 	return 0;
 }
 
@@ -116,7 +118,8 @@ static bool array_has_string(struct json_object *arr, const char *s)
 	size_t n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(e, json_type_string) && !strcmp(json_object_get_string(e), s))
+		if (json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), s))
 			return true;
 	}
 	return false;
@@ -195,7 +198,8 @@ static void prune(struct json_object *doc, const char **path, size_t np, int cre
 			continue; /* the leaf ironbox removed */
 		if ((json_object_is_type(obj, json_type_object) &&
 		     json_object_object_length(obj) == 0) ||
-		    (json_object_is_type(obj, json_type_array) && json_object_array_length(obj) == 0))
+		    (json_object_is_type(obj, json_type_array) &&
+		     json_object_array_length(obj) == 0))
 			json_object_object_del(parent, path[depth]);
 		else
 			return;
@@ -229,7 +233,8 @@ int ib_json_revert(struct json_object *doc, struct json_object *edits, int *kept
 		for (size_t i = 0; i < np; i++) {
 			struct json_object *s = json_object_array_get_idx(jpath, i);
 			if (!json_object_is_type(s, json_type_string))
-				return ib_err_set(err, EINVAL, "install record: malformed edit path");
+				return ib_err_set(err, EINVAL,
+						  "install record: malformed edit path");
 			path[i] = json_object_get_string(s);
 		}
 		path[np] = NULL;

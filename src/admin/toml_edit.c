@@ -677,16 +677,18 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 			if (st->kind == ST_TABLE) {
 				if (path_eq(st->path, np, full, nt)) {
 					if (header) {
-						ib_err_set(err, EINVAL, "%s:%d: table defined twice",
-							   what, st->line);
+						ib_err_set(err, EINVAL,
+							   "%s:%d: table defined twice", what,
+							   st->line);
 						goto fail;
 					}
 					header = st;
 				} else if (path_prefix(full, nt + 1, st->path, np)) {
-					ib_err_set(err, EEXIST,
-						   "%s:%d: `%s` is a table here; ironbox needs it to "
-						   "be a value",
-						   what, st->line, set->key);
+					ib_err_set(
+					    err, EEXIST,
+					    "%s:%d: `%s` is a table here; ironbox needs it to "
+					    "be a value",
+					    what, st->line, set->key);
 					goto fail;
 				}
 				continue;
@@ -694,10 +696,11 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 			if (st->kind == ST_ARRAY_TABLE) {
 				if (path_prefix(st->path, np, full, nt + 1) ||
 				    path_prefix(full, nt, st->path, np)) {
-					ib_err_set(err, EINVAL,
-						   "%s:%d: an array of tables where ironbox needs a "
-						   "table",
-						   what, st->line);
+					ib_err_set(
+					    err, EINVAL,
+					    "%s:%d: an array of tables where ironbox needs a "
+					    "table",
+					    what, st->line);
 					goto fail;
 				}
 				continue;
@@ -717,7 +720,8 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 				ib_err_set(err, EEXIST, "%s:%d: `%s` is used as a table here", what,
 					   st->line, set->key);
 				goto fail;
-			} else if (st->ctx_len < nt && np > nt && path_prefix(full, nt, st->path, np)) {
+			} else if (st->ctx_len < nt && np > nt &&
+				   path_prefix(full, nt, st->path, np)) {
 				dotted_table = true;
 			}
 		}
@@ -730,8 +734,8 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 			if (line_is_managed(text, existing)) {
 				/* Ours already (another value): replace the line. */
 				edits_add(&ed, existing->start, existing->end - existing->start,
-					  ib_xasprintf("%s%s = %s " IB_TOML_MANAGED "\n", indent, key,
-						       set->value));
+					  ib_xasprintf("%s%s = %s " IB_TOML_MANAGED "\n", indent,
+						       key, set->value));
 				continue;
 			}
 			if (existing->multiline) {
@@ -743,8 +747,8 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 			bool has_nl = existing->end > 0 && text[existing->end - 1] == '\n';
 			edits_add(&ed, existing->start, 0, ib_xstrdup(IB_TOML_DISABLED));
 			edits_add(&ed, existing->end, 0,
-				  ib_xasprintf("%s%s%s = %s " IB_TOML_MANAGED "\n", has_nl ? "" : "\n",
-					       indent, key, set->value));
+				  ib_xasprintf("%s%s%s = %s " IB_TOML_MANAGED "\n",
+					       has_nl ? "" : "\n", indent, key, set->value));
 			continue;
 		}
 		if (header) {
@@ -761,16 +765,17 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 			key = render_key(full + nt, 1);
 			bool has_nl = at > 0 && text[at - 1] == '\n';
 			edits_add(&ed, at, 0,
-				  ib_xasprintf("%s%s%s = %s " IB_TOML_MANAGED "\n", has_nl ? "" : "\n",
-					       indent, key, set->value));
+				  ib_xasprintf("%s%s%s = %s " IB_TOML_MANAGED "\n",
+					       has_nl ? "" : "\n", indent, key, set->value));
 			continue;
 		}
 		if (dotted_table) {
 			_cleanup_free_ char *t = render_key(full, nt);
-			ib_err_set(err, EEXIST,
-				   "%s: table [%s] is defined with dotted keys; add `%s = %s` to it "
-				   "by hand",
-				   what, t, set->key, set->value);
+			ib_err_set(
+			    err, EEXIST,
+			    "%s: table [%s] is defined with dotted keys; add `%s = %s` to it "
+			    "by hand",
+			    what, t, set->key, set->value);
 			goto fail;
 		}
 		/* Missing table: into the appended block. */
@@ -808,7 +813,8 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 	} while (0)
 		for (size_t i = 0; i < ed.n; i++) {
 			if (ed.v[i].at < pos) { /* overlapping edits: never expected */
-				ib_err_set(err, EINVAL, "%s: internal error: overlapping edits", what);
+				ib_err_set(err, EINVAL, "%s: internal error: overlapping edits",
+					   what);
 				free(out);
 				out = NULL;
 				goto fail;

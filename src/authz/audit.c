@@ -170,13 +170,16 @@ static int audit_docker(const struct ib_audit_opts *o, FILE *out, struct seen *s
 			fprintf(out, "%s\n", id);
 		} else {
 			_cleanup_free_ char *note =
-			    restart ? ib_xasprintf("restart policy \"%s\": dockerd starts it itself", restart)
-				    : ib_xstrdup("");
+			    restart
+				? ib_xasprintf("restart policy \"%s\": dockerd starts it itself",
+					       restart)
+				: ib_xstrdup("");
 			header(out, o->quiet, printed);
 			fprintf(out, "%-11s %-24.12s %-20s %-10s %-9s %s\n", "docker", id,
 				name ? name : "", rt ? rt : "?",
-				jstr(jobj(doc, "State"), "Status") ? jstr(jobj(doc, "State"), "Status")
-								   : "?",
+				jstr(jobj(doc, "State"), "Status")
+				    ? jstr(jobj(doc, "State"), "Status")
+				    : "?",
 				note);
 			if (restart)
 				*restart_note = true;
@@ -292,15 +295,16 @@ static int audit_containerd(const struct ib_audit_opts *o, FILE *out, struct see
 	for (char *save = NULL, *ns = strtok_r(nsout, "\n", &save); ns;
 	     ns = strtok_r(NULL, "\n", &save)) {
 		_cleanup_free_ char *cout = NULL;
-		char *a_c[] = {"ctr", "-a", (char *)addr, "-n", ns, "containers", "list", "-q", NULL};
+		char *a_c[] = {"ctr",	     "-a",   (char *)addr, "-n", ns,
+			       "containers", "list", "-q",	   NULL};
 
 		if (run_capture(a_c, &cout, err) != 0)
 			return ib_err_set(err, EIO, "ctr -n %s containers list failed", ns);
 		for (char *s2 = NULL, *id = strtok_r(cout, "\n", &s2); id;
 		     id = strtok_r(NULL, "\n", &s2)) {
 			_cleanup_free_ char *info = NULL, *bin = NULL;
-			char *a_i[] = {"ctr", "-a", (char *)addr, "-n", ns, "containers", "info", id,
-				       NULL};
+			char *a_i[] = {"ctr",	     "-a",   (char *)addr, "-n", ns,
+				       "containers", "info", id,	   NULL};
 			struct json_object *doc, *rt, *opts;
 			const char *rname, *b64;
 
@@ -318,7 +322,8 @@ static int audit_containerd(const struct ib_audit_opts *o, FILE *out, struct see
 					size_t cap = strlen(b64);
 					_cleanup_free_ unsigned char *raw = ib_xmalloc0(cap + 4);
 					int rl = b64_pton(b64, raw, cap + 4);
-					bin = rl >= 0 ? ib_audit_runc_binary(raw, (size_t)rl) : NULL;
+					bin =
+					    rl >= 0 ? ib_audit_runc_binary(raw, (size_t)rl) : NULL;
 				} else {
 					bin = ib_xstrdup("");
 				}
@@ -332,9 +337,9 @@ static int audit_containerd(const struct ib_audit_opts *o, FILE *out, struct see
 			} else {
 				_cleanup_free_ char *cid = ib_xasprintf("%s/%s", ns, id);
 				header(out, o->quiet, printed);
-				fprintf(out, "%-11s %-24s %-20s %-10s %-9s %s\n", "containerd", cid, "-",
-					bin ? (*bin ? bin : "runc") : (rname ? rname : "?"), "-",
-					rname ? rname : "");
+				fprintf(out, "%-11s %-24s %-20s %-10s %-9s %s\n", "containerd", cid,
+					"-", bin ? (*bin ? bin : "runc") : (rname ? rname : "?"),
+					"-", rname ? rname : "");
 			}
 			n++;
 			json_object_put(doc);
@@ -378,7 +383,9 @@ static int audit_podman(const struct ib_audit_opts *o, FILE *out, bool *printed,
 		return 0;
 	rc = run_capture(argv, &js, err);
 	if (rc != 0)
-		return rc < 0 ? -1 : ib_err_set(err, EIO, "podman container inspect: exit status %d", rc);
+		return rc < 0
+			   ? -1
+			   : ib_err_set(err, EIO, "podman container inspect: exit status %d", rc);
 	arr = json_tokener_parse(js);
 	if (!json_object_is_type(arr, json_type_array)) {
 		json_object_put(arr);
@@ -386,7 +393,8 @@ static int audit_podman(const struct ib_audit_opts *o, FILE *out, bool *printed,
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *c = json_object_array_get_idx(arr, i);
-		const char *id = jstr(c, "Id"), *rt = jstr(c, "OCIRuntime"), *name = jstr(c, "Name");
+		const char *id = jstr(c, "Id"), *rt = jstr(c, "OCIRuntime"),
+			   *name = jstr(c, "Name");
 		_cleanup_free_ char *copy = ib_xstrdup(rt ? rt : "");
 
 		if (!id || (rt && !strcmp(basename(copy), o->runtime)))
@@ -442,28 +450,32 @@ int ib_audit(const struct ib_audit_opts *o, FILE *out, ib_err *err)
 	fprintf(out, "\n%d container%s not run under %s and %s not protected.\n", total,
 		total == 1 ? " does" : "s do", o->runtime, total == 1 ? "is" : "are");
 	if (nd)
-		fprintf(out,
-			"Docker: recreate each one without --runtime (once enforced, %s is the "
-			"default): `docker rm -f NAME`, then `docker run`/`docker create` it again "
-			"with its other options (`docker commit NAME IMAGE` first keeps changes made "
-			"inside it).\n",
-			o->runtime);
+		fprintf(
+		    out,
+		    "Docker: recreate each one without --runtime (once enforced, %s is the "
+		    "default): `docker rm -f NAME`, then `docker run`/`docker create` it again "
+		    "with its other options (`docker commit NAME IMAGE` first keeps changes made "
+		    "inside it).\n",
+		    o->runtime);
 	if (restart_note)
-		fprintf(out,
-			"Containers with a restart policy are started by dockerd itself when it "
-			"starts, with no request the authorization plugin could refuse: remove them "
-			"first.\n");
+		fprintf(
+		    out,
+		    "Containers with a restart policy are started by dockerd itself when it "
+		    "starts, with no request the authorization plugin could refuse: remove them "
+		    "first.\n");
 	if (nc)
-		fprintf(out,
-			"containerd: `ctr -n NAMESPACE containers rm ID`, then create it again with "
-			"`ctr run --runc-binary %s`, or through Kubernetes with `runtimeClassName: "
-			"%s`.\n",
-			o->ironbox_path ? o->ironbox_path : "/usr/local/bin/ironbox", o->runtime);
+		fprintf(
+		    out,
+		    "containerd: `ctr -n NAMESPACE containers rm ID`, then create it again with "
+		    "`ctr run --runc-binary %s`, or through Kubernetes with `runtimeClassName: "
+		    "%s`.\n",
+		    o->ironbox_path ? o->ironbox_path : "/usr/local/bin/ironbox", o->runtime);
 	if (np)
-		fprintf(out,
-			"Podman: `podman rm -f NAME`, then run it again (with `runtime = \"%s\"` in "
-			"containers.conf, or `podman --runtime %s`).\n",
-			o->runtime, o->runtime);
+		fprintf(
+		    out,
+		    "Podman: `podman rm -f NAME`, then run it again (with `runtime = \"%s\"` in "
+		    "containers.conf, or `podman --runtime %s`).\n",
+		    o->runtime, o->runtime);
 	return total;
 fail:
 	ib_strv_free(seen.ids);

@@ -58,9 +58,9 @@ int ib_authz_parse_envelope(const char *json, size_t len, struct ib_authz_req *o
 		goto out;
 	}
 	out->method = ib_xstrdup(json_object_get_string(v));
-	if (!json_object_object_get_ex(doc, "RequestURI", &v) ||
+	if (!json_object_object_get_ex(doc, "RequestUri", &v) ||
 	    !json_object_is_type(v, json_type_string) || !*json_object_get_string(v)) {
-		ib_err_set(err, EINVAL, "malformed AuthZReq: no RequestURI");
+		ib_err_set(err, EINVAL, "malformed AuthZReq: no RequestUri");
 		goto out;
 	}
 	out->uri = ib_xstrdup(json_object_get_string(v));
@@ -70,7 +70,8 @@ int ib_authz_parse_envelope(const char *json, size_t len, struct ib_authz_req *o
 		int n;
 
 		if (!json_object_is_type(v, json_type_string)) {
-			ib_err_set(err, EINVAL, "malformed AuthZReq: RequestBody is not base64 text");
+			ib_err_set(err, EINVAL,
+				   "malformed AuthZReq: RequestBody is not base64 text");
 			goto out;
 		}
 		b64 = json_object_get_string(v);
@@ -79,7 +80,8 @@ int ib_authz_parse_envelope(const char *json, size_t len, struct ib_authz_req *o
 			out->body = ib_xmalloc0(blen / 4 * 3 + 4);
 			n = b64_pton(b64, out->body, blen / 4 * 3 + 4);
 			if (n < 0) {
-				ib_err_set(err, EINVAL, "malformed AuthZReq: RequestBody is not base64");
+				ib_err_set(err, EINVAL,
+					   "malformed AuthZReq: RequestBody is not base64");
 				goto out;
 			}
 			out->body_len = (size_t)n;
@@ -87,7 +89,8 @@ int ib_authz_parse_envelope(const char *json, size_t len, struct ib_authz_req *o
 	}
 	if (json_object_object_get_ex(doc, "RequestHeaders", &v) && v) {
 		if (!json_object_is_type(v, json_type_object)) {
-			ib_err_set(err, EINVAL, "malformed AuthZReq: RequestHeaders is not an object");
+			ib_err_set(err, EINVAL,
+				   "malformed AuthZReq: RequestHeaders is not an object");
 			goto out;
 		}
 		json_object_object_foreach(v, hk, hv)
@@ -241,8 +244,8 @@ static int query_values(const char *query, const char *key, bool (*fn)(const cha
 		const char *eq = memchr(p, '=', n);
 		size_t kl = eq ? (size_t)(eq - p) : n;
 		_cleanup_free_ char *k = ib_authz_unescape(p, kl, true);
-		_cleanup_free_ char *v = eq ? ib_authz_unescape(eq + 1, n - kl - 1, true)
-					     : ib_xstrdup("");
+		_cleanup_free_ char *v =
+		    eq ? ib_authz_unescape(eq + 1, n - kl - 1, true) : ib_xstrdup("");
 		if (!k || !v)
 			return -1;
 		if (!strcmp(k, key) && fn(v, data))
@@ -293,7 +296,8 @@ static void need_default_ironbox(const struct ib_authz_policy *pol, const struct
 	if (strcmp(def, pol->runtime) != 0) {
 		decide(out, false,
 		       "%s would run under the daemon's default runtime \"%s\", not %s; set "
-		       "\"default-runtime\": \"%s\" in daemon.json (ironbox install does) " POLICY_TAIL,
+		       "\"default-runtime\": \"%s\" in daemon.json (ironbox install "
+		       "does) " POLICY_TAIL,
 		       what, def, pol->runtime, pol->runtime, pol->policy_path);
 		return;
 	}
@@ -366,14 +370,15 @@ static void check_ref(const struct ib_authz_policy *pol, const struct ib_authz_e
 	}
 	r = env->ref_unprotected(env->data, ref, &who, &err);
 	if (r < 0) {
-		decide(out, false, "can't check container \"%.200s\" (%s) " POLICY_TAIL, ref, err.msg,
-		       pol->policy_path);
+		decide(out, false, "can't check container \"%.200s\" (%s) " POLICY_TAIL, ref,
+		       err.msg, pol->policy_path);
 	} else if (r > 0) {
-		decide(out, false,
-		       "can't %s \"%.200s\": container %s, not %s; it was created before ironbox was "
-		       "enforced and is not protected: remove it and create it again (`ironbox "
-		       "audit` lists such containers) " POLICY_TAIL,
-		       action, ref, who ? who : "?", pol->runtime, pol->policy_path);
+		decide(
+		    out, false,
+		    "can't %s \"%.200s\": container %s, not %s; it was created before ironbox was "
+		    "enforced and is not protected: remove it and create it again (`ironbox "
+		    "audit` lists such containers) " POLICY_TAIL,
+		    action, ref, who ? who : "?", pol->runtime, pol->policy_path);
 	} else {
 		allow(out);
 	}
@@ -392,7 +397,8 @@ static void check_buildkit(const struct ib_authz_policy *pol, const struct ib_au
 	else if (r == 0)
 		decide(out, false,
 		       "%s: BuildKit's executor would not run ironbox (%s); start dockerd with "
-		       "ironbox's runc directory first in its PATH (see `ironbox install`) " POLICY_TAIL,
+		       "ironbox's runc directory first in its PATH (see `ironbox "
+		       "install`) " POLICY_TAIL,
 		       what, why ? why : "?", pol->policy_path);
 	else
 		allow(out);
@@ -416,7 +422,8 @@ static void check_build(const struct ib_authz_policy *pol, const struct ib_authz
 		       pol->policy_path);
 		return;
 	}
-	if (!strcmp(mt, "application/x-www-form-urlencoded") || !strcmp(mt, "multipart/form-data")) {
+	if (!strcmp(mt, "application/x-www-form-urlencoded") ||
+	    !strcmp(mt, "multipart/form-data")) {
 		decide(out, false,
 		       "build parameters in a form body are not visible to the plugin " POLICY_TAIL,
 		       pol->policy_path);
@@ -528,26 +535,29 @@ void ib_authz_decide(const struct ib_authz_policy *pol, const struct ib_authz_re
 		   !strcmp(ref + strlen(ref) - 7, "/attach")) {
 		ref[strlen(ref) - 7] = '\0';
 		check_ref(pol, env, ref, "attach to", out);
-	} else if (post && split_ref(rt.path, "/exec/", &ref, &action) && !strcmp(action, "start")) {
+	} else if (post && split_ref(rt.path, "/exec/", &ref, &action) &&
+		   !strcmp(action, "start")) {
 		ib_err err = {0};
 		_cleanup_free_ char *who = NULL;
 		int r = env->exec_unprotected(env->data, ref, &who, &err);
 		if (r < 0)
-			decide(out, false, "can't check exec instance %.100s (%s) " POLICY_TAIL, ref,
-			       err.msg, pol->policy_path);
+			decide(out, false, "can't check exec instance %.100s (%s) " POLICY_TAIL,
+			       ref, err.msg, pol->policy_path);
 		else if (r > 0)
-			decide(out, false,
-			       "can't start an exec in container %s, not %s (created before ironbox "
-			       "was enforced) " POLICY_TAIL,
-			       who ? who : "?", pol->runtime, pol->policy_path);
+			decide(
+			    out, false,
+			    "can't start an exec in container %s, not %s (created before ironbox "
+			    "was enforced) " POLICY_TAIL,
+			    who ? who : "?", pol->runtime, pol->policy_path);
 	} else if (post && !strcmp(rt.path, "/build")) {
 		check_build(pol, req, &rt, env, out);
 	} else if (post && !strcmp(rt.path, "/grpc")) {
 		check_buildkit(pol, env, "BuildKit (buildx) requests", out);
-	} else if (post && (!strcmp(rt.path, "/plugins/pull") || !strcmp(rt.path, "/plugins/create") ||
-			    (split_ref(rt.path, "/plugins/", &ref, &action) &&
-			     (!strcmp(action, "enable") || !strcmp(action, "upgrade") ||
-			      !strcmp(action, "set"))))) {
+	} else if (post &&
+		   (!strcmp(rt.path, "/plugins/pull") || !strcmp(rt.path, "/plugins/create") ||
+		    (split_ref(rt.path, "/plugins/", &ref, &action) &&
+		     (!strcmp(action, "enable") || !strcmp(action, "upgrade") ||
+		      !strcmp(action, "set"))))) {
 		decide(out, false,
 		       "managed plugins run outside ironbox with the privileges they ask for; "
 		       "installing, enabling or configuring them is not allowed " POLICY_TAIL,

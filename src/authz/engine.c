@@ -205,8 +205,8 @@ static int env_ref_unprotected(void *data, const char *ref, char **who, ib_err *
 			break;
 		}
 		if (strcmp(rt, r->engine->runtime) != 0) {
-			*who = ib_xasprintf("%s (ID %.12s) runs under runtime \"%s\"", first_name(c),
-					    id, rt);
+			*who = ib_xasprintf("%s (ID %.12s) runs under runtime \"%s\"",
+					    first_name(c), id, rt);
 			found = 1;
 		}
 	}
@@ -343,7 +343,8 @@ static int env_buildkit_ironbox(void *data, char **why, ib_err *err)
 	ret = ib_engine_lookpath(r->peer, path_env, ibpath, &ib_st, &ib_at, err);
 	if (ret <= 0) {
 		if (ret == 0)
-			*why = ib_xasprintf("runtime \"%s\" (%s) not found", r->engine->runtime, ibpath);
+			*why = ib_xasprintf("runtime \"%s\" (%s) not found", r->engine->runtime,
+					    ibpath);
 		free((char *)ibpath);
 		return ret;
 	}

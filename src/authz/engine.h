@@ -19,7 +19,7 @@ struct ib_engine {
 	struct ib_engine_rt {
 		char *id;
 		char *runtime;
-	} *cache;
+	} * cache;
 	size_t ncache;
 };
 

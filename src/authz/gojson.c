@@ -12,7 +12,7 @@
 
 struct frame {
 	bool is_map;
-	bool key_ok;		 /* key fits and was folded */
+	bool key_ok;	       /* key fits and was folded */
 	char key[KEY_MAX + 1]; /* folded current key */
 };
 

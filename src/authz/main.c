@@ -40,11 +40,16 @@ static int usage_plugin(FILE *f)
 static int cmd_plugin(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'},	 {"policy", required_argument, NULL, 'p'},
-	    {"docker-host", required_argument, NULL, 'H'}, {"log", required_argument, NULL, 'l'},
-	    {"pidfile", required_argument, NULL, 'P'},	 {"detach", no_argument, NULL, 'd'},
-	    {"debug", no_argument, NULL, 'D'},		 {"runtime", required_argument, NULL, 'r'},
-	    {"max-request", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"docker-host", required_argument, NULL, 'H'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"debug", no_argument, NULL, 'D'},
+	    {"runtime", required_argument, NULL, 'r'},
+	    {"max-request", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ib_plugin_opts o = {
@@ -91,7 +96,8 @@ static int cmd_plugin(int argc, char **argv)
 		case 'm': {
 			long v;
 			if (!ib_parse_long(optarg, &v) || v < 4096) {
-				fprintf(stderr, "ironbox authz-plugin: bad --max-request %s\n", optarg);
+				fprintf(stderr, "ironbox authz-plugin: bad --max-request %s\n",
+					optarg);
 				return 2;
 			}
 			o.max_request = (size_t)v;
@@ -110,6 +116,12 @@ static int cmd_plugin(int argc, char **argv)
 		return 2;
 	}
 	if (log_path) {
+		_cleanup_free_ char *dir = ib_xstrdup(log_path);
+		if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+			*strrchr(dir, '/') = '\0';
+			(void)ib_mkdir_p(dir, 0755, &err);
+			ib_err_clear(&err);
+		}
 		o.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (o.log_fd < 0) {
 			fprintf(stderr, "ironbox authz-plugin: open %s: %m\n", log_path);
@@ -149,6 +161,11 @@ static int cmd_plugin(int argc, char **argv)
 	}
 	if (pidfile) {
 		_cleanup_free_ char *pid = ib_xasprintf("%d\n", (int)getpid());
+		_cleanup_free_ char *dir = ib_xstrdup(pidfile);
+		if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+			*strrchr(dir, '/') = '\0';
+			(void)ib_mkdir_p(dir, 0755, &err);
+		}
 		if (ib_write_file_atomic(pidfile, pid, strlen(pid), 0644, &err) < 0) {
 			fprintf(stderr, "ironbox authz-plugin: %s\n", err.msg);
 			return 1;

@@ -99,21 +99,22 @@ static pid_t peer_pid(struct MHD_Connection *c)
 	return cred.pid;
 }
 
-static enum MHD_Result answer_authz(struct server *s, struct MHD_Connection *c,
-				    struct request *rq)
+static enum MHD_Result answer_authz(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
 	struct ib_authz_decision d = {0};
 	struct ib_authz_req req = {0};
-	struct ib_authz_policy pol = {.policy_path = s->o->policy_path, .runtime = s->engine.runtime};
+	struct ib_authz_policy pol = {.policy_path = s->o->policy_path,
+				      .runtime = s->engine.runtime};
 	ib_err err = {0};
 	struct ib_policy *p = NULL;
 	_cleanup_free_ char *resp = NULL;
 
 	if (rq->overflow) {
-		snprintf(d.msg, sizeof(d.msg),
-			 "the authorization request is larger than %zu bytes; refused (admin policy "
-			 "%s)",
-			 s->o->max_request, s->o->policy_path);
+		snprintf(
+		    d.msg, sizeof(d.msg),
+		    "the authorization request is larger than %zu bytes; refused (admin policy "
+		    "%s)",
+		    s->o->max_request, s->o->policy_path);
 		plog(s, "warning", "denied an oversized request: %s", d.msg);
 		goto send;
 	}
@@ -294,12 +295,12 @@ int ib_plugin_run(const struct ib_plugin_opts *o, ib_err *err)
 		close(fd);
 		goto fail;
 	}
-	d = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, handler, &s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-	    completed, &s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
-	    MHD_OPTION_END);
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				 MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, handler, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
+			     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed,
+			     &s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (!d) {
 		ib_err_set(err, EIO, "libmicrohttpd could not start on %s", o->socket_path);
 		close(fd);

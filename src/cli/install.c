@@ -302,9 +302,10 @@ int cmd_install(struct ib_global_opts *g, int argc, char **argv)
 			free(admin);
 			admin = ib_xasprintf("%s/../libexec/ironbox/ironbox-admin", dir);
 			if (access(admin, X_OK) < 0)
-				return cli_error("ironbox-admin (the authorization plugin and audit) "
-						 "not found beside %s: build it first (make)",
-						 self);
+				return cli_error(
+				    "ironbox-admin (the authorization plugin and audit) "
+				    "not found beside %s: build it first (make)",
+				    self);
 		}
 		o.admin_exe = admin;
 	}
@@ -327,7 +328,8 @@ int cmd_install(struct ib_global_opts *g, int argc, char **argv)
 		char *dr[] = {"systemctl", "daemon-reload", NULL};
 		char *en[] = {"systemctl", "enable", "--now", "ironbox-authz.service", NULL};
 		if (run(dr) != 0 || run(en) != 0)
-			printf("  warning: systemctl failed; start ironbox-authz.service by hand\n");
+			printf(
+			    "  warning: systemctl failed; start ironbox-authz.service by hand\n");
 	}
 	/* Reload dockerd when its config changed (runtimes, default-runtime and
 	 * authorization plugins are reloadable). A reload with an authorization
@@ -343,16 +345,18 @@ int cmd_install(struct ib_global_opts *g, int argc, char **argv)
 			printf("  reload dockerd to apply %s: kill -HUP %d\n", p.docker_config,
 			       (int)pid);
 		} else if (p.enforce && !socket_live(p.plugin_socket)) {
-			printf("  NOT reloading dockerd (pid %d): the authorization plugin does not "
-			       "answer on %s yet and dockerd exits when a reload names a plugin it "
-			       "can't reach. Start the plugin, then: kill -HUP %d\n",
-			       (int)pid, p.plugin_socket, (int)pid);
+			printf(
+			    "  NOT reloading dockerd (pid %d): the authorization plugin does not "
+			    "answer on %s yet and dockerd exits when a reload names a plugin it "
+			    "can't reach. Start the plugin, then: kill -HUP %d\n",
+			    (int)pid, p.plugin_socket, (int)pid);
 		} else if (kill(pid, SIGHUP) == 0) {
 			printf("  reloaded dockerd (pid %d): runtimes, default runtime and "
 			       "authorization plugins apply now\n",
 			       (int)pid);
 		} else {
-			printf("  could not signal dockerd (pid %d): %s\n", (int)pid, strerror(errno));
+			printf("  could not signal dockerd (pid %d): %s\n", (int)pid,
+			       strerror(errno));
 		}
 	}
 	for (size_t i = 0; p.notes && p.notes[i]; i++)

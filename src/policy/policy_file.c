@@ -298,7 +298,8 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			if (json_object_is_type(val, json_type_boolean))
 				p->enforce = json_object_get_boolean(val);
 			else
-				r = ib_err_set(err, EINVAL, "policy: \"enforce\" must be true or false");
+				r = ib_err_set(err, EINVAL,
+					       "policy: \"enforce\" must be true or false");
 		} else {
 			r = ib_err_set(err, EINVAL, "policy: unknown key \"%s\"", key);
 		}
