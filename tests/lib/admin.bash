@@ -216,3 +216,172 @@ _adm_stack_stop() {
 	[[ -n "$IB_DOCKER_DIR" && "$IB_DOCKER_DIR" == /tmp/ib-* ]] && rm -rf "$IB_DOCKER_DIR" 2>/dev/null
 	return 0
 }
+
+# ---------------------------------------------------------------------------
+# Kubernetes path: a containerd with its CRI plugin, configured by `ironbox
+# install --containerd`, in a private mount and network namespace (CNI's
+# bridge lives there), driven by tests/lib/cri_client.py.
+
+export K8S_DIR="${K8S_DIR:-$IB_CTR_DIR-cri}"
+K8S_ROOT="$K8S_DIR/root"
+K8S_SOCK="$K8S_DIR/containerd.sock"
+K8S_CG="ib-k8s-$(basename "$IB_CTR_DIR")"
+
+CRI() { /usr/bin/python3 "$IB_LIB/cri_client.py" "$K8S_SOCK" "$@" </dev/null 3>&-; }
+KCTR() { ctr -a "$K8S_SOCK" -n k8s.io "$@"; }
+
+# A one-layer OCI image tarball of the busybox rootfs with the given
+# entrypoint (JSON array); path printed.
+adm_oci_image() {
+	local name=$1 entry=$2 src d out
+	src=$(rootfs_tarball) || return 1
+	out="$IB_CACHE/oci-adm-$(basename "$src" .tar)-${name//[:\/]/_}-$(echo "$entry" | sha256sum | cut -c1-8).tar"
+	if [[ -f "$out" ]]; then
+		echo "$out"
+		return 0
+	fi
+	d=$(mktemp -d "$IB_CACHE/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	gzip -n -c "$src" >"$d/layer"
+	local diff_id lsha lsize csha csize msha msize
+	diff_id=$(sha256sum "$src" | cut -d' ' -f1)
+	lsha=$(sha256sum "$d/layer" | cut -d' ' -f1)
+	lsize=$(stat -c %s "$d/layer")
+	mv "$d/layer" "$d/blobs/sha256/$lsha"
+	jq -cn --arg diff "sha256:$diff_id" --argjson e "$entry" '{architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Entrypoint: $e},
+		rootfs: {type: "layers", diff_ids: [$diff]}}' | tr -d '\n' >"$d/cfg"
+	csha=$(sha256sum "$d/cfg" | cut -d' ' -f1)
+	csize=$(stat -c %s "$d/cfg")
+	mv "$d/cfg" "$d/blobs/sha256/$csha"
+	jq -cn --arg c "sha256:$csha" --argjson cs "$csize" --arg l "sha256:$lsha" --argjson ls "$lsize" '{
+		schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' | tr -d '\n' >"$d/man"
+	msha=$(sha256sum "$d/man" | cut -d' ' -f1)
+	msize=$(stat -c %s "$d/man")
+	mv "$d/man" "$d/blobs/sha256/$msha"
+	jq -cn --arg m "sha256:$msha" --argjson ms "$msize" --arg n "$name" '{schemaVersion: 2,
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
+		annotations: {"io.containerd.image.name": ("docker.io/library/" + $n),
+			"org.opencontainers.image.ref.name": ($n | split(":")[1])},
+		platform: {architecture: "amd64", os: "linux"}}]}' >"$d/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out.tmp" oci-layout index.json blobs && mv -f "$out.tmp" "$out"
+	rm -rf "$d"
+	echo "$out"
+}
+
+# The admin's containerd config (before install): CRI on, CNI from Debian's
+# plugins, everything under $K8S_DIR.
+_k8s_base_config() {
+	mkdir -p "$K8S_ROOT/etc/containerd" "$K8S_DIR"/{data,state,opt,cni,ipam}
+	cat >"$K8S_ROOT/etc/containerd/config.toml" <<-EOF
+		version = 2
+		root = "$K8S_DIR/data"
+		state = "$K8S_DIR/state"
+		disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+		  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+		  "io.containerd.tracing.processor.v1.otlp"]
+
+		[grpc]
+		  address = "$K8S_SOCK"
+		[ttrpc]
+		  address = "$K8S_SOCK.ttrpc"
+		[debug]
+		  level = "warn"
+		[metrics]
+		  address = ""
+
+		[plugins]
+		  [plugins."io.containerd.grpc.v1.cri"]
+		    sandbox_image = "docker.io/library/ib-pause:latest"
+		    disable_apparmor = true
+		    # No CAP_SYS_RESOURCE on the test machines: runc can't give the
+		    # sandbox the oom_score_adj (-998) CRI asks for otherwise.
+		    restrict_oom_score_adj = true
+		    [plugins."io.containerd.grpc.v1.cri".cni]
+		      bin_dir = "/usr/lib/cni"
+		      conf_dir = "$K8S_DIR/cni"
+		    [plugins."io.containerd.grpc.v1.cri".containerd]
+		      snapshotter = "overlayfs"
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+		        runtime_type = "io.containerd.runc.v2"
+		        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		          Root = "$K8S_DIR/runc-root"
+		      # The runtimes' state outside /run/containerd, which on the test
+		      # machines is not searchable by others (mode 0600): ironbox's
+		      # container init opens its staged bind mounts by path from inside
+		      # the user namespace. install adds BinaryName to this table.
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ironbox.options]
+		        Root = "$K8S_DIR/ironbox-root"
+		  [plugins."io.containerd.internal.v1.opt"]
+		    path = "$K8S_DIR/opt"
+	EOF
+	jq -n --arg d "$K8S_DIR/ipam" '{cniVersion: "0.4.0", name: "ib-k8s", plugins: [{type: "bridge",
+		bridge: "ibk8s0", isGateway: true, ipMasq: false,
+		ipam: {type: "host-local", ranges: [[{subnet: "10.88.66.0/24"}]], dataDir: $d}}]}' \
+		>"$K8S_DIR/cni/10-ib-k8s.conflist"
+}
+
+k8s_running() {
+	local pid
+	pid=$(cat "$K8S_DIR/containerd.pid" 2>/dev/null) || return 1
+	pid_alive "$pid" && [[ -S "$K8S_SOCK" ]]
+}
+
+# Start containerd (own mount + network namespace) from the config install
+# merged.
+k8s_start() {
+	command -v containerd >/dev/null || skip "containerd not installed"
+	[[ -x /usr/lib/cni/bridge ]] || skip "containernetworking-plugins not installed"
+	/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || skip "python3-grpcio / python3-grpc-tools not installed"
+	[[ -e /run/containerd ]] || touch "$K8S_DIR/created-run-containerd"
+	unshare -m -n --propagation private -- env K8S_DIR="$K8S_DIR" K8S_ROOT="$K8S_ROOT" bash -c '
+		ip link set lo up
+		setsid containerd --config "$K8S_ROOT/etc/containerd/config.toml" \
+			</dev/null >>"$K8S_DIR/containerd.log" 2>&1 &
+		echo $! >"$K8S_DIR/containerd.pid"
+	' 3>&- || return 1
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -S "$K8S_SOCK" ]] && CRI version >/dev/null 2>&1 && return 0
+		k8s_running || [[ ! -S "$K8S_SOCK" ]] || break
+		sleep 0.1
+	done
+	echo "containerd (CRI) did not come up; log:" >&2
+	tail -30 "$K8S_DIR/containerd.log" >&2
+	return 1
+}
+
+# Remove the pods recorded in $K8S_DIR/pods, stop containerd and its shims,
+# remove the tree.
+k8s_stop() { _ib_safe _k8s_stop; }
+_k8s_stop() {
+	local pod pid f i
+	if k8s_running; then
+		while read -r pod; do
+			[[ -n "$pod" ]] && CRI remove-pod "$pod" >/dev/null 2>&1
+		done < <(cat "$K8S_DIR/pods" 2>/dev/null)
+	fi
+	pid=$(cat "$K8S_DIR/containerd.pid" 2>/dev/null)
+	if [[ -n "$pid" ]] && pid_alive "$pid"; then
+		kill -TERM "$pid"
+		for ((i = 0; i < 100; i++)); do
+			pid_alive "$pid" || break
+			sleep 0.1
+		done
+		pid_alive "$pid" && kill -KILL "$pid"
+	fi
+	for f in "$K8S_DIR"/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
+		[[ -f "$f" ]] || continue
+		pid=$(cat "$f")
+		[[ -n "$pid" && "$pid" -gt 1 ]] && kill -KILL "$pid" 2>/dev/null
+	done
+	remove_cgroup_tree "$K8S_CG"
+	if [[ -e "$K8S_DIR/created-run-containerd" ]]; then
+		rmdir /run/containerd/s /run/containerd/fifo /run/containerd/runc/* /run/containerd/runc /run/containerd 2>/dev/null
+	fi
+	[[ -n "$K8S_DIR" && "$K8S_DIR" == /tmp/ib-* ]] && rm -rf "$K8S_DIR" 2>/dev/null
+	return 0
+}
