@@ -796,7 +796,8 @@ char *ib_toml_apply(const char *what, const char *text, const struct ib_toml_set
 	}
 
 	/* Build the output. */
-	qsort(ed.v, ed.n, sizeof(*ed.v), cmp_edit);
+	if (ed.n)
+		qsort(ed.v, ed.n, sizeof(*ed.v), cmp_edit);
 	{
 		size_t cap = tlen + 256, len = 0, pos = 0;
 		out = ib_xmalloc0(cap);
