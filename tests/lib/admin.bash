@@ -100,6 +100,7 @@ adm_stack_start() {
 	unshare -m --propagation private -- env DOCKERD_PATH="$path" \
 		IB_CTR_DIR="$IB_CTR_DIR" IB_CTR_SOCK="$IB_CTR_SOCK" IB_DOCKER_DIR="$IB_DOCKER_DIR" \
 		IB_DOCKER_SOCK="$IB_DOCKER_SOCK" ADM_ROOT="$ADM_ROOT" bash -c '
+		exec 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 		mount --bind "$ADM_ROOT/run/docker/plugins" /run/docker/plugins || exit 1
 		setsid containerd --config "$IB_CTR_DIR/config.toml" \
 			</dev/null >>"$IB_CTR_DIR/containerd.log" 2>&1 &
@@ -185,7 +186,7 @@ adm_dockerd_restart() {
 		--exec-opt native.cgroupdriver=cgroupfs \
 		--cgroup-parent /ib-docker \
 		--log-level warn \
-		</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 3>&- &
+		</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	echo $! >"$IB_DOCKER_DIR/launcher.pid"
 	local i
 	for ((i = 0; i < 300; i++)); do
@@ -338,6 +339,7 @@ k8s_start() {
 	/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || skip "python3-grpcio / python3-grpc-tools not installed"
 	[[ -e /run/containerd ]] || touch "$K8S_DIR/created-run-containerd"
 	unshare -m -n --propagation private -- env K8S_DIR="$K8S_DIR" K8S_ROOT="$K8S_ROOT" bash -c '
+		exec 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 		ip link set lo up
 		setsid containerd --config "$K8S_ROOT/etc/containerd/config.toml" \
 			</dev/null >>"$K8S_DIR/containerd.log" 2>&1 &
@@ -373,11 +375,23 @@ _k8s_stop() {
 		done
 		pid_alive "$pid" && kill -KILL "$pid"
 	fi
-	for f in "$K8S_DIR"/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
-		[[ -f "$f" ]] || continue
-		pid=$(cat "$f")
-		[[ -n "$pid" && "$pid" -gt 1 ]] && kill -KILL "$pid" 2>/dev/null
+	# Shims left behind (a pod whose runtime binary is gone can't be
+	# removed): ours are those serving our containerd's socket.
+	for f in /proc/[0-9]*/cmdline; do
+		if tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF -- "$K8S_SOCK"; then
+			pid=${f#/proc/}
+			pid=${pid%/cmdline}
+			kill -KILL "$pid" 2>/dev/null
+		fi
 	done
+	# Then whatever still runs in the pods' cgroups (ours).
+	for f in /sys/fs/cgroup/*/"$K8S_CG" /sys/fs/cgroup/"$K8S_CG"; do
+		[[ -d "$f" ]] || continue
+		find "$f" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
+			[[ "$pid" -gt 1 ]] && kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	sleep 0.5
 	remove_cgroup_tree "$K8S_CG"
 	if [[ -e "$K8S_DIR/created-run-containerd" ]]; then
 		rmdir /run/containerd/s /run/containerd/fifo /run/containerd/runc/* /run/containerd/runc /run/containerd 2>/dev/null
