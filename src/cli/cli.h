@@ -34,6 +34,13 @@ int cmd_events(struct ib_global_opts *g, int argc, char **argv);
 int cmd_features(struct ib_global_opts *g, int argc, char **argv);
 int cmd_spec(struct ib_global_opts *g, int argc, char **argv);
 int cmd_policy_init(struct ib_global_opts *g, int argc, char **argv);
+int cmd_install(struct ib_global_opts *g, int argc, char **argv);
+int cmd_uninstall(struct ib_global_opts *g, int argc, char **argv);
+/* `audit` with no container ID: containers of the local engines not under
+ * ironbox (runs ironbox-admin). */
+int cmd_audit_engines(struct ib_global_opts *g, int argc, char **argv);
+/* Hidden: the Docker authorization plugin (runs ironbox-admin). */
+int cmd_authz_plugin(struct ib_global_opts *g, int argc, char **argv);
 
 /* Report an error like runc (logrus line on stderr, or into --log plus the
  * bare message on stderr) and return exit code 1. */

@@ -286,8 +286,11 @@ static const struct {
 	ib_cli_fn fn;
 	const char *help;
 } commands[] = {
+    {"authz-plugin", cmd_authz_plugin, NULL},
     {"checkpoint", NULL, "checkpoint a running container (not supported)"},
-    {"audit", cmd_audit, "print the supervisor's audit log (denied calls) of a container"},
+    {"audit", cmd_audit,
+     "with a container ID: its supervisor's denials; without: the containers of the local "
+     "engines that do not run under ironbox"},
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container"},
     {"events", cmd_events,
@@ -295,6 +298,7 @@ static const struct {
      "and IO usage statistics"},
     {"exec", cmd_exec, "execute new process inside the container"},
     {"features", cmd_features, "show the enabled features"},
+    {"install", cmd_install, "install ironbox and make it the engines' enforced runtime"},
     {"kill", cmd_kill,
      "kill sends the specified signal (default: SIGTERM) to the container's "
      "init process"},
@@ -308,6 +312,7 @@ static const struct {
     {"spec", cmd_spec, "create a new specification file"},
     {"start", cmd_start, "executes the user defined process in a created container"},
     {"state", cmd_state, "output the state of a container"},
+    {"uninstall", cmd_uninstall, "undo what `ironbox install` did"},
     {"update", cmd_update, "update container resource constraints"},
 };
 
@@ -327,7 +332,8 @@ static void print_help(void)
 	       "VERSION:\n   %s\n\nCOMMANDS:\n",
 	       IB_VERSION);
 	for (size_t i = 0; i < IB_ARRAY_SIZE(commands); i++)
-		printf("   %-12s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			printf("   %-12s %s\n", commands[i].name, commands[i].help);
 	printf("   help, h      Shows a list of commands or help for one command\n\n"
 	       "GLOBAL OPTIONS:\n"
 	       "   --debug             enable debug logging\n"

@@ -25,6 +25,9 @@ struct ib_policy {
 	/* Container root filesystems (and their overlay layers) inside a
 	 * restricted path: patterns such as overlay2/x. */
 	char **engine_rootfs;
+	/* Enforce ironbox as the engines' only runtime (`ironbox install`, the
+	 * Docker authorization plugin). Default: true. */
+	bool enforce;
 };
 
 /* File format (JSON; every key optional, a missing key takes its default;
@@ -33,7 +36,8 @@ struct ib_policy {
  *    "restrictedMounts": ["/etc/docker", ...],
  *    "allowedMounts": ["/home", ...],
  *    "engineAllowed": ["containers/x/resolv.conf", ...],
- *    "engineRootfs": ["overlay2/x", ...]}
+ *    "engineRootfs": ["overlay2/x", ...],
+ *    "enforce": true}
  * idRanges.size must be 65536; base >= 65536 (lower IDs are host accounts)
  * and base + size * count must stay below 2^32 - 1. A configured idRanges
  * that overlaps a host account (/etc/passwd uid, /etc/group gid) or a
@@ -70,7 +74,9 @@ struct ib_policy {
  * passes the same test. A filesystem of its own that an engine mounted in
  * its area (a named volume of type overlay, or from a device) shows what
  * its sources hold: each source (overlay layer, device or file path) passes
- * the same test too. */
+ * the same test too.
+ * enforce (default true): `ironbox install` makes ironbox the engines' only
+ * runtime and the Docker authorization plugin refuses the ways around it. */
 
 /* Built-in defaults (used when the file does not exist). */
 struct ib_policy *ib_policy_default(void);

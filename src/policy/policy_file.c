@@ -152,6 +152,7 @@ struct ib_policy *ib_policy_default(void)
 	p->engine_allowed =
 	    strv_from(default_engine_allowed, IB_ARRAY_SIZE(default_engine_allowed));
 	p->engine_rootfs = strv_from(default_engine_rootfs, IB_ARRAY_SIZE(default_engine_rootfs));
+	p->enforce = true;
 	return p;
 }
 
@@ -352,6 +353,13 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			ib_strv_free(p->engine_rootfs);
 			p->engine_rootfs = NULL;
 			r = parse_paths(val, key, true, &p->engine_rootfs, err);
+		} else if (!strcmp(key, "enforce")) {
+			r = 0;
+			if (json_object_is_type(val, json_type_boolean))
+				p->enforce = json_object_get_boolean(val);
+			else
+				r = ib_err_set(err, EINVAL,
+					       "policy: \"enforce\" must be true or false");
 		} else {
 			r = ib_err_set(err, EINVAL, "policy: unknown key \"%s\"", key);
 		}
@@ -480,6 +488,7 @@ char *ib_policy_default_json(void)
 	json_object_object_add(doc, "allowedMounts", strv_json(p->allowed_mounts));
 	json_object_object_add(doc, "engineAllowed", strv_json(p->engine_allowed));
 	json_object_object_add(doc, "engineRootfs", strv_json(p->engine_rootfs));
+	json_object_object_add(doc, "enforce", json_object_new_boolean(p->enforce));
 	out = ib_xasprintf("%s\n", json_object_to_json_string_ext(
 				       doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						JSON_C_TO_STRING_NOSLASHESCAPE));
