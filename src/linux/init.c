@@ -170,6 +170,10 @@ int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
 	with_env.env = env;
 	if (p->cwd && *p->cwd && chdir_cwd(p->cwd, &cwd_again, err) < 0)
 		return -1;
+	/* Before the spec's filter, which may refuse getcwd (runtime-tools'
+	 * linux_seccomp does); no fd of the host is left to reach by now. */
+	if (ib_verify_cwd(err) < 0)
+		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before
 	 * the capabilities are dropped. */
 	if (sc && !p->no_new_privileges && load_spec_filter(sc, fds, err) < 0)
@@ -178,7 +182,7 @@ int ib_process_setup(const struct ib_process *p, const struct ib_seccomp *sc,
 		return -1;
 	if (cwd_again && chdir(p->cwd) < 0)
 		return ib_err_sys(err, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
-	if (ib_verify_cwd(err) < 0)
+	if (cwd_again && ib_verify_cwd(err) < 0)
 		return -1;
 	if (p->has_caps && ib_caps_apply(&p->caps, err) < 0)
 		return -1;

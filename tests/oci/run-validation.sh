@@ -42,7 +42,7 @@
 # `not ok`, and at least one test ran (not only skips); SKIP when every test
 # was skipped; TIMEOUT when it had to be killed; FAIL otherwise.
 # tests/oci/exceptions lists the files ironbox fails on purpose (an isolation
-# rule: see docs/differences-from-runc.md); they are marked `FAIL(x)`.
+# rule: see the README, "Differences from runc"); they are marked `FAIL(x)`.
 #
 # Exit status: 0 when every file that crun passes is passed by ironbox or
 # listed in tests/oci/exceptions (and no exception has become a pass: then
