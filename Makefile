@@ -122,6 +122,7 @@ bench: deps
 	$(MAKE) all
 	bench/lifecycle.sh $(BUILD)/ironbox
 	bench/scale.sh $(BUILD)/ironbox
+	bench/mount-trap.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all
