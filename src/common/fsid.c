@@ -43,70 +43,87 @@ static const char *below(const char *path, const char *dir)
 	return path + n;
 }
 
-int ib_fsid_resolve(const char *mountinfo, uint64_t mnt_id, const char *path, dev_t *dev,
-		    char **fs_path, ib_err *err)
+int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
+			char **mount_point)
 {
-	const char *line = mountinfo;
-
-	while (line && *line) {
+	for (const char *line = mountinfo; line && *line;) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
 		_cleanup_free_ char *copy = strndup(line, len);
-		char root[4096], mnt[4096];
+		char r[4096], m[4096];
 		unsigned long long id;
 		unsigned maj, min;
 
 		line = end ? end + 1 : NULL;
 		if (!copy)
 			abort();
-		if (sscanf(copy, "%llu %*u %u:%u %4095s %4095s", &id, &maj, &min, root, mnt) != 5 ||
+		if (sscanf(copy, "%llu %*u %u:%u %4095s %4095s", &id, &maj, &min, r, m) != 5 ||
 		    id != mnt_id)
 			continue;
-		unescape_octal(root);
-		unescape_octal(mnt);
-		{
-			const char *rest = below(path, mnt);
-
-			if (!rest)
-				return ib_err_set(err, EXDEV,
-						  "`%s` is not below its mount point `%s`", path,
-						  mnt);
-			*dev = makedev(maj, min);
-			if (!strcmp(root, "/"))
-				*fs_path = ib_xstrdup(*rest ? rest : "/");
-			else
-				*fs_path = ib_xasprintf("%s%s", root, rest);
-			return 0;
-		}
+		unescape_octal(r);
+		unescape_octal(m);
+		*dev = makedev(maj, min);
+		*root = ib_xstrdup(r);
+		*mount_point = ib_xstrdup(m);
+		return 0;
 	}
-	return ib_err_set(err, ENOENT, "mount %llu of `%s` not in mountinfo",
-			  (unsigned long long)mnt_id, path);
+	errno = ENOENT;
+	return -1;
 }
 
-int ib_fsid_from_fd(int fd, const char *mountinfo, struct ib_fsid *out, ib_err *err)
+int ib_fsid_resolve(const char *mountinfo, uint64_t mnt_id, const char *path, dev_t *dev,
+		    char **fs_path, ib_err *err)
 {
-	_cleanup_free_ char *own_mountinfo = NULL;
-	char link[64], path[4096];
-	struct statx stx;
+	_cleanup_free_ char *root = NULL, *mnt = NULL;
+	const char *rest;
+
+	if (ib_mountinfo_lookup(mountinfo, mnt_id, dev, &root, &mnt) < 0)
+		return ib_err_set(err, ENOENT, "mount %llu of `%s` not in mountinfo",
+				  (unsigned long long)mnt_id, path);
+	rest = below(path, mnt);
+	if (!rest)
+		return ib_err_set(err, EXDEV, "`%s` is not below its mount point `%s`", path, mnt);
+	if (!strcmp(root, "/"))
+		*fs_path = ib_xstrdup(*rest ? rest : "/");
+	else
+		*fs_path = ib_xasprintf("%s%s", root, rest);
+	return 0;
+}
+
+/* The mount id and caller-visible path of the object fd refers to (fails
+ * closed for an unreachable or deleted object). */
+static int fd_identity(int fd, struct statx *stx, char path[4096], ib_err *err)
+{
+	char link[64];
 	ssize_t n;
 
-	memset(out, 0, sizeof(*out));
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, stx) < 0)
 		return ib_err_sys(err, "statx");
-	if (!(stx.stx_mask & STATX_MNT_ID))
+	if (!(stx->stx_mask & STATX_MNT_ID))
 		return ib_err_set(err, ENOTSUP, "statx gives no mount id");
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
+	n = readlink(link, path, 4095);
 	if (n < 0)
 		return ib_err_sys(err, "readlink %s", link);
 	path[n] = '\0';
 	if (path[0] != '/')
 		return ib_err_set(err, EXDEV, "`%s` is not reachable from our root", path);
-	if (n > 10 && !strcmp(path + n - 10, " (deleted)")) {
-		/* A name that really ends so is indistinguishable: fail closed. */
+	/* A name that really ends so is indistinguishable: fail closed. */
+	if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
 		return ib_err_set(err, ENOENT, "`%s` was deleted", path);
-	}
+	return 0;
+}
+
+int ib_fsid_from_fd(int fd, const char *mountinfo, struct ib_fsid *out, ib_err *err)
+{
+	_cleanup_free_ char *own_mountinfo = NULL;
+	char path[4096];
+	struct statx stx;
+
+	memset(out, 0, sizeof(*out));
+	if (fd_identity(fd, &stx, path, err) < 0)
+		return -1;
 	if (!mountinfo) {
 		if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &own_mountinfo, NULL, err) <
 		    0)
@@ -288,26 +305,13 @@ size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, ui
 int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err)
 {
 	const struct ib_mount_entry *m;
-	char link[64], path[4096];
+	char path[4096];
 	struct statx stx;
 	const char *rest;
-	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &stx) < 0)
-		return ib_err_sys(err, "statx");
-	if (!(stx.stx_mask & STATX_MNT_ID))
-		return ib_err_set(err, ENOTSUP, "statx gives no mount id");
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return ib_err_sys(err, "readlink %s", link);
-	path[n] = '\0';
-	if (path[0] != '/')
-		return ib_err_set(err, EXDEV, "`%s` is not reachable from our root", path);
-	if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
-		return ib_err_set(err, ENOENT, "`%s` was deleted", path);
+	if (fd_identity(fd, &stx, path, err) < 0)
+		return -1;
 	m = ib_mount_table_find(t, stx.stx_mnt_id);
 	if (!m)
 		return ib_err_set(err, ENOENT, "mount %llu of `%s` not in mountinfo",

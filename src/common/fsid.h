@@ -35,6 +35,10 @@ int ib_fsid_from_fd(int fd, const char *mountinfo, struct ib_fsid *out, ib_err *
  * find its filesystem and fs_path in mountinfo text (unit-tested). */
 int ib_fsid_resolve(const char *mountinfo, uint64_t mnt_id, const char *path, dev_t *dev,
 		    char **fs_path, ib_err *err);
+/* The filesystem, root and mount point of mount mnt_id in mountinfo text
+ * (malloc'd strings); -1 with errno ENOENT if it is not there. */
+int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
+			char **mount_point);
 void ib_fsid_clear(struct ib_fsid *id);
 /* inner is outer itself or lies below it (same filesystem, path prefix by
  * whole components). */

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "common/fsid.h"
 #include "common/util.h"
 
 static int g_procfs = -1;     /* the host's /proc */
@@ -349,50 +350,6 @@ void ib_caller_leave(struct ib_caller *c)
 }
 
 /* ---- identity ---- */
-
-static void unescape_octal(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
-			char **mount_point)
-{
-	for (const char *line = mountinfo; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		_cleanup_free_ char *copy = strndup(line, len);
-		char r[4096], m[4096];
-		unsigned long long id;
-		unsigned maj, min;
-
-		line = end ? end + 1 : NULL;
-		if (!copy)
-			abort();
-		if (sscanf(copy, "%llu %*u %u:%u %4095s %4095s", &id, &maj, &min, r, m) != 5 ||
-		    id != mnt_id)
-			continue;
-		unescape_octal(r);
-		unescape_octal(m);
-		*dev = makedev(maj, min);
-		*root = ib_xstrdup(r);
-		*mount_point = ib_xstrdup(m);
-		return 0;
-	}
-	errno = ENOENT;
-	return -1;
-}
 
 /* The rest of path below dir ("" or "/..."), or NULL. */
 static const char *below(const char *path, const char *dir)

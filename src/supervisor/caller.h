@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "common/fsid.h"
 
 /* Credentials and fs attributes of a thread, from /proc/TID/status (IDs as
  * the reader's user namespace sees them). */
@@ -110,10 +111,7 @@ int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t si
 
 /* Parse /proc/TID/status text. */
 int ib_caller_parse_status(const char *text, struct ib_caller_creds *out, ib_err *err);
-/* The mountinfo line of mount mnt_id: its device, root and mount point
- * (malloc'd, unescaped). 0, or -1 with ENOENT. */
-int ib_mountinfo_lookup(const char *mountinfo, uint64_t mnt_id, dev_t *dev, char **root,
-			char **mount_point);
+/* ib_mountinfo_lookup() is in common/fsid.h. */
 /* A caller path with /proc/self or /proc/thread-self rewritten to the
  * caller's pids in its own pid namespace (we have none there), malloc'd. */
 char *ib_caller_proc_self(const char *path, pid_t ns_tgid, pid_t ns_tid);
