@@ -26,7 +26,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PREFIX ?= /usr/local
 
 .PHONY: all deps check unit unit-bins integration asan asan-check bench bench-scale install uninstall clean format demo \
-	fuzz fuzz-bins fuzz-link check-security oci-validation
+	fuzz fuzz-bins fuzz-link check-security check-workloads bench-workloads oci-validation
 
 all: $(BUILD)/ironbox $(BUILD)/ironbox-admin
 
@@ -117,6 +117,20 @@ fuzz:
 check-security: deps
 	$(MAKE) all
 	IB_SUITES=security tests/lib/run-all.sh $(BUILD) --integration-only
+
+# The slow tier (tests/workloads: Docker-in-Docker, systemd, Kubernetes-node
+# prerequisites) on a Debian image built by debootstrap and cached under
+# /var/cache/ironbox-workloads (IB_WORKLOAD_CACHE).
+check-workloads: deps
+	$(MAKE) all
+	tests/workloads/build-images.sh >/dev/null
+	IB_SUITES=workloads tests/lib/run-all.sh $(BUILD) --integration-only
+
+# DinD start-up and systemd boot, ironbox next to runc (not in `bench`).
+bench-workloads: deps
+	$(MAKE) all
+	bench/dind.sh $(BUILD)/ironbox
+	bench/systemd-boot.sh $(BUILD)/ironbox
 
 bench: deps
 	$(MAKE) all

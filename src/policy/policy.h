@@ -18,6 +18,10 @@ struct ib_policy {
 	struct ib_idpool pool;
 	char **restricted_mounts; /* absolute host paths that may not be mounted */
 	char **allowed_mounts;	  /* the shared host directories: all that may be bind-mounted */
+	/* Host directories offered read-only (a kind node's /lib/modules): a
+	 * bind of them, or inside them, must be read-only; a source that
+	 * contains one is refused as restricted. */
+	char **read_only_mounts;
 	/* Engine-owned per-container files and named volumes inside a
 	 * restricted path: glob patterns such as containers/x/resolv.conf. */
 	char **engine_allowed;
@@ -35,6 +39,7 @@ struct ib_policy {
  *   {"idRanges": {"base": 100000, "size": 65536, "count": 1024},
  *    "restrictedMounts": ["/etc/docker", ...],
  *    "allowedMounts": ["/home", ...],
+ *    "readOnlyMounts": ["/lib/modules", ...],
  *    "engineAllowed": ["containers/x/resolv.conf", ...],
  *    "engineRootfs": ["overlay2/x", ...],
  *    "enforce": true}

@@ -44,10 +44,9 @@ static const char *const default_restricted[] = {
     "/run/ironbox",
     "/var/run/ironbox",
     "/var/lib/ironbox",
-    /* The kernel and the host's devices and kernel interfaces. */
+    /* The kernel and the host's devices and kernel interfaces
+     * (/lib/modules: readOnlyMounts). */
     "/boot",
-    "/lib/modules",
-    "/usr/lib/modules",
     "/dev",
     "/proc",
     "/sys",
@@ -80,6 +79,16 @@ static const char *const default_allowed[] = {
     "/usr/libexec/podman/catatonit",
     "/usr/bin/catatonit",
     "/usr/local/libexec/podman/catatonit",
+};
+
+/* Offered read-only: the kernel's modules, which a Kubernetes node (kind,
+ * k3s) binds at /lib/modules to learn what the kernel has (kube-proxy,
+ * CNI plugins); writing there would change the host's modules. An admin
+ * who does not want to show them removes them (a parent of them is still
+ * refused as restricted). */
+static const char *const default_read_only[] = {
+    "/lib/modules",
+    "/usr/lib/modules",
 };
 
 /* Relative patterns: matched below the restricted entry a path lies in. */
@@ -149,6 +158,7 @@ struct ib_policy *ib_policy_default(void)
 	p->pool.count = DEFAULT_COUNT;
 	p->restricted_mounts = strv_from(default_restricted, IB_ARRAY_SIZE(default_restricted));
 	p->allowed_mounts = strv_from(default_allowed, IB_ARRAY_SIZE(default_allowed));
+	p->read_only_mounts = strv_from(default_read_only, IB_ARRAY_SIZE(default_read_only));
 	p->engine_allowed =
 	    strv_from(default_engine_allowed, IB_ARRAY_SIZE(default_engine_allowed));
 	p->engine_rootfs = strv_from(default_engine_rootfs, IB_ARRAY_SIZE(default_engine_rootfs));
@@ -162,6 +172,7 @@ void ib_policy_free(struct ib_policy *p)
 		return;
 	ib_strv_free(p->restricted_mounts);
 	ib_strv_free(p->allowed_mounts);
+	ib_strv_free(p->read_only_mounts);
 	ib_strv_free(p->engine_allowed);
 	ib_strv_free(p->engine_rootfs);
 	free(p);
@@ -345,6 +356,10 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			ib_strv_free(p->allowed_mounts);
 			p->allowed_mounts = NULL;
 			r = parse_paths(val, key, false, &p->allowed_mounts, err);
+		} else if (!strcmp(key, "readOnlyMounts")) {
+			ib_strv_free(p->read_only_mounts);
+			p->read_only_mounts = NULL;
+			r = parse_paths(val, key, false, &p->read_only_mounts, err);
 		} else if (!strcmp(key, "engineAllowed")) {
 			ib_strv_free(p->engine_allowed);
 			p->engine_allowed = NULL;
@@ -486,6 +501,7 @@ char *ib_policy_default_json(void)
 	json_object_object_add(doc, "idRanges", ids);
 	json_object_object_add(doc, "restrictedMounts", strv_json(p->restricted_mounts));
 	json_object_object_add(doc, "allowedMounts", strv_json(p->allowed_mounts));
+	json_object_object_add(doc, "readOnlyMounts", strv_json(p->read_only_mounts));
 	json_object_object_add(doc, "engineAllowed", strv_json(p->engine_allowed));
 	json_object_object_add(doc, "engineRootfs", strv_json(p->engine_rootfs));
 	json_object_object_add(doc, "enforce", json_object_new_boolean(p->enforce));

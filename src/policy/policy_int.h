@@ -28,6 +28,7 @@ enum ib_role {
 enum ib_verdict {
 	IB_V_OTHER,	 /* neither shared nor engine-owned: refused */
 	IB_V_ALLOWED,	 /* in a shared host directory (allowedMounts) */
+	IB_V_ALLOWED_RO, /* in a directory offered read-only (readOnlyMounts) */
 	IB_V_ENGINE,	 /* engine-owned, inside a restricted entry */
 	IB_V_RESTRICTED, /* refused */
 };
@@ -56,8 +57,11 @@ struct ib_unix_sock {
 struct ib_mount_ctx {
 	const struct ib_policy *p;
 	struct ib_mount_table mt; /* the host's mounts */
-	struct ib_pentry *restricted, *allowed;
-	size_t n_restricted, n_allowed;
+	struct ib_pentry *restricted, *allowed, *read_only;
+	size_t n_restricted, n_allowed, n_read_only;
+	/* The bind being decided is read-only: its top mount ("ro"), its whole
+	 * tree ("rro"). IB_V_ALLOWED_RO objects need them (top / below). */
+	bool bind_ro, bind_rro;
 	bool have_root;
 	struct ib_fsid root; /* the host's root directory */
 	/* Listening unix sockets, loaded when first needed. */

@@ -130,6 +130,14 @@ bool ib_policy_path_restricted(const struct ib_policy *p, const char *resolved, 
 {
 	_cleanup_free_ char *norm = ib_policy_normalize(resolved);
 
+	/* Containing a directory offered read-only. */
+	for (size_t i = 0; p->read_only_mounts && p->read_only_mounts[i]; i++) {
+		if (path_inside(p->read_only_mounts[i], norm)) {
+			if (which)
+				*which = p->read_only_mounts[i];
+			return true;
+		}
+	}
 	for (size_t i = 0; p->restricted_mounts && p->restricted_mounts[i]; i++) {
 		if (match_one(p, norm, p->restricted_mounts[i])) {
 			if (which)
@@ -193,6 +201,7 @@ void ib_mount_ctx_init_text(struct ib_mount_ctx *c, const struct ib_policy *p,
 	ib_mount_table_parse(mountinfo, &c->mt);
 	entries_from(&c->restricted, &c->n_restricted, p->restricted_mounts, NULL);
 	entries_from(&c->allowed, &c->n_allowed, p->allowed_mounts, NULL);
+	entries_from(&c->read_only, &c->n_read_only, p->read_only_mounts, NULL);
 }
 
 int ib_mount_ctx_init(struct ib_mount_ctx *c, const struct ib_policy *p, const char *extra,
@@ -210,10 +219,13 @@ int ib_mount_ctx_init(struct ib_mount_ctx *c, const struct ib_policy *p, const c
 		extra_abs = ib_policy_resolve(extra);
 	entries_from(&c->restricted, &c->n_restricted, p->restricted_mounts, extra_abs);
 	entries_from(&c->allowed, &c->n_allowed, p->allowed_mounts, NULL);
+	entries_from(&c->read_only, &c->n_read_only, p->read_only_mounts, NULL);
 	for (size_t i = 0; i < c->n_restricted; i++)
 		pentry_resolve(&c->restricted[i], &c->mt);
 	for (size_t i = 0; i < c->n_allowed; i++)
 		pentry_resolve(&c->allowed[i], &c->mt);
+	for (size_t i = 0; i < c->n_read_only; i++)
+		pentry_resolve(&c->read_only[i], &c->mt);
 	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0 && ib_fsid_from_fd_table(root, &c->mt, &c->root, &ignored) == 0)
 		c->have_root = true;
@@ -235,6 +247,7 @@ void ib_mount_ctx_clear(struct ib_mount_ctx *c)
 	ib_mount_table_clear(&c->mt);
 	entries_free(c->restricted, c->n_restricted);
 	entries_free(c->allowed, c->n_allowed);
+	entries_free(c->read_only, c->n_read_only);
 	ib_fsid_clear(&c->root);
 	ib_unix_sockets_free(c->socks, c->n_socks);
 	memset(c, 0, sizeof(*c));
@@ -248,6 +261,17 @@ enum ib_verdict ib_mount_ctx_classify_path(const struct ib_mount_ctx *c, const c
 	const struct ib_pentry *inner = NULL;
 	const char *inner_form = NULL;
 
+	/* Containing a directory offered read-only is as containing a
+	 * restricted one (-v /lib:/x would show /lib/modules writable). */
+	for (size_t i = 0; i < c->n_read_only; i++) {
+		const struct ib_pentry *r = &c->read_only[i];
+
+		if (path_inside(r->literal, path) || path_inside(r->resolved, path)) {
+			if (which)
+				*which = r->literal;
+			return IB_V_RESTRICTED;
+		}
+	}
 	for (size_t i = 0; i < c->n_restricted; i++) {
 		const struct ib_pentry *r = &c->restricted[i];
 		const char *forms[2] = {r->literal,
@@ -277,6 +301,10 @@ enum ib_verdict ib_mount_ctx_classify_path(const struct ib_mount_ctx *c, const c
 			*which = inner->literal;
 		return IB_V_RESTRICTED;
 	}
+	for (size_t i = 0; i < c->n_read_only; i++)
+		if (path_within(path, c->read_only[i].literal) ||
+		    path_within(path, c->read_only[i].resolved))
+			return IB_V_ALLOWED_RO;
 	for (size_t i = 0; i < c->n_allowed; i++)
 		if (path_within(path, c->allowed[i].literal) ||
 		    path_within(path, c->allowed[i].resolved))
@@ -289,7 +317,7 @@ enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct i
 {
 	_cleanup_strv_ char **canon = NULL;
 	_cleanup_strv_ char **vis = ib_mount_table_visible(&c->mt, id->dev, id->fs_path, &canon);
-	bool allowed = false, all_engine = canon[0] != NULL, id_engine = false;
+	bool allowed = false, read_only = false, all_engine = canon[0] != NULL, id_engine = false;
 
 	/* Every path at which the object shows on the host: restricted by any
 	 * of them (a volume bound from /etc is /etc). */
@@ -306,7 +334,24 @@ enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct i
 		enum ib_verdict v = ib_mount_ctx_classify_path(c, canon[i], role, NULL);
 
 		allowed |= v == IB_V_ALLOWED;
+		read_only |= v == IB_V_ALLOWED_RO;
 		all_engine &= v == IB_V_ENGINE;
+	}
+	/* The directories offered read-only, whatever paths reach them: one
+	 * that contains such a directory is restricted, one inside it (or it)
+	 * is read-only. */
+	for (size_t i = 0; i < c->n_read_only; i++) {
+		const struct ib_pentry *r = &c->read_only[i];
+
+		if (!r->have_id)
+			continue;
+		if (ib_fsid_within(id, &r->id)) {
+			read_only = true;
+		} else if (ib_fsid_within(&r->id, id)) {
+			if (which)
+				*which = r->literal;
+			return IB_V_RESTRICTED;
+		}
 	}
 	/* The restricted objects themselves, whatever paths reach them. */
 	const struct ib_pentry *inner = NULL;
@@ -353,6 +398,8 @@ enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct i
 	 * lies in a shared directory. */
 	if (id_engine || all_engine)
 		return IB_V_ENGINE;
+	if (read_only)
+		return IB_V_ALLOWED_RO;
 	for (size_t i = 0; i < c->n_allowed && !allowed; i++)
 		allowed = c->allowed[i].have_id && ib_fsid_within(id, &c->allowed[i].id);
 	return allowed ? IB_V_ALLOWED : IB_V_OTHER;
@@ -523,6 +570,23 @@ static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int
 		ib_debug("mount source %s (%s) is restricted by %s", shown, id->path,
 			 which ? which : "?");
 		return refuse_restricted(shown, what, sub, err);
+	}
+	if (v == IB_V_ALLOWED_RO && (role != IB_ROLE_BIND || !(sub ? c->bind_rro : c->bind_ro))) {
+		ib_debug("mount source %s (%s) is offered read-only", shown, id->path);
+		if (role != IB_ROLE_BIND)
+			return ib_err_set(err, EPERM,
+					  "can't mount %s%s because the admin policy offers it "
+					  "read-only, as a bind mount only",
+					  shown, what);
+		if (sub)
+			return ib_err_set(err, EPERM,
+					  "can't mount %s%s because %s is offered read-only by the "
+					  "admin policy (make the whole tree read-only: rro)",
+					  shown, what, sub);
+		return ib_err_set(err, EPERM,
+				  "can't mount %s%s read-write because the admin policy offers it "
+				  "read-only (add :ro)",
+				  shown, what);
 	}
 	if (check_sockets(c, id, fd, shown, what, sub, err) < 0)
 		return -1;
@@ -991,6 +1055,8 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 		if (bind_inside_rootfs(s, m))
 			continue;
 		shown = shown_path(m->source ? m->source : "");
+		c.bind_ro = m->flags & MS_RDONLY;
+		c.bind_rro = m->rec_attr_set & MOUNT_ATTR_RDONLY;
 		fd = open_host_path(&c, m->source, shown, "", "bind mount source", IB_ROLE_BIND,
 				    err);
 		if (fd < 0 || ib_fsid_from_fd_table(fd, &c.mt, &ids[i], err) < 0) {
@@ -1031,6 +1097,8 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 			if (m->source_fd < 0)
 				continue;
 			shown = shown_path(m->source);
+			c.bind_ro = m->flags & MS_RDONLY;
+			c.bind_rro = m->rec_attr_set & MOUNT_ATTR_RDONLY;
 			if (m->recursive)
 				r = ib_mount_ctx_check_below(&c, &ids[i], IB_ROLE_BIND, shown,
 							     &eng[i], err);

@@ -62,6 +62,11 @@ dockerd_start() {
 	else
 		jq -n --arg rt "$IRONBOX" '{runtimes: {ironbox: {path: $rt}}}' >"$IB_DOCKER_DIR/daemon.json"
 	fi
+	# More runtimes for benchmarks (a JSON object merged into "runtimes").
+	if [[ -n "${IB_DOCKER_EXTRA_RUNTIMES:-}" ]]; then
+		jq --argjson x "$IB_DOCKER_EXTRA_RUNTIMES" '.runtimes += $x' "$IB_DOCKER_DIR/daemon.json" \
+			>"$IB_DOCKER_DIR/daemon.json.new" && mv -f "$IB_DOCKER_DIR/daemon.json.new" "$IB_DOCKER_DIR/daemon.json"
+	fi
 	setsid dockerd \
 		--config-file "$IB_DOCKER_DIR/daemon.json" \
 		--data-root "$IB_DOCKER_DIR/data" \

@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev
 libfuse3-dev fuse3 libcmocka-dev bats busybox-static docker.io containerd
 podman runc crun kmod bpftool iproute2 util-linux procps jq time libc6-dev
 gcc make tar coreutils clang-14 libclang-rt-14-dev libmicrohttpd-dev libcurl4-openssl-dev
-libyajl-dev curl python3 diffutils"
+libyajl-dev curl python3 diffutils debootstrap
+python3-grpcio python3-grpc-tools"
 
 missing=""
 for p in $PKGS; do

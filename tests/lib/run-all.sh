@@ -10,7 +10,9 @@
 #                     /usr/sbin/runc to check the harness itself)
 #   IB_SUITES         space-separated list of suites to run (default: all):
 #                     .bats basenames ("cli_lifecycle docker"), "fuzz",
-#                     "security" (all of tests/security) or "security-NAME"
+#                     "security" (all of tests/security) or "security-NAME",
+#                     "workloads" (all of tests/workloads, the slow tier that
+#                     is never run by default) or "workloads-NAME"
 #   IB_FUZZ_SECONDS   fuzzing time per target in the fuzz suite (default 20)
 #   IB_SUITE_TIMEOUT  seconds per .bats file (default 1800)
 #   BATS_TEST_TIMEOUT seconds per test (default 300)
@@ -122,15 +124,21 @@ if ! command -v bats >/dev/null 2>&1; then
 	echo "fail bats: bats not installed" >>"$RESULTS"
 else
 	shopt -s nullglob
-	suites=("$REPO"/tests/integration/*.bats "$REPO"/tests/security/*.bats)
+	suites=("$REPO"/tests/integration/*.bats "$REPO"/tests/security/*.bats "$REPO"/tests/workloads/*.bats)
 	shopt -u nullglob
 	for f in "${suites[@]}"; do
 		name=$(basename "$f" .bats)
 		# tests/security/X.bats is the suite "security-X" (IB_SUITES=security
-		# selects all of them)
+		# selects all of them); tests/workloads/X.bats is "workloads-X", the
+		# slow tier, run only when IB_SUITES names it (make check-workloads)
 		[[ "$f" == */tests/security/* ]] && name="security-$name"
+		if [[ "$f" == */tests/workloads/* ]]; then
+			name="workloads-$name"
+			[[ -n "${IB_SUITES:-}" ]] || continue
+		fi
 		if [[ -n "${IB_SUITES:-}" ]] && ! grep -qw -- "$name" <<<"$IB_SUITES" &&
-			! [[ "$name" == security-* && " $IB_SUITES " == *" security "* ]]; then
+			! [[ "$name" == security-* && " $IB_SUITES " == *" security "* ]] &&
+			! [[ "$name" == workloads-* && " $IB_SUITES " == *" workloads "* ]]; then
 			continue
 		fi
 		echo "== integration: $name.bats"

@@ -371,7 +371,9 @@ static void test_path_restricted_table(void **state)
 	    {"/run/containerd/io.containerd.grpc.v1.cri/sandboxes/abc/shm", false, NULL},
 	    {"/etc/ironbox/policy.json", true, "/etc/ironbox"},
 	    {"/run/ironbox", true, "/run/ironbox"},
-	    {"/lib/modules/6.1.0", true, "/lib/modules"},
+	    {"/lib/modules/6.1.0", false, NULL}, /* offered read-only */
+	    {"/lib", true, "/lib/modules"},	 /* contains it */
+	    {"/usr/lib", true, "/usr/lib/modules"},
 	    {"/boot", true, "/boot"},
 	    {"/dev/sda", true, "/dev"},
 	    {"/proc/1/root", true, "/proc"},
@@ -641,6 +643,15 @@ static void test_decide_objects(void **state)
 	assert_int_equal(decide(&c, vda, "/usr", 0, S_IFDIR, IB_ROLE_BIND, NULL),
 			 IB_V_RESTRICTED); /* holds /usr/lib/modules */
 	assert_int_equal(decide(&c, vda, "/usr/share", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_OTHER);
+	/* The kernel's modules: offered read-only (the object, by its path). */
+	assert_int_equal(decide(&c, vda, "/lib/modules", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+			 IB_V_ALLOWED_RO);
+	assert_int_equal(
+	    decide(&c, vda, "/usr/lib/modules/6.1.0/kernel", 0, S_IFDIR, IB_ROLE_BIND, NULL),
+	    IB_V_ALLOWED_RO);
+	assert_int_equal(decide(&c, vda, "/usr/lib", 0, S_IFDIR, IB_ROLE_BIND, &which),
+			 IB_V_RESTRICTED);
+	assert_string_equal(which, "/usr/lib/modules");
 	assert_int_equal(decide(&c, vda, "/home/u", 0, S_IFDIR, IB_ROLE_BIND, NULL), IB_V_ALLOWED);
 	/* /run holds the engine sockets. */
 	assert_int_equal(decide(&c, makedev(0, 45), "/", 0, S_IFDIR, IB_ROLE_BIND, NULL),
@@ -1360,6 +1371,85 @@ static void test_apply_host_paths(void **state)
 	ib_policy_free(p);
 }
 
+/* readOnlyMounts (a kind node's /lib/modules): a bind of the directory or
+ * of something inside it only read-only ("ro", or "rro" for what lies
+ * below it); a bind of its parent is refused as restricted. */
+static void test_apply_read_only(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *root = new_state_root();
+	char *parent = mkpath("%s/%s", "ro-parent/");
+	char *mods = mkpath("%s/%s", "ro-parent/modules/");
+	char *ver = mkpath("%s/%s", "ro-parent/modules/6.1.0/");
+	struct ib_mount m = {
+	    .destination = "/lib/modules", .type = "bind", .bind = true, .source_fd = -1};
+	struct ib_isolation iso;
+	struct ib_spec s;
+	ib_err err = {0};
+	char *want;
+
+	(void)state;
+	ib_strv_free(p->read_only_mounts);
+	p->read_only_mounts = NULL;
+	ib_strv_push(&p->read_only_mounts, mods);
+	/* Read-write: refused. */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	m.source = mods;
+	assert_int_equal(ib_policy_apply(p, &s, root, "rw", &iso, &err), -1);
+	want = ib_xasprintf("can't mount %.*s read-write because the admin policy offers it "
+			    "read-only (add :ro)",
+			    (int)strlen(mods) - 1, mods); /* shown without the trailing slash */
+	assert_string_equal(err.msg, want);
+	free(want);
+	assert_int_equal(m.source_fd, -1);
+	spec_cleanup(&s);
+	/* Read-only: the directory and something inside it. */
+	for (int i = 0; i < 2; i++) {
+		spec_all_ns(&s);
+		s.mounts = &m;
+		s.n_mounts = 1;
+		m.source = i ? ver : mods;
+		m.flags = MS_RDONLY;
+		assert_int_equal(ib_policy_apply(p, &s, root, "ro", &iso, &err), 0);
+		assert_true(m.source_fd >= 0);
+		close(m.source_fd);
+		m.source_fd = -1;
+		m.flags = 0;
+		spec_cleanup(&s);
+		ib_isolation_clear(&iso);
+	}
+	/* Its parent (which would show it writable): restricted. */
+	spec_all_ns(&s);
+	s.mounts = &m;
+	s.n_mounts = 1;
+	m.source = parent;
+	m.flags = MS_RDONLY;
+	assert_int_equal(ib_policy_apply(p, &s, root, "p", &iso, &err), -1);
+	want = ib_xasprintf("can't mount %.*s because it's configured as a restricted host mount",
+			    (int)strlen(parent) - 1, parent);
+	assert_string_equal(err.msg, want);
+	free(want);
+	m.flags = 0;
+	spec_cleanup(&s);
+	/* Never as a root filesystem (it would be written). */
+	spec_all_ns(&s);
+	s.root_path = mods;
+	assert_int_equal(ib_policy_apply(p, &s, root, "r", &iso, &err), -1);
+	assert_non_null(strstr(err.msg, "offers it read-only, as a bind mount only"));
+	if (s.root_fd >= 0)
+		close(s.root_fd);
+	s.root_path = NULL;
+	spec_cleanup(&s);
+
+	free(ver);
+	free(mods);
+	free(parent);
+	free(root);
+	ib_policy_free(p);
+}
+
 static void test_apply_stale(void **state)
 {
 	struct ib_policy *p = ib_policy_default();
@@ -1501,6 +1591,7 @@ int main(void)
 	    cmocka_unit_test(test_engine_socket),
 	    cmocka_unit_test(test_volume_bound_from_restricted),
 	    cmocka_unit_test(test_apply_host_paths),
+	    cmocka_unit_test(test_apply_read_only),
 	    cmocka_unit_test(test_namespaces),
 	    cmocka_unit_test(test_namespaces_fresh_netns),
 	    cmocka_unit_test(test_apply_basic),
