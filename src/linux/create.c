@@ -26,7 +26,7 @@
 #include "common/phase.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
 #include "linux/mountfd.h"

@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
 #include "linux/runtime_int.h"

@@ -1,4 +1,4 @@
-/* Unit tests for src/linux/cgroup.c: path resolution, conversions, mountinfo
+/* Unit tests for src/cgroup/cgroup.c: path resolution, conversions, mountinfo
  * parsing; plus a real create/join/freeze/destroy cycle when run as root. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 
 /* ---- path resolution ---- */
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 
 static inline void ib_cg_layout_clearp(struct ib_cgroup_layout *l)
 {

@@ -5,8 +5,8 @@
  * like name=systemd too) gets a directory, and so does the unified tree when
  * there is one. Limits are translated for each controller to whichever
  * version carries it (v1 hierarchy first, the unified tree otherwise). */
-#include "linux/cgroup.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/cgroup_int.h"
 
 #include <dirent.h>
 #include <fcntl.h>
