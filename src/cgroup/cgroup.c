@@ -795,6 +795,41 @@ int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *
 	return 0;
 }
 
+/* v1 freezer: a sub-cgroup the container froze itself stays frozen when its
+ * parent thaws, and its killed tasks would never exit: thaw every one. */
+static int thaw_sub(int dfd, void *data, ib_err *err)
+{
+	_cleanup_close_ int fd = openat(dfd, "freezer.state", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	char st[16] = {0};
+
+	(void)data;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ib_err_sys(err, "open freezer.state");
+	if (pread(fd, st, sizeof(st) - 1, 0) > 0 && strncmp(st, "THAWED", 6) == 0)
+		return 0;
+	if (pwrite(fd, "THAWED", 6, 0) != 6)
+		return ib_err_sys(err, "thaw sub-cgroup");
+	return 0;
+}
+
+static int thaw_tree(const char *dir, ib_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ib_err_sys(err, "open `%s`", dir);
+	return ib_cg_walk(fd, thaw_sub, NULL, NULL, err);
+}
+
+int ib_cgroup_thaw_subtree(const struct ib_cgroup *cg, ib_err *err)
+{
+	if (!cg->owned || !cg->freezer_dir)
+		return 0;
+	if (thaw_tree(cg->freezer_dir, err) < 0)
+		return ib_err_wrap(err, "thaw the sub-cgroups of `%s`", cg->path);
+	return 0;
+}
+
 int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 {
 	_cleanup_free_ pid_t *pids = NULL;
@@ -831,6 +866,15 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 	if (froze && (!was_frozen || sig == SIGKILL)) {
 		ib_err e2;
 		if (ib_cgroup_freeze(cg, false, &e2) < 0 && rc == 0) {
+			*err = e2;
+			rc = -1;
+		}
+	}
+	/* Killed tasks in a sub-cgroup the container froze exit once thawed
+	 * (v2: SIGKILL reaches frozen tasks). */
+	if (sig == SIGKILL) {
+		ib_err e2;
+		if (ib_cgroup_thaw_subtree(cg, &e2) < 0 && rc == 0) {
 			*err = e2;
 			rc = -1;
 		}
@@ -924,32 +968,6 @@ static int rm_tree(const char *dir, long deadline, ib_err *err)
 	}
 }
 
-/* v1 freezer: a sub-cgroup the container froze itself stays frozen when its
- * parent thaws, and its killed tasks would never exit: thaw every one. */
-static int thaw_sub(int dfd, void *data, ib_err *err)
-{
-	_cleanup_close_ int fd = openat(dfd, "freezer.state", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	char st[16] = {0};
-
-	(void)data;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : ib_err_sys(err, "open freezer.state");
-	if (pread(fd, st, sizeof(st) - 1, 0) > 0 && strncmp(st, "THAWED", 6) == 0)
-		return 0;
-	if (pwrite(fd, "THAWED", 6, 0) != 6)
-		return ib_err_sys(err, "thaw sub-cgroup");
-	return 0;
-}
-
-static int thaw_tree(const char *dir, ib_err *err)
-{
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : ib_err_sys(err, "open `%s`", dir);
-	return ib_cg_walk(fd, thaw_sub, NULL, NULL, err);
-}
-
 int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
 {
 	long deadline;
@@ -961,10 +979,6 @@ int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
 		return 0;
 	if (ib_cgroup_kill_all(cg, SIGKILL, &e2) < 0)
 		ib_debug("cgroup: destroy `%s`: kill: %s", cg->path, e2.msg);
-	/* Killed tasks in sub-cgroups the container froze exit once thawed
-	 * (v2: cgroup.kill reaches frozen tasks). */
-	if (cg->freezer_dir && thaw_tree(cg->freezer_dir, &e2) < 0)
-		ib_debug("cgroup: destroy `%s`: thaw: %s", cg->path, e2.msg);
 	deadline = now_ms() + 1000;
 	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
 		if (rm_tree(cg->v1_dirs[i], deadline, rc ? &e2 : err) < 0)

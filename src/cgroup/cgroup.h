@@ -92,6 +92,10 @@ int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *
 /* Send sig to every process in an owned cgroup (freezing around it to avoid
  * fork races); refused (EPERM) for a cgroup ironbox did not create. */
 int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err);
+/* v1: thaw every sub-cgroup of an owned cgroup's freezer (and the cgroup):
+ * tasks the container froze there never exit, not even killed, and the
+ * init of a pid namespace waits for them. Not owned: nothing (0). */
+int ib_cgroup_thaw_subtree(const struct ib_cgroup *cg, ib_err *err);
 /* Send sig to the processes of the cgroup (recursively) whose pid namespace
  * is pidns_fd's or one below it: the container's own processes in a cgroup it
  * shares with others. Nothing is frozen. */
