@@ -322,7 +322,19 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, used);
 }
 
+/* open(O_TRUNC) of a knob: no atomic_o_trunc (libfuse's default), which
+ * makes the kernel set the file's size to 0 and then to what is written:
+ * a splice read (busybox cat: sendfile) stops at that size, the kernel
+ * never asks for it again on a mounted file. Without it, a setattr comes
+ * (op_setattr) and its reply keeps the size. */
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
 static const struct fuse_lowlevel_ops ops = {
+    .init = op_init,
     .lookup = op_lookup,
     .getattr = op_getattr,
     .setattr = op_setattr,

@@ -2,7 +2,7 @@
  *
  *   {"version": 1,
  *    "knobs": [{"name": "fs.inotify.max_user_watches", "original": 8192,
- *               "applied": 524288,
+ *               "applied": 524288, "prev": 8192,
  *               "holders": [{"id": "/run/ironbox/c1", "pid": 4242,
  *                            "start": 123456, "value": 524288}]}]}
  *
@@ -38,7 +38,7 @@ struct holder {
 
 struct rec {
 	const struct ib_knob *k;
-	int64_t original, applied;
+	int64_t original, applied, prev; /* prev: the kernel's value before applied */
 	struct holder *h;
 	size_t n;
 };
@@ -204,12 +204,12 @@ static int table_parse(struct table *t, const char *text, ib_err *err)
 		struct rec *r = &t->r[i];
 
 		if (!json_object_is_type(e, json_type_object) ||
-		    json_object_object_length(e) != 4 ||
+		    json_object_object_length(e) != 5 ||
 		    !json_object_object_get_ex(e, "name", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
 		    !(r->k = ib_knob_by_name(json_object_get_string(v))) ||
 		    r->k->rule != IB_KNOB_MAX || !get_i64(e, "original", &r->original) ||
-		    !get_i64(e, "applied", &r->applied) ||
+		    !get_i64(e, "applied", &r->applied) || !get_i64(e, "prev", &r->prev) ||
 		    !json_object_object_get_ex(e, "holders", &hs) ||
 		    !json_object_is_type(hs, json_type_array)) {
 			corrupted(t, err, "malformed knob entry");
@@ -305,6 +305,7 @@ static int table_save(struct table *t, ib_err *err)
 		json_object_object_add(e, "name", json_object_new_string(r->k->name));
 		json_object_object_add(e, "original", json_object_new_int64(r->original));
 		json_object_object_add(e, "applied", json_object_new_int64(r->applied));
+		json_object_object_add(e, "prev", json_object_new_int64(r->prev));
 		for (size_t j = 0; j < r->n; j++) {
 			struct json_object *h = json_object_new_object();
 
@@ -349,47 +350,82 @@ static void table_remove(struct table *t, struct rec *r)
 	t->n--;
 }
 
-/* Bring the kernel to what r says (dead holders dropped first). */
-static int rec_reconcile(struct rec *r, ib_err *err)
+/* Reconcile every knob of the table: dead holders dropped, the admin's
+ * changes adopted, the kernel set to each knob's target. A process can be
+ * killed at any point (delete SIGKILLs a supervisor that may be busy here):
+ * the table names the new target and the value it replaces ("prev")
+ * before the kernel is written, so that a kernel left at either is never
+ * taken for the admin's doing. A knob whose write fails keeps its old
+ * value (and is retried next time); if it is `must`, the call fails with
+ * its error. Knobs nobody holds any more, back at their original, are
+ * forgotten. */
+static int table_apply(struct table *t, const struct ib_knob *must, ib_err *err)
 {
-	int64_t cur, target, *vals;
+	_cleanup_free_ bool *pending = ib_xmalloc0((t->n + 1) * sizeof(bool));
+	bool changed = false;
+	int ret = 0;
 
-	for (size_t j = 0; j < r->n;)
-		if (!holder_alive(&r->h[j]))
-			rec_remove_holder(r, j);
-		else
-			j++;
-	if (kernel_read(r->k, &cur, err) < 0)
-		return -1;
-	/* The admin changed it since: that is the host's value now. */
-	if (cur != r->applied)
-		r->original = r->applied = cur;
-	vals = ib_xmalloc0((r->n + 1) * sizeof(*vals));
-	for (size_t j = 0; j < r->n; j++)
-		vals[j] = r->h[j].value;
-	target = ib_sysctl_target(r->original, vals, r->n);
-	free(vals);
-	if (target != cur && kernel_write(r->k, target, err) < 0)
-		return -1;
-	r->applied = target;
-	return 0;
-}
+	for (size_t i = 0; i < t->n; i++) {
+		struct rec *r = &t->r[i];
+		_cleanup_free_ int64_t *vals = ib_xmalloc0((r->n + 1) * sizeof(*vals));
+		int64_t cur, target;
+		ib_err e = {0};
 
-/* Every knob; a knob that cannot be reconciled is kept for the next time. */
-static void table_reconcile(struct table *t, const struct ib_knob *skip)
-{
-	for (size_t i = 0; i < t->n;) {
+		for (size_t j = 0; j < r->n;)
+			if (!holder_alive(&r->h[j]))
+				rec_remove_holder(r, j);
+			else
+				j++;
+		if (kernel_read(r->k, &cur, &e) < 0) {
+			if (r->k == must) {
+				*err = e;
+				return -1;
+			}
+			ib_warn("sysctl %s: %s", r->k->name, e.msg);
+			continue;
+		}
+		/* Not what ironbox left there: the admin's value now. */
+		if (cur != r->applied && cur != r->prev)
+			r->original = cur;
+		for (size_t j = 0; j < r->n; j++)
+			vals[j] = r->h[j].value;
+		target = ib_sysctl_target(r->original, vals, r->n);
+		r->prev = cur;
+		r->applied = target;
+		pending[i] = target != cur;
+	}
+	if (table_save(t, err) < 0)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
 		struct rec *r = &t->r[i];
 		ib_err e = {0};
 
-		if (r->k != skip && rec_reconcile(r, &e) < 0)
+		if (!pending[i] || kernel_write(r->k, r->applied, &e) == 0)
+			continue;
+		r->applied = r->prev;
+		changed = true;
+		if (r->k == must) {
+			*err = e;
+			ret = -1;
+		} else {
 			ib_warn("sysctl %s: %s", r->k->name, e.msg);
-		else if (r->n == 0 && r->applied == r->original) {
-			table_remove(t, r);
+		}
+	}
+	for (size_t i = 0; i < t->n;) {
+		if (t->r[i].n == 0 && t->r[i].applied == t->r[i].original) {
+			table_remove(t, &t->r[i]);
+			changed = true;
 			continue;
 		}
 		i++;
 	}
+	if (changed) {
+		ib_err e = {0};
+
+		if (table_save(t, ret < 0 ? &e : err) < 0 && ret == 0)
+			ret = -1;
+	}
+	return ret;
 }
 
 static struct holder *rec_find_holder(struct rec *r, const char *id)
@@ -425,7 +461,7 @@ int ib_sysctl_host_set(const struct ib_knob *k, const char *holder, pid_t pid,
 		}
 		t.r = ib_xrealloc(t.r, (t.n + 1) * sizeof(*t.r));
 		r = &t.r[t.n++];
-		*r = (struct rec){.k = k, .original = cur, .applied = cur};
+		*r = (struct rec){.k = k, .original = cur, .applied = cur, .prev = cur};
 	}
 	h = rec_find_holder(r, holder);
 	if (h) {
@@ -439,22 +475,20 @@ int ib_sysctl_host_set(const struct ib_knob *k, const char *holder, pid_t pid,
 	h->pid = pid;
 	h->start = start;
 	h->value = value;
-	if (rec_reconcile(r, err) < 0) {
-		/* Not kept: the kernel refused it (or could not be read). */
+	if (table_apply(&t, k, err) < 0) {
+		/* Not kept: the kernel refused it (or the table can't be saved). */
 		ib_err e = {0};
 
 		ret = -1;
-		h = rec_find_holder(r, holder);
+		r = table_find(&t, k);
+		h = r ? rec_find_holder(r, holder) : NULL;
 		if (h && had)
 			h->value = old;
 		else if (h)
 			rec_remove_holder(r, (size_t)(h - r->h));
-		if (rec_reconcile(r, &e) < 0)
+		if (table_apply(&t, NULL, &e) < 0)
 			ib_warn("sysctl %s: %s", k->name, e.msg);
 	}
-	table_reconcile(&t, ret == 0 ? k : NULL);
-	if (table_save(&t, ret < 0 ? &(ib_err){0} : err) < 0 && ret == 0)
-		ret = -1;
 	table_clear(&t);
 	return ret;
 }
@@ -477,8 +511,7 @@ int ib_sysctl_host_release(const char *holder, ib_err *err)
 		if (h)
 			rec_remove_holder(&t.r[i], (size_t)(h - t.r[i].h));
 	}
-	table_reconcile(&t, NULL);
-	ret = table_save(&t, err);
+	ret = table_apply(&t, NULL, err);
 	table_clear(&t);
 	return ret;
 }

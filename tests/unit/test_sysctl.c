@@ -424,6 +424,38 @@ static void test_kernel_refuses(void **state)
 	assert_false(table_exists(f));
 }
 
+/* A process killed between saving the table and writing the kernel (the
+ * supervisor SIGKILLed by delete while it releases): the kernel is left at
+ * the value before, which is not taken for the admin's. */
+static void test_killed_midway(void **state)
+{
+	struct fixture *f = *state;
+	static const char table[] =
+	    "{\"version\": 1, \"knobs\": [{\"name\": \"fs.inotify.max_user_watches\", "
+	    "\"original\": 8192, \"applied\": 30000, \"prev\": 50000, \"holders\": "
+	    "[{\"id\": \"/c1\", \"pid\": 1, \"start\": 1, \"value\": 30000}]}]}";
+	_cleanup_free_ char *p = ib_xasprintf("%s/sysctl.json", f->table);
+	ib_err e = {0};
+
+	/* c2 (50000) was being released: table saved, kernel not yet written */
+	assert_int_equal(ib_mkdir_p(f->table, 0700, &e), 0);
+	assert_int_equal(ib_write_file_atomic(p, table, strlen(table), 0600, &e), 0);
+	put(f, W, "50000\n");
+	release_ok("/c2");
+	assert_int_equal(get(f, W), 30000);
+	release_ok("/c1");
+	assert_int_equal(get(f, W), 8192);
+	assert_false(table_exists(f));
+
+	/* the same, killed after the kernel write */
+	assert_int_equal(ib_write_file_atomic(p, table, strlen(table), 0600, &e), 0);
+	put(f, W, "30000\n");
+	release_ok("/c2");
+	assert_int_equal(get(f, W), 30000);
+	release_ok("/c1");
+	assert_int_equal(get(f, W), 8192);
+}
+
 /* A table that cannot be parsed: every operation fails, nothing changes. */
 static void test_corrupted(void **state)
 {
@@ -433,11 +465,13 @@ static void test_corrupted(void **state)
 	    "[]",
 	    "{\"version\": 2, \"knobs\": []}",
 	    "{\"version\": 1, \"knobs\": [{\"name\": \"vm.overcommit_memory\", \"original\": 0, "
-	    "\"applied\": 0, \"holders\": []}]}",
+	    "\"applied\": 0, \"prev\": 0, \"holders\": []}]}",
 	    "{\"version\": 1, \"knobs\": [{\"name\": \"fs.file-max\", \"original\": 0, "
-	    "\"applied\": 0, \"holders\": [{\"id\": \"/c\", \"pid\": 1, \"start\": 1, "
-	    "\"value\": -3}]}]}",
+	    "\"applied\": 0, \"prev\": 0, \"holders\": [{\"id\": \"/c\", \"pid\": 1, "
+	    "\"start\": 1, \"value\": -3}]}]}",
 	    "{\"version\": 1, \"knobs\": [{\"name\": \"no.such\", \"original\": 0, "
+	    "\"applied\": 0, \"prev\": 0, \"holders\": []}]}",
+	    "{\"version\": 1, \"knobs\": [{\"name\": \"fs.file-max\", \"original\": 0, "
 	    "\"applied\": 0, \"holders\": []}]}",
 	};
 	_cleanup_free_ char *p = ib_xasprintf("%s/sysctl.json", f->table);
@@ -520,6 +554,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dead_holder_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_admin_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kernel_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_midway, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	};
