@@ -355,6 +355,29 @@ size_t ib_vet_cover_plan(const struct ib_vet_state *st, const char *fstype,
 			 struct ib_vet_cover **out);
 void ib_vet_cover_plan_free(struct ib_vet_cover *v, size_t n);
 
+/* ---- Capabilities of a caller over a namespace ---------------------------- */
+
+/* A user namespace of an ownership chain: the owner of a target namespace
+ * first (chain[0]), then each parent, up to at most the container's user
+ * namespace (the agent's: it sees no further). */
+struct ib_vet_userns {
+	uint64_t id;	/* nsfs inode */
+	uint32_t owner; /* its creator's euid, as the agent sees it */
+};
+
+/* Would a caller in user namespace caller_ns, with effective uid euid (as
+ * the agent sees it) and has_cap (the capability in its effective set), be
+ * capable over a namespace owned by chain[0]? The kernel's cap_capable(),
+ * decided from the caller's namespaces and credentials as read once: with
+ * the capability in its own user namespace, or over one nested in it whose
+ * ancestor just below its own was created by its euid. A target outside the
+ * caller's reach (an ancestor, a sibling, a chain cut short) is not: fails
+ * closed. A supervisor performing a procfs/sysfs mount for a nested caller
+ * asks it for the owner of the caller's mount namespace (may_mount()) and
+ * of its pid namespace (proc) or network namespace (sysfs). */
+bool ib_vet_ns_capable(const struct ib_vet_userns *chain, size_t n, uint64_t caller_ns,
+		       uint32_t euid, bool has_cap);
+
 /* ---- Audit ---------------------------------------------------------------- */
 
 /* The decoded call and its decision as a JSON object (the caller adds pid,
