@@ -653,11 +653,17 @@ static int set_effective(uint64_t eff)
 	return (int)syscall(SYS_capset, &hdr, cd);
 }
 
-/* The caller's namespaces, opened once (m->ns). */
+/* The caller's namespaces, opened once (m->ns), with our rights (the
+ * caller's could not open a nested user namespace's files: ptrace access
+ * to a task there needs CAP_SYS_PTRACE over it or being its creator). */
 static int open_ns(struct mcall *m)
 {
+	ib_err err = {0};
+
 	if (m->ns[0] >= 0)
 		return 0;
+	if (ib_caller_as_agent(&m->c->caller, -1, &err) < 0)
+		return err.code ? err.code : EPERM;
 	for (size_t i = 0; i < NS_N; i++) {
 		m->ns[i] = openat(m->c->caller.proc_fd, g_ns[i].name, O_RDONLY | O_CLOEXEC);
 		if (m->ns[i] < 0)
