@@ -15,6 +15,12 @@
  * own fds (thread-self/fd/N of our procfs, as cwd), the new API on the fds
  * themselves. Never "continue": the kernel would read the arguments again.
  *
+ * A fresh procfs/sysfs (vet_mount.h, "The model") is built by us for every
+ * caller, also one in a nested user namespace where the kernel would refuse
+ * it: superblock made as the caller (ns_fs_create), mounted and covered in
+ * the jail's mount namespace with the jail's own files (jail_sources,
+ * cover), attached in the caller's (perform_new).
+ *
  * The jail state is shared by the workers (clones and fresh mounts are
  * recorded in it): one lock, held from the decision to the recording. */
 #include <errno.h>

@@ -52,13 +52,24 @@
  * supervisor covers it like the container's own (ib_vet_cover_plan()) and
  * registers the covers (ib_vet_state_add_cover()) before the caller can see
  * it. Inside a nested user namespace the kernel refuses such mounts
- * (mount_too_revealing(): the copied masks are locked), so the supervisor
- * creates them itself: fsopen("proc") in a child that joined the caller's
- * pid namespace, fsmount() while in a mount namespace owned by the initial
- * user namespace (the check is skipped there), covers attached to the still
- * detached tree (accepted by 6.18; older kernels refuse mounts on detached
- * trees: cover after the move then), then move_mount() into the caller's
- * namespace (checked on 6.18: the caller sees its own pid 1 and the cover).
+ * (mount_too_revealing() looks for a fully visible proc/sysfs in the
+ * mounting task's mount namespace: there every copy is MNT_LOCKED and the
+ * masks hide files), and an inner container that pivoted away from the old
+ * root has none left to show, so the supervisor builds every one itself
+ * (rule_mount.c): the caller must be capable over the owners of its mount
+ * namespace and of its pid (proc) or network (sysfs) namespace
+ * (ib_vet_ns_capable(), denied and audited otherwise); a grandchild in the
+ * caller's namespaces, user namespace and effective capabilities creates
+ * the superblock (the kernel repeats those checks for the caller); the
+ * supervisor mounts it (fsmount) in the jail's mount namespace, where the
+ * jail's /proc is fully visible, attaches the covers to the still detached
+ * tree (accepted by 6.18) from the jail's own emulated files and /dev/null
+ * (never from the caller's view, which an inner rootfs controls), then
+ * move_mount()s it into the caller's mount namespace (checked on 6.18:
+ * the caller sees its own pid 1, the emulated values and the masks). It
+ * never shows more than the jail's /proc: the caller's pids, the same
+ * covers. The covers are not locked in the caller's namespace; the rules
+ * here refuse unmounting or moving them.
  *
  * ## How the supervisor calls it, per system call
  *
