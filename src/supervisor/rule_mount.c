@@ -61,13 +61,14 @@
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ib_vet_state g_st;
 static bool g_jail;
-static pid_t g_init;
+static int g_jail_mntns = -1;
 
 /* What a fresh procfs/sysfs is covered with, taken from the jail itself
  * (never from the caller's view, which an inner container builds as it
- * likes): the jail's emulated files and its /dev/null, O_PATH in the init's
- * mount namespace, where they are cloned. Found on first use (at CREATED
- * the init is not dumpable yet), each checked against the jail's table. */
+ * likes): the jail's emulated files and its /dev/null, O_PATH in the jail's
+ * mount namespace (the init's at CREATED, whatever the init did since),
+ * where they are cloned. Found on first use, each checked against the
+ * jail's table. */
 struct jail_src {
 	const char *path; /* in the container ("/proc/meminfo") */
 	int fd;
@@ -75,11 +76,10 @@ struct jail_src {
 };
 static struct {
 	bool ready;
-	int mntns;
 	struct jail_src null;
 	struct jail_src *emul;
 	size_t n_emul;
-} g_src = {.mntns = -1, .null = {.fd = -1}};
+} g_src = {.null = {.fd = -1}};
 
 /* ---- the jail ---- */
 
@@ -116,10 +116,8 @@ int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err
 		    .ids = {.uid = uid, .gid = gid, .n_uid = n_uid, .n_gid = n_gid}};
 
 		pthread_mutex_lock(&g_lock);
-		if (!g_jail && ib_vet_state_init(&g_st, &t, &pol, err) == 0) {
+		if (!g_jail && ib_vet_state_init(&g_st, &t, &pol, err) == 0)
 			g_jail = true;
-			g_init = init;
-		}
 		r = g_jail ? 0 : -1;
 		pthread_mutex_unlock(&g_lock);
 	}
@@ -128,6 +126,16 @@ out:
 	free(uid);
 	free(gid);
 	return r;
+}
+
+void ib_rule_mount_jail_ns(int fd)
+{
+	pthread_mutex_lock(&g_lock);
+	if (g_jail_mntns < 0)
+		g_jail_mntns = IB_STEAL_FD(fd);
+	pthread_mutex_unlock(&g_lock);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ---- one call ---- */
@@ -363,24 +371,25 @@ static int jail_open(int root, const char *path, struct statx *stx,
 	return IB_STEAL_FD(fd);
 }
 
-/* Called with the lock held. */
-static int jail_sources(ib_err *err)
+/* Called with the lock held, by a worker in its caller's context (c):
+ * leaves it in the jail's mount namespace with our capabilities. */
+static int jail_sources(struct ib_caller *c, ib_err *err)
 {
-	char name[64];
-	_cleanup_close_ int root = -1, mntns = -1;
+	_cleanup_close_ int root = -1;
 	const struct ib_vet_immutable *im;
 	struct statx stx;
 	struct jail_src null = {.path = "/dev/null", .fd = -1}, *emul;
 	size_t n = 0;
 
+	if (g_jail_mntns < 0)
+		return ib_err_set(err, EPERM, "no mount namespace of the jail");
+	if (ib_caller_as_agent(c, g_jail_mntns, err) < 0)
+		return -1;
 	if (g_src.ready)
 		return 0;
-	snprintf(name, sizeof(name), "%d/ns/mnt", (int)g_init);
-	mntns = openat(ib_caller_procfs(), name, O_RDONLY | O_CLOEXEC);
-	snprintf(name, sizeof(name), "%d/root", (int)g_init);
-	root = openat(ib_caller_procfs(), name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (mntns < 0 || root < 0)
-		return ib_err_sys(err, "the jail of the init (%d)", (int)g_init);
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return ib_err_sys(err, "the jail's root");
 	null.fd = jail_open(root, null.path, &stx, &im, &null.root, err);
 	if (null.fd < 0)
 		return -1;
@@ -414,7 +423,6 @@ static int jail_sources(ib_err *err)
 			return -1;
 		}
 	}
-	g_src.mntns = IB_STEAL_FD(mntns);
 	g_src.null = null;
 	g_src.emul = emul;
 	g_src.n_emul = n;
@@ -867,14 +875,12 @@ static int perform_new(struct mcall *m, const struct ib_vet_decision *d, const c
 		return mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0
 			   ? errno
 			   : 0;
-	/* the jail's sources are found with our rights, not the caller's */
-	if (covered && (ib_caller_as_agent(&m->c->caller, -1, &err) < 0 || jail_sources(&err) < 0))
-		return err.code ? err.code : EPERM;
 	fd = ns_fs_create(m, data, fl, covered);
 	if (fd < 0)
 		return -fd;
 	if (covered) {
-		if (ib_caller_as_agent(&m->c->caller, g_src.mntns, &err) < 0)
+		/* in the jail's mount namespace, with our rights */
+		if (jail_sources(&m->c->caller, &err) < 0)
 			return err.code ? err.code : EPERM;
 		mfd = ib_fsmount(fd, FSMOUNT_CLOEXEC, ms_to_attr(fl) | (unsigned)d->attr_set);
 		if (mfd < 0)

@@ -419,6 +419,39 @@ EOF_SCRIPT
 	IB delete "$id"
 }
 
+@test "vetting: the container's init is itself 'unshare -U -m -p -f --mount-proc' (its namespace is not the jail's); an inner runtime's masks over the new /proc" {
+	nested_bundle <<'EOF_SCRIPT'
+exec unshare -U -r -m -p -f --mount-proc sh -c '
+	echo "init-meminfo=$(head -1 /proc/meminfo)"
+	# what runc does to the /proc of its containers: masks, read-only paths
+	echo "mask-file: $(ibmount mount /dev/null /proc/timer_list - 0x1000 -)"
+	echo "mask-dir: $(ibmount mount t /proc/acpi tmpfs 0x1 -)"
+	echo "ro-bind: $(ibmount mount /proc/sys /proc/sys - 0x5000 -)"
+	echo "ro-remount: $(ibmount mount - /proc/sys - 0x1021 -)"
+	echo "emulated-over: $(ibmount mount /dev/null /proc/uptime - 0x1000 -)"
+	mkdir -p /tmp/x /tmp/y
+	echo "rbind: $(ibmount mount /proc /tmp/x - 0x5000 -)"
+	echo "rbind-meminfo=$(head -1 /tmp/x/meminfo)"
+	echo "bind-nonrec: $(ibmount mount /proc /tmp/y - 0x1000 -)"'
+EOF_SCRIPT
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	grep -E "^init-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	assert_output_contains "mask-file: OK"
+	assert_output_contains "mask-dir: OK"
+	assert_output_contains "ro-bind: OK"
+	assert_output_contains "ro-remount: OK"
+	assert_output_contains "emulated-over: OK"
+	assert_output_contains "rbind: OK"
+	grep -E "^rbind-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	# a non-recursive bind would leave the covers behind: the host's meminfo
+	assert_output_contains "bind-nonrec: ERR EPERM"
+	IB delete "$id"
+}
+
 @test "vetting: an inner busybox container made by hand (unshare -U -m -p -f -n, bind its rootfs, pivot_root, mount proc and sysfs, drop the old root)" {
 	nested_bundle <<'EOF_SCRIPT'
 r=/tmp/inner
