@@ -339,8 +339,8 @@ static const struct ib_vet_immutable *jail_mount(uint64_t id)
 	return NULL;
 }
 
-/* path (in the container) opened in the init's root; *im: the jail mount
- * it lies on, root: its path from that filesystem's root. */
+/* path (in the container) opened in the jail's root; *im: the jail mount
+ * it lies on, fs_path: its path from that filesystem's root. */
 static int jail_open(int root, const char *path, struct statx *stx,
 		     const struct ib_vet_immutable **im, char **fs_path, ib_err *err)
 {
@@ -371,14 +371,29 @@ static int jail_open(int root, const char *path, struct statx *stx,
 	return IB_STEAL_FD(fd);
 }
 
+/* One source: its fd, or -1 when the jail has no such file or it is not
+ * what it must be (the cover that needs it then fails: EPERM). */
+static void jail_find(int root, struct jail_src *js, bool null)
+{
+	const struct ib_vet_immutable *im = NULL;
+	struct statx stx;
+	ib_err err = {0};
+
+	js->fd = jail_open(root, js->path, &stx, &im, &js->root, &err);
+	if (js->fd < 0)
+		return;
+	if (null ? !S_ISCHR(stx.stx_mode) || stx.stx_rdev_major != 1 || stx.stx_rdev_minor != 3
+		 : im->kind != IB_VET_K_EMULATED || strcmp(im->mountpoint, js->path) != 0) {
+		close(js->fd);
+		js->fd = -1;
+	}
+}
+
 /* Called with the lock held, by a worker in its caller's context (c):
  * leaves it in the jail's mount namespace with our capabilities. */
 static int jail_sources(struct ib_caller *c, ib_err *err)
 {
 	_cleanup_close_ int root = -1;
-	const struct ib_vet_immutable *im;
-	struct statx stx;
-	struct jail_src null = {.path = "/dev/null", .fd = -1}, *emul;
 	size_t n = 0;
 
 	if (g_jail_mntns < 0)
@@ -390,41 +405,15 @@ static int jail_sources(struct ib_caller *c, ib_err *err)
 	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return ib_err_sys(err, "the jail's root");
-	null.fd = jail_open(root, null.path, &stx, &im, &null.root, err);
-	if (null.fd < 0)
-		return -1;
-	if (!S_ISCHR(stx.stx_mode) || stx.stx_rdev_major != 1 || stx.stx_rdev_minor != 3) {
-		close(null.fd);
-		free(null.root);
-		return ib_err_set(err, EPERM, "the jail's /dev/null is not the null device");
-	}
+	g_src.null.path = "/dev/null";
+	jail_find(root, &g_src.null, true);
 	for (char **p = g_st.emulated; p && *p; p++)
 		n++;
-	emul = ib_xmalloc0((n ? n : 1) * sizeof(*emul));
+	g_src.emul = ib_xmalloc0((n ? n : 1) * sizeof(*g_src.emul));
 	for (size_t i = 0; i < n; i++) {
-		emul[i].path = g_st.emulated[i];
-		emul[i].fd = jail_open(root, emul[i].path, &stx, &im, &emul[i].root, err);
-		if (emul[i].fd >= 0 &&
-		    (im->kind != IB_VET_K_EMULATED || strcmp(im->mountpoint, emul[i].path) != 0)) {
-			ib_err_set(err, EPERM, "the init's %s is not the jail's emulated file",
-				   emul[i].path);
-			close(emul[i].fd);
-			emul[i].fd = -1;
-		}
-		if (emul[i].fd < 0) {
-			for (size_t j = 0; j <= i; j++) {
-				if (emul[j].fd >= 0)
-					close(emul[j].fd);
-				free(emul[j].root);
-			}
-			free(emul);
-			close(null.fd);
-			free(null.root);
-			return -1;
-		}
+		g_src.emul[i].path = g_st.emulated[i];
+		jail_find(root, &g_src.emul[i], false);
 	}
-	g_src.null = null;
-	g_src.emul = emul;
 	g_src.n_emul = n;
 	g_src.ready = true;
 	return 0;
@@ -509,6 +498,8 @@ static int cover(int mnt, const char *fstype)
 				rc = EPERM; /* nothing to show there but the kernel's */
 			break;
 		}
+		if (!rc && js && js->fd < 0)
+			rc = EPERM; /* the jail has no such source */
 		if (!rc && js) {
 			tree = ib_open_tree(js->fd, "",
 					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
