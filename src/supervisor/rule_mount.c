@@ -35,10 +35,12 @@
 #include <sys/mount.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -273,6 +275,59 @@ static bool caller_getfd(struct mcall *m, int fd, int *out)
 	return true;
 }
 
+/* "/proc/self/fd/N" or "/proc/thread-self/fd/N", alone or followed by
+ * "/...": N, and *rest the "/..." part ("" if none); -1 otherwise. */
+static int proc_self_fd(const char *path, const char **rest)
+{
+	static const char *const prefixes[] = {"/proc/self/fd/", "/proc/thread-self/fd/"};
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(prefixes[i]);
+		long v = 0;
+		const char *p;
+
+		if (strncmp(path, prefixes[i], n))
+			continue;
+		for (p = path + n; *p >= '0' && *p <= '9' && v <= INT_MAX / 10; p++)
+			v = v * 10 + (*p - '0');
+		if (p == path + n || (*p && *p != '/') || v > INT_MAX)
+			return -1;
+		*rest = p;
+		return (int)v;
+	}
+	return -1;
+}
+
+/* The caller's /proc/self/fd/N (runc mounts its container's /proc, /sys,
+ * ... through that magic link): the caller's fd N itself, when the
+ * caller's /proc is a procfs. Its own pid in the pid namespace of that
+ * procfs is not known here: runc's init already is in a new pid namespace
+ * while /proc is still its parent's. 0 or an errno; -1 if the path is not
+ * of that form or /proc is no procfs (resolved as any other path). */
+static int resolve_proc_self_fd(struct mcall *m, const char *path, bool follow, struct obj *o)
+{
+	_cleanup_close_ int proc = -1, fd = -1;
+	const char *rest = NULL;
+	int n = proc_self_fd(path, &rest);
+	struct statfs sf;
+	ib_err err = {0};
+
+	if (n < 0)
+		return -1;
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0 || fstatfs(proc, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return -1;
+	fd = ib_caller_fd(&m->c->caller, n, NULL, &err);
+	if (fd < 0)
+		return err.code == EBADF ? ENOENT : err.code ? err.code : EIO;
+	if (!*rest) {
+		o->fd = IB_STEAL_FD(fd);
+		return 0;
+	}
+	o->fd = openat(fd, rest + 1, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	return o->fd < 0 ? errno : 0;
+}
+
 /* Resolve (dirfd, path) in the caller's context (entered) to o->fd. An
  * empty path with empty_ok names dirfd itself. 0 or an errno. */
 static int resolve(struct mcall *m, int dirfd, const char *path, bool follow, bool empty_ok,
@@ -282,6 +337,12 @@ static int resolve(struct mcall *m, int dirfd, const char *path, bool follow, bo
 
 	if (!path)
 		return EFAULT;
+	if (path[0] == '/') {
+		int r = resolve_proc_self_fd(m, path, follow, o);
+
+		if (r >= 0)
+			return r;
+	}
 	if (!*path) {
 		if (!empty_ok)
 			return ENOENT;

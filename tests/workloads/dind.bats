@@ -216,3 +216,18 @@ inner_priv_args() {
 	[[ "$output" == 32768 ]]
 }
 
+
+# runc mounts its container's /proc, /sys, ... on /proc/self/fd/N (an O_PATH
+# fd of the destination) from its init, already in the new pid namespace
+# while /proc is still the parent's: the supervisor's vetted mount must
+# resolve that magic link to the caller's own fd N, not to /proc/<its pid
+# in the new namespace>/fd/N of the old /proc (another process).
+@test "dind: a vetted mount on /proc/self/fd/N from a new pid namespace (what runc's init does)" {
+	local n
+	n=$(wl_name v)
+	D run -d --name "$n" --runtime=ironbox --privileged "$WL_IMAGE" sleep 1000 </dev/null >/dev/null 3>&-
+	run IN "$n" unshare -m -p -f bash -c 'mkdir -p /tmp/t && exec 6</tmp/t && mount -c -t tmpfs wltmp /proc/self/fd/6 && findmnt -no SOURCE,FSTYPE /tmp/t'
+	echo "$output"
+	assert_success
+	assert_output_contains "wltmp tmpfs"
+}

@@ -6,6 +6,8 @@
 # (WL_SYSTEMD_UNSUPPORTED, documented in tests/workloads/README.md);
 # journalctl works; `docker stop` (SIGRTMIN+3, systemd's halt signal, as
 # systemd images set STOPSIGNAL) halts it cleanly within the timeout.
+# (Without a terminal systemd writes its status to the journal only, which
+# is gone with the container: the exit status tells how it ended.)
 
 load ../lib/common
 load ../lib/containerd
@@ -18,10 +20,14 @@ teardown_file() { wl_teardown_file; }
 setup() { wl_setup; }
 teardown() { wl_teardown; }
 
-# Units that may fail in a container: the kernel's debug/trace filesystems
-# and the host's kernel-config interface (not namespaced, refused to every
-# user namespace by the kernel).
-WL_SYSTEMD_UNSUPPORTED="sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount"
+# Units that may fail in a container (tests/workloads/README.md): the
+# kernel's debug/trace/config filesystems and the binfmt_misc automount
+# (autofs) cannot be mounted from a user namespace; getty on the host's
+# virtual consoles (--privileged shows the host's /dev/tty1..., which stay
+# the host's: EACCES).
+WL_SYSTEMD_UNSUPPORTED="sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount
+proc-sys-fs-binfmt_misc.automount getty@tty1.service getty@tty2.service getty@tty3.service
+getty@tty4.service getty@tty5.service getty@tty6.service"
 
 # sd_boot NAME [DOCKER_RUN_ARGS...] : start systemd, wait until
 # is-system-running says running or degraded; $SD_STATE is that state.
@@ -53,7 +59,7 @@ sd_boot() {
 sd_unexpected_failures() {
 	local u
 	for u in $(D exec "$1" systemctl list-units --failed --plain --no-legend --no-pager </dev/null 3>&- | awk '{print $1}'); do
-		[[ " $WL_SYSTEMD_UNSUPPORTED " == *" $u "* ]] || echo "$u"
+		[[ " $(echo $WL_SYSTEMD_UNSUPPORTED) " == *" $u "* ]] || echo "$u"
 	done
 }
 
@@ -99,8 +105,9 @@ sd_unexpected_failures() {
 	took=$((SECONDS - t0))
 	code=$(D inspect -f '{{.State.ExitCode}}' "$n")
 	echo "docker stop took ${took}s, exit code $code"
-	D logs "$n" 2>&1 | tail -15
-	# not killed by docker stop's SIGKILL after the timeout
+	# systemd halted and exited by itself (130 here), not killed by docker
+	# stop's SIGKILL after the timeout (137)
 	[[ "$code" -ne 137 ]]
-	D logs "$n" 2>&1 | grep -qE "System Halt|Halting system|System Power Off|Powering off"
+	[[ "$(D inspect -f '{{.State.OOMKilled}}' "$n")" == false ]]
+	[[ $took -lt 90 ]]
 }
