@@ -111,7 +111,9 @@ static int parse_line(char *line, struct ib_mnt *m, ib_err *err)
 	if (!colon || !parse_u64(f[2], (size_t)(colon - f[2]), &maj) ||
 	    !parse_u64(colon + 1, strlen(colon + 1), &min) || maj > UINT32_MAX || min > UINT32_MAX)
 		return ib_err_set(err, EINVAL, "mountinfo: bad device `%s`", f[2]);
-	if (f[3][0] != '/' || f[4][0] != '/')
+	/* A bind of a namespace file (ip netns, dockerd's netns/ID) shows the
+	 * namespace as its root: "net:[4026532561]", on nsfs only. */
+	if ((f[3][0] != '/' && strcmp(f[dash + 1], "nsfs") != 0) || f[4][0] != '/')
 		return ib_err_set(err, EINVAL, "mountinfo: relative path in line of mount %llu",
 				  (unsigned long long)m->id);
 	m->major = (unsigned)maj;

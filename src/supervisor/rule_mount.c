@@ -361,6 +361,7 @@ static int resolve(struct mcall *m, int dirfd, const char *path, bool follow, bo
 static int identify(struct mcall *m, struct obj *o)
 {
 	struct statx stx;
+	struct statfs sf;
 	ib_err err = {0};
 
 	if (o->fd < 0)
@@ -375,6 +376,7 @@ static int identify(struct mcall *m, struct obj *o)
 	o->v.mnt_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
 			(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 	o->v.path = o->o.path;
+	o->v.nsfs = fstatfs(o->fd, &sf) == 0 && sf.f_type == NSFS_MAGIC;
 	return 0;
 }
 

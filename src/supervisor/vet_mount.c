@@ -659,6 +659,14 @@ static int decide_mount(const struct ib_vet_ctx *ctx, const struct ib_vet_call *
 		return allow(d, "remount");
 	}
 	if (f & MS_BIND) {
+		/* A namespace file the caller reached (ip netns add, dockerd's
+		 * and CNI's /var/run/.../netns/ID): it only keeps that namespace
+		 * alive, there is nothing below it to uncover. */
+		if (c->src.present && c->src.nsfs && !place(ctx, &c->src, &p)) {
+			if (!check_target(ctx, &c->dst, d))
+				return 0;
+			return allow(d, "bind-nsfs");
+		}
 		if (!place(ctx, &c->src, &p))
 			return unknown(d, "bind source", &c->src);
 		if (!(f & MS_REC) && !check_copy(ctx, &c->src, &p, d, "bind-uncovers"))

@@ -298,6 +298,9 @@ struct ib_vet_obj {
 	uint64_t mnt_id;  /* statx STATX_MNT_ID of the resolved object */
 	bool mnt_root;	  /* STATX_ATTR_MOUNT_ROOT: it is that mount's root */
 	const char *path; /* absolute, as the caller sees it; NULL for a detached mount */
+	/* A namespace file (/proc/PID/ns/net, a bind of one): it lives on the
+	 * kernel's internal nsfs mount, in nobody's table. */
+	bool nsfs;
 };
 
 struct ib_vet_call {

@@ -55,11 +55,15 @@ static void test_parse_escapes_and_optional(void **state)
 	const char *text = "1 1 0:1 / / rw - rootfs rootfs rw\n"
 			   "20 1 8:1 /a\\040dir /mnt/with\\040space\\134x rw,nosuid shared:3 "
 			   "master:1 - ext4 /dev/sda1 rw\n"
-			   "21 1 0:5 / /u rw unbindable - tmpfs none rw\n";
+			   "21 1 0:5 / /u rw unbindable - tmpfs none rw\n"
+			   /* a bound namespace file (dockerd's netns/ID) */
+			   "22 1 0:4 net:[4026532561] /run/netns/x rw - nsfs nsfs rw\n";
 
 	(void)state;
 	assert_int_equal(ib_mnttab_parse(text, &t, &err), 0);
-	assert_int_equal(t.n, 3);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.m[3].root, "net:[4026532561]");
+	assert_string_equal(t.m[3].fstype, "nsfs");
 	assert_string_equal(t.m[1].root, "/a dir");
 	assert_string_equal(t.m[1].mountpoint, "/mnt/with space\\x");
 	assert_int_equal(t.m[1].propagation, IB_MNT_SHARED | IB_MNT_SLAVE);
@@ -78,6 +82,7 @@ static void test_parse_rejects_garbage(void **state)
 	    "x 1 8:1 / /mnt rw - ext4 /dev/sda1 rw\n",		/* bad id */
 	    "20 1 81 / /mnt rw - ext4 /dev/sda1 rw\n",		/* bad device */
 	    "20 1 8:1 rel /mnt rw - ext4 /dev/sda1 rw\n",	/* relative root */
+	    "20 1 0:4 net:[1] /mnt rw - ext4 /dev/sda1 rw\n",	/* ... but on nsfs */
 	    "20 1 8:1 / mnt rw - ext4 /dev/sda1 rw\n",		/* relative mount point */
 	    "20 1 99999999999:1 / /m rw - ext4 /dev/sda1 rw\n", /* device out of range */
 	};

@@ -877,6 +877,29 @@ static void test_fail_closed(void **state)
 	world_free(w);
 }
 
+/* A bind of a namespace file (ip netns add, dockerd's netns/ID): its
+ * object lives on the kernel's nsfs mount, in no table; only that is let
+ * through, and not onto a protected target. */
+static void test_bind_nsfs(void **state)
+{
+	struct world *w = world_new(FX_CREATED, NULL);
+	struct ib_vet_obj ns = by_id(3, false, NULL);
+
+	(void)state;
+	ns.nsfs = true;
+	ALLOW(w,
+	      ((struct ib_vet_call){
+		  .sys = IB_VET_MOUNT, .flags = MS_BIND, .src = ns, .dst = at(w, "/root")}),
+	      "bind-nsfs");
+	/* the same unknown mount without nsfs: refused (control) */
+	ns.nsfs = false;
+	DENY(w,
+	     ((struct ib_vet_call){
+		 .sys = IB_VET_MOUNT, .flags = MS_BIND, .src = ns, .dst = at(w, "/root")}),
+	     EPERM, "unknown-mount");
+	world_free(w);
+}
+
 static void test_fail_closed_remount_unknown(void **state)
 {
 	struct world *w = world_new(FX_CREATED, NULL);
@@ -1044,6 +1067,7 @@ int main(void)
 	    cmocka_unit_test(test_nested_inner_jail),
 	    cmocka_unit_test(test_nested_beneath),
 	    cmocka_unit_test(test_fail_closed),
+	    cmocka_unit_test(test_bind_nsfs),
 	    cmocka_unit_test(test_fail_closed_remount_unknown),
 	    cmocka_unit_test(test_audit),
 	    cmocka_unit_test(test_state_init_rejects_empty),
