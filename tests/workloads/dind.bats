@@ -162,10 +162,14 @@ inner_priv_args() {
 	assert_refused EPERM
 	inner ibprobe clock-settime
 	assert_refused EPERM
-	inner ibprobe init-module
-	assert_refused EPERM
-	inner ibprobe delete-module dummy
-	assert_refused EPERM
+	# modules: only where the kernel has them (host root gets ENOSYS too
+	# on a kernel without module support: nothing to prove)
+	if [[ "$(on_host finit-module /bin/busybox)" != "ERR ENOSYS" ]]; then
+		inner ibprobe init-module
+		assert_refused EPERM
+		inner ibprobe delete-module dummy
+		assert_refused EPERM
+	fi
 	inner ibprobe reboot-cad-off
 	assert_refused "EPERM|EINVAL"
 	before=$(cat "$f")
@@ -226,7 +230,7 @@ inner_priv_args() {
 	local n
 	n=$(wl_name v)
 	D run -d --name "$n" --runtime=ironbox --privileged "$WL_IMAGE" sleep 1000 </dev/null >/dev/null 3>&-
-	run IN "$n" unshare -m -p -f bash -c 'mkdir -p /tmp/t && exec 6</tmp/t && mount -c -t tmpfs wltmp /proc/self/fd/6 && findmnt -no SOURCE,FSTYPE /tmp/t'
+	run IN "$n" unshare -m -p -f bash -c 'mkdir -p /tmp/t && exec 6</tmp/t && mount -c -t tmpfs wltmp /proc/self/fd/6 && findmnt -no SOURCE,FSTYPE /tmp/t | tr -s " "'
 	echo "$output"
 	assert_success
 	assert_output_contains "wltmp tmpfs"

@@ -61,12 +61,20 @@ CRI() { /usr/bin/python3 "$IB_LIB/cri_client.py" "$SOCK" "$@"; }
 @test "k8s: the inner containerd's containers get delegated cgroups" {
 	local out
 	ctr_ready
-	# ctr: a task with a memory limit, in its own cgroup below the outer one
-	run IN "$N" ctr -n k8s.io run --rm --memory-limit 67108864 docker.io/library/ib-busybox:latest t1 \
-		sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+	# ctr: a task with a memory limit, in its own cgroup below the outer
+	# one (ctr's spec mounts no cgroupfs: read it from the outer container)
+	run IN "$N" ctr -n k8s.io run -d --memory-limit 67108864 docker.io/library/ib-busybox:latest t1 sleep 1000
 	echo "$output"
 	assert_success
-	assert_output_contains "67108864"
+	run IN "$N" ctr -n k8s.io tasks exec --exec-id e1 t1 cat /proc/self/cgroup
+	echo "$output"
+	assert_success
+	assert_output_contains ":/k8s.io/t1"
+	run IN "$N" sh -c 'cat /sys/fs/cgroup/k8s.io/t1/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/k8s.io/t1/memory.limit_in_bytes'
+	echo "$output"
+	assert_success
+	[[ "$output" == 67108864 ]]
+	IN "$N" ctr -n k8s.io tasks kill -s KILL t1 >/dev/null 2>&1 || true
 	# CRI, as kubelet: a pod (host network: no CNI in the image) and a container
 	run CRI run-pod wlpod --host-network --cgroup-parent /kubepods/wlpod
 	echo "$output"

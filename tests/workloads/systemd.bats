@@ -38,7 +38,7 @@ sd_boot() {
 		"$WL_IMAGE" /sbin/init </dev/null >/dev/null 3>&- || return 1
 	SD_STATE=""
 	for ((i = 0; i < WL_WAIT; i++)); do
-		SD_STATE=$(D exec "$name" systemctl is-system-running 2>/dev/null </dev/null 3>&-)
+		SD_STATE=$(D exec "$name" systemctl is-system-running 2>/dev/null </dev/null 3>&-) || true
 		case "$SD_STATE" in
 		running | degraded) return 0 ;;
 		esac
@@ -71,7 +71,7 @@ sd_unexpected_failures() {
 	D exec "$n" systemctl list-units --failed --no-pager </dev/null 3>&- || true
 	bad=$(sd_unexpected_failures "$n")
 	if [[ -n "$bad" ]]; then
-		for u in $bad; do D exec "$n" systemctl status --no-pager -l "$u" </dev/null 3>&-; done
+		for u in $bad; do D exec "$n" systemctl status --no-pager -l "$u" </dev/null 3>&- || true; done
 		fail "units failed: $bad"
 	fi
 	# PID 1 is systemd, and it knows it runs in a container
