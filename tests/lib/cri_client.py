@@ -44,7 +44,9 @@ def sandbox_config(pb, name, host_network=False, cgroup_parent=""):
     ns = pb.NamespaceOption(network=pb.NODE if host_network else pb.POD)
     return pb.PodSandboxConfig(
         metadata=pb.PodSandboxMetadata(name=name, uid=name + "-uid", namespace="ib-admin"),
-        hostname=name,
+        # kubelet gives a host-network pod the node's hostname (runc refuses
+        # one without a private UTS namespace)
+        hostname="" if host_network else name,
         linux=pb.LinuxPodSandboxConfig(
             cgroup_parent=cgroup_parent,
             security_context=pb.LinuxSandboxSecurityContext(namespace_options=ns)))

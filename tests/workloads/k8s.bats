@@ -20,16 +20,32 @@ teardown_file() { wl_teardown_file; }
 setup() { wl_setup; }
 teardown() { wl_teardown; }
 
-# A --privileged container running the image's containerd (its packaged
-# /etc/containerd/config.toml: CRI on), state on an anonymous volume; the
+# The image's packaged /etc/containerd/config.toml (CRI on) plus what any
+# containerd in a user namespace needs (kind's rootless nodes set it too):
+# lowering oom_score_adj (CRI gives sandboxes -998) needs CAP_SYS_RESOURCE in
+# the initial user namespace, which no container has.
+CTR_CONFIG='version = 2
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    restrict_oom_score_adj = true
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"'
+
+# A --privileged container running the image's containerd (the config
+# above), state on an anonymous volume; the
 # busybox image and a pause image (for CRI's sandboxes) imported into the
 # k8s.io namespace. Name in $N, the inner CRI socket (reached from the host
 # through the container's root) in $SOCK.
 ctr_ready() {
 	local tar
 	N=$(wl_name k)
-	D run -d --name "$N" --runtime=ironbox --privileged -v /var/lib/containerd \
-		"$WL_IMAGE" containerd </dev/null >/dev/null 3>&- || return 1
+	D run -d --name "$N" --runtime=ironbox --privileged -v /var/lib/containerd -e "CFG=$CTR_CONFIG" \
+		"$WL_IMAGE" sh -c 'printf "%s\n" "$CFG" >/etc/containerd/config.toml && exec containerd' \
+		</dev/null >/dev/null 3>&- || return 1
 	wl_wait 60 D exec "$N" ctr version || {
 		D logs "$N" 2>&1 | tail -20 >&2
 		return 1
@@ -89,7 +105,13 @@ CRI() { /usr/bin/python3 "$IB_LIB/cri_client.py" "$SOCK" "$@"; }
 	run CRI exec "$ctr" cat /proc/self/cgroup
 	echo "$output"
 	assert_success
-	assert_output_contains "/kubepods/wlpod"
+	assert_output_contains ":/k8s.io/$ctr"
+	# the sandbox in the cgroup parent kubelet gave it
+	local spid
+	spid=$(CRI pod-info "$pod" | jq -r '.info | fromjson | .pid')
+	run IN "$N" cat "/proc/$spid/cgroup"
+	echo "sandbox $spid: $output"
+	assert_output_contains ":/kubepods/wlpod/"
 	CRI remove-pod "$pod"
 }
 
