@@ -446,7 +446,7 @@ host_cg() {
 }
 
 @test "delegated: no way out of the own cgroup: parent unreachable, host pid refused, release_agent absent or refused, no new hierarchy" {
-	local id
+	local id base d
 	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
 	start_host_sleep
 	priv_bundle sleep 1000
@@ -464,6 +464,21 @@ host_cg() {
 	run IB exec "$id" sh -c "echo $HOST_SLEEP >/sys/fs/cgroup/pids/cgroup.procs" </dev/null 3>&-
 	echo "$output"
 	assert_failure
+	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
+	# Even with the pid in reach: the container's root (its host uid, here
+	# on the host) owns cgroup.procs but has no rights over a host process.
+	base=$(awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$id")/uid_map")
+	[[ "$base" -gt 0 ]]
+	for d in "$(host_cg pids "$id")" "$(host_cg unified "$id")"; do
+		[[ -d "$d" ]] || continue
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo $HOST_SLEEP >$d/cgroup.procs"
+		echo "$d: $status $output"
+		assert_failure
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo \$\$ >$d/cgroup.procs"
+		echo "$d (own process): $status $output"
+		# control (v1): the same writer moves a process of its own uid
+		if [[ $d == */pids/* ]]; then assert_success; fi
+	done
 	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
 	# release_agent: only in a hierarchy's real root, never in the view
 	run IB exec "$id" sh -c 'ls /sys/fs/cgroup/*/release_agent' </dev/null 3>&-
