@@ -547,6 +547,36 @@ host_cg() {
 	assert_no_leftovers "$id" "$a"
 }
 
+@test "cgroup v1 only (private mount namespace, the unified tree hidden): delegated, own limits not writable, sub-cgroups removed" {
+	local id script
+	cgroup_v1 || skip "needs cgroup v1 controllers"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	script='
+		[ -d /sys/fs/cgroup/unified ] && { mount -t tmpfs ibt-hide /sys/fs/cgroup/unified || exit 10; }
+		ib() { "$IRONBOX" --root "$ROOT" "$@"; }
+		ib run --detach --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$ERR" || exit 12
+		ib exec "$ID" sh -c "
+			[ ! -e /sys/fs/cgroup/unified ] || exit 20
+			[ \$(stat -c %u /sys/fs/cgroup/pids/cgroup.procs) = 0 ] || exit 21
+			echo max >/sys/fs/cgroup/pids/pids.max 2>/dev/null && exit 22
+			mkdir -p /sys/fs/cgroup/pids/a/b && echo 0 >/sys/fs/cgroup/pids/a/b/cgroup.procs || exit 23
+			grep -q \"pids:/a/b\$\" /proc/self/cgroup || exit 24
+			echo ok
+		" </dev/null 2>&1 || exit 14
+		[ -d "/sys/fs/cgroup/pids/$ID/a/b" ] || exit 15
+		ib delete --force "$ID" 2>>"$ERR" || exit 17
+		[ ! -e "/sys/fs/cgroup/pids/$ID" ] || exit 18
+	'
+	run env IRONBOX="$IRONBOX" ROOT="$TEST_ROOT" BUNDLE="$BUNDLE" ID="$id" ERR="$BATS_TEST_TMPDIR/v1.err" \
+		unshare -m --propagation private sh -c "$script" </dev/null 3>&-
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/v1.err"
+	assert_success
+	assert_output_contains "ok"
+	assert_no_leftovers "$id"
+}
+
 @test "cgroup v2 only (private mount namespace, cgroup2 alone on /sys/fs/cgroup): delegated directory and files, limits not writable, sub-cgroups removed" {
 	local id script
 	[[ -d /sys/fs/cgroup/unified ]] || skip "needs the unified tree at /sys/fs/cgroup/unified (hybrid host)"
