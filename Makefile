@@ -14,7 +14,7 @@ EXTRA_CFLAGS ?=
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
 LIB_SRC := $(wildcard src/common/*.c src/spec/*.c src/policy/*.c src/idmap/*.c \
-	src/linux/*.c src/state/*.c src/supervisor/*.c src/admin/*.c)
+	src/linux/*.c src/cgroup/*.c src/state/*.c src/supervisor/*.c src/admin/*.c)
 ADMIN_SRC := $(wildcard src/authz/*.c)
 ADMIN_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/authz/main.c,$(ADMIN_SRC)))
 CLI_SRC := $(wildcard src/cli/*.c)

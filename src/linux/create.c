@@ -26,7 +26,7 @@
 #include "common/phase.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
 #include "linux/mountfd.h"
@@ -406,7 +406,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
 	bool cg_join = false;
-	int pidfd = -1;
+	int cg_delegate, pidfd = -1;
 	pid_t pid;
 
 	if (ib_state_check_id(o->id, err) < 0 || ib_check_preserved_fds(o->preserve_fds, err) < 0)
@@ -430,6 +430,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	 * it again in its own mount namespace. */
 	if (access(s->root_path, F_OK) < 0)
 		return ib_err_sys(err, "rootfs (%s) does not exist", s->root_path);
+	cg_delegate = ib_cgroup_delegation_wanted(s, err);
+	if (cg_delegate < 0)
+		return -1;
 	ib_phase_mark("spec");
 	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
 	if (!pol)
@@ -481,6 +484,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (!cg)
 		goto fail;
 	c.cg = cg;
+	/* Only a cgroup ironbox created is ever the container's. */
+	if (cg_delegate && cg->owned &&
+	    ib_cgroup_delegate(cg, iso.host_base, iso.host_base, err) < 0)
+		goto fail;
 	ib_phase_mark("cgroup");
 
 	fifo_path = ib_state_path(c.root, o->id, "exec.fifo");

@@ -101,10 +101,17 @@ int ib_devices_bpf_apply(int cgroup_fd, const struct ib_device_rule *rules, size
 	attr.insns = (uint64_t)(uintptr_t)prog;
 	attr.insn_cnt = (uint32_t)len;
 	attr.license = (uint64_t)(uintptr_t) "Apache";
-	attr.log_buf = (uint64_t)(uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
+	/* No verifier log on the way that works: a verbose log longer than
+	 * the buffer fails the load with ENOSPC (kernel >= 6.4), and the
+	 * spec's rules make it long. The log is asked for only to explain a
+	 * failure. */
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		attr.log_buf = (uint64_t)(uintptr_t)log;
+		attr.log_size = sizeof(log);
+		attr.log_level = 1;
+		fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	}
 	if (fd < 0)
 		return ib_err_sys(err, "load the device-rules BPF program%s%s", *log ? ": " : "",
 				  log);

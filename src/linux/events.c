@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup_int.h"
 #include "linux/container.h"
 #include "state/state.h"
 

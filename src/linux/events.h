@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 
 struct ib_oom_watch;
 

@@ -18,7 +18,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/process.h"
 #include "linux/container.h"
 #include "linux/runtime_int.h"

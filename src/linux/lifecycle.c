@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
 #include "linux/runtime_int.h"
@@ -197,6 +197,14 @@ int ib_container_kill(const struct ib_global_opts *g, const char *id, int sig, b
 		return -1;
 	if (status == IB_STATUS_PAUSED && sig == SIGKILL)
 		thaw(st);
+	if (sig == SIGKILL) {
+		/* The dying init waits for the tasks the container froze in
+		 * its own sub-cgroups (see kill_and_wait). */
+		ib_err e = {0};
+		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+		if (cg && ib_cgroup_thaw_subtree(cg, &e) < 0)
+			ib_warn("kill %s: %s", st->id, e.msg);
+	}
 	return 0;
 }
 
@@ -225,6 +233,14 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
 		return ib_err_sys(err, "kill container %s", st->id);
 	if (status == IB_STATUS_PAUSED)
 		thaw(st);
+	/* The init of a pid namespace exits only once every task in it has:
+	 * thaw what the container froze in its own (delegated) sub-cgroups,
+	 * now that every task of the namespace has SIGKILL pending. */
+	{
+		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+		if (cg && ib_cgroup_thaw_subtree(cg, &e) < 0)
+			ib_warn("delete %s: %s", st->id, e.msg);
+	}
 	deadline = now_ms() + KILL_WAIT_MS;
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};

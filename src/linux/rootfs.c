@@ -277,6 +277,9 @@ static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int d
 
 	if (!cg)
 		return 0;
+	/* Delegated: the container's root owns what it may write there. */
+	if (cg->delegated)
+		attrs &= ~(unsigned)MOUNT_ATTR_RDONLY;
 	if (cg->mode == IB_CGROUP_V2) {
 		_cleanup_close_ int t = clone_tree(cg->v2_dir, attrs, err);
 		return t < 0 || attach(t, dest_fd) < 0 ? ib_err_sys(err, "attach cgroup2") : 0;
@@ -588,6 +591,8 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 		/* A read-only tmpfs (or /dev) is made read-only only at the
 		 * end, once everything below it exists (like runc). */
 		if (late_ro)
+			attrs &= ~(unsigned)MOUNT_ATTR_RDONLY;
+		if (strcmp(type, "cgroup2") == 0 && c->cg && c->cg->delegated)
 			attrs &= ~(unsigned)MOUNT_ATTR_RDONLY;
 		mfd = new_fs(type, m->source, data ? data : m->data, m->flags, attrs, err);
 		if (mfd < 0 && strcmp(type, "sysfs") == 0) {

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/mountfd.h"
 #include "spec/spec.h"
 

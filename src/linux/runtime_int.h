@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "spec/spec.h"
 
 /* Everything the container's init needs; it is a copy of the runtime's

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 
 #define STATE_FILE "state.json"
 #define LOCK_FILE "lock"

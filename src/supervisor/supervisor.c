@@ -25,7 +25,7 @@
 #include "common/fsid.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/mountfd.h"
 #include "linux/syscalls.h"
 #include "state/state.h"

@@ -29,7 +29,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "spec/spec.h"
 
 #define IB_SUPERVISOR_CGROUP "ironbox-supervisor"

@@ -138,6 +138,29 @@ gone() {
 	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status"
 }
 
+ALL_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_DAC_READ_SEARCH","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_SETGID","CAP_SETUID","CAP_SETPCAP","CAP_LINUX_IMMUTABLE","CAP_NET_BIND_SERVICE","CAP_NET_BROADCAST","CAP_NET_ADMIN","CAP_NET_RAW","CAP_IPC_LOCK","CAP_IPC_OWNER","CAP_SYS_MODULE","CAP_SYS_RAWIO","CAP_SYS_CHROOT","CAP_SYS_PTRACE","CAP_SYS_PACCT","CAP_SYS_ADMIN","CAP_SYS_BOOT","CAP_SYS_NICE","CAP_SYS_TIME","CAP_SYS_TTY_CONFIG","CAP_MKNOD","CAP_LEASE","CAP_AUDIT_WRITE","CAP_AUDIT_CONTROL","CAP_SETFCAP","CAP_MAC_OVERRIDE","CAP_MAC_ADMIN","CAP_SYSLOG","CAP_WAKE_ALARM","CAP_BLOCK_SUSPEND","CAP_AUDIT_READ"]'
+
+# priv_bundle ARGS... : like Docker's --privileged: every capability, no
+# seccomp, /sys and the cgroup file system mounted read-write; limits
+# (memory 256M, pids 64, cpu quota 50ms/100ms) the container must not raise.
+priv_bundle() {
+	setup_bundle b "$@"
+	bundle_jq "$BUNDLE" '
+		.process.capabilities = {bounding: $c, effective: $c, permitted: $c}
+		| .process.noNewPrivileges = false | del(.linux.seccomp)
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []
+		| .mounts |= map(if .destination == "/sys" or .type == "cgroup" then .options = (.options - ["ro"] + ["rw"]) else . end)
+		| .linux.resources.memory = {limit: 268435456}
+		| .linux.resources.pids = {limit: 64}
+		| .linux.resources.cpu = {quota: 50000, period: 100000}' --argjson c "$ALL_CAPS"
+}
+
+# The host directory of container ID's cgroup in hierarchy NAME
+# (pids, memory, ..., unified).
+host_cg() {
+	echo "/sys/fs/cgroup/$1/$2"
+}
+
 # ---------------------------------------------------------------------------
 # linux.resources.unified
 
@@ -331,6 +354,311 @@ gone() {
 		fi
 	done
 	[[ $n -gt 0 ]]
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+}
+
+# ---------------------------------------------------------------------------
+# Delegation of the container's own cgroup (v1 and hybrid here; v2 below in
+# a private mount namespace with a v2-only view)
+
+@test "delegated (cgroupfs rw, like --privileged): own cgroup owned by root inside, limit files not; sub-cgroups with limits that hold" {
+	local id
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	# ls -ln: "<owner> <name>" of the delegated files and some limits
+	run IB exec "$id" sh -c '
+		cd /sys/fs/cgroup
+		for f in pids pids/cgroup.procs pids/tasks pids/cgroup.clone_children pids/notify_on_release \
+			memory memory/cgroup.procs unified unified/cgroup.procs unified/cgroup.subtree_control \
+			unified/cgroup.threads; do
+			echo "$(stat -c %u "$f") $f"
+		done
+		for f in pids/pids.max memory/memory.limit_in_bytes cpu/cpu.cfs_quota_us freezer/freezer.state \
+			unified/cgroup.max.descendants unified/cgroup.freeze unified/cgroup.kill; do
+			echo "$(stat -c %u "$f") $f"
+		done' </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "0 pids/cgroup.procs"
+	assert_output_contains "0 pids/tasks"
+	assert_output_contains "0 pids/notify_on_release"
+	assert_output_contains "0 memory"
+	assert_output_contains "0 unified/cgroup.subtree_control"
+	assert_output_contains "65534 pids/pids.max"
+	assert_output_contains "65534 memory/memory.limit_in_bytes"
+	assert_output_contains "65534 cpu/cpu.cfs_quota_us"
+	assert_output_contains "65534 freezer/freezer.state"
+	assert_output_contains "65534 unified/cgroup.max.descendants"
+	# A sub-cgroup with its own pids limit of 3: a shell moved there starts
+	# 5 sleeps; the kernel refuses the forks past the limit.
+	run IB exec "$id" sh -c '
+		mkdir /sys/fs/cgroup/pids/sub && echo 3 >/sys/fs/cgroup/pids/sub/pids.max || exit 10
+		echo 0 >/sys/fs/cgroup/pids/sub/cgroup.procs || exit 11
+		grep -q "pids:/sub$" /proc/self/cgroup || exit 12
+		for i in 1 2 3 4 5; do sleep 100 </dev/null >/dev/null 2>&1 & done' </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "can't fork"
+	[[ "$(grep -c . "$(host_cg pids "$id")/sub/cgroup.procs")" -le 3 ]]
+	grep -Eq '^max [1-9]' "$(host_cg pids "$id")/sub/pids.events"
+	# on the host: the sub-cgroup is below the container's, with its limit
+	[[ "$(cat "$(host_cg pids "$id")/sub/pids.max")" == 3 ]]
+	[[ "$(stat -c %u "$(host_cg pids "$id")/sub")" == "$(stat -c %u "$(host_cg pids "$id")")" ]]
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+}
+
+@test "delegated: the container cannot raise its own memory, pids or cpu limits, nor freeze, kill or reshape itself (runc: it can)" {
+	local id f
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	for f in memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes pids/pids.max \
+		cpu/cpu.cfs_quota_us cpu/cpu.shares cpuset/cpuset.cpus freezer/freezer.state \
+		devices/devices.allow unified/cgroup.max.descendants unified/cgroup.max.depth \
+		unified/cgroup.freeze unified/cgroup.kill unified/cgroup.type; do
+		run IB exec "$id" sh -c "[ -e /sys/fs/cgroup/$f ] || exit 0; echo max >/sys/fs/cgroup/$f" </dev/null 3>&-
+		echo "$f: $status $output"
+		[[ $status -eq 0 && -z "$output" ]] && continue # not on this host
+		assert_failure
+		assert_output_contains "Permission denied"
+	done
+	[[ "$(cat "$(host_cg memory "$id")/memory.limit_in_bytes")" == 268435456 ]]
+	[[ "$(cat "$(host_cg pids "$id")/pids.max")" == 64 ]]
+	[[ "$(cat "$(host_cg cpu "$id")/cpu.cfs_quota_us")" == 50000 ]]
+	[[ "$(state_of "$id")" == running ]]
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+	# Control: a privileged runc container (real root) raises its own limit.
+	command -v runc >/dev/null || skip "runc not installed for the control"
+	mkdir -p "$RUNC_ROOT"
+	bundle_jq "$BUNDLE" '.process.args = ["sh", "-c", "echo max >/sys/fs/cgroup/pids/pids.max && cat /sys/fs/cgroup/pids/pids.max"]
+		| .process.capabilities |= with_entries(.value -= ["CAP_SYS_TIME", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_BOOT", "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_BLOCK_SUSPEND", "CAP_WAKE_ALARM", "CAP_SYSLOG"])'
+	run RUNC run --bundle "$BUNDLE" "rc-$id" </dev/null 3>&-
+	echo "runc: $status $output"
+	assert_success
+	assert_output_contains "max"
+}
+
+@test "delegated: no way out of the own cgroup: parent unreachable, host pid refused, release_agent absent or refused, no new hierarchy" {
+	local id base d
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	start_host_sleep
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	# its cgroup is the root it sees; .. of a hierarchy is the view's tmpfs
+	run IB exec "$id" sh -c 'cat /proc/self/cgroup; ls /sys/fs/cgroup/pids/..; ls /sys/fs/cgroup/pids/../pids/..' </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "pids:/"
+	assert_output_not_contains "pids:/$id"
+	assert_output_not_contains "$id"
+	# a host process into the delegated cgroup.procs: not in its pid namespace
+	run IB exec "$id" sh -c "echo $HOST_SLEEP >/sys/fs/cgroup/pids/cgroup.procs" </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
+	# Even with the pid in reach: the container's root (its host uid, here
+	# on the host) owns cgroup.procs but has no rights over a host process.
+	base=$(awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$id")/uid_map")
+	[[ "$base" -gt 0 ]]
+	for d in "$(host_cg pids "$id")" "$(host_cg unified "$id")"; do
+		[[ -d "$d" ]] || continue
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo $HOST_SLEEP >$d/cgroup.procs"
+		echo "$d: $status $output"
+		assert_failure
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo \$\$ >$d/cgroup.procs"
+		echo "$d (own process): $status $output"
+		# control (v1): the same writer moves a process of its own uid
+		if [[ $d == */pids/* ]]; then assert_success; fi
+	done
+	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
+	# release_agent: only in a hierarchy's real root, never in the view
+	run IB exec "$id" sh -c 'ls /sys/fs/cgroup/*/release_agent' </dev/null 3>&-
+	assert_failure
+	# a fresh mount of an existing hierarchy is rooted at its own cgroup too
+	run IB exec "$id" sh -c 'mkdir -p /tmp/h && mount -t cgroup -o pids cgroup /tmp/h && ls /tmp/h; ls /tmp/h/release_agent; umount /tmp/h' </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "pids.max"
+	assert_output_contains "No such file"
+	# a new hierarchy, with or without release_agent: the kernel refuses it
+	# (the vetting agent mounts as the container's root, in its namespaces)
+	run IB exec "$id" sh -c 'mkdir -p /tmp/n && mount -t cgroup -o none,name=ibtnew,release_agent=/bin/x cgroup /tmp/n' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	run IB exec "$id" sh -c 'mount -t cgroup -o none,name=ibtnew cgroup /tmp/n' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	! grep -q ibtnew /proc/self/mountinfo
+	! grep -qw ibtnew /proc/*/cgroup 2>/dev/null
+	[[ "$(state_of "$id")" == running ]]
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+}
+
+@test "not delegated (cgroupfs ro, Docker's default): read-only view, host-owned; the annotation delegates it, a bad value is refused" {
+	local id a
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	setup_bundle b sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	run IB exec "$id" sh -c 'stat -c %u /sys/fs/cgroup/pids; mkdir /sys/fs/cgroup/pids/x' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	assert_output_contains "65534"
+	assert_output_contains "Read-only file system"
+	[[ "$(stat -c %u "$(host_cg pids "$id")")" == 0 ]]
+	IB delete --force "$id"
+	# opted in: delegated and writable, capabilities unchanged
+	bundle_jq "$BUNDLE" '.annotations["run.ironbox.cgroup-delegate"] = "true"'
+	a=$(new_id a)
+	run_detached "$a"
+	assert_success
+	run IB exec "$a" sh -c 'stat -c %u /sys/fs/cgroup/pids; mkdir /sys/fs/cgroup/pids/x && echo made; echo max >/sys/fs/cgroup/pids/pids.max' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	assert_output_contains "made"
+	assert_output_contains "Permission denied"
+	[[ -d "$(host_cg pids "$a")/x" ]]
+	IB delete --force "$a"
+	# opted out although the mount is rw
+	bundle_jq "$BUNDLE" '.annotations["run.ironbox.cgroup-delegate"] = "false" | .mounts |= map(if .type == "cgroup" then .options = (.options - ["ro"]) else . end)'
+	a=$(new_id o)
+	run_detached "$a"
+	assert_success
+	run IB exec "$a" sh -c 'mkdir /sys/fs/cgroup/pids/x' </dev/null 3>&-
+	assert_failure
+	assert_output_contains "Permission denied"
+	IB delete --force "$a"
+	# anything but true/false is refused before anything exists
+	bundle_jq "$BUNDLE" '.annotations["run.ironbox.cgroup-delegate"] = "yes"'
+	a=$(new_id y)
+	run_detached "$a"
+	assert_failure
+	assert_output_contains "run.ironbox.cgroup-delegate"
+	assert_no_leftovers "$id" "$a"
+}
+
+@test "cgroup v1 only (private mount namespace, the unified tree hidden): delegated, own limits not writable, sub-cgroups removed" {
+	local id script
+	cgroup_v1 || skip "needs cgroup v1 controllers"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	script='
+		[ -d /sys/fs/cgroup/unified ] && { mount -t tmpfs ibt-hide /sys/fs/cgroup/unified || exit 10; }
+		ib() { "$IRONBOX" --root "$ROOT" "$@"; }
+		ib run --detach --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$ERR" || exit 12
+		ib exec "$ID" sh -c "
+			[ ! -e /sys/fs/cgroup/unified ] || exit 20
+			[ \$(stat -c %u /sys/fs/cgroup/pids/cgroup.procs) = 0 ] || exit 21
+			echo max >/sys/fs/cgroup/pids/pids.max 2>/dev/null && exit 22
+			mkdir -p /sys/fs/cgroup/pids/a/b && echo 0 >/sys/fs/cgroup/pids/a/b/cgroup.procs || exit 23
+			grep -q \"pids:/a/b\$\" /proc/self/cgroup || exit 24
+			echo ok
+		" </dev/null 2>&1 || exit 14
+		[ -d "/sys/fs/cgroup/pids/$ID/a/b" ] || exit 15
+		ib delete --force "$ID" 2>>"$ERR" || exit 17
+		[ ! -e "/sys/fs/cgroup/pids/$ID" ] || exit 18
+	'
+	run env IRONBOX="$IRONBOX" ROOT="$TEST_ROOT" BUNDLE="$BUNDLE" ID="$id" ERR="$BATS_TEST_TMPDIR/v1.err" \
+		unshare -m --propagation private sh -c "$script" </dev/null 3>&-
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/v1.err"
+	assert_success
+	assert_output_contains "ok"
+	assert_no_leftovers "$id"
+}
+
+@test "cgroup v2 only (private mount namespace, cgroup2 alone on /sys/fs/cgroup): delegated directory and files, limits not writable, sub-cgroups removed" {
+	local id script
+	[[ -d /sys/fs/cgroup/unified ]] || skip "needs the unified tree at /sys/fs/cgroup/unified (hybrid host)"
+	priv_bundle sleep 1000
+	bundle_jq "$BUNDLE" 'del(.linux.resources.memory) | del(.linux.resources.cpu) | del(.linux.resources.pids)'
+	id=$(new_id)
+	# Inside the namespace: run, probe, delete; then nothing is left there.
+	script='
+		mount -t tmpfs ibt-v2 /sys/fs/cgroup || exit 10
+		mount -t cgroup2 none /sys/fs/cgroup || exit 11
+		ib() { "$IRONBOX" --root "$ROOT" "$@"; }
+		ib run --detach --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$ERR" || exit 12
+		d=/sys/fs/cgroup/$ID
+		[ -d "$d" ] || exit 13
+		ib exec "$ID" sh -c "
+			cd /sys/fs/cgroup || exit 20
+			grep -q \"^0::/\$\" /proc/self/cgroup || exit 21
+			for f in . cgroup.procs cgroup.subtree_control cgroup.threads; do
+				[ \$(stat -c %u \$f) = 0 ] || { echo \"not delegated: \$f\"; exit 22; }
+			done
+			for f in cgroup.max.depth cgroup.max.descendants cgroup.freeze cgroup.type cgroup.kill; do
+				[ -e \$f ] || continue
+				echo 1 >\$f 2>/dev/null && { echo \"writable: \$f\"; exit 23; }
+			done
+			[ ! -e release_agent ] || exit 24
+			mkdir -p a/b/c && echo 0 >a/b/c/cgroup.procs || exit 25
+			grep -q \"^0::/a/b/c\$\" /proc/self/cgroup || exit 26
+			echo ok
+		" </dev/null 2>&1 || exit 14
+		[ -d "$d/a/b/c" ] || exit 15
+		[ "$(stat -c %u "$d/cgroup.max.depth")" = 0 ] || exit 16
+		ib exec --detach "$ID" sh -c "echo 0 >/sys/fs/cgroup/a/b/cgroup.procs; exec sleep 1000" </dev/null >/dev/null 2>&1
+		sleep 0.3
+		ib delete --force "$ID" 2>>"$ERR" || exit 17
+		[ ! -e "$d" ] || exit 18
+	'
+	run env IRONBOX="$IRONBOX" ROOT="$TEST_ROOT" BUNDLE="$BUNDLE" ID="$id" ERR="$BATS_TEST_TMPDIR/v2.err" \
+		unshare -m --propagation private sh -c "$script" </dev/null 3>&-
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/v2.err"
+	assert_success
+	assert_output_contains "ok"
+	# the container's cgroup in the real unified tree is gone too
+	[[ ! -e "/sys/fs/cgroup/unified/$id" ]]
+	assert_no_leftovers "$id"
+}
+
+@test "delete kills and removes what a delegated container made: sub-cgroups deeper than PATH_MAX, processes in them, one frozen" {
+	local id h n=0
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	# 24 levels of 200-character names (> PATH_MAX as one path), a sleep
+	# moved to the deepest level of each hierarchy, the freezer one frozen.
+	run IB exec "$id" sh -c '
+		name=$(printf "%0200d" 0)
+		sleep 1000 </dev/null >/dev/null 2>&1 &
+		pid=$!
+		for h in pids freezer memory cpuset unified; do
+			[ -d /sys/fs/cgroup/$h ] || continue
+			cd /sys/fs/cgroup/$h || exit 10
+			[ -e cgroup.clone_children ] && echo 1 >cgroup.clone_children
+			i=0
+			while [ $i -lt 24 ]; do
+				mkdir $name && cd -P $name || exit 11
+				i=$((i + 1))
+			done
+			echo $pid >cgroup.procs || exit 12
+			[ $h = freezer ] && echo FROZEN >freezer.state
+			echo "deep $h"
+		done
+		exit 0' </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "deep pids"
+	assert_output_contains "deep freezer"
+	for h in pids freezer memory; do
+		[[ -d "$(host_cg "$h" "$id")/$(printf '%0200d' 0)" ]] && n=$((n + 1))
+	done
+	[[ $n -eq 3 ]]
 	IB delete --force "$id"
 	assert_no_leftovers "$id"
 }

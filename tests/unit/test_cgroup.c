@@ -1,4 +1,4 @@
-/* Unit tests for src/linux/cgroup.c: path resolution, conversions, mountinfo
+/* Unit tests for src/cgroup/cgroup.c: path resolution, conversions, mountinfo
  * parsing; plus a real create/join/freeze/destroy cycle when run as root. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/cgroup_int.h"
+#include "spec/spec.h"
 
 /* ---- path resolution ---- */
 
@@ -746,6 +749,264 @@ static void test_integration_join(void **state)
 	ib_cgroup_free(made);
 }
 
+/* ---- delegation ---- */
+
+static int wanted(const char *json)
+{
+	ib_err err = {0};
+	struct ib_spec *sp = ib_spec_parse(json, "/nonexistent", &err);
+	int r;
+
+	if (!sp)
+		fail_msg("parse: %s", err.msg);
+	r = ib_cgroup_delegation_wanted(sp, &err);
+	ib_spec_free(sp);
+	return r;
+}
+
+#define SPEC_HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+#define CG_MOUNT(opts)                                                                             \
+	"\"mounts\":[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":"          \
+	"\"cgroup\",\"options\":[" opts "]}]"
+
+static void test_delegation_wanted(void **state)
+{
+	(void)state;
+	/* Docker: --privileged mounts cgroupfs rw, everything else ro. */
+	assert_int_equal(wanted(SPEC_HEAD CG_MOUNT("\"nosuid\",\"rw\"") "}"), 1);
+	assert_int_equal(wanted(SPEC_HEAD CG_MOUNT("\"nosuid\"") "}"), 1);
+	assert_int_equal(wanted(SPEC_HEAD CG_MOUNT("\"nosuid\",\"ro\"") "}"), 0);
+	assert_int_equal(wanted(SPEC_HEAD "\"mounts\":[]}"), 0);
+	/* The annotation decides either way. */
+	assert_int_equal(
+	    wanted(SPEC_HEAD CG_MOUNT("\"ro\"") ",\"annotations\":{\"" IB_CGROUP_DELEGATE_ANNOTATION
+						"\":\"true\"}}"),
+	    1);
+	assert_int_equal(
+	    wanted(SPEC_HEAD "\"annotations\":{\"" IB_CGROUP_DELEGATE_ANNOTATION "\":\"1\"}}"), 1);
+	assert_int_equal(
+	    wanted(SPEC_HEAD CG_MOUNT("\"rw\"") ",\"annotations\":{\"" IB_CGROUP_DELEGATE_ANNOTATION
+						"\":\"false\"}}"),
+	    0);
+	/* Anything else is refused (fail closed). */
+	assert_int_equal(
+	    wanted(SPEC_HEAD CG_MOUNT("\"ro\"") ",\"annotations\":{\"" IB_CGROUP_DELEGATE_ANNOTATION
+						"\":\"yes\"}}"),
+	    -1);
+	assert_int_equal(
+	    wanted(SPEC_HEAD CG_MOUNT("\"rw\"") ",\"annotations\":{\"" IB_CGROUP_DELEGATE_ANNOTATION
+						"\":\"\"}}"),
+	    -1);
+}
+
+/* Only a cgroup file system is delegated, and only an owned cgroup. */
+static void test_delegate_refuses(void **state)
+{
+	char tmpl[] = "/tmp/ib-cgdeleg-XXXXXX";
+	char *v1[] = {tmpl, NULL};
+	struct ib_cgroup cg = {.mode = IB_CGROUP_V1, .path = (char *)"/x", .v1_dirs = v1};
+	ib_err err = {0};
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	cg.owned = false;
+	assert_int_equal(ib_cgroup_delegate(&cg, 4242, 4242, &err), -1);
+	assert_int_equal(err.code, EPERM);
+	cg.owned = true;
+	assert_int_equal(ib_cgroup_delegate(&cg, 4242, 4242, &err), -1);
+	assert_non_null(strstr(err.msg, "not a cgroup file system"));
+	assert_false(cg.delegated);
+	assert_int_equal(stat(tmpl, &st), 0);
+	assert_int_not_equal(st.st_uid, 4242);
+	rmdir(tmpl);
+}
+
+struct walk_count {
+	int pre, post;
+};
+
+static int count_pre(int fd, void *data, ib_err *err)
+{
+	(void)fd;
+	(void)err;
+	((struct walk_count *)data)->pre++;
+	return 0;
+}
+
+static int rm_post(int parent, const char *name, void *data, ib_err *err)
+{
+	((struct walk_count *)data)->post++;
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0)
+		return ib_err_sys(err, "rmdir %s", name);
+	return 0;
+}
+
+/* A tree deeper than PATH_MAX as a path is walked and removed bottom-up. */
+static void test_walk_deep(void **state)
+{
+	char tmpl[] = "/tmp/ib-cgwalk-XXXXXX";
+	char name[201];
+	struct walk_count wc = {0};
+	ib_err err = {0};
+	int top, fd;
+	const int depth = 40; /* 40 * 201 > PATH_MAX */
+
+	(void)state;
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_non_null(mkdtemp(tmpl));
+	top = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(top >= 0);
+	fd = dup(top);
+	for (int i = 0; i < depth; i++) {
+		int n;
+		assert_int_equal(mkdirat(fd, name, 0755), 0);
+		if (i == 3)
+			assert_int_equal(mkdirat(fd, "sibling", 0755), 0);
+		n = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(n >= 0);
+		close(fd);
+		fd = n;
+	}
+	close(fd);
+	/* a symlink is never followed */
+	assert_int_equal(symlinkat("/", top, "link"), 0);
+	if (ib_cg_walk(top, count_pre, rm_post, &wc, &err) < 0)
+		fail_msg("walk: %s", err.msg);
+	assert_int_equal(wc.pre, depth + 2);
+	assert_int_equal(wc.post, depth + 1);
+	assert_int_equal(unlinkat(top, "link", 0), 0);
+	close(top);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
+/* A delegated cgroup: its root (an unprivileged uid here) makes and limits
+ * sub-cgroups and moves itself into them, but cannot write its own limits;
+ * destroy kills it there (even in a sub-cgroup it froze) and removes all. */
+#define DELEG_UID 231072
+static void test_integration_delegate(void **state)
+{
+	struct ib_resources res;
+	struct ib_cgroup *cg;
+	ib_err err = {0};
+	int pfd[2], status;
+	char c = 0;
+	pid_t child;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	memset(&res, 0, sizeof(res));
+	res.has_pids_limit = true;
+	res.pids_limit = 16;
+	cg = ib_cgroup_create(test_path, &res, false, &err);
+	if (!cg)
+		fail_msg("create: %s", err.msg);
+	if (ib_cgroup_delegate(cg, DELEG_UID, DELEG_UID, &err) < 0)
+		fail_msg("delegate: %s", err.msg);
+	assert_true(cg->delegated);
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++) {
+		const char *d = cg->v1_dirs[i];
+		assert_int_equal(stat(d, &st), 0);
+		assert_int_equal(st.st_uid, DELEG_UID);
+		for (size_t k = 0; ib_cgroup_delegated_v1[k]; k++) {
+			_cleanup_free_ char *p =
+			    ib_xasprintf("%s/%s", d, ib_cgroup_delegated_v1[k]);
+			assert_int_equal(stat(p, &st), 0);
+			assert_int_equal(st.st_uid, DELEG_UID);
+			assert_int_equal(st.st_gid, DELEG_UID);
+		}
+		if (ib_cg_file_exists(d, "pids.max")) {
+			_cleanup_free_ char *p = ib_xasprintf("%s/pids.max", d);
+			assert_int_equal(stat(p, &st), 0);
+			assert_int_equal(st.st_uid, 0);
+		}
+	}
+	if (cg->v2_dir)
+		for (size_t k = 0; ib_cgroup_delegated_v2[k]; k++) {
+			_cleanup_free_ char *p =
+			    ib_xasprintf("%s/%s", cg->v2_dir, ib_cgroup_delegated_v2[k]);
+			if (stat(p, &st) == 0)
+				assert_int_equal(st.st_uid, DELEG_UID);
+		}
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ib_err cerr = {0};
+		const char *why = NULL;
+		char *dirs[32];
+		size_t nd = 0;
+
+		if (ib_cgroup_join_self(cg, false, &cerr) < 0)
+			why = "join";
+		else if (setgroups(0, NULL) < 0 || setresgid(DELEG_UID, DELEG_UID, DELEG_UID) < 0 ||
+			 setresuid(DELEG_UID, DELEG_UID, DELEG_UID) < 0)
+			why = "setuid";
+		for (size_t i = 0; !why && cg->v1_dirs && cg->v1_dirs[i] && nd < 31; i++)
+			dirs[nd++] = cg->v1_dirs[i];
+		if (cg->v2_dir)
+			dirs[nd++] = cg->v2_dir;
+		for (size_t i = 0; !why && i < nd; i++) {
+			_cleanup_free_ char *sub = ib_xasprintf("%s/sub", dirs[i]);
+			_cleanup_free_ char *subsub = ib_xasprintf("%s/sub/subsub", dirs[i]);
+			/* cpuset: children copy the parent's cpus and mems */
+			if (ib_cg_file_exists(dirs[i], "cgroup.clone_children") &&
+			    ib_cg_write(dirs[i], "cgroup.clone_children", "1", &cerr) < 0)
+				why = "clone_children";
+			else if (mkdir(sub, 0755) < 0 || mkdir(subsub, 0755) < 0)
+				why = "mkdir";
+			else if (ib_cg_file_exists(subsub, "pids.max") &&
+				 ib_cg_write(subsub, "pids.max", "4", &cerr) < 0)
+				why = "sub-cgroup pids.max";
+			else if (ib_cg_write(subsub, "cgroup.procs", "0", &cerr) < 0)
+				why = "move into sub-cgroup";
+			else if (ib_cg_file_exists(dirs[i], "pids.max") &&
+				 (ib_cg_write(dirs[i], "pids.max", "max", &cerr) == 0 ||
+				  errno != EACCES))
+				why = "own pids.max writable";
+			else if (ib_cg_file_exists(dirs[i], "freezer.state") &&
+				 (ib_cg_write(dirs[i], "freezer.state", "THAWED", &cerr) == 0 ||
+				  errno != EACCES))
+				why = "own freezer.state writable";
+		}
+		c = why ? 'n' : 'y';
+		if (why)
+			fprintf(stderr, "delegated child: %s: %s\n", why, cerr.msg);
+		if (write(pfd[1], &c, 1) != 1)
+			_exit(1);
+		/* Never hold the runner's output (a failing destroy leaves it). */
+		{
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(c, 'y');
+	/* What a container could do: freeze its own sub-cgroup. */
+	if (cg->freezer_dir) {
+		_cleanup_free_ char *sub = ib_xasprintf("%s/sub", cg->freezer_dir);
+		assert_int_equal(ib_cg_write(sub, "freezer.state", "FROZEN", &err), 0);
+	}
+	if (ib_cgroup_destroy(cg, &err) < 0)
+		fail_msg("destroy: %s", err.msg);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
+		assert_int_not_equal(access(cg->v1_dirs[i], F_OK), 0);
+	if (cg->v2_dir)
+		assert_int_not_equal(access(cg->v2_dir, F_OK), 0);
+	ib_cgroup_free(cg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +1030,10 @@ int main(void)
 	    cmocka_unit_test_teardown(test_integration_rollback, integration_teardown),
 	    cmocka_unit_test(test_unified_keys),
 	    cmocka_unit_test_teardown(test_integration_join, integration_teardown),
+	    cmocka_unit_test(test_delegation_wanted),
+	    cmocka_unit_test(test_delegate_refuses),
+	    cmocka_unit_test(test_walk_deep),
+	    cmocka_unit_test_teardown(test_integration_delegate, integration_teardown),
 	};
 
 	snprintf(test_path, sizeof(test_path), "/ironbox-test-%d", (int)getpid());

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 #include "linux/devices_bpf.h"
 
 static void test_program_shape(void **state)

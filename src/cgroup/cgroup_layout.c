@@ -15,7 +15,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup_int.h"
 
 /* ------------------------------------------------------------------------ */
 /* mountinfo parsing                                                         */

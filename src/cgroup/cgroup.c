@@ -5,8 +5,8 @@
  * like name=systemd too) gets a directory, and so does the unified tree when
  * there is one. Limits are translated for each controller to whichever
  * version carries it (v1 hierarchy first, the unified tree otherwise). */
-#include "linux/cgroup.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/cgroup_int.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -716,13 +716,18 @@ int ib_cgroup_is_frozen(const struct ib_cgroup *cg, ib_err *err)
 /* ------------------------------------------------------------------------ */
 /* Processes                                                                 */
 
-static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, ib_err *err)
-{
-	_cleanup_free_ char *procs = ib_cg_read(dir, "cgroup.procs", err);
-	DIR *d;
-	struct dirent *de;
+struct pid_list {
+	pid_t **pids;
+	size_t *n, *cap;
+};
 
-	if (!procs)
+/* The pids of one cgroup directory's cgroup.procs. */
+static int add_procs(int dfd, void *data, ib_err *err)
+{
+	struct pid_list *pl = data;
+	_cleanup_free_ char *procs = NULL;
+
+	if (ib_read_file_at(dfd, "cgroup.procs", &procs, NULL, err) < 0)
 		return -1;
 	for (char *p = procs, *end; *p; p = end) {
 		long v = strtol(p, &end, 10);
@@ -732,29 +737,25 @@ static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, i
 		}
 		if (v <= 0)
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			*pids = ib_xrealloc(*pids, *cap * sizeof(pid_t));
+		if (*pl->n == *pl->cap) {
+			*pl->cap = *pl->cap ? *pl->cap * 2 : 16;
+			*pl->pids = ib_xrealloc(*pl->pids, *pl->cap * sizeof(pid_t));
 		}
-		(*pids)[(*n)++] = (pid_t)v;
+		(*pl->pids)[(*pl->n)++] = (pid_t)v;
 	}
-	d = opendir(dir);
-	if (!d)
-		return ib_err_sys(err, "opendir `%s`", dir);
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *sub = NULL;
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		sub = ib_xasprintf("%s/%s", dir, de->d_name);
-		if (collect_pids(sub, pids, n, cap, err) < 0) {
-			if (err && err->code == ENOENT)
-				continue; /* removed under us */
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
+	return 0;
+}
+
+/* Every pid in dir and its sub-cgroups (any depth, see ib_cg_walk). */
+static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, ib_err *err)
+{
+	struct pid_list pl = {pids, n, cap};
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s`", dir);
+	if (ib_cg_walk(fd, add_procs, NULL, &pl, err) < 0)
+		return ib_err_wrap(err, "cgroup `%s`", dir);
 	return 0;
 }
 
@@ -794,6 +795,41 @@ int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *
 	return 0;
 }
 
+/* v1 freezer: a sub-cgroup the container froze itself stays frozen when its
+ * parent thaws, and its killed tasks would never exit: thaw every one. */
+static int thaw_sub(int dfd, void *data, ib_err *err)
+{
+	_cleanup_close_ int fd = openat(dfd, "freezer.state", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	char st[16] = {0};
+
+	(void)data;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ib_err_sys(err, "open freezer.state");
+	if (pread(fd, st, sizeof(st) - 1, 0) > 0 && strncmp(st, "THAWED", 6) == 0)
+		return 0;
+	if (pwrite(fd, "THAWED", 6, 0) != 6)
+		return ib_err_sys(err, "thaw sub-cgroup");
+	return 0;
+}
+
+static int thaw_tree(const char *dir, ib_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ib_err_sys(err, "open `%s`", dir);
+	return ib_cg_walk(fd, thaw_sub, NULL, NULL, err);
+}
+
+int ib_cgroup_thaw_subtree(const struct ib_cgroup *cg, ib_err *err)
+{
+	if (!cg->owned || !cg->freezer_dir)
+		return 0;
+	if (thaw_tree(cg->freezer_dir, err) < 0)
+		return ib_err_wrap(err, "thaw the sub-cgroups of `%s`", cg->path);
+	return 0;
+}
+
 int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 {
 	_cleanup_free_ pid_t *pids = NULL;
@@ -830,6 +866,15 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 	if (froze && (!was_frozen || sig == SIGKILL)) {
 		ib_err e2;
 		if (ib_cgroup_freeze(cg, false, &e2) < 0 && rc == 0) {
+			*err = e2;
+			rc = -1;
+		}
+	}
+	/* Killed tasks in a sub-cgroup the container froze exit once thawed
+	 * (v2: SIGKILL reaches frozen tasks). */
+	if (sig == SIGKILL) {
+		ib_err e2;
+		if (ib_cgroup_thaw_subtree(cg, &e2) < 0 && rc == 0) {
 			*err = e2;
 			rc = -1;
 		}
@@ -887,31 +932,33 @@ int ib_cgroup_kill_in_pidns(const struct ib_cgroup *cg, int sig, int pidns_fd, i
 	return rc;
 }
 
-/* Remove dir and everything below it, bottom-up; EBUSY is retried until
- * deadline (processes that were just killed leave their cgroup shortly). */
+/* rmdir of a sub-cgroup; EBUSY is retried until the deadline (processes
+ * that were just killed leave their cgroup shortly). */
+static int rmdir_at(int parent_fd, const char *name, void *data, ib_err *err)
+{
+	long deadline = *(long *)data;
+
+	for (;;) {
+		if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || now_ms() > deadline)
+			return ib_err_sys(err, "rmdir sub-cgroup `%s`", name);
+		sleep_ms(5);
+	}
+}
+
+/* Remove dir and everything below it, bottom-up. */
 static int rm_tree(const char *dir, long deadline, ib_err *err)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int rc = 0;
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (!d) {
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return ib_err_sys(err, "opendir `%s`", dir);
+		return ib_err_sys(err, "open `%s`", dir);
 	}
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *sub = NULL;
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		sub = ib_xasprintf("%s/%s", dir, de->d_name);
-		if (rm_tree(sub, deadline, err) < 0)
-			rc = -1;
-	}
-	closedir(d);
-	if (rc < 0)
-		return -1;
+	if (ib_cg_walk(fd, NULL, rmdir_at, &deadline, err) < 0)
+		return ib_err_wrap(err, "`%s`", dir);
 	for (;;) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			return 0;

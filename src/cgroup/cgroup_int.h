@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "linux/cgroup.h"
+#include "cgroup/cgroup.h"
 
 static inline void ib_cg_layout_clearp(struct ib_cgroup_layout *l)
 {
@@ -37,5 +37,14 @@ bool ib_cg_kv_u64(const char *text, const char *key, uint64_t *out);
 /* A cgroup path made absolute and free of "." / ".." / "//" (err if it
  * would leave the hierarchy). */
 char *ib_cg_clean_path(const char *p, ib_err *err);
+
+/* Walk the cgroup tree at top_fd (cgroup_tree.c): pre(dir_fd) for the top
+ * and every sub-cgroup, parents first; post(parent_fd, name) for every
+ * sub-cgroup once everything below it was walked (children first). Never
+ * builds a path (any depth), holds at most two fds, follows no symlink; a
+ * sub-cgroup removed meanwhile is skipped. Stops at the first error. */
+typedef int (*ib_cg_pre_fn)(int dir_fd, void *data, ib_err *err);
+typedef int (*ib_cg_post_fn)(int parent_fd, const char *name, void *data, ib_err *err);
+int ib_cg_walk(int top_fd, ib_cg_pre_fn pre, ib_cg_post_fn post, void *data, ib_err *err);
 
 #endif

@@ -29,6 +29,9 @@ struct ib_cgroup {
 	 * removed. ib_cgroup_from_path leaves it false; callers set it from
 	 * the container's state. */
 	bool owned;
+	/* The container's root owns the directory and its delegation files
+	 * (ib_cgroup_delegate): its /sys/fs/cgroup view is mounted writable. */
+	bool delegated;
 };
 
 /* Which mode this host is in (/sys/fs/cgroup layout). */
@@ -89,6 +92,10 @@ int ib_cgroup_pids(const struct ib_cgroup *cg, pid_t **pids, size_t *n, ib_err *
 /* Send sig to every process in an owned cgroup (freezing around it to avoid
  * fork races); refused (EPERM) for a cgroup ironbox did not create. */
 int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err);
+/* v1: thaw every sub-cgroup of an owned cgroup's freezer (and the cgroup):
+ * tasks the container froze there never exit, not even killed, and the
+ * init of a pid namespace waits for them. Not owned: nothing (0). */
+int ib_cgroup_thaw_subtree(const struct ib_cgroup *cg, ib_err *err);
 /* Send sig to the processes of the cgroup (recursively) whose pid namespace
  * is pidns_fd's or one below it: the container's own processes in a cgroup it
  * shares with others. Nothing is frozen. */
@@ -96,6 +103,27 @@ int ib_cgroup_kill_in_pidns(const struct ib_cgroup *cg, int sig, int pidns_fd, i
 /* Owned cgroup: kill what is left and remove the directories, sub-cgroups
  * first (waiting for them to empty). Not owned: nothing (0). */
 int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err);
+/* ---- Delegation (cgroup_delegate.c) ---- */
+
+/* Annotation that turns delegation on ("true") or off ("false") whatever
+ * the cgroup mount says. */
+#define IB_CGROUP_DELEGATE_ANNOTATION "run.ironbox.cgroup-delegate"
+/* Files of the container's own cgroup chowned to its root (NULL-terminated):
+ * v1 cgroup.procs, tasks, cgroup.clone_children, notify_on_release; v2
+ * cgroup.procs, cgroup.subtree_control, cgroup.threads. */
+extern const char *const ib_cgroup_delegated_v1[];
+extern const char *const ib_cgroup_delegated_v2[];
+/* Does the spec ask for delegation? The annotation when present (anything
+ * but true/1/false/0 is an error), else whether the spec's cgroup (or
+ * cgroup2) mount is read-write (Docker: --privileged only). 1, 0 or -1. */
+int ib_cgroup_delegation_wanted(const struct ib_spec *s, ib_err *err);
+/* Delegate an owned cgroup to uid/gid (the host IDs of the container's
+ * root): in every hierarchy its directory and the files above, decided on
+ * the opened directory (a cgroup file system) and chowned relative to it
+ * without following symlinks; sets cg->delegated. Limit files stay the
+ * host's. A cgroup ironbox did not create is refused (EPERM). */
+int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err);
+
 /* The "data" object of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
 struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err);
 

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup_int.h"
 
 /* ------------------------------------------------------------------------ */
 /* Stats (`runc events --stats` "data")                                      */

@@ -14,7 +14,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "linux/cgroup_int.h"
+#include "cgroup/cgroup_int.h"
 #include "linux/devices_bpf.h"
 
 /* ------------------------------------------------------------------------ */

@@ -1,0 +1,96 @@
+/* Delegation of the container's own cgroup to the container's root.
+ *
+ * Like a delegated systemd unit (kernel cgroup-v2.rst, "Delegation"), and the
+ * same on v1: the directory and the files that create, populate and shape
+ * sub-cgroups are chowned to the host IDs of the container's root, so that
+ * systemd or dockerd inside can make and limit sub-cgroups. Every other file
+ * of the container's own cgroup (memory.*, cpu.*, pids.max, cgroup.freeze,
+ * cgroup.max.*, freezer.state, devices.*, ...) stays host root's: whatever
+ * the container sets on a sub-cgroup is bounded by the limits the runtime
+ * set, which it can neither raise nor leave (the cgroup namespace makes its
+ * own cgroup the root it sees; release_agent only exists in a hierarchy's
+ * real root, and the kernel refuses writing it from any user namespace but
+ * the initial one). */
+#include "cgroup/cgroup.h"
+#include "cgroup/cgroup_int.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "common/util.h"
+
+const char *const ib_cgroup_delegated_v1[] = {"cgroup.procs", "tasks", "cgroup.clone_children",
+					      "notify_on_release", NULL};
+const char *const ib_cgroup_delegated_v2[] = {"cgroup.procs", "cgroup.subtree_control",
+					      "cgroup.threads", NULL};
+
+int ib_cgroup_delegation_wanted(const struct ib_spec *s, ib_err *err)
+{
+	const char *v = ib_spec_annotation(s, IB_CGROUP_DELEGATE_ANNOTATION);
+
+	if (v) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			return 1;
+		if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			return 0;
+		return ib_err_set(err, EINVAL, "annotation %s: `%s` is neither true nor false",
+				  IB_CGROUP_DELEGATE_ANNOTATION, v);
+	}
+	/* Docker mounts the cgroup file system read-write for --privileged
+	 * only, and read-only otherwise: the workload asked for it. */
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct ib_mount *m = &s->mounts[i];
+		if (m->type && (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0))
+			return !(m->flags & MS_RDONLY);
+	}
+	return 0;
+}
+
+/* One directory: decided on the opened fd (a cgroup file system, which kind),
+ * chowned relative to it, no symlink followed. */
+static int delegate_dir(const char *dir, uid_t uid, gid_t gid, ib_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	const char *const *files;
+	struct statfs sfs;
+
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s`", dir);
+	if (fstatfs(fd, &sfs) < 0)
+		return ib_err_sys(err, "statfs `%s`", dir);
+	if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+		files = ib_cgroup_delegated_v2;
+	else if (sfs.f_type == CGROUP_SUPER_MAGIC)
+		files = ib_cgroup_delegated_v1;
+	else
+		return ib_err_set(err, EINVAL, "`%s` is not a cgroup file system", dir);
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return ib_err_sys(err, "chown `%s`", dir);
+	for (size_t i = 0; files[i]; i++)
+		if (fchownat(fd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			return ib_err_sys(err, "chown `%s/%s`", dir, files[i]);
+	return 0;
+}
+
+int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err)
+{
+	if (!cg->owned)
+		return ib_err_set(err, EPERM,
+				  "cgroup `%s` was not created by ironbox: it is not delegated",
+				  cg->path);
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
+		if (delegate_dir(cg->v1_dirs[i], uid, gid, err) < 0)
+			goto fail;
+	if (cg->v2_dir && delegate_dir(cg->v2_dir, uid, gid, err) < 0)
+		goto fail;
+	cg->delegated = true;
+	return 0;
+fail:
+	return ib_err_wrap(err, "delegate cgroup `%s`", cg->path);
+}
