@@ -357,14 +357,14 @@ static int jail_open(int root, const char *path, struct statx *stx,
 		return ib_err_sys(err, "statx the jail's %s", path);
 	*im = jail_mount(stx->stx_mnt_id);
 	if (!*im)
-		return ib_err_set(err, EPERM, "the init's %s is not on a mount of its jail", path);
+		return ib_err_set(err, EPERM, "the jail's %s is not on one of its mounts", path);
 	n = strlen((*im)->mountpoint);
 	if (!strcmp((*im)->mountpoint, "/"))
 		rest = path;
 	else if (!strncmp(path, (*im)->mountpoint, n) && (!path[n] || path[n] == '/'))
 		rest = path + n;
 	else
-		return ib_err_set(err, EPERM, "the init's %s is not where its jail has it", path);
+		return ib_err_set(err, EPERM, "the jail's %s is not where its mount is", path);
 	*fs_path = !*rest		       ? ib_xstrdup((*im)->root)
 		   : !strcmp((*im)->root, "/") ? ib_xstrdup(rest)
 					       : ib_xasprintf("%s%s", (*im)->root, rest);
@@ -386,6 +386,8 @@ static void jail_find(int root, struct jail_src *js, bool null)
 		 : im->kind != IB_VET_K_EMULATED || strcmp(im->mountpoint, js->path) != 0) {
 		close(js->fd);
 		js->fd = -1;
+		free(js->root);
+		js->root = NULL;
 	}
 }
 
