@@ -109,6 +109,9 @@ int ib_caller_parse_status(const char *text, struct ib_caller_creds *out, ib_err
 	out->tgid = (pid_t)v;
 	out->ns_tgid = field_num(text, "NStgid", -1, 10, &v) ? (pid_t)v : 0;
 	out->ns_tid = field_num(text, "NSpid", -1, 10, &v) ? (pid_t)v : 0;
+	if (!field_num(text, "Uid", 1, 10, &v))
+		return ib_err_set(err, EINVAL, "status: no euid");
+	out->euid = (uid_t)v;
 	if (!field_num(text, "Uid", 3, 10, &v))
 		return ib_err_set(err, EINVAL, "status: no fsuid");
 	out->fsuid = (uid_t)v;
@@ -333,6 +336,17 @@ int ib_caller_enter(struct ib_caller *c, ib_err *err)
 fail:
 	ib_caller_leave(c);
 	return -1;
+}
+
+int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err)
+{
+	if (!c->entered)
+		return ib_err_set(err, EINVAL, "not in the context of %d", (int)c->tid);
+	if (caps_set_effective(~0ULL) < 0)
+		return ib_err_sys(err, "own capabilities");
+	if (mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "join a mount namespace of the container");
+	return 0;
 }
 
 void ib_caller_leave(struct ib_caller *c)

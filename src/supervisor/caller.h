@@ -37,7 +37,7 @@
 struct ib_caller_creds {
 	pid_t tgid;
 	pid_t ns_tid, ns_tgid; /* in the caller's own pid namespace */
-	uid_t fsuid;
+	uid_t euid, fsuid;
 	gid_t fsgid;
 	gid_t groups[256];
 	size_t n_groups;
@@ -84,6 +84,12 @@ int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
  * our credentials and goes back to the agent's own mount namespace. */
 int ib_caller_enter(struct ib_caller *c, ib_err *err);
 void ib_caller_leave(struct ib_caller *c);
+/* For a rule's own work within a call (building a covered procfs for the
+ * caller, from objects the rule chose, not the caller): this entered
+ * thread takes the agent's full capabilities and joins mount namespace
+ * mntns_fd (its root as root and cwd; -1: stays). ib_caller_leave() restores as
+ * usual. */
+int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err);
 
 /* Where an object reached through the caller's mounts lies. */
 struct ib_caller_obj {

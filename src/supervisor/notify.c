@@ -316,7 +316,7 @@ static void enqueue(struct job *j)
 
 /* A listener from the supervisor: 'L', or 'I' + the init's host pid (the
  * first one: the jail of rule "mount" is read then, before its calls are
- * served). */
+ * served), after 'J' + the jail's mount namespace (not a listener: -1). */
 static int recv_listener(int sock)
 {
 	char msg[1 + sizeof(pid_t)] = {0}, cbuf[CMSG_SPACE(sizeof(int))];
@@ -334,6 +334,11 @@ static int recv_listener(int sock)
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
 		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	if (msg[0] == 'J' && r == 1) {
+		if (fd >= 0)
+			ib_rule_mount_jail_ns(fd);
+		return -1;
+	}
 	if (msg[0] == 'I' && r == (ssize_t)sizeof(msg)) {
 		pid_t init;
 		ib_err err = {0};

@@ -127,6 +127,9 @@ void ib_rule_mount(struct ib_notify_call *c);
  * read through our procfs. Called once, by the agent's main thread, before
  * the init's listener is served. */
 int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err);
+/* The jail's mount namespace (the init's at CREATED, opened by the
+ * supervisor), where nested procfs/sysfs mounts are built. Consumes fd. */
+void ib_rule_mount_jail_ns(int fd);
 
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {

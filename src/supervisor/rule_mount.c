@@ -15,6 +15,12 @@
  * own fds (thread-self/fd/N of our procfs, as cwd), the new API on the fds
  * themselves. Never "continue": the kernel would read the arguments again.
  *
+ * A fresh procfs/sysfs (vet_mount.h, "The model") is built by us for every
+ * caller, also one in a nested user namespace where the kernel would refuse
+ * it: superblock made as the caller (ns_fs_create), mounted and covered in
+ * the jail's mount namespace with the jail's own files (jail_sources,
+ * cover), attached in the caller's (perform_new).
+ *
  * The jail state is shared by the workers (clones and fresh mounts are
  * recorded in it): one lock, held from the decision to the recording. */
 #include <errno.h>
@@ -25,8 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -52,6 +61,25 @@
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ib_vet_state g_st;
 static bool g_jail;
+static int g_jail_mntns = -1;
+
+/* What a fresh procfs/sysfs is covered with, taken from the jail itself
+ * (never from the caller's view, which an inner container builds as it
+ * likes): the jail's emulated files and its /dev/null, O_PATH in the jail's
+ * mount namespace (the init's at CREATED, whatever the init did since),
+ * where they are cloned. Found on first use, each checked against the
+ * jail's table. */
+struct jail_src {
+	const char *path; /* in the container ("/proc/meminfo") */
+	int fd;
+	char *root; /* the cover's root in its filesystem (the state) */
+};
+static struct {
+	bool ready;
+	struct jail_src null;
+	struct jail_src *emul;
+	size_t n_emul;
+} g_src = {.null = {.fd = -1}};
 
 /* ---- the jail ---- */
 
@@ -100,9 +128,31 @@ out:
 	return r;
 }
 
+void ib_rule_mount_jail_ns(int fd)
+{
+	pthread_mutex_lock(&g_lock);
+	if (g_jail_mntns < 0)
+		g_jail_mntns = IB_STEAL_FD(fd);
+	pthread_mutex_unlock(&g_lock);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- one call ---- */
 
 #define MAX_OBJS 2
+
+/* The caller's namespaces a new filesystem is created in (opened once:
+ * decided on and joined). */
+enum { NS_NET, NS_IPC, NS_CGROUP, NS_PID, NS_USER, NS_N };
+static const struct {
+	const char *name;
+	int type;
+} g_ns[NS_N] = {[NS_NET] = {"ns/net", CLONE_NEWNET},
+		[NS_IPC] = {"ns/ipc", CLONE_NEWIPC},
+		[NS_CGROUP] = {"ns/cgroup", CLONE_NEWCGROUP},
+		[NS_PID] = {"ns/pid", CLONE_NEWPID},
+		[NS_USER] = {"ns/user", CLONE_NEWUSER}};
 
 struct obj {
 	int fd;			/* ours, O_PATH (or the detached tree) */
@@ -119,6 +169,7 @@ struct mcall {
 	int src_dirfd, dst_dirfd; /* the caller's dirfds, reopened (-1: cwd) */
 	int ctx_fd;		  /* pidfd_getfd() copy (fsconfig, fsmount) */
 	int userns_fd;		  /* mount_setattr MOUNT_ATTR_IDMAP */
+	int ns[NS_N];		  /* a new filesystem: the caller's namespaces */
 	struct mount_attr attr;
 };
 
@@ -127,6 +178,8 @@ static void mcall_init(struct mcall *m, struct ib_notify_call *c)
 	memset(m, 0, sizeof(*m));
 	m->c = c;
 	m->src.fd = m->dst.fd = m->src_dirfd = m->dst_dirfd = m->ctx_fd = m->userns_fd = -1;
+	for (size_t i = 0; i < NS_N; i++)
+		m->ns[i] = -1;
 }
 
 static void obj_clear(struct obj *o)
@@ -153,6 +206,9 @@ static void mcall_free(struct mcall *m)
 	for (int *fd = &m->src_dirfd; fd <= &m->userns_fd; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	for (size_t i = 0; i < NS_N; i++)
+		if (m->ns[i] >= 0)
+			close(m->ns[i]);
 }
 
 /* Answered (false) when the caller's memory cannot be read. NULL pointer:
@@ -275,33 +331,110 @@ static bool to_procfs(void)
 
 /* ---- covers (post-action of a fresh procfs/sysfs) ---- */
 
-/* The source of a cover, resolved in the caller's context: a clone of it
- * (our fd), and where it lies for the state (its root in its filesystem). */
-static int cover_source(struct mcall *m, const char *path, bool recursive, int *tree,
-			struct stat *st, char **root)
+static const struct ib_vet_immutable *jail_mount(uint64_t id)
 {
-	_cleanup_close_ int src = open(path, O_PATH | O_CLOEXEC);
-	struct ib_caller_obj o;
+	for (size_t i = 0; i < g_st.n_imm; i++)
+		if (g_st.imm[i].id == id && g_st.imm[i].kind != IB_VET_K_COVER)
+			return &g_st.imm[i];
+	return NULL;
+}
+
+/* path (in the container) opened in the jail's root; *im: the jail mount
+ * it lies on, fs_path: its path from that filesystem's root. */
+static int jail_open(int root, const char *path, struct statx *stx,
+		     const struct ib_vet_immutable **im, char **fs_path, ib_err *err)
+{
+	_cleanup_close_ int fd = ib_openat2(root, path, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	size_t n;
+	const char *rest;
+
+	if (fd < 0)
+		return ib_err_sys(err, "the jail's %s", path);
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, stx) <
+		0 ||
+	    !(stx->stx_mask & STATX_MNT_ID))
+		return ib_err_sys(err, "statx the jail's %s", path);
+	*im = jail_mount(stx->stx_mnt_id);
+	if (!*im)
+		return ib_err_set(err, EPERM, "the jail's %s is not on one of its mounts", path);
+	n = strlen((*im)->mountpoint);
+	if (!strcmp((*im)->mountpoint, "/"))
+		rest = path;
+	else if (!strncmp(path, (*im)->mountpoint, n) && (!path[n] || path[n] == '/'))
+		rest = path + n;
+	else
+		return ib_err_set(err, EPERM, "the jail's %s is not where its mount is", path);
+	*fs_path = !*rest		       ? ib_xstrdup((*im)->root)
+		   : !strcmp((*im)->root, "/") ? ib_xstrdup(rest)
+					       : ib_xasprintf("%s%s", (*im)->root, rest);
+	return IB_STEAL_FD(fd);
+}
+
+/* One source: its fd, or -1 when the jail has no such file or it is not
+ * what it must be (the cover that needs it then fails: EPERM). */
+static void jail_find(int root, struct jail_src *js, bool null)
+{
+	const struct ib_vet_immutable *im = NULL;
+	struct statx stx;
 	ib_err err = {0};
 
-	if (src < 0)
-		return errno;
-	if (ib_caller_identify(&m->c->caller, src, &o, &err) < 0)
-		return err.code ? err.code : EIO;
-	*root = ib_xstrdup(o.fs_path ? o.fs_path : "/");
-	ib_caller_obj_clear(&o);
-	*tree = ib_open_tree(src, "",
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-				 (recursive ? AT_RECURSIVE : 0));
-	if (*tree < 0 || fstat(*tree, st) < 0)
-		return errno;
+	js->fd = jail_open(root, js->path, &stx, &im, &js->root, &err);
+	if (js->fd < 0)
+		return;
+	if (null ? !S_ISCHR(stx.stx_mode) || stx.stx_rdev_major != 1 || stx.stx_rdev_minor != 3
+		 : im->kind != IB_VET_K_EMULATED || strcmp(im->mountpoint, js->path) != 0) {
+		close(js->fd);
+		js->fd = -1;
+		free(js->root);
+		js->root = NULL;
+	}
+}
+
+/* Called with the lock held, by a worker in its caller's context (c):
+ * leaves it in the jail's mount namespace with our capabilities. */
+static int jail_sources(struct ib_caller *c, ib_err *err)
+{
+	_cleanup_close_ int root = -1;
+	size_t n = 0;
+
+	if (g_jail_mntns < 0)
+		return ib_err_set(err, EPERM, "no mount namespace of the jail");
+	if (ib_caller_as_agent(c, g_jail_mntns, err) < 0)
+		return -1;
+	if (g_src.ready)
+		return 0;
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return ib_err_sys(err, "the jail's root");
+	g_src.null.path = "/dev/null";
+	jail_find(root, &g_src.null, true);
+	for (char **p = g_st.emulated; p && *p; p++)
+		n++;
+	g_src.emul = ib_xmalloc0((n ? n : 1) * sizeof(*g_src.emul));
+	for (size_t i = 0; i < n; i++) {
+		g_src.emul[i].path = g_st.emulated[i];
+		jail_find(root, &g_src.emul[i], false);
+	}
+	g_src.n_emul = n;
+	g_src.ready = true;
 	return 0;
 }
 
+static const struct jail_src *emulated_src(const char *path)
+{
+	for (size_t i = 0; path && i < g_src.n_emul; i++)
+		if (!strcmp(g_src.emul[i].path, path))
+			return &g_src.emul[i];
+	return NULL;
+}
+
 /* Cover the fresh procfs/sysfs behind our fd mnt (a detached mount: nobody
- * sees it before it is covered) as the engine plans; registers each
- * cover. 0 or an errno. Called with the lock held. */
-static int cover(struct mcall *m, int mnt, const char *fstype)
+ * sees it before it is covered) as the engine plans, with the jail's own
+ * sources (jail_sources(); we are in the jail's mount namespace, where they
+ * can be cloned); registers each cover. 0 or an errno. Called with the
+ * lock held. */
+static int cover(int mnt, const char *fstype)
 {
 	struct ib_vet_cover *plan = NULL;
 	size_t n = ib_vet_cover_plan(&g_st, fstype, &plan);
@@ -314,6 +447,7 @@ static int cover(struct mcall *m, int mnt, const char *fstype)
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct ib_vet_cover *v = &plan[i];
+		const struct jail_src *js = NULL;
 		_cleanup_close_ int at = -1, tree = -1, fsfd = -1;
 		_cleanup_free_ char *root = NULL, *spot_path = NULL;
 		struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
@@ -355,14 +489,25 @@ static int cover(struct mcall *m, int mnt, const char *fstype)
 				    fstat(tree, &cst) < 0)
 					rc = errno;
 				root = ib_xstrdup("/");
-			} else {
-				rc = cover_source(m, "/dev/null", false, &tree, &cst, &root);
+				break;
 			}
+			js = &g_src.null;
 			break;
 		case IB_VET_COVER_EMULATE:
 			is_ro = false;
-			rc = cover_source(m, v->from, false, &tree, &cst, &root);
+			js = emulated_src(v->from);
+			if (!js)
+				rc = EPERM; /* nothing to show there but the kernel's */
 			break;
+		}
+		if (!rc && js && js->fd < 0)
+			rc = EPERM; /* the jail has no such source */
+		if (!rc && js) {
+			tree = ib_open_tree(js->fd, "",
+					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+			if (tree < 0 || fstat(tree, &cst) < 0)
+				rc = errno;
+			root = ib_xstrdup(js->root);
 		}
 		if (!rc && tree < 0)
 			rc = EIO;
@@ -417,8 +562,9 @@ static unsigned ms_to_attr(uint64_t fl)
 }
 
 /* In the grandchild: no malloc (forked from a threaded process). data is
- * our own writable copy. */
-static int fs_create(const char *fstype, const char *source, char *data, uint64_t fl)
+ * our own writable copy. The fs context after FSCONFIG_CMD_CREATE
+ * (ctx_only) or its detached mount. */
+static int fs_create(const char *fstype, const char *source, char *data, uint64_t fl, bool ctx_only)
 {
 	static const struct {
 		uint64_t ms;
@@ -452,6 +598,8 @@ static int fs_create(const char *fstype, const char *source, char *data, uint64_
 	}
 	if (ib_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -1;
+	if (ctx_only)
+		return fs;
 	mfd = ib_fsmount(fs, FSMOUNT_CLOEXEC, ms_to_attr(fl));
 	close(fs);
 	return mfd;
@@ -498,34 +646,119 @@ static int wait_code(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
 }
 
-/* A detached mount of a new filesystem, created by a grandchild of ours
- * that joined the caller's network, IPC, cgroup and pid namespaces (proc
- * shows the caller's pids, sysfs its network devices, ...), with our
- * current (the caller's) credentials and mount namespace. fd or -errno. */
-static int ns_fs_create(struct mcall *m, const char *data_in, uint64_t fl)
+/* Effective capabilities = eff & permitted (this thread; in a forked
+ * child: the process). */
+static int set_effective(uint64_t eff)
 {
-	static const struct {
-		const char *name;
-		int type;
-	} nss[] = {{"ns/net", CLONE_NEWNET},
-		   {"ns/ipc", CLONE_NEWIPC},
-		   {"ns/cgroup", CLONE_NEWCGROUP},
-		   {"ns/pid", CLONE_NEWPID}};
-	int nsfd[4] = {-1, -1, -1, -1}, sp[2] = {-1, -1}, rc, fd;
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct cd[2];
+
+	if (syscall(SYS_capget, &hdr, cd) < 0)
+		return -1;
+	cd[0].effective = (uint32_t)eff & cd[0].permitted;
+	cd[1].effective = (uint32_t)(eff >> 32) & cd[1].permitted;
+	return (int)syscall(SYS_capset, &hdr, cd);
+}
+
+/* The caller's namespaces, opened once (m->ns), with our rights (the
+ * caller's could not open a nested user namespace's files: ptrace access
+ * to a task there needs CAP_SYS_PTRACE over it or being its creator). */
+static int open_ns(struct mcall *m)
+{
+	ib_err err = {0};
+
+	if (m->ns[0] >= 0)
+		return 0;
+	if (ib_caller_as_agent(&m->c->caller, -1, &err) < 0)
+		return err.code ? err.code : EPERM;
+	for (size_t i = 0; i < NS_N; i++) {
+		m->ns[i] = openat(m->c->caller.proc_fd, g_ns[i].name, O_RDONLY | O_CLOEXEC);
+		if (m->ns[i] < 0)
+			return errno;
+	}
+	return 0;
+}
+
+/* The owner of namespace nsfd and its ancestors, up to ours. */
+static size_t owner_chain(int nsfd, struct ib_vet_userns *chain, size_t max)
+{
+	struct stat own;
+	size_t n = 0;
+	int u;
+
+	if (fstatat(ib_caller_procfs(), "thread-self/ns/user", &own, 0) < 0)
+		return 0;
+	u = ioctl(nsfd, NS_GET_USERNS);
+	while (u >= 0 && n < max) {
+		struct stat st;
+		uid_t uid;
+		int parent;
+
+		if (fstat(u, &st) < 0 || ioctl(u, NS_GET_OWNER_UID, &uid) < 0)
+			break;
+		chain[n++] = (struct ib_vet_userns){.id = st.st_ino, .owner = uid};
+		if (st.st_ino == own.st_ino)
+			break;
+		parent = ioctl(u, NS_GET_PARENT);
+		close(u);
+		u = parent;
+	}
+	if (u >= 0)
+		close(u);
+	return n;
+}
+
+/* A fresh procfs/sysfs is built by us, outside the caller's reach (the
+ * kernel would refuse it in a nested user namespace): first decide, as the
+ * kernel would for the caller, that it may mount there at all -- capable
+ * over the owner of its mount namespace (may_mount()) and of its pid
+ * namespace (proc) or network namespace (sysfs). NULL or why not. */
+static char *pseudofs_refusal(struct mcall *m, const char *fs)
+{
+	const struct ib_caller *c = &m->c->caller;
+	bool cap = c->creds.cap_eff & (1ULL << CAP_SYS_ADMIN);
+	struct ib_vet_userns chain[40];
+	struct stat self;
+	size_t n;
+
+	if (fstat(m->ns[NS_USER], &self) < 0)
+		return ib_xstrdup("the caller's user namespace is gone");
+	n = owner_chain(c->mnt_fd, chain, IB_ARRAY_SIZE(chain));
+	if (!ib_vet_ns_capable(chain, n, self.st_ino, c->creds.euid, cap))
+		return ib_xasprintf("the caller has no CAP_SYS_ADMIN over the user namespace "
+				    "owning its mount namespace");
+	n = owner_chain(m->ns[strcmp(fs, "proc") == 0 ? NS_PID : NS_NET], chain,
+			IB_ARRAY_SIZE(chain));
+	if (!ib_vet_ns_capable(chain, n, self.st_ino, c->creds.euid, cap))
+		return ib_xasprintf("the caller has no CAP_SYS_ADMIN over the user namespace "
+				    "owning its %s namespace",
+				    strcmp(fs, "proc") == 0 ? "pid" : "network");
+	return NULL;
+}
+
+/* A new filesystem, created by a grandchild of ours that joined the
+ * caller's network, IPC, cgroup and pid namespaces (proc shows the caller's
+ * pids, sysfs its network devices, ...) and, for a caller in a nested user
+ * namespace, that user namespace, with the caller's effective capabilities
+ * (and our fsuid/fsgid: the caller's): the kernel checks fsopen
+ * (may_mount() over the caller's mount namespace, the current one) and
+ * the superblock (proc: capable over its pid namespace's owner; sysfs: over
+ * its network's) for the caller, and reads the options in its user
+ * namespace. Returns the fs context after FSCONFIG_CMD_CREATE (ctx_only:
+ * we mount it) or its detached mount, made in the caller's mount namespace.
+ * fd or -errno. */
+static int ns_fs_create(struct mcall *m, const char *data_in, uint64_t fl, bool ctx_only)
+{
+	int sp[2] = {-1, -1}, rc, fd;
 	_cleanup_free_ char *data = data_in ? ib_xstrdup(data_in) : NULL;
+	uint64_t eff = m->c->caller.creds.cap_eff;
+	bool nested = m->c->caller.foreign_userns;
 	pid_t pid;
 
-	for (size_t i = 0; i < 4; i++) {
-		nsfd[i] = openat(m->c->caller.proc_fd, nss[i].name, O_RDONLY | O_CLOEXEC);
-		if (nsfd[i] < 0) {
-			rc = errno;
-			goto out;
-		}
-	}
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
-		rc = errno;
-		goto out;
-	}
+	if ((rc = open_ns(m)))
+		return -rc;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
 	pid = fork();
 	if (pid < 0) {
 		rc = errno;
@@ -534,14 +767,21 @@ static int ns_fs_create(struct mcall *m, const char *data_in, uint64_t fl)
 	if (pid == 0) {
 		pid_t g;
 
-		for (size_t i = 0; i < 4; i++)
-			if (setns(nsfd[i], nss[i].type) < 0)
+		/* our capabilities to join, then the caller's */
+		if (set_effective(~0ULL) < 0)
+			_exit(EPERM);
+		for (size_t i = 0; i < NS_USER; i++)
+			if (setns(m->ns[i], g_ns[i].type) < 0)
 				_exit(errno);
+		if (nested && setns(m->ns[NS_USER], CLONE_NEWUSER) < 0)
+			_exit(EPERM);
+		if (set_effective(eff) < 0)
+			_exit(EPERM);
 		g = fork();
 		if (g < 0)
 			_exit(errno);
 		if (g == 0) {
-			int mfd = fs_create(m->fstype, m->source, data, fl);
+			int mfd = fs_create(m->fstype, m->source, data, fl, ctx_only);
 
 			if (mfd < 0)
 				_exit(errno ? errno : EIO);
@@ -554,13 +794,8 @@ out:
 	fd = rc ? -1 : recv_fd(sp[0]);
 	if (!rc && fd < 0)
 		rc = EIO;
-	for (size_t i = 0; i < 4; i++)
-		if (nsfd[i] >= 0)
-			close(nsfd[i]);
-	if (sp[0] >= 0) {
-		close(sp[0]);
-		close(sp[1]);
-	}
+	close(sp[0]);
+	close(sp[1]);
 	return rc ? -rc : fd;
 }
 
@@ -612,32 +847,60 @@ static int do_umount(struct mcall *m, char *buf, size_t len)
 
 /* A new filesystem: by mount(2) on our fd's magic link, or, for one that
  * takes the caller's namespaces or must be covered, created detached in
- * those namespaces, covered, then moved onto the target. 0 or an errno. */
+ * those namespaces (ns_fs_create()), covered, then moved onto the target.
+ * A procfs/sysfs is mounted (fsmount) and covered by us in the jail's mount
+ * namespace: the kernel's mount_too_revealing() looks for a fully visible
+ * one in the mount namespace of the task that mounts, which the jail has
+ * (its /proc, unlocked there) and a nested user namespace has not (every
+ * copy is MNT_LOCKED there, the masks hide files); the covers make the new
+ * one show no more than the jail's. Then we attach it in the caller's mount
+ * namespace. 0 or an errno. */
 static int perform_new(struct mcall *m, const struct ib_vet_decision *d, const char *data,
 		       uint64_t fl)
 {
 	char b[48];
-	_cleanup_close_ int mfd = -1;
+	bool covered = d->post & IB_VET_POST_COVER;
+	_cleanup_close_ int fd = -1, mfd = -1;
+	ib_err err = {0};
 	int rc;
 
-	if (!ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER))
+	if (!ns_scoped(m->fstype) && !covered)
 		return mount(m->source, magic(b, sizeof(b), m->dst.fd), m->fstype, fl, data) < 0
 			   ? errno
 			   : 0;
-	if ((d->post & IB_VET_POST_COVER) && m->c->caller.foreign_userns)
-		return EPERM; /* what the kernel answers there (mount_too_revealing) */
-	mfd = ns_fs_create(m, data, fl);
-	if (mfd < 0)
-		return -mfd;
-	if (d->post & IB_VET_POST_COVER) {
-		rc = cover(m, mfd, d->cover_fs ? d->cover_fs : m->fstype);
+	fd = ns_fs_create(m, data, fl, covered);
+	if (fd < 0)
+		return -fd;
+	if (covered) {
+		/* in the jail's mount namespace, with our rights */
+		if (jail_sources(&m->c->caller, &err) < 0)
+			return err.code ? err.code : EPERM;
+		mfd = ib_fsmount(fd, FSMOUNT_CLOEXEC, ms_to_attr(fl) | (unsigned)d->attr_set);
+		if (mfd < 0)
+			return errno;
+		rc = cover(mfd, d->cover_fs ? d->cover_fs : m->fstype);
 		if (rc)
 			return rc;
+	} else {
+		mfd = IB_STEAL_FD(fd);
 	}
+	if (ib_caller_as_agent(&m->c->caller, m->c->caller.mnt_fd, &err) < 0)
+		return err.code ? err.code : EPERM;
 	if (ib_move_mount(mfd, "", m->dst.fd, "",
 			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return errno;
 	return 0;
+}
+
+/* A mount(2) of a new filesystem that perform_new() creates in the
+ * caller's namespaces (also for a nested caller: not through
+ * perform_nested()). */
+static bool new_ns_fs(const struct mcall *m, const struct ib_vet_decision *d)
+{
+	return m->call.sys == IB_VET_MOUNT &&
+	       !(d->flags & (MS_BIND | MS_MOVE | MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE |
+			     MS_UNBINDABLE)) &&
+	       (ns_scoped(m->fstype) || (d->post & IB_VET_POST_COVER));
 }
 
 static int perform_mount(struct mcall *m, const struct ib_vet_decision *d)
@@ -706,8 +969,9 @@ static int perform_call(struct mcall *m, const struct ib_vet_decision *d)
 /* A caller in a user namespace nested in the container's: its capabilities
  * count there only, which a thread cannot join. A child of ours joins it
  * (full capabilities there, narrowed to the caller's effective set) and
- * performs the call; what it changes in the state is lost, so calls with a
- * post-action on the state (covers) are refused above. */
+ * performs the call; what it changes in the state is lost: new
+ * filesystems (covered ones, ns-scoped ones) are made by perform_new() in
+ * the worker instead. */
 static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
 {
 	_cleanup_close_ int userns = openat(m->c->caller.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
@@ -719,22 +983,9 @@ static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
 	if (pid < 0)
 		return errno;
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-		struct __user_cap_data_struct cd[2];
-		uint64_t eff = m->c->caller.creds.cap_eff;
-
 		/* our effective set back, to join; then the caller's */
-		if (syscall(SYS_capget, &hdr, cd) < 0)
-			_exit(EPERM);
-		cd[0].effective = cd[0].permitted;
-		cd[1].effective = cd[1].permitted;
-		if (syscall(SYS_capset, &hdr, cd) < 0 || setns(userns, CLONE_NEWUSER) < 0)
-			_exit(EPERM);
-		if (syscall(SYS_capget, &hdr, cd) < 0)
-			_exit(EPERM);
-		cd[0].effective = (uint32_t)eff & cd[0].permitted;
-		cd[1].effective = (uint32_t)(eff >> 32) & cd[1].permitted;
-		if (syscall(SYS_capset, &hdr, cd) < 0)
+		if (set_effective(~0ULL) < 0 || setns(userns, CLONE_NEWUSER) < 0 ||
+		    set_effective(m->c->caller.creds.cap_eff) < 0)
 			_exit(EPERM);
 		_exit(perform_call(m, d));
 	}
@@ -743,7 +994,8 @@ static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
 
 static void perform(struct mcall *m, const struct ib_vet_decision *d)
 {
-	int rc = m->c->caller.foreign_userns ? perform_nested(m, d) : perform_call(m, d);
+	int rc = m->c->caller.foreign_userns && !new_ns_fs(m, d) ? perform_nested(m, d)
+								 : perform_call(m, d);
 
 	if (rc)
 		ib_notify_fail(m->c, rc);
@@ -926,6 +1178,18 @@ void ib_rule_mount(struct ib_notify_call *c)
 		goto leave;
 	}
 	ib_vet_decide(&ctx, &m.call, &d);
+	if (d.allow && (d.post & IB_VET_POST_COVER) && new_ns_fs(&m, &d)) {
+		char *why = open_ns(&m) ? ib_xstrdup("the caller's namespaces are gone")
+					: pseudofs_refusal(&m, d.cover_fs ? d.cover_fs : m.fstype);
+
+		if (why) {
+			d.allow = false;
+			d.error = EPERM;
+			d.rule = "pseudofs-not-capable";
+			free(d.reason);
+			d.reason = why;
+		}
+	}
 	if (d.allow)
 		perform(&m, &d);
 	pthread_mutex_unlock(&g_lock);

@@ -301,12 +301,26 @@ static int forward_listener(int fd)
 }
 
 /* The init's listener, with its pid: the agent reads the jail (rule
- * "mount") from it before it serves the listener. */
+ * "mount") from it before it serves the listener. First the init's mount
+ * namespace, the jail's ('J'; we may open it, the agent may not while the
+ * init is not dumpable): rule "mount" builds nested procfs mounts there. */
 static int forward_init_listener(int fd, pid_t init)
 {
-	char msg[1 + sizeof(pid_t)] = {'I'};
-	int r;
+	char msg[1 + sizeof(pid_t)] = {'I'}, path[48];
+	int r, ns;
 
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns >= 0) {
+		char j = 'J';
+
+		r = ib_sup_send_fd(agent_sock, &j, 1, ns);
+		close(ns);
+		if (r < 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	memcpy(msg + 1, &init, sizeof(init));
 	r = ib_sup_send_fd(agent_sock, msg, sizeof(msg), fd);
 	close(fd);

@@ -892,6 +892,18 @@ void ib_vet_cover_plan_free(struct ib_vet_cover *v, size_t n)
 	free(v);
 }
 
+bool ib_vet_ns_capable(const struct ib_vet_userns *chain, size_t n, uint64_t caller_ns,
+		       uint32_t euid, bool has_cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (chain[i].id == caller_ns)
+			return has_cap;
+		if (i + 1 < n && chain[i + 1].id == caller_ns && chain[i].owner == euid)
+			return true;
+	}
+	return false;
+}
+
 /* ---- Audit ------------------------------------------------------------------ */
 
 struct bit_name {

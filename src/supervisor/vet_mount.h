@@ -52,13 +52,24 @@
  * supervisor covers it like the container's own (ib_vet_cover_plan()) and
  * registers the covers (ib_vet_state_add_cover()) before the caller can see
  * it. Inside a nested user namespace the kernel refuses such mounts
- * (mount_too_revealing(): the copied masks are locked), so the supervisor
- * creates them itself: fsopen("proc") in a child that joined the caller's
- * pid namespace, fsmount() while in a mount namespace owned by the initial
- * user namespace (the check is skipped there), covers attached to the still
- * detached tree (accepted by 6.18; older kernels refuse mounts on detached
- * trees: cover after the move then), then move_mount() into the caller's
- * namespace (checked on 6.18: the caller sees its own pid 1 and the cover).
+ * (mount_too_revealing() looks for a fully visible proc/sysfs in the
+ * mounting task's mount namespace: there every copy is MNT_LOCKED and the
+ * masks hide files), and an inner container that pivoted away from the old
+ * root has none left to show, so the supervisor builds every one itself
+ * (rule_mount.c): the caller must be capable over the owners of its mount
+ * namespace and of its pid (proc) or network (sysfs) namespace
+ * (ib_vet_ns_capable(), denied and audited otherwise); a grandchild in the
+ * caller's namespaces, user namespace and effective capabilities creates
+ * the superblock (the kernel repeats those checks for the caller); the
+ * supervisor mounts it (fsmount) in the jail's mount namespace, where the
+ * jail's /proc is fully visible, attaches the covers to the still detached
+ * tree (accepted by 6.18) from the jail's own emulated files and /dev/null
+ * (never from the caller's view, which an inner rootfs controls), then
+ * move_mount()s it into the caller's mount namespace (checked on 6.18:
+ * the caller sees its own pid 1, the emulated values and the masks). It
+ * never shows more than the jail's /proc: the caller's pids, the same
+ * covers. The covers are not locked in the caller's namespace; the rules
+ * here refuse unmounting or moving them.
  *
  * ## How the supervisor calls it, per system call
  *
@@ -354,6 +365,29 @@ struct ib_vet_cover {
 size_t ib_vet_cover_plan(const struct ib_vet_state *st, const char *fstype,
 			 struct ib_vet_cover **out);
 void ib_vet_cover_plan_free(struct ib_vet_cover *v, size_t n);
+
+/* ---- Capabilities of a caller over a namespace ---------------------------- */
+
+/* A user namespace of an ownership chain: the owner of a target namespace
+ * first (chain[0]), then each parent, up to at most the container's user
+ * namespace (the agent's: it sees no further). */
+struct ib_vet_userns {
+	uint64_t id;	/* nsfs inode */
+	uint32_t owner; /* its creator's euid, as the agent sees it */
+};
+
+/* Would a caller in user namespace caller_ns, with effective uid euid (as
+ * the agent sees it) and has_cap (the capability in its effective set), be
+ * capable over a namespace owned by chain[0]? The kernel's cap_capable(),
+ * decided from the caller's namespaces and credentials as read once: with
+ * the capability in its own user namespace, or over one nested in it whose
+ * ancestor just below its own was created by its euid. A target outside the
+ * caller's reach (an ancestor, a sibling, a chain cut short) is not: fails
+ * closed. A supervisor performing a procfs/sysfs mount for a nested caller
+ * asks it for the owner of the caller's mount namespace (may_mount()) and
+ * of its pid namespace (proc) or network namespace (sysfs). */
+bool ib_vet_ns_capable(const struct ib_vet_userns *chain, size_t n, uint64_t caller_ns,
+		       uint32_t euid, bool has_cap);
 
 /* ---- Audit ---------------------------------------------------------------- */
 

@@ -339,3 +339,232 @@ ESCAPES='
 	fi
 	IB delete "$id"
 }
+
+# ---------------------------------------------------------------------------
+# Nested procfs/sysfs and inner jails (the supervisor builds them: the kernel
+# refuses a fresh proc/sysfs in a nested user namespace, whose copies of the
+# jail's /proc are locked and not "fully visible")
+
+# Like docker --privileged: every capability (those outside ironbox's own
+# bounding set are dropped), no seccomp profile, no no_new_privs: unshare -r needs
+# CAP_SETUID/CAP_SETGID/CAP_SETFCAP. A memory limit and one CPU, so that the
+# emulated /proc/meminfo and /proc/cpuinfo differ from the host's.
+nested_bundle() {
+	local caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_DAC_READ_SEARCH","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_SETGID","CAP_SETUID","CAP_SETPCAP","CAP_LINUX_IMMUTABLE","CAP_NET_BIND_SERVICE","CAP_NET_BROADCAST","CAP_NET_ADMIN","CAP_NET_RAW","CAP_IPC_LOCK","CAP_IPC_OWNER","CAP_SYS_MODULE","CAP_SYS_RAWIO","CAP_SYS_CHROOT","CAP_SYS_PTRACE","CAP_SYS_PACCT","CAP_SYS_ADMIN","CAP_SYS_BOOT","CAP_SYS_NICE","CAP_SYS_RESOURCE","CAP_SYS_TIME","CAP_SYS_TTY_CONFIG","CAP_MKNOD","CAP_LEASE","CAP_AUDIT_WRITE","CAP_AUDIT_CONTROL","CAP_SETFCAP","CAP_MAC_OVERRIDE","CAP_MAC_ADMIN","CAP_SYSLOG","CAP_WAKE_ALARM","CAP_BLOCK_SUSPEND","CAP_AUDIT_READ","CAP_PERFMON","CAP_BPF","CAP_CHECKPOINT_RESTORE"]'
+	setup_bundle b sh /nested.sh
+	bundle_jq "$BUNDLE" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c} | .process.noNewPrivileges = false | del(.linux.seccomp) | .linux.resources.memory = {limit: 268435456} | .linux.resources.cpu = {cpus: "0"}' --argjson c "$caps"
+	install_helper "$BUNDLE" ibmount
+	cat >"$BUNDLE/rootfs/nested.sh"
+}
+
+@test "vetting: nested user+pid namespace (unshare -U -m -p -f --mount-proc): the new /proc has the jail's emulated files, masks and read-only paths" {
+	nested_bundle <<'EOF_SCRIPT'
+echo "ctr-meminfo=$(head -1 /proc/meminfo)"
+echo "ctr-cpus=$(grep -c ^processor /proc/cpuinfo)"
+unshare -U -r -m -p -f --mount-proc sh -c '
+	echo "nested-pid=$$"
+	echo "nested-meminfo=$(head -1 /proc/meminfo)"
+	echo "nested-cpus=$(grep -c ^processor /proc/cpuinfo)"
+	# the mounts on the new /proc (the copies of the jail'"'"'s lie beneath it)
+	top=$(awk "\$5 == \"/proc\" { id = \$1 } END { print id }" /proc/self/mountinfo)
+	on_top() { awk -v t="$top" "\$2 == t" /proc/self/mountinfo; }
+	echo "nested-emulated=$(on_top | grep -cE " /proc/(uptime|meminfo|cpuinfo|stat|loadavg) .* - fuse\.ironbox ")"
+	echo "nested-masks=$(on_top | grep -cE " /proc/(keys|timer_list|acpi) ")"
+	echo "nested-keys-bytes=$(wc -c </proc/keys)"
+	echo "nested-acpi-entries=$(ls /proc/acpi | wc -l)"
+	echo "nested-sys-opts=$(on_top | grep " /proc/sys " | cut -d" " -f6)"
+	sh -c "echo x >/proc/sys/kernel/hostname" 2>&1 | sed "s/^/nested-sys-write: /"
+	echo "nested-umount-meminfo: $(ibmount umount /proc/meminfo 2)"
+	echo "nested-umount-keys: $(ibmount umount /proc/keys 0)"
+	echo "nested-remount-sys-rw: $(ibmount mount - /proc/sys - 0x1020 -)"
+	echo "nested-setattr-sys-rw: $(ibmount setattr /proc/sys 0 1)"
+	umount -l /proc && echo nested-umount-own-proc=ok'
+unshare -U -m -p -f --mount-proc sh -c 'echo "unmapped: pid=$$ $(head -1 /proc/meminfo)"'
+unshare -m -p -f --mount-proc sh -c 'echo "same-userns: pid=$$ $(head -1 /proc/meminfo)"'
+EOF_SCRIPT
+	local id host_mem host_cpus
+	host_mem=$(head -1 /proc/meminfo | tr -s ' ')
+	host_cpus=$(grep -c ^processor /proc/cpuinfo)
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	echo "host: $host_mem, $host_cpus cpus"
+	assert_success
+	# the container's /proc is emulated (not the host's 'MemTotal: N kB')
+	[[ "$host_mem" != "MemTotal: 262144 kB" ]]
+	grep -E "^ctr-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	assert_output_contains "ctr-cpus=1"
+	# the nested /proc: its own pid 1, the same emulated values (without the
+	# emulated files it would show the host's memory and CPUs)
+	assert_output_contains "nested-pid=1"
+	grep -E "^nested-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	assert_output_contains "nested-cpus=1"
+	assert_output_contains "nested-emulated=5"
+	# masks (a fresh proc shows /proc/keys and /proc/acpi's entries)
+	assert_output_contains "nested-masks=3"
+	assert_output_contains "nested-keys-bytes=0"
+	assert_output_contains "nested-acpi-entries=0"
+	# read-only paths stay read-only, and cannot be made writable
+	grep -E "^nested-sys-opts=ro," <<<"$output"
+	grep -E "^nested-sys-write: .*Read-only file system" <<<"$output"
+	assert_output_contains "nested-umount-meminfo: ERR EPERM"
+	assert_output_contains "nested-umount-keys: ERR EPERM"
+	assert_output_contains "nested-remount-sys-rw: ERR EPERM"
+	assert_output_contains "nested-setattr-sys-rw: ERR EPERM"
+	assert_output_contains "nested-umount-own-proc=ok"
+	# without a root mapping (a runtime before it writes the maps), and
+	# without a new user namespace
+	grep -E "^unmapped: pid=1 MemTotal: +262144 kB$" <<<"$output"
+	grep -E "^same-userns: pid=1 MemTotal: +262144 kB$" <<<"$output"
+	IB delete "$id"
+}
+
+@test "vetting: the container's init is itself 'unshare -U -m -p -f --mount-proc' (its namespace is not the jail's); an inner runtime's masks over the new /proc" {
+	nested_bundle <<'EOF_SCRIPT'
+exec unshare -U -r -m -p -f --mount-proc sh -c '
+	echo "init-meminfo=$(head -1 /proc/meminfo)"
+	# what runc does to the /proc of its containers: masks, read-only paths
+	echo "mask-file: $(ibmount mount /dev/null /proc/timer_list - 0x1000 -)"
+	echo "mask-dir: $(ibmount mount t /proc/acpi tmpfs 0x1 -)"
+	echo "ro-bind: $(ibmount mount /proc/sys /proc/sys - 0x5000 -)"
+	echo "ro-remount: $(ibmount mount - /proc/sys - 0x1021 -)"
+	echo "emulated-over: $(ibmount mount /dev/null /proc/uptime - 0x1000 -)"
+	mkdir -p /tmp/x /tmp/y
+	echo "rbind: $(ibmount mount /proc /tmp/x - 0x5000 -)"
+	echo "rbind-meminfo=$(head -1 /tmp/x/meminfo)"
+	echo "bind-nonrec: $(ibmount mount /proc /tmp/y - 0x1000 -)"'
+EOF_SCRIPT
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	grep -E "^init-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	assert_output_contains "mask-file: OK"
+	assert_output_contains "mask-dir: OK"
+	assert_output_contains "ro-bind: OK"
+	assert_output_contains "ro-remount: OK"
+	assert_output_contains "emulated-over: OK"
+	assert_output_contains "rbind: OK"
+	grep -E "^rbind-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	# a non-recursive bind would leave the covers behind: the host's meminfo
+	assert_output_contains "bind-nonrec: ERR EPERM"
+	IB delete "$id"
+}
+
+@test "vetting: an inner busybox container made by hand (unshare -U -m -p -f -n, bind its rootfs, pivot_root, mount proc and sysfs, drop the old root)" {
+	nested_bundle <<'EOF_SCRIPT'
+r=/tmp/inner
+mkdir -p $r/bin $r/proc $r/sys $r/old
+cp /bin/busybox /bin/ibmount $r/bin/
+for c in sh cat head wc grep ls tr mount umount; do ln -s busybox $r/bin/$c; done
+cat >$r/init.sh <<'EOF_INNER'
+mount -t proc proc /proc; echo "inner-proc=$?"
+mount -t sysfs sysfs /sys; echo "inner-sysfs=$?"
+umount -l /old; echo "inner-umount-old=$?"
+echo "inner-root=$(ls / | tr "\n" " ")"
+echo "inner-pid1=$(tr "\0" " " </proc/1/cmdline)"
+echo "inner-meminfo=$(head -1 /proc/meminfo)"
+echo "inner-cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "inner-keys-bytes=$(wc -c </proc/keys)"
+echo "inner-firmware-entries=$(ls /sys/firmware | wc -l)"
+echo "inner-net=$(ls /sys/class/net | tr "\n" " ")"
+echo "inner-umount-meminfo: $(ibmount umount /proc/meminfo 2)"
+echo "inner-umount-firmware: $(ibmount umount /sys/firmware 2)"
+EOF_INNER
+# no /dev/null and no emulated files in the inner rootfs: the covers of its
+# /proc come from the jail, not from what the inner container shows
+echo "inner-rootfs-devnull=$(ls $r/dev/null 2>/dev/null | wc -l)"
+unshare -U -r -m -p -f -n sh -c "mount --bind $r $r && cd $r && pivot_root . old && cd / && exec /bin/sh /init.sh"
+EOF_SCRIPT
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	echo "host /sys/firmware: $(ls /sys/firmware | wc -l) entries"
+	assert_success
+	assert_output_contains "inner-rootfs-devnull=0"
+	assert_output_contains "inner-proc=0"
+	assert_output_contains "inner-sysfs=0"
+	assert_output_contains "inner-umount-old=0"
+	assert_output_contains "inner-root=bin init.sh old proc sys "
+	assert_output_contains "inner-pid1=/bin/sh /init.sh "
+	grep -E "^inner-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	assert_output_contains "inner-cpus=1"
+	assert_output_contains "inner-keys-bytes=0"
+	# the host's /sys/firmware has entries; the inner sysfs gets the mask
+	[[ $(ls /sys/firmware | wc -l) -gt 0 ]]
+	assert_output_contains "inner-firmware-entries=0"
+	assert_output_contains "inner-net=lo "
+	assert_output_contains "inner-umount-meminfo: ERR EPERM"
+	assert_output_contains "inner-umount-firmware: ERR EPERM"
+	IB delete "$id"
+}
+
+@test "vetting: nested proc/sysfs: sysfs of a nested network namespace; a remapped user namespace (dockerd --userns-remap); refused and audited where the kernel would refuse the caller" {
+	nested_bundle <<'EOF_SCRIPT'
+unshare -U -r -m -n sh -c '
+	mkdir -p /tmp/s
+	mount -t sysfs sysfs /tmp/s; echo "netns-sysfs=$?"
+	echo "netns-firmware-entries=$(ls /tmp/s/firmware | wc -l)"
+	echo "netns-net=$(ls /tmp/s/class/net | tr "\n" " ")"'
+# a namespace-scoped filesystem of the nested caller (not covered)
+unshare -U -r -m -i sh -c 'mkdir -p /tmp/q; mount -t mqueue mq /tmp/q; echo "nested-mqueue=$?"'
+# a user namespace mapped by its parent (root inside = container uid 1000),
+# as an inner dockerd --userns-remap makes for its containers: created by
+# uid 1000, mapped by root, then root inside execs
+mkdir -m 777 /tmp/remap
+mkfifo -m 666 /tmp/remap/go
+cat >/tmp/remap/inner.sh <<'EOF_INNER'
+mkdir -p /tmp/remap/rp
+mount -t proc proc /tmp/remap/rp; echo "remap-proc=$?"
+echo "remap-map=$(tr -s " " </proc/self/uid_map)"
+echo "remap-meminfo=$(head -1 /tmp/remap/rp/meminfo)"
+echo "remap-pid1=$(tr "\0" " " </tmp/remap/rp/1/cmdline)"
+EOF_INNER
+su -s /bin/sh remap -c 'echo $$ >/tmp/remap/pid; exec unshare -U -m -p -f sh -c "read x </tmp/remap/go; exec sh /tmp/remap/inner.sh"' &
+i=0
+while [ ! -s /tmp/remap/pid ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+p=$(cat /tmp/remap/pid)
+while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ] && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+echo "0 1000 1000" >/proc/$p/uid_map && echo "0 1000 1000" >/proc/$p/gid_map && echo remap-written=ok
+echo go >/tmp/remap/go
+wait
+# the pid and network namespaces are still the container's, owned by its
+# user namespace: the caller is not capable over them (the kernel refuses
+# it as well)
+unshare -U -r -m sh -c '
+	mkdir -p /tmp/p
+	echo "foreign-pidns-proc: $(ibmount mount proc /tmp/p proc 0 -)"
+	echo "foreign-netns-sysfs: $(ibmount mount sysfs /tmp/p sysfs 0 -)"'
+EOF_SCRIPT
+	local id
+	echo "remap:x:1000:1000::/tmp:/bin/sh" >>"$BUNDLE/rootfs/etc/passwd"
+	echo "remap:x:1000:" >>"$BUNDLE/rootfs/etc/group"
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "netns-sysfs=0"
+	[[ $(ls /sys/firmware | wc -l) -gt 0 ]]
+	assert_output_contains "netns-firmware-entries=0"
+	assert_output_contains "netns-net=lo "
+	assert_output_contains "nested-mqueue=0"
+	assert_output_contains "remap-written=ok"
+	assert_output_contains "remap-proc=0"
+	assert_output_contains "remap-map= 0 1000 1000"
+	grep -E "^remap-meminfo=MemTotal: +262144 kB$" <<<"$output"
+	# its own pid namespace (pid 1: the shell it runs)
+	assert_output_contains "remap-pid1=sh /tmp/remap/inner.sh "
+	assert_output_contains "foreign-pidns-proc: ERR EPERM"
+	assert_output_contains "foreign-netns-sysfs: ERR EPERM"
+	run audit_of "$id"
+	echo "$output"
+	[[ $(grep -c '"rule":"pseudofs-not-capable"' <<<"$output") -eq 2 ]]
+	grep -q 'owning its pid namespace' <<<"$output"
+	grep -q 'owning its network namespace' <<<"$output"
+	IB delete "$id"
+}

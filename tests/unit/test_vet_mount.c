@@ -983,6 +983,45 @@ static void test_state_kinds(void **state)
 	world_free(w);
 }
 
+/* A procfs/sysfs the supervisor builds for a caller: is the caller capable
+ * over the owner of its mount (and pid/network) namespace, as the kernel's
+ * cap_capable() decides? Namespace IDs: 10 the container's user namespace
+ * (the agent's, owned by host root: 65534 as the agent sees it), 20 one
+ * nested in it created by uid 0, 30 one nested in 20 created by uid 1000,
+ * 21 a sibling of 20. */
+static void test_ns_capable(void **state)
+{
+	const struct ib_vet_userns ctr_ns[] = {{10, 65534}};
+	const struct ib_vet_userns in20[] = {{20, 0}, {10, 65534}};
+	const struct ib_vet_userns in30[] = {{30, 1000}, {20, 0}, {10, 65534}};
+	const struct ib_vet_userns in21[] = {{21, 0}, {10, 65534}};
+
+	(void)state;
+	/* unshare -m -p -f --mount-proc: everything the container's, caller root */
+	assert_true(ib_vet_ns_capable(ctr_ns, 1, 10, 0, true));
+	/* ... without CAP_SYS_ADMIN (a non-root process, or one that dropped it) */
+	assert_false(ib_vet_ns_capable(ctr_ns, 1, 10, 0, false));
+	/* unshare -U -m -p -f --mount-proc: the caller's own namespaces */
+	assert_true(ib_vet_ns_capable(in20, 2, 20, 0, true));
+	assert_false(ib_vet_ns_capable(in20, 2, 20, 0, false));
+	/* unshare -U -m (no -p): its pid namespace is the container's, owned by
+	 * an ancestor: the kernel refuses proc there, so does the rule */
+	assert_false(ib_vet_ns_capable(ctr_ns, 1, 20, 0, true));
+	/* a sibling's namespace: out of reach */
+	assert_false(ib_vet_ns_capable(in21, 2, 20, 0, true));
+	/* a namespace nested in the caller's: its creator is capable there even
+	 * without the capability (the owner rule), anyone else only with it */
+	assert_true(ib_vet_ns_capable(in30, 3, 20, 1000, false));
+	assert_false(ib_vet_ns_capable(in30, 3, 20, 1001, false));
+	assert_true(ib_vet_ns_capable(in30, 3, 20, 1001, true));
+	/* the owner rule counts only directly below the caller's namespace */
+	assert_false(ib_vet_ns_capable(in30, 3, 10, 1000, false));
+	assert_true(ib_vet_ns_capable(in30, 3, 10, 5, true));
+	/* a chain cut short (the caller's namespace never reached): fails closed */
+	assert_false(ib_vet_ns_capable(in30, 1, 20, 0, true));
+	assert_false(ib_vet_ns_capable(in30, 0, 20, 0, true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1009,6 +1048,7 @@ int main(void)
 	    cmocka_unit_test(test_audit),
 	    cmocka_unit_test(test_state_init_rejects_empty),
 	    cmocka_unit_test(test_state_kinds),
+	    cmocka_unit_test(test_ns_capable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
