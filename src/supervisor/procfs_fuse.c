@@ -141,8 +141,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	fill_attr(e.ino, &e.attr);
-	e.attr_timeout = 0;
-	e.entry_timeout = 0;
+	/* The directories never change: one lookup each (create opens every
+	 * file below them). */
+	e.attr_timeout = is_dir(e.ino) ? 3600 : 0;
+	e.entry_timeout = is_dir(e.ino) ? 3600 : 0;
 	fuse_reply_entry(req, &e);
 }
 
