@@ -13,7 +13,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 EXTRA_CFLAGS ?=
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
-LIB_SRC := $(wildcard src/common/*.c src/spec/*.c src/policy/*.c src/idmap/*.c \
+LIB_SRC := $(wildcard src/common/*.c src/spec/*.c src/policy/*.c src/idmap/*.c src/sysctl/*.c \
 	src/linux/*.c src/cgroup/*.c src/state/*.c src/supervisor/*.c src/admin/*.c)
 ADMIN_SRC := $(wildcard src/authz/*.c)
 ADMIN_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/authz/main.c,$(ADMIN_SRC)))
@@ -123,6 +123,7 @@ bench: deps
 	bench/lifecycle.sh $(BUILD)/ironbox
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
+	bench/sysctl-read.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all

@@ -356,6 +356,15 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 	if (has_proc_mount(s))
 		*procview_dir = ib_xasprintf("%s/proc", c->stage_dir);
 	cfg.proc_mountpoint = *procview_dir;
+	/* Who may write the /proc/sys knobs it serves, and whether at all. */
+	cfg.root_uid = (uid_t)-1;
+	for (size_t i = 0; i < s->n_uid_mappings; i++)
+		if (s->uid_mappings[i].container_id == 0)
+			cfg.root_uid = s->uid_mappings[i].host_id;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type && !strcmp(s->mounts[i].type, "proc") &&
+		    !strcmp(s->mounts[i].destination, "/proc") && (s->mounts[i].flags & MS_RDONLY))
+			cfg.proc_readonly = true;
 	if (own_pidns >= 0) {
 		joined = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
 		if (joined < 0 || setns(own_pidns, CLONE_NEWPID) < 0)

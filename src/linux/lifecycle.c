@@ -19,6 +19,7 @@
 #include "linux/runtime_int.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
+#include "sysctl/hosttable.h"
 #include "supervisor/supervisor.h"
 
 /* How long delete waits for a SIGKILLed init to go away (runc: 10 s). */
@@ -285,6 +286,14 @@ static int destroy(const char *root, struct ib_state *st, ib_err *err)
 	}
 	if (ib_container_release_range(root, st->id, &e) < 0)
 		ib_warn("delete %s: release ID range: %s", st->id, e.msg);
+	/* Its max-reconciled sysctls (the supervisor drops them when it exits,
+	 * unless it was killed). */
+	{
+		_cleanup_free_ char *holder = ib_sysctl_holder(root, st->id);
+
+		if (ib_sysctl_host_release(holder, &e) < 0)
+			ib_warn("delete %s: release sysctls: %s", st->id, e.msg);
+	}
 	state_json = ib_state_oci_json(root, st, false);
 	if (ib_state_remove(root, st->id, err) < 0)
 		return ib_err_wrap(err, "delete %s", st->id);

@@ -33,13 +33,21 @@
 #include "supervisor/notify.h"
 #include "supervisor/procview.h"
 #include "supervisor/supervisor_int.h"
+#include "sysctl/knob.h"
 
 #define LOAD_INTERVAL 5.0
 
 struct ib_notify_stats *ib_sup_stats;
 
-const char *const ib_supervisor_files[] = {"uptime",  "meminfo", "cpuinfo",   "stat",
-					   "loadavg", "swaps",	 "diskstats", NULL};
+const char *const ib_supervisor_files[] = {"uptime",
+					   "meminfo",
+					   "cpuinfo",
+					   "stat",
+					   "loadavg",
+					   "swaps",
+					   "diskstats",
+					   IB_KNOB_PROC_FILES /* proc_sys.c */
+					       NULL};
 
 /* State of the supervisor process (one container). */
 static struct {
@@ -167,6 +175,8 @@ char *ib_supervisor_render(const char *name)
 	bool cpus[1024];
 	_cleanup_free_ char *host = NULL;
 
+	if (!strncmp(name, "sys/", 4))
+		return ib_proc_sys_render(name);
 	in.uptime = host_uptime() - sup.init_start;
 	memcpy(in.load, sup.load, sizeof(in.load));
 	in.running = sup.running;
@@ -329,6 +339,7 @@ static int forward_init_listener(int fd, pid_t init)
 
 static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
 {
+	ib_proc_sys_exit();
 	if (agent_sock >= 0)
 		close(agent_sock); /* the agent exits on EOF */
 	if (agent > 0)
@@ -425,12 +436,14 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (ib_sup_stats == MAP_FAILED)
 		_exit(1);
 	if (cfg->proc_mountpoint) {
+		ib_proc_sys_init(cfg);
 		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
 		rd.fuse = se != NULL;
 	}
 	/* Served files: what a procfs mounted in the container gets too. */
-	for (size_t i = 0; se && ib_supervisor_files[i]; i++)
-		emulated[i] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
+	for (size_t i = 0, n = 0; se && ib_supervisor_files[i]; i++)
+		if (ib_supervisor_file_served(ib_supervisor_files[i]))
+			emulated[n++] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
 	pol.emulated = emulated;
 	lsock = ib_sup_ctl_listen(5, &e);
 	audit_fd =

@@ -49,6 +49,8 @@ struct ib_supervisor_cfg {
 	const struct ib_shared_src *shared; /* host-shared bind sources */
 	size_t n_shared;
 	char *const *masked, *const *readonly; /* the spec's (NULL-terminated), rule "mount" */
+	uid_t root_uid;	    /* host uid of the container's root: may write /proc/sys knobs */
+	bool proc_readonly; /* the spec's /proc is read-only: so are the knobs */
 };
 
 struct ib_supervisor {

@@ -1,0 +1,242 @@
+/* The supervisor's /proc/sys files (sysctl/knob.h): one FUSE file per
+ * virtualised knob, "sys/<path>" in ib_supervisor_files, mounted over the
+ * container's /proc/sys/<path> like the other emulated /proc files (and so
+ * replicated on a proc the container mounts itself).
+ *
+ * The container's private values live here, in the supervisor (host root,
+ * outside the container): container-local knobs never reach the kernel;
+ * a max-reconciled one is recorded in the host-wide table
+ * (sysctl/hosttable.h), which sets the kernel to the maximum over the
+ * host's original value and the live containers' values. When the
+ * supervisor exits (the container's init is gone) its values are dropped
+ * and the host reconciled again; `delete` does the same in case the
+ * supervisor was killed.
+ *
+ * Reads: the container's own value once it wrote one; before that the
+ * kernel's value (container-local) or the host's original value
+ * (max-reconciled: another container's raise does not show). Writes: only
+ * by the container's root (its host uid: the caller's fsuid as FUSE gives
+ * it), never where the spec makes the entry read-only (EROFS), values
+ * validated like the kernel (EINVAL), at offset 0 (the kernel ignores a
+ * numeric write further on: sysctl_writes_strict). No process is spawned
+ * per access. */
+#define FUSE_USE_VERSION 35
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "state/state.h"
+#include "supervisor/supervisor_int.h"
+#include "sysctl/hosttable.h"
+#include "sysctl/knob.h"
+
+#define SYS_PREFIX "sys/"
+#define SYS_PREFIX_LEN 4
+
+static struct {
+	bool ready;
+	char *holder; /* our container's state dir (absolute) */
+	uid_t root_uid;
+	pid_t pid;
+	unsigned long long start;
+	bool served[IB_KNOB_CAP];
+} ps;
+
+/* Per knob: the container's value, if it wrote one. */
+static bool own_set[IB_KNOB_CAP];
+static struct ib_knob_value own[IB_KNOB_CAP];
+static bool readonly[IB_KNOB_CAP];
+static bool host_held; /* some max-reconciled value of ours is in the table */
+/* The kernel's files, kept open: a read at offset 0 renders afresh, and
+ * the costly /proc/sys lookup is done once. */
+static int kfd[IB_KNOB_CAP];
+
+static const struct ib_knob *knob_of(const char *name, size_t *idx)
+{
+	const struct ib_knob *k;
+
+	if (strncmp(name, SYS_PREFIX, SYS_PREFIX_LEN) != 0)
+		return NULL;
+	k = ib_knob_by_path(name + SYS_PREFIX_LEN);
+	if (k && idx)
+		*idx = (size_t)(k - ib_knobs);
+	return k;
+}
+
+/* Does readonly path p (the spec's) cover /proc/sys/<path>? */
+static bool covers(const char *p, const char *path)
+{
+	_cleanup_free_ char *full = ib_xasprintf("/proc/sys/%s", path);
+	size_t pl = strlen(p);
+
+	while (pl > 1 && p[pl - 1] == '/')
+		pl--;
+	return strncmp(full, p, pl) == 0 && (full[pl] == '\0' || full[pl] == '/');
+}
+
+void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg)
+{
+	struct utsname u;
+	char real[PATH_MAX];
+
+	ps.holder = ib_xstrdup(realpath(cfg->state_dir, real) ? real : cfg->state_dir);
+	ps.root_uid = cfg->root_uid;
+	ps.pid = getpid();
+	ps.start = ib_proc_starttime(ps.pid);
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	for (size_t i = 0; i < ib_n_knobs; i++) {
+		_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", ib_knobs[i].path);
+
+		/* Served where the host has it and does not namespace it. */
+		own_set[i] = false;
+		kfd[i] = -1;
+		readonly[i] = cfg->proc_readonly;
+		for (size_t j = 0; cfg->readonly && cfg->readonly[j]; j++)
+			if (covers(cfg->readonly[j], ib_knobs[i].path))
+				readonly[i] = true;
+		ps.served[i] =
+		    !ib_knob_kernel_namespaces(&ib_knobs[i], u.release) && access(path, F_OK) == 0;
+	}
+	ps.ready = true;
+}
+
+void ib_proc_sys_exit(void)
+{
+	ib_err e = {0};
+
+	if (!ps.ready || !host_held)
+		return;
+	if (ib_sysctl_host_release(ps.holder, &e) < 0)
+		ib_warn("sysctl: release %s: %s", ps.holder, e.msg);
+	host_held = false;
+}
+
+bool ib_supervisor_file_served(const char *name)
+{
+	size_t i = 0;
+
+	if (strncmp(name, SYS_PREFIX, SYS_PREFIX_LEN) != 0)
+		return true;
+	return ps.ready && knob_of(name, &i) && ps.served[i];
+}
+
+unsigned ib_supervisor_file_mode(const char *name)
+{
+	return knob_of(name, NULL) ? 0644 : 0444;
+}
+
+int ib_supervisor_file_may_write(const char *name, uid_t uid)
+{
+	size_t i = 0;
+
+	if (!knob_of(name, &i) || !ps.ready || !ps.served[i])
+		return EACCES;
+	if (readonly[i])
+		return EROFS;
+	/* The kernel's files are host root's 0644: here the container's root. */
+	if (uid != ps.root_uid)
+		return EACCES;
+	return 0;
+}
+
+/* The kernel's current value, as text. */
+static char *kernel_text(const struct ib_knob *k)
+{
+	size_t i = (size_t)(k - ib_knobs);
+	char buf[256];
+	ssize_t n = -1;
+
+	for (int attempt = 0; attempt < 2 && n < 0; attempt++) {
+		if (kfd[i] < 0) {
+			_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
+
+			kfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+			if (kfd[i] < 0)
+				return NULL;
+		}
+		n = pread(kfd[i], buf, sizeof(buf) - 1, 0);
+		if (n < 0) {
+			close(kfd[i]);
+			kfd[i] = -1;
+		}
+	}
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return ib_xstrdup(buf);
+}
+
+/* What the container sees before it wrote anything. */
+static int initial_value(const struct ib_knob *k, struct ib_knob_value *v)
+{
+	_cleanup_free_ char *text = NULL;
+	int64_t orig;
+	ib_err e = {0};
+
+	memset(v, 0, sizeof(*v));
+	if (k->rule == IB_KNOB_MAX && ib_sysctl_host_original(k, &orig, &e) == 1) {
+		v->v[0] = orig;
+		return 0;
+	}
+	text = kernel_text(k);
+	if (!text || ib_knob_parse(k, text, strlen(text), v, &e) < 0)
+		return -1;
+	return 0;
+}
+
+char *ib_proc_sys_render(const char *name)
+{
+	struct ib_knob_value v;
+	const struct ib_knob *k;
+	size_t i = 0;
+
+	if (!(k = knob_of(name, &i)))
+		return NULL;
+	if (own_set[i])
+		return ib_knob_format(k, &own[i]);
+	if (k->rule == IB_KNOB_LOCAL)
+		return kernel_text(k);
+	if (initial_value(k, &v) < 0)
+		return NULL;
+	return ib_knob_format(k, &v);
+}
+
+long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off_t off, uid_t uid)
+{
+	struct ib_knob_value v;
+	const struct ib_knob *k;
+	ib_err e = {0};
+	long used;
+	size_t i = 0;
+	int r;
+
+	if ((r = ib_supervisor_file_may_write(name, uid)) != 0)
+		return -r;
+	k = knob_of(name, &i);
+	/* sysctl_writes_strict: a numeric write past offset 0 is ignored. */
+	if (off != 0)
+		return (long)len;
+	if (own_set[i])
+		v = own[i];
+	else if (initial_value(k, &v) < 0)
+		return -EIO;
+	used = ib_knob_parse(k, buf, len, &v, &e);
+	if (used < 0)
+		return -EINVAL;
+	if (k->rule == IB_KNOB_MAX) {
+		if (ib_sysctl_host_set(k, ps.holder, ps.pid, ps.start, v.v[0], &e) < 0) {
+			ib_warn("sysctl %s: %s", k->name, e.msg);
+			return e.code == EINVAL ? -EINVAL : -EIO;
+		}
+		host_held = true;
+	}
+	own[i] = v;
+	own_set[i] = true;
+	return used;
+}
