@@ -814,6 +814,15 @@ int ib_cgroup_kill_all(const struct ib_cgroup *cg, int sig, ib_err *err)
 			return 0;
 		/* hybrid: sweep the v1 side too (should be empty or dying) */
 	}
+	/* Nobody in it (the usual delete: the init has exited and its pid
+	 * namespace is gone): nothing to signal, and nobody can enter but by a
+	 * fork of a member or a write of host root, so no freeze either (a v1
+	 * freeze and thaw cost more than the rest of the teardown). */
+	if (ib_cgroup_pids(cg, &pids, &n, NULL) == 0 && n == 0)
+		return 0;
+	free(pids);
+	pids = NULL;
+	n = 0;
 	was_frozen = ib_cgroup_is_frozen(cg, NULL) == 1;
 	{
 		ib_err e2;
