@@ -381,9 +381,15 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 
 /* Create the container; on success pid_out and pidfd_out describe its init. */
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
- * itself when there is no console socket. */
+ * itself when there is no console socket. run (NULL for create): what a
+ * run goes on with. */
+struct run_ctx {
+	struct ib_spec *spec; /* for start, which then need not read config.json back */
+	pid_t sup_pid;	      /* the supervisor, our child */
+};
+
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
-		     int *pidfd_out, int *tty_master_out, ib_err *err)
+		     int *pidfd_out, int *tty_master_out, struct run_ctx *run, ib_err *err)
 {
 	_cleanup_close_ int tty_sock = -1;
 	struct create_ctx c = {
@@ -630,6 +636,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	*pid_out = c.pid;
 	*pidfd_out = c.pidfd;
+	if (run) {
+		run->spec = IB_STEAL(s);
+		run->sup_pid = sup.pid;
+	}
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
@@ -656,7 +666,7 @@ int ib_container_create(const struct ib_global_opts *g, const struct ib_create_o
 	pid_t pid;
 	int pidfd;
 
-	if (do_create(g, o, &pid, &pidfd, NULL, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, NULL, NULL, err) < 0)
 		return -1;
 	close(pidfd);
 	return 0;
@@ -712,12 +722,15 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 	return 0;
 }
 
-static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *err)
+/* known: the spec create had (run), else config.json is read back. */
+static int start_locked(const struct ib_global_opts *g, const char *id, const struct ib_spec *known,
+			ib_err *err)
 {
 	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL, *state_json = NULL;
-	_cleanup_spec_ struct ib_spec *s = NULL;
+	_cleanup_spec_ struct ib_spec *parsed = NULL;
+	const struct ib_spec *s = known;
 	enum ib_status status;
 
 	if (!st)
@@ -733,12 +746,14 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	st->started = true;
 	if (ib_state_save(root, st, err) < 0)
 		return -1;
-	cfg_path = ib_state_path(root, id, "config.json");
-	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
-		return -1;
-	s = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
-	if (!s)
-		return -1;
+	if (!s) {
+		cfg_path = ib_state_path(root, id, "config.json");
+		if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
+			return -1;
+		s = parsed = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
+		if (!s)
+			return -1;
+	}
 	if (s->hooks.n_poststart) {
 		/* A failing poststart hook is a warning; the others still run and
 		 * the container keeps running (runtime spec; runc 1.1 differs). */
@@ -751,7 +766,8 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	return 0;
 }
 
-int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err)
+static int start_with(const struct ib_global_opts *g, const char *id, const struct ib_spec *known,
+		      ib_err *err)
 {
 	_cleanup_close_ int lock = -1;
 
@@ -760,21 +776,49 @@ int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *e
 	lock = ib_state_lock(ib_root_of(g), id, err);
 	if (lock < 0)
 		return -1;
-	return start_locked(g, id, err);
+	return start_locked(g, id, known, err);
+}
+
+int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	return start_with(g, id, NULL, err);
+}
+
+/* The supervisor is our child (an unreaped one: its pid is ours): it exits
+ * once the init has (its pidfd fired). Reaped before the delete, which
+ * otherwise finds a zombie in the v1 memory cgroup it is charged to, and
+ * rmdir fails with EBUSY until the zombie is reaped: delete slept and
+ * retried until its deadline (1 s), and left the cgroup behind. If it does
+ * not exit in time, delete kills it as before. */
+static void reap_supervisor(pid_t sup)
+{
+	_cleanup_close_ int fd = sup > 0 ? ib_pidfd_open(sup, 0) : -1;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	if (fd < 0)
+		return;
+	while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
+		;
+	if (pfd.revents)
+		while (waitpid(sup, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
 		     int *exit_status, ib_err *err)
 {
 	_cleanup_close_ int pidfd = -1, tty_master = -1;
+	_cleanup_spec_ struct ib_spec *s = NULL;
+	struct run_ctx run = {.sup_pid = -1};
 	pid_t pid;
 	ib_err e = {0};
 	int r;
 
 	*exit_status = 0;
-	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
 		return -1;
-	if (ib_container_start(g, o->id, err) < 0) {
+	s = run.spec;
+	if (start_with(g, o->id, s, err) < 0) {
 		(void)ib_container_delete(g, o->id, true, &e);
 		return -1;
 	}
@@ -783,12 +827,13 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	ib_phase_mark("start");
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
 	ib_phase_mark("container-runs");
+	reap_supervisor(run.sup_pid);
+	ib_phase_mark("wait-supervisor");
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
-	/* The container's supervisor is our child too; it exits with the container. */
 	ib_phase_mark("teardown");
+	/* Anything else of ours (a supervisor that did not exit in time). */
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
-	ib_phase_mark("wait-supervisor");
 	return r;
 }
