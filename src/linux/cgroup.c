@@ -921,12 +921,17 @@ static int rm_tree(const char *dir, long deadline, ib_err *err)
 	closedir(d);
 	if (rc < 0)
 		return -1;
-	for (;;) {
+	/* EBUSY: a process that just exited is not reaped yet (a v1 cgroup
+	 * counts zombies). Its parent reaps it within a scheduling round or
+	 * two: retry soon at first (0.2 ms, doubling up to 5 ms). */
+	for (long us = 200;; us = us < 5000 ? us * 2 : 5000) {
+		struct timespec ts = {0, us * 1000};
+
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY || now_ms() > deadline)
 			return ib_err_sys(err, "rmdir `%s`", dir);
-		sleep_ms(5);
+		nanosleep(&ts, NULL);
 	}
 }
 
