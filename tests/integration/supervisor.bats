@@ -340,6 +340,30 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	assert_no_leftovers "$id"
 }
 
+# run reaps the supervisor (its child, gone with the init) before the delete:
+# before, the delete found it still in its memory cgroup, retried rmdir on
+# EBUSY every 5 ms and, on a busy machine, left the cgroup behind.
+@test "supervisor: run reaps it before the delete (no rmdir EBUSY, no warning, nothing left)" {
+	command -v strace >/dev/null || skip "no strace"
+	setup_bundle b true
+	local id i f="$BATS_TEST_TMPDIR/rmdir.trace" e="$BATS_TEST_TMPDIR/run.err"
+	for i in 1 2 3; do
+		id=$(new_id)
+		strace -f -e trace=rmdir -o "$f" "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" \
+			</dev/null >/dev/null 2>"$e" 3>&-
+		grep -q 'rmdir(.*ironbox-supervisor' "$f" || ! cgroup_v1 || fail "no supervisor cgroup removed"
+		if grep -q EBUSY "$f"; then
+			cat "$f"
+			fail "rmdir EBUSY"
+		fi
+		if grep -q . "$e"; then
+			cat "$e"
+			fail "run printed something"
+		fi
+		assert_no_leftovers "$id"
+	done
+}
+
 # ---------------------------------------------------------------------------
 # charged to the container, bounded
 
