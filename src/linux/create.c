@@ -209,7 +209,23 @@ struct create_ctx {
 	struct ib_cgroup *cg;
 	pid_t pid;
 	int pidfd;
+	/* Children that exit on their own, reaped once create is done rather
+	 * than waited for on the way (a scheduling round trip each on a busy
+	 * machine): the user namespace's placeholder, the first stage. */
+	pid_t userns_holder, stage1;
 };
+
+static void reap_helpers(struct create_ctx *c)
+{
+	pid_t *p[] = {&c->userns_holder, &c->stage1};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(p); i++) {
+		if (*p[i] > 0)
+			while (waitpid(*p[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		*p[i] = -1;
+	}
+}
 
 static void undo_create(struct create_ctx *c)
 {
@@ -224,6 +240,7 @@ static void undo_create(struct create_ctx *c)
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
+	reap_helpers(c);
 	if (c->cg && ib_cgroup_destroy(c->cg, &e) < 0)
 		ib_warn("remove cgroup: %s", e.msg);
 	if (c->range_held && ib_container_release_range(c->root, c->id, &e) < 0)
@@ -272,7 +289,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	 * (born in its new namespaces) as a pidfd. */
 	if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
 		return -1;
-	(void)waitpid(stage1, NULL, 0);
+	c->stage1 = stage1; /* it exits now; reaped at the end */
 	close(c->pidfd);
 	c->pidfd = m.fd;
 	c->pid = pidfd_pid(m.fd);
@@ -397,8 +414,13 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		     int *pidfd_out, int *tty_master_out, struct run_ctx *run, ib_err *err)
 {
 	_cleanup_close_ int tty_sock = -1;
-	struct create_ctx c = {
-	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
+	struct create_ctx c = {.root = ib_root_of(g),
+			       .id = o->id,
+			       .pid = -1,
+			       .pidfd = -1,
+			       .host_mntns = -1,
+			       .userns_holder = -1,
+			       .stage1 = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
 	struct ib_shared_src *shared = NULL;
@@ -533,7 +555,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 			goto fail;
 		}
 	} else {
-		userns = ib_userns_create(s, err);
+		userns = ib_userns_create(s, &c.userns_holder, err);
 		if (userns < 0)
 			goto fail;
 	}
@@ -636,6 +658,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.supervisor_start = sup.start;
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
+	reap_helpers(&c);
 	ib_phase_mark("state-final");
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
