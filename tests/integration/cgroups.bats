@@ -358,10 +358,9 @@ gone() {
 	done
 	[[ "$(state_of "$b")" == stopped ]]
 	for m in $(cg_mounts); do
-		if [[ -s "$m/$b/cgroup.procs" ]]; then
-			bg=$(head -1 "$m/$b/cgroup.procs")
-			break
-		fi
+		# (cgroup files have size 0: read them)
+		bg=$(head -1 "$m/$b/cgroup.procs" 2>/dev/null)
+		[[ -z "$bg" ]] || break
 	done
 	[[ -n "$bg" ]] || fail "nothing outlived the init in the cgroup"
 	pid_alive "$bg"
