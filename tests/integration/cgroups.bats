@@ -358,6 +358,43 @@ host_cg() {
 	assert_no_leftovers "$id"
 }
 
+# delete skips the freezer when the cgroup is empty (the usual case: the
+# init's pid namespace took every process with it). A process that outlives
+# the init (a pid namespace shared with another container) keeps the cgroup
+# populated: delete still freezes and kills it.
+@test "delete of a stopped container kills what outlived its init in its cgroup (shared pid namespace)" {
+	local a b pa bg="" m i
+	setup_bundle a sleep 1000
+	a=$(new_id a)
+	run_detached "$a"
+	assert_success
+	pa=$(pid_of "$a")
+	setup_bundle b sh -c 'sleep 1000 & exit 0'
+	bundle_jq "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$pa/ns/pid"
+	b=$(new_id b)
+	ib_create "$b" "$BUNDLE"
+	IB start "$b" </dev/null >/dev/null 2>&1 3>&-
+	for i in $(seq 100); do
+		[[ "$(state_of "$b")" == stopped ]] && break
+		sleep 0.05
+	done
+	[[ "$(state_of "$b")" == stopped ]]
+	for m in $(cg_mounts); do
+		# (cgroup files have size 0: read them)
+		bg=$(head -1 "$m/$b/cgroup.procs" 2>/dev/null)
+		[[ -z "$bg" ]] || break
+	done
+	[[ -n "$bg" ]] || fail "nothing outlived the init in the cgroup"
+	pid_alive "$bg"
+	IB delete "$b"
+	retry 100 0.05 gone "$bg"
+	assert_no_leftovers "$b"
+	pid_alive "$pa"
+	IB delete --force "$a"
+	assert_no_leftovers "$a"
+}
+
 # ---------------------------------------------------------------------------
 # Delegation of the container's own cgroup (v1 and hybrid here; v2 below in
 # a private mount namespace with a v2-only view)
