@@ -496,8 +496,15 @@ static int cover(int mnt, const char *fstype)
 		case IB_VET_COVER_EMULATE:
 			is_ro = false;
 			js = emulated_src(v->from);
+			/* A virtual /proc/sys knob the jail's namespaces do not
+			 * show (rootfs.c left it uncovered there too, e.g. a net
+			 * knob of a module the container's netns has not): the
+			 * kernel's file, which its root cannot write, as in the
+			 * jail. Any other file: nothing to show but the kernel's. */
+			if ((!js || js->fd < 0) && !strncmp(v->from, "/proc/sys/", 10))
+				continue;
 			if (!js)
-				rc = EPERM; /* nothing to show there but the kernel's */
+				rc = EPERM;
 			break;
 		}
 		if (!rc && js && js->fd < 0)
