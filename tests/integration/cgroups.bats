@@ -661,6 +661,38 @@ host_cg() {
 	assert_no_leftovers "$id"
 }
 
+@test "delegated v2 with a controller enabled in its own subtree_control (systemd's layout): exec joins the init's cgroup" {
+	local id
+	[[ -d /sys/fs/cgroup/unified ]] || skip "needs the unified tree at /sys/fs/cgroup/unified (hybrid host)"
+	grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "no domain controller on the unified tree"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	# what systemd does: every process into init.scope, then controllers on
+	run IB exec "$id" sh -c '
+		cd /sys/fs/cgroup/unified || exit 10
+		mkdir init.scope || exit 11
+		for p in $(cat cgroup.procs); do echo $p >init.scope/cgroup.procs; done
+		echo +hugetlb >cgroup.subtree_control || exit 12
+		cat cgroup.subtree_control' </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "hugetlb"
+	# the container's own cgroup takes no process now (the kernel's rule)...
+	run IB exec "$id" sh -c 'echo $$ >/sys/fs/cgroup/unified/cgroup.procs' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	assert_output_contains "busy"
+	# ...and exec still works, in the init's cgroup
+	run IB exec "$id" grep '^0::' /proc/self/cgroup </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "0::/init.scope"
+	IB delete --force "$id"
+	assert_no_leftovers "$id"
+}
+
 @test "delete kills and removes what a delegated container made: sub-cgroups deeper than PATH_MAX, processes in them, one frozen" {
 	local id h n=0
 	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
