@@ -137,6 +137,7 @@ bench: deps
 	bench/lifecycle.sh $(BUILD)/ironbox
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
+	bench/sysctl-read.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all

@@ -19,14 +19,20 @@
 #            ironbox has no way to disable cgroups: its column always
 #            includes cgroup setup. This is the main comparison.
 #   [hybrid] the host as it is: ironbox and runc (crun cannot run).
+#   [busy]   the v1 scenario (hybrid when crun cannot run at all) again,
+#            ironbox and runc only, while two CPU hogs (busy loops the
+#            benchmark starts and stops itself) keep both CPUs busy.
 # Times are wall-clock per operation (fork+exec of the runtime included),
-# measured by bench/timer.c; peak RSS is the largest ru_maxrss of the
-# runtime processes of one operation.
+# measured by bench/timer.c; CPU is user+system time of every process the
+# operation started (runtime, its children, the container; the machine's
+# load hardly changes it); peak RSS is the largest ru_maxrss of the runtime
+# processes of one operation. N_BUSY (default N/2) iterations for [busy].
 set -u
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
 N=${N:-50}
+N_BUSY=${N_BUSY:-$(((N + 1) / 2))}
 WARMUP=${WARMUP:-3}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
@@ -38,8 +44,18 @@ fi
 [[ "$IRONBOX_BIN" == /* ]] || IRONBOX_BIN="$PWD/$IRONBOX_BIN"
 
 WORK=$(mktemp -d /tmp/ib-bench.XXXXXX)
+HOGS=()
+stop_hogs() {
+	local p
+	for p in "${HOGS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	HOGS=()
+}
 cleanup() {
 	local rt root id
+	stop_hogs
 	# Remove any container a failed iteration left behind.
 	for rt in "$IRONBOX_BIN" "$RUNC" "$CRUN"; do
 		[[ -x "$rt" ]] || continue
@@ -103,6 +119,10 @@ if [[ -x "$CRUN" ]]; then
 fi
 add_runtime "$SPEC_HY" ironbox-hy "$IRONBOX_BIN"
 add_runtime "$SPEC_HY" runc-hy "$RUNC"
+SPEC_BUSY="$WORK/spec-busy"
+: >"$SPEC_BUSY"
+add_runtime "$SPEC_BUSY" ironbox-busy "$IRONBOX_BIN"
+add_runtime "$SPEC_BUSY" runc-busy "$RUNC"
 
 [[ -x "$IRONBOX_BIN" ]] || echo "bench: note: $IRONBOX_BIN does not exist; its column will be n/a" >&2
 
@@ -120,21 +140,38 @@ if [[ -d /sys/fs/cgroup/unified ]] && grep -q ' /sys/fs/cgroup/unified ' /proc/s
 		exec "$0" "$1" "$2" "$3"' "$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_V1" | sed 's/^RESULT/V1/' >>"$RES"
 	echo "== [hybrid] host cgroups as they are"
 	"$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_HY" | sed 's/^RESULT/HY/' >>"$RES"
+	busy_prefix=(unshare -m --propagation private sh -c '
+		umount -l /sys/fs/cgroup/unified 2>/dev/null || mount -t tmpfs -o ro none /sys/fs/cgroup/unified
+		exec "$0" "$1" "$2" "$3"')
 else
 	echo "== host without a separate v2 tree: one scenario"
 	"$BUILD_TIMER" "$N" "$WARMUP" "$SPEC_V1" | sed 's/^RESULT/V1/' >>"$RES"
+	busy_prefix=()
 fi
+# Two busy loops for the whole [busy] pass (the benchmark's own processes,
+# stopped right after it and by the exit trap).
+echo "== [busy] two CPU hogs running (ironbox and runc, N=$N_BUSY)"
+for _ in 1 2; do
+	(exec -a ib-bench-hog bash -c 'while :; do :; done') &
+	HOGS+=($!)
+done
+"${busy_prefix[@]}" "$BUILD_TIMER" "$N_BUSY" "$WARMUP" "$SPEC_BUSY" | sed 's/^RESULT/BUSY/' >>"$RES"
+stop_hogs
 
 # --- report -----------------------------------------------------------------
-# columns: scen label ok fail median p90 min mean rss_med rss_max
+# columns: scen label ok fail median p90 min mean rss_med rss_max cpu_med cpu_p90
 echo
-printf '%-28s %6s %9s %9s %9s %12s %12s\n' "runtime / op" "ok" "median" "p90" "min" "RSS med KB" "RSS max KB"
+printf '%-28s %6s %9s %9s %9s %9s %9s %12s %12s\n' "runtime / op" "ok" "median" "p90" "min" \
+	"CPU med" "CPU p90" "RSS med KB" "RSS max KB"
 awk -F'\t' '{
-	printf "%-28s %6s %9s %9s %9s %12s %12s\n", ($1 == "HY" ? "[hybrid] " : "[v1] ") $2, $3 "/" ($3 + $4), $5, $6, $7, $9, $10
+	tag = $1 == "HY" ? "[hybrid] " : $1 == "BUSY" ? "[busy] " : "[v1] "
+	printf "%-28s %6s %9s %9s %9s %9s %9s %12s %12s\n", tag $2, $3 "/" ($3 + $4), $5, $6, $7, $11, $12, $9, $10
 }' "$RES"
-echo "(times in ms; RSS = peak resident set of the runtime processes)"
+echo "(times in ms: wall clock, and CPU = user+system of every process of the operation;"
+echo " RSS = peak resident set of the runtime processes)"
 
-median_of() { awk -F'\t' -v s="$1" -v l="$2" '$1 == s && $2 == l { print $5 }' "$RES"; }
+# field 5: median wall time, 11: median CPU time
+median_of() { awk -F'\t' -v s="$1" -v l="$2" -v f="${FIELD:-5}" '$1 == s && $2 == l { print $f }' "$RES"; }
 ratio() {
 	local a b
 	a=$(median_of "$1" "$2")
@@ -146,11 +183,17 @@ ratio() {
 	fi
 }
 echo
-echo "ratios of medians (goal: ironbox/runc <= 0.5, ironbox/crun <= 1.0):"
-for op in run cycle; do
-	printf '  %-6s ironbox/runc = %s   ironbox/crun = %s   ironbox/crun-nocg = %s   [hybrid] ironbox/runc = %s\n' \
-		"$op" "$(ratio V1 "ironbox $op" V1 "runc $op")" "$(ratio V1 "ironbox $op" V1 "crun $op")" \
-		"$(ratio V1 "ironbox $op" V1 "crun-nocg $op")" "$(ratio HY "ironbox-hy $op" HY "runc-hy $op")"
+echo "ratios of medians (goal: ironbox/runc <= 0.5, ironbox/crun <= 0.8, also with the CPU hogs):"
+for f in 5 11; do
+	[[ $f == 5 ]] && echo " wall clock:" || echo " CPU time:"
+	for op in run cycle; do
+		printf '  %-6s ironbox/runc = %s   ironbox/crun = %s   ironbox/crun-nocg = %s   [hybrid] ironbox/runc = %s   [busy] ironbox/runc = %s\n' \
+			"$op" "$(FIELD=$f ratio V1 "ironbox $op" V1 "runc $op")" \
+			"$(FIELD=$f ratio V1 "ironbox $op" V1 "crun $op")" \
+			"$(FIELD=$f ratio V1 "ironbox $op" V1 "crun-nocg $op")" \
+			"$(FIELD=$f ratio HY "ironbox-hy $op" HY "runc-hy $op")" \
+			"$(FIELD=$f ratio BUSY "ironbox-busy $op" BUSY "runc-busy $op")"
+	done
 done
 echo "  (crun-nocg = crun --cgroup-manager=disabled; ironbox always sets up cgroups)"
 
@@ -165,16 +208,20 @@ for ((i = 0; i < N; i++)); do
 done
 echo
 echo "ironbox run, per phase (median of $N, ms; [hybrid] host; phases in order):"
+printf '  %-22s %8s %8s\n' phase wall CPU
 jq -rs '
 	def median: sort | if length == 0 then 0 else .[(length / 2 | floor)] end;
 	(map(.phases | keys_unsorted) | add | unique) as $all
 	| (.[0].phases | keys_unsorted) as $order
 	| ($order + ($all - $order)) as $names
-	| ($names[] as $n | "  \($n)\t\([.[] | .phases[$n] // 0] | median / 1000)"),
-	  "  total\t\([.[] | .total_us] | median / 1000)"' "$PHASES" |
-	awk -F'\t' '{ printf "%-22s %8.2f\n", $1, $2 }'
+	| ($names[] as $n | "  \($n)\t\([.[] | .phases[$n] // 0] | median / 1000)\t\([.[] | .cpu_phases[$n] // 0] | median / 1000)"),
+	  "  total\t\([.[] | .total_us] | median / 1000)\t\([.[] | .total_cpu_us // 0] | median / 1000)"' "$PHASES" |
+	awk -F'\t' '{ printf "%-24s %8.2f %8.2f\n", $1, $2, $3 }'
 echo "  (spec: load config.json; policy+idrange: admin policy, namespace and mount"
 echo "   rules, ID range; userns: create it + maps; mount-prepare: ID-mapped rootfs,"
 echo "   binds, devices; bind-staging: locked binds; clone+init-setup: the init's"
 echo "   mounts, pivot and process set-up until CREATED; start: release exec.fifo"
-echo "   until execve; teardown: delete (cgroups, state, range))"
+echo "   until execve; teardown: delete (cgroups, state, range); CPU: the runtime's"
+echo "   own, plus its children's when it reaps them: the set-up children in"
+echo "   userns/clone+init-setup, the container in container-runs, the"
+echo "   supervisor and its agent in wait-supervisor)"

@@ -11,7 +11,8 @@
 # (containers/s), median and p99 of the per-container `run -d` time, errors,
 # and the time to delete them all. While all COUNT are running: the memory
 # the runtime leaves behind per container (proportional set size of the
-# runtime-side processes that stay: ironbox's per-container supervisor;
+# runtime-side processes that stay: ironbox's per-container supervisor and
+# its notification agent;
 # runc and crun leave none without a shim), and the PSS of the containers'
 # own processes for reference.
 #
@@ -87,8 +88,8 @@ export BUNDLE
 pss_of() { awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
 # Sum of PSS of the containers' init processes and of ironbox supervisors
-# (processes named ironbox-sup whose session was started by this run's
-# containers: we only read, never signal them).
+# and their agents (processes named ironbox-sup / ironbox-notify started
+# during this run: we only read, never signal them).
 measure_memory() {
 	local rt=$1 root=$2 label=$3 id pid init_pss=0 sup_pss=0 n=0 p
 	for id in $("$rt" --root "$root" list -q 2>/dev/null); do
@@ -99,7 +100,11 @@ measure_memory() {
 	done
 	if [[ "$label" == ironbox ]]; then
 		for p in /proc/[0-9]*; do
-			[[ "$(cat "$p/comm" 2>/dev/null)" == ironbox-sup ]] || continue
+			# the supervisor and its notification agent
+			case "$(cat "$p/comm" 2>/dev/null)" in
+			ironbox-sup | ironbox-notify) ;;
+			*) continue ;;
+			esac
 			# Only supervisors of this run: their cgroup or cmdline names the
 			# state root or they were started after the run began.
 			if [[ "$(stat -c %Y "$p" 2>/dev/null || echo 0)" -ge "$RUN_STARTED" ]]; then

@@ -19,8 +19,14 @@
  *
  * Output, one line per op (TAB-separated):
  *   RESULT label ok_count fail_count median_ms p90_ms min_ms mean_ms maxrss_kb_median maxrss_kb_max
+ *          cpu_ms_median cpu_ms_p90
  * RSS is the largest ru_maxrss (wait4) of the op's commands in an iteration:
- * the peak RSS of the runtime process (and of the children it reaped). */
+ * the peak RSS of the runtime process (and of the children it reaped).
+ * CPU is user+system time of everything the op started (the runtime, its
+ * children, the container and any process reparented to the timer, which is
+ * a subreaper): RUSAGE_CHILDREN of the timer across the op, once every
+ * process of the op has been reaped. Unlike wall time it hardly depends on
+ * how busy the machine is (kernel work done in kworkers is not included). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +60,7 @@ struct op {
 	int ncleanup;
 	struct step cleanup[MAX_STEPS];
 	double *ms;
+	double *cpu;
 	long *rss;
 	int ok, fail;
 	int shown_error;
@@ -89,6 +96,31 @@ static void reap_orphans(void)
 {
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+}
+
+/* Reap until no child is left (processes that outlive the op's commands,
+ * such as a supervisor on its way out), for at most 2 s. */
+static void reap_all(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+		if (r > 0) {
+			i--;
+			continue;
+		}
+		if (r < 0 && errno == ECHILD)
+			return;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static double children_cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
 }
 
 /* stderr of commands goes to this (unlinked) file, not a pipe: a container
@@ -267,6 +299,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nops; i++) {
 		ops[i].ms = calloc(n, sizeof(double));
 		ops[i].rss = calloc(n, sizeof(long));
+		ops[i].cpu = calloc(n, sizeof(double));
 	}
 	for (int it = -warm; it < n; it++) {
 		for (int o = 0; o < nops; o++) {
@@ -277,6 +310,8 @@ int main(int argc, char **argv)
 			long maxrss = 0;
 			int failed = 0;
 			char err[2048] = "";
+			reap_all();
+			double c0 = children_cpu_ms();
 			double t0 = now_ms();
 			for (int s = 0; s < op->nsteps && !failed; s++) {
 				struct step *st = &op->steps[s];
@@ -303,6 +338,9 @@ int main(int argc, char **argv)
 			}
 			double dt = now_ms() - t0;
 			reap_orphans();
+			if (!failed)
+				reap_all();
+			double dc = children_cpu_ms() - c0;
 			if (failed) {
 				for (int c = 0; c < op->ncleanup; c++)
 					run_cmd(&op->cleanup[c], iter, NULL, NULL, 0);
@@ -316,6 +354,7 @@ int main(int argc, char **argv)
 			if (it >= 0) {
 				op->ms[op->ok] = dt;
 				op->rss[op->ok] = maxrss;
+				op->cpu[op->ok] = dc;
 				op->ok++;
 			}
 		}
@@ -323,7 +362,8 @@ int main(int argc, char **argv)
 	for (int o = 0; o < nops; o++) {
 		struct op *op = &ops[o];
 		if (op->ok == 0) {
-			printf("RESULT\t%s\t0\t%d\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\n", op->label, op->fail);
+			printf("RESULT\t%s\t0\t%d\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\n", op->label,
+			       op->fail);
 			continue;
 		}
 		double sum = 0;
@@ -331,9 +371,11 @@ int main(int argc, char **argv)
 			sum += op->ms[i];
 		qsort(op->ms, op->ok, sizeof(double), cmp_double);
 		qsort(op->rss, op->ok, sizeof(long), cmp_long);
-		printf("RESULT\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%ld\t%ld\n", op->label, op->ok, op->fail,
-		       pct(op->ms, op->ok, 0.5), pct(op->ms, op->ok, 0.9), op->ms[0], sum / op->ok,
-		       op->rss[op->ok / 2], op->rss[op->ok - 1]);
+		qsort(op->cpu, op->ok, sizeof(double), cmp_double);
+		printf("RESULT\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%ld\t%ld\t%.2f\t%.2f\n", op->label, op->ok,
+		       op->fail, pct(op->ms, op->ok, 0.5), pct(op->ms, op->ok, 0.9), op->ms[0], sum / op->ok,
+		       op->rss[op->ok / 2], op->rss[op->ok - 1], pct(op->cpu, op->ok, 0.5),
+		       pct(op->cpu, op->ok, 0.9));
 	}
 	return 0;
 }

@@ -208,7 +208,7 @@ static int cmd_audit(int argc, char **argv)
 	};
 	struct ib_audit_opts o = {.runtime = IB_AUTHZ_RUNTIME};
 	_cleanup_strv_ char **pargs = ib_xmalloc0(sizeof(char *));
-	_cleanup_free_ char *self = NULL;
+	_cleanup_free_ char *self = NULL, *found = NULL; /* found: o.ironbox_path */
 	ib_err err = {0};
 	int c, n;
 
@@ -251,9 +251,10 @@ static int cmd_audit(int argc, char **argv)
 			_cleanup_free_ char *beside = ib_xasprintf("%s/ironbox", self);
 			_cleanup_free_ char *prefixed = ib_xasprintf("%s/../../bin/ironbox", self);
 			if (access(beside, X_OK) == 0)
-				o.ironbox_path = IB_STEAL(beside);
+				found = IB_STEAL(beside);
 			else if (access(prefixed, X_OK) == 0)
-				o.ironbox_path = IB_STEAL(prefixed);
+				found = IB_STEAL(prefixed);
+			o.ironbox_path = found;
 		}
 	}
 	curl_global_init(CURL_GLOBAL_NOTHING);

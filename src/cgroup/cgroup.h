@@ -124,6 +124,18 @@ int ib_cgroup_delegation_wanted(const struct ib_spec *s, ib_err *err);
  * host's. A cgroup ironbox did not create is refused (EPERM). */
 int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err);
 
+/* v2, "no internal processes": once the container enabled domain
+ * controllers in its own cgroup.subtree_control (systemd, after moving its
+ * processes to init.scope), nothing can join its cgroup itself (EBUSY). An
+ * exec'd process then joins the v2 cgroup of the container's init (like
+ * runc): the fd of that directory, opened beneath the container's own one
+ * (RESOLVE_BENEATH, no symlinks); pidfd checks pid is still that process.
+ * A cgroup outside the container's is refused (EPERM). */
+int ib_cgroup_v2_fd_of_pid(const struct ib_cgroup *cg, pid_t pid, int pidfd, ib_err *err);
+/* Pure part: the path of the "0::" line of /proc/<pid>/cgroup text below
+ * cg_path ("" for cg_path itself), NULL (EPERM) if it is not inside. */
+char *ib_cgroup_v2_subpath(const char *proc_cgroup, const char *cg_path, ib_err *err);
+
 /* The "data" object of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
 struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err);
 

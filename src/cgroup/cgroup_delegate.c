@@ -15,6 +15,7 @@
 #include "cgroup/cgroup_int.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include <linux/magic.h>
 
 #include "common/util.h"
+#include "linux/syscalls.h"
 
 const char *const ib_cgroup_delegated_v1[] = {"cgroup.procs", "tasks", "cgroup.clone_children",
 					      "notify_on_release", NULL};
@@ -93,4 +95,71 @@ int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err)
 	return 0;
 fail:
 	return ib_err_wrap(err, "delegate cgroup `%s`", cg->path);
+}
+
+/* Path below the container's cgroup of pid's v2 cgroup, from
+ * /proc/<pid>/cgroup text ("0::/a/b/c" seen from the host's cgroup
+ * namespace): "" for the cgroup itself, NULL (err) when it is not inside. */
+char *ib_cgroup_v2_subpath(const char *proc_cgroup, const char *cg_path, ib_err *err)
+{
+	size_t pl = strlen(cg_path);
+
+	for (const char *l = proc_cgroup; l && *l;) {
+		const char *end = strchrnul(l, '\n');
+
+		if (strncmp(l, "0::", 3) == 0) {
+			const char *p = l + 3;
+			size_t len = (size_t)(end - p);
+
+			if (len >= pl && strncmp(p, cg_path, pl) == 0 &&
+			    (len == pl || p[pl] == '/')) {
+				char *rel = strndup(p + pl + (len > pl), len - pl - (len > pl));
+				if (!rel)
+					abort();
+				/* no "..": a name can't be one, but be sure */
+				if (strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 ||
+				    strstr(rel, "/../") ||
+				    (strlen(rel) >= 3 && !strcmp(rel + strlen(rel) - 3, "/.."))) {
+					free(rel);
+					break;
+				}
+				return rel;
+			}
+			break;
+		}
+		l = *end ? end + 1 : end;
+	}
+	ib_err_set(err, EPERM, "process is not inside the cgroup `%s`", cg_path);
+	return NULL;
+}
+
+int ib_cgroup_v2_fd_of_pid(const struct ib_cgroup *cg, pid_t pid, int pidfd, ib_err *err)
+{
+	_cleanup_free_ char *text = NULL, *rel = NULL;
+	_cleanup_close_ int top = -1;
+	char proc[64];
+	int fd;
+
+	if (!cg->v2_dir)
+		return ib_err_set(err, ENOENT, "no cgroup v2 directory");
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if (ib_read_file_at(AT_FDCWD, proc, &text, NULL, err) < 0)
+		return -1;
+	/* Still the same process (the pid was not reused meanwhile). */
+	if (ib_pidfd_send_signal(pidfd, 0) < 0)
+		return ib_err_sys(err, "process %d", (int)pid);
+	rel = ib_cgroup_v2_subpath(text, cg->path, err);
+	if (!rel)
+		return -1;
+	top = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0)
+		return ib_err_sys(err, "open `%s`", cg->v2_dir);
+	if (!*rel)
+		return IB_STEAL_FD(top);
+	fd = ib_openat2(top, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV |
+			    RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return ib_err_sys(err, "open `%s/%s`", cg->v2_dir, rel);
+	return fd;
 }

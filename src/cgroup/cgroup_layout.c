@@ -241,16 +241,66 @@ static bool mount_visible(const char *mount, unsigned maj, unsigned min, bool v2
 	return major(st.st_dev) == maj && minor(st.st_dev) == min;
 }
 
+static void layout_copy(struct ib_cgroup_layout *dst, const struct ib_cgroup_layout *src)
+{
+	dst->n = src->n;
+	dst->v2 = src->v2;
+	dst->h = ib_xmalloc0((src->n + 1) * sizeof(*dst->h));
+	for (size_t i = 0; i < src->n; i++) {
+		const struct ib_cgroup_hierarchy *a = &src->h[i];
+		struct ib_cgroup_hierarchy *b = &dst->h[i];
+
+		b->mount = a->mount ? ib_xstrdup(a->mount) : NULL;
+		b->root = a->root ? ib_xstrdup(a->root) : NULL;
+		b->v2 = a->v2;
+		b->readonly = a->readonly;
+		if (a->controllers) {
+			b->controllers = ib_xmalloc0(sizeof(char *));
+			for (size_t j = 0; a->controllers[j]; j++)
+				ib_strv_push(&b->controllers, a->controllers[j]);
+		}
+	}
+}
+
+/* One command reads the layout several times (plan, create, state, delete):
+ * the first read is kept for this process and its mount namespace (a child
+ * or a setns/unshare into another one reads again). */
+static struct {
+	bool valid;
+	pid_t pid;
+	dev_t ns_dev;
+	ino_t ns_ino;
+	struct ib_cgroup_layout l;
+} cache;
+
 int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err)
 {
 	_cleanup_free_ char *text = NULL;
+	struct stat ns;
+	bool have_ns = stat("/proc/self/ns/mnt", &ns) == 0;
 
 	out->h = NULL;
 	out->n = 0;
 	out->v2 = -1;
+	if (have_ns && cache.valid && cache.pid == getpid() && cache.ns_dev == ns.st_dev &&
+	    cache.ns_ino == ns.st_ino) {
+		layout_copy(out, &cache.l);
+		return 0;
+	}
 	if (ib_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)
 		return -1;
-	return ib_cgroup_parse_mountinfo_usable(text, mount_visible, NULL, out, err);
+	if (ib_cgroup_parse_mountinfo_usable(text, mount_visible, NULL, out, err) < 0)
+		return -1;
+	if (have_ns) {
+		if (cache.valid)
+			ib_cgroup_layout_clear(&cache.l);
+		layout_copy(&cache.l, out);
+		cache.valid = true;
+		cache.pid = getpid();
+		cache.ns_dev = ns.st_dev;
+		cache.ns_ino = ns.st_ino;
+	}
+	return 0;
 }
 
 static bool hierarchy_has_real_controller(const struct ib_cgroup_hierarchy *h)

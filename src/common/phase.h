@@ -16,8 +16,10 @@
 void ib_phase_start(const char *cmd);
 /* Charge the time since the previous mark to name (a string literal). */
 void ib_phase_mark(const char *name);
-/* Append {"cmd":..., "total_us":..., "phases":{name: us, ...}} to the
- * IRONBOX_PHASES file; no-op when disabled. */
+/* Append {"cmd":..., "total_us":..., "total_cpu_us":...,
+ * "phases":{name: us, ...}, "cpu_phases":{name: us, ...}} to the
+ * IRONBOX_PHASES file; no-op when disabled. CPU time is this process's plus
+ * that of the children it reaped (charged to the phase that reaped them). */
 int ib_phase_write(ib_err *err);
 
 #endif

@@ -209,7 +209,23 @@ struct create_ctx {
 	struct ib_cgroup *cg;
 	pid_t pid;
 	int pidfd;
+	/* Children that exit on their own, reaped once create is done rather
+	 * than waited for on the way (a scheduling round trip each on a busy
+	 * machine): the user namespace's placeholder, the first stage. */
+	pid_t userns_holder, stage1;
 };
+
+static void reap_helpers(struct create_ctx *c)
+{
+	pid_t *p[] = {&c->userns_holder, &c->stage1};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(p); i++) {
+		if (*p[i] > 0)
+			while (waitpid(*p[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		*p[i] = -1;
+	}
+}
 
 static void undo_create(struct create_ctx *c)
 {
@@ -224,6 +240,7 @@ static void undo_create(struct create_ctx *c)
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
+	reap_helpers(c);
 	if (c->cg && ib_cgroup_destroy(c->cg, &e) < 0)
 		ib_warn("remove cgroup: %s", e.msg);
 	if (c->range_held && ib_container_release_range(c->root, c->id, &e) < 0)
@@ -260,6 +277,10 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_close_ int bundle_fd = -1;
 	bool got_listener = false;
+	/* Without prestart/createRuntime hooks nothing happens between the
+	 * init's PRE_HOOKS and our HOOKS_DONE: sent ahead with the fds, it saves
+	 * the init a wait for us (a scheduling round trip on a busy machine). */
+	bool hooks = s->hooks.n_prestart || s->hooks.n_create_runtime;
 	struct ib_sync_msg m;
 	pid_t stage1 = c->pid;
 	int r;
@@ -268,7 +289,7 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	 * (born in its new namespaces) as a pidfd. */
 	if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
 		return -1;
-	(void)waitpid(stage1, NULL, 0);
+	c->stage1 = stage1; /* it exits now; reaped at the end */
 	close(c->pidfd);
 	c->pidfd = m.fd;
 	c->pid = pidfd_pid(m.fd);
@@ -281,21 +302,22 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 		return -1;
 	r = send_prepared(sock, pm, err);
 	ib_mounts_release(pm);
-	if (r < 0)
+	if (r < 0 || (!hooks && ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0))
 		return -1;
 	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
 		return -1;
-	/* The runtime environment exists: "created" (the user's program has not
-	 * run), with the bundle as the hooks' working directory. */
-	state_json = ib_hook_state_json(c->id, c->pid, bundle, "created", s);
-	bundle_fd = ib_hooks_open_dir(bundle);
-	if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json, bundle_fd,
-			 err) < 0 ||
-	    ib_hooks_run("createRuntime", s->hooks.create_runtime, s->hooks.n_create_runtime,
-			 state_json, bundle_fd, err) < 0)
-		return -1;
-	if (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
-		return -1;
+	if (hooks) {
+		/* The runtime environment exists: "created" (the user's program
+		 * has not run), with the bundle as the hooks' working directory. */
+		state_json = ib_hook_state_json(c->id, c->pid, bundle, "created", s);
+		bundle_fd = ib_hooks_open_dir(bundle);
+		if (ib_hooks_run("prestart", s->hooks.prestart, s->hooks.n_prestart, state_json,
+				 bundle_fd, err) < 0 ||
+		    ib_hooks_run("createRuntime", s->hooks.create_runtime,
+				 s->hooks.n_create_runtime, state_json, bundle_fd, err) < 0 ||
+		    ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+			return -1;
+	}
 	/* The listener of ironbox's filter (for the supervisor), the one of the
 	 * spec's filter if it has a seccomp agent, then CREATED. */
 	for (;;) {
@@ -390,13 +412,24 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 
 /* Create the container; on success pid_out and pidfd_out describe its init. */
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
- * itself when there is no console socket. */
+ * itself when there is no console socket. run (NULL for create): what a
+ * run goes on with. */
+struct run_ctx {
+	struct ib_spec *spec; /* for start, which then need not read config.json back */
+	pid_t sup_pid;	      /* the supervisor, our child */
+};
+
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
-		     int *pidfd_out, int *tty_master_out, ib_err *err)
+		     int *pidfd_out, int *tty_master_out, struct run_ctx *run, ib_err *err)
 {
 	_cleanup_close_ int tty_sock = -1;
-	struct create_ctx c = {
-	    .root = ib_root_of(g), .id = o->id, .pid = -1, .pidfd = -1, .host_mntns = -1};
+	struct create_ctx c = {.root = ib_root_of(g),
+			       .id = o->id,
+			       .pid = -1,
+			       .pidfd = -1,
+			       .host_mntns = -1,
+			       .userns_holder = -1,
+			       .stage1 = -1};
 	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
 	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
 	struct ib_shared_src *shared = NULL;
@@ -538,7 +571,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 			goto fail;
 		}
 	} else {
-		userns = ib_userns_create(s, err);
+		userns = ib_userns_create(s, &c.userns_holder, err);
 		if (userns < 0)
 			goto fail;
 	}
@@ -641,11 +674,16 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.supervisor_start = sup.start;
 	if (ib_state_save(c.root, &st, err) < 0)
 		goto fail;
+	reap_helpers(&c);
 	ib_phase_mark("state-final");
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
 	*pidfd_out = c.pidfd;
+	if (run) {
+		run->spec = IB_STEAL(s);
+		run->sup_pid = sup.pid;
+	}
 	free(st.created);
 	free(st.owner);
 	ib_isolation_clear(&iso);
@@ -672,7 +710,7 @@ int ib_container_create(const struct ib_global_opts *g, const struct ib_create_o
 	pid_t pid;
 	int pidfd;
 
-	if (do_create(g, o, &pid, &pidfd, NULL, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, NULL, NULL, err) < 0)
 		return -1;
 	close(pidfd);
 	return 0;
@@ -728,12 +766,15 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 	return 0;
 }
 
-static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *err)
+/* known: the spec create had (run), else config.json is read back. */
+static int start_locked(const struct ib_global_opts *g, const char *id, const struct ib_spec *known,
+			ib_err *err)
 {
 	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
 	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL, *state_json = NULL;
-	_cleanup_spec_ struct ib_spec *s = NULL;
+	_cleanup_spec_ struct ib_spec *parsed = NULL;
+	const struct ib_spec *s = known;
 	enum ib_status status;
 
 	if (!st)
@@ -749,12 +790,14 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	st->started = true;
 	if (ib_state_save(root, st, err) < 0)
 		return -1;
-	cfg_path = ib_state_path(root, id, "config.json");
-	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
-		return -1;
-	s = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
-	if (!s)
-		return -1;
+	if (!s) {
+		cfg_path = ib_state_path(root, id, "config.json");
+		if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)
+			return -1;
+		s = parsed = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", err);
+		if (!s)
+			return -1;
+	}
 	if (s->hooks.n_poststart) {
 		/* A failing poststart hook is a warning; the others still run and
 		 * the container keeps running (runtime spec; runc 1.1 differs). */
@@ -767,7 +810,8 @@ static int start_locked(const struct ib_global_opts *g, const char *id, ib_err *
 	return 0;
 }
 
-int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err)
+static int start_with(const struct ib_global_opts *g, const char *id, const struct ib_spec *known,
+		      ib_err *err)
 {
 	_cleanup_close_ int lock = -1;
 
@@ -776,21 +820,49 @@ int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *e
 	lock = ib_state_lock(ib_root_of(g), id, err);
 	if (lock < 0)
 		return -1;
-	return start_locked(g, id, err);
+	return start_locked(g, id, known, err);
+}
+
+int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *err)
+{
+	return start_with(g, id, NULL, err);
+}
+
+/* The supervisor is our child (an unreaped one: its pid is ours): it exits
+ * once the init has (its pidfd fired). Reaped before the delete, which
+ * otherwise finds a zombie in the v1 memory cgroup it is charged to, and
+ * rmdir fails with EBUSY until the zombie is reaped: delete slept and
+ * retried until its deadline (1 s), and left the cgroup behind. If it does
+ * not exit in time, delete kills it as before. */
+static void reap_supervisor(pid_t sup)
+{
+	_cleanup_close_ int fd = sup > 0 ? ib_pidfd_open(sup, 0) : -1;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	if (fd < 0)
+		return;
+	while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
+		;
+	if (pfd.revents)
+		while (waitpid(sup, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
 		     int *exit_status, ib_err *err)
 {
 	_cleanup_close_ int pidfd = -1, tty_master = -1;
+	_cleanup_spec_ struct ib_spec *s = NULL;
+	struct run_ctx run = {.sup_pid = -1};
 	pid_t pid;
 	ib_err e = {0};
 	int r;
 
 	*exit_status = 0;
-	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
 		return -1;
-	if (ib_container_start(g, o->id, err) < 0) {
+	s = run.spec;
+	if (start_with(g, o->id, s, err) < 0) {
 		(void)ib_container_delete(g, o->id, true, &e);
 		return -1;
 	}
@@ -799,12 +871,13 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	ib_phase_mark("start");
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
 	ib_phase_mark("container-runs");
+	reap_supervisor(run.sup_pid);
+	ib_phase_mark("wait-supervisor");
 	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
 		ib_warn("%s", e.msg);
-	/* The container's supervisor is our child too; it exits with the container. */
 	ib_phase_mark("teardown");
+	/* Anything else of ours (a supervisor that did not exit in time). */
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
-	ib_phase_mark("wait-supervisor");
 	return r;
 }

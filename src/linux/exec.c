@@ -176,6 +176,20 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 				 .seccomp = spec->seccomp,
 				 .runtime_pid = getpid()};
 	pid = ib_clone_into_cgroup(v2fd, &pidfd);
+	if (pid < 0 && errno == EBUSY && v2fd >= 0) {
+		/* A delegated v2 cgroup with controllers on: the init's. */
+		ib_err e = {0};
+		int fd = ib_cgroup_v2_fd_of_pid(cg, st->pid, init_pidfd, &e);
+
+		if (fd >= 0) {
+			close(v2fd);
+			v2fd = fd;
+			pid = ib_clone_into_cgroup(v2fd, &pidfd);
+		} else {
+			ib_warn("exec: join the init's cgroup: %s", e.msg);
+			errno = EBUSY;
+		}
+	}
 	if (pid != 0 && setns(own_pidns, CLONE_NEWPID) < 0)
 		ib_warn("restore pid namespace: %s", strerror(errno));
 	if (pid < 0) {

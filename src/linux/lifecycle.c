@@ -224,6 +224,7 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
 	_cleanup_close_ int fd = -1;
 	ib_err e = {0};
 	int64_t deadline;
+	bool thawed = false;
 
 	if (status == IB_STATUS_STOPPED)
 		return 0;
@@ -234,14 +235,6 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
 		return ib_err_sys(err, "kill container %s", st->id);
 	if (status == IB_STATUS_PAUSED)
 		thaw(st);
-	/* The init of a pid namespace exits only once every task in it has:
-	 * thaw what the container froze in its own (delegated) sub-cgroups,
-	 * now that every task of the namespace has SIGKILL pending. */
-	{
-		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
-		if (cg && ib_cgroup_thaw_subtree(cg, &e) < 0)
-			ib_warn("delete %s: %s", st->id, e.msg);
-	}
 	deadline = now_ms() + KILL_WAIT_MS;
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -250,11 +243,21 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
 
 		if (left <= 0)
 			return ib_err_set(err, ETIMEDOUT, "container init still running");
-		r = poll(&pfd, 1, (int)left);
+		r = poll(&pfd, 1, thawed ? (int)left : (int)(left < 100 ? left : 100));
 		if (r < 0 && errno != EINTR)
 			return ib_err_sys(err, "wait for container %s", st->id);
 		if (r > 0)
 			break;
+		if (!thawed) {
+			/* The init of a pid namespace exits only once every
+			 * task in it has: thaw what the container froze in its
+			 * own (delegated) sub-cgroups, now that every task of
+			 * the namespace has SIGKILL pending. */
+			_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
+			if (cg && ib_cgroup_thaw_subtree(cg, &e) < 0)
+				ib_warn("delete %s: %s", st->id, e.msg);
+			thawed = true;
+		}
 	}
 	return 0;
 }

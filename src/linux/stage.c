@@ -27,7 +27,7 @@ static int write_map(pid_t pid, const char *file, const struct ib_idmap *m, size
 	return 0;
 }
 
-int ib_userns_create(const struct ib_spec *s, ib_err *err)
+int ib_userns_create(const struct ib_spec *s, pid_t *placeholder, ib_err *err)
 {
 	struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
 	int pipefd[2], fd = -1;
@@ -45,6 +45,7 @@ int ib_userns_create(const struct ib_spec *s, ib_err *err)
 		_exit(0);
 	}
 	close(pipefd[0]);
+	*placeholder = -1;
 	if (pid < 0) {
 		close(pipefd[1]);
 		return ib_err_sys(err, "create user namespace");
@@ -57,8 +58,14 @@ int ib_userns_create(const struct ib_spec *s, ib_err *err)
 			ib_err_sys(err, "open user namespace");
 	}
 	close(pipefd[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/* It exits on EOF; the caller reaps it once it needs it gone (waiting
+	 * here cost a scheduling round trip on a busy machine). On failure it
+	 * is reaped now. */
+	if (fd < 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	else if (waitpid(pid, NULL, WNOHANG) != pid)
+		*placeholder = pid;
 	return fd;
 }
 

@@ -16,9 +16,10 @@
 #include "linux/mountfd.h"
 #include "spec/spec.h"
 
-/* A new user namespace with these mappings, as an fd (its placeholder
- * process is gone when this returns). */
-int ib_userns_create(const struct ib_spec *s, ib_err *err);
+/* A new user namespace with these mappings, as an fd. Its placeholder
+ * process exits on its own: *placeholder is the child to reap later (-1 if
+ * already reaped), so that nobody waits for it on the way. */
+int ib_userns_create(const struct ib_spec *s, pid_t *placeholder, ib_err *err);
 
 /* Move the runtime into a private mount namespace (nothing propagates back
  * to the host). Returns an fd of the host's mount namespace to come back to. */

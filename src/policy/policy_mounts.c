@@ -174,10 +174,16 @@ static void pentry_resolve(struct ib_pentry *e, const struct ib_mount_table *mt)
 	ib_err ignored = {0};
 
 	free(e->resolved);
-	e->resolved = ib_policy_resolve(e->literal);
+	e->resolved = NULL;
 	fd = ib_openat2(AT_FDCWD, e->literal, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
-	if (fd >= 0 && ib_fsid_from_fd_table(fd, mt, &e->id, &ignored) == 0)
+	if (fd >= 0 && ib_fsid_from_fd_table(fd, mt, &e->id, &ignored) == 0) {
 		e->have_id = true;
+		/* The object's path as we see it: what realpath() would say,
+		 * without a readlink of every component. */
+		e->resolved = ib_policy_normalize(e->id.path);
+	}
+	if (!e->resolved)
+		e->resolved = ib_policy_resolve(e->literal);
 }
 
 static void entries_from(struct ib_pentry **out, size_t *n, char **paths, const char *extra)

@@ -4,8 +4,13 @@
  *   IB_SUP_OP_LISTENER + SCM_RIGHTS fd: a new process's seccomp listener
  *                                       (`exec`), forwarded to the agent;
  *   IB_SUP_OP_STATS:                    the counters as JSON.
- * Paths go through /proc/self/fd/N of the state dir: engines' state roots
- * make <root>/<id>/sup.sock longer than sun_path. */
+ * Clients connect through /proc/self/fd/N of the state dir: engines' state
+ * roots make <root>/<id>/sup.sock longer than sun_path. The supervisor binds
+ * the socket by its real path when it fits: that is the name sock_diag
+ * reports, which the policy's engine-socket check can then follow to the
+ * file instead of scanning every process on the host for its holder (one
+ * scan per container started, for each running container's socket on the
+ * rootfs's filesystem). */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -95,14 +100,33 @@ static void sock_path(struct sockaddr_un *sa, int dirfd)
 		 IB_SUPERVISOR_SOCKET);
 }
 
-int ib_sup_ctl_listen(int state_dirfd, ib_err *err)
+/* The real path of the socket when it fits in sun_path and state_dir still
+ * names the directory we hold (the state root is host root's, 0700). */
+static bool real_sock_path(struct sockaddr_un *sa, int dirfd, const char *state_dir)
+{
+	struct stat a, b;
+
+	if (!state_dir || state_dir[0] != '/' ||
+	    strlen(state_dir) + 1 + strlen(IB_SUPERVISOR_SOCKET) >= sizeof(sa->sun_path))
+		return false;
+	if (fstat(dirfd, &a) < 0 || stat(state_dir, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino)
+		return false;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", state_dir, IB_SUPERVISOR_SOCKET);
+	return true;
+}
+
+int ib_sup_ctl_listen(int state_dirfd, const char *state_dir, ib_err *err)
 {
 	struct sockaddr_un sa;
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	if (s < 0)
 		return ib_err_sys(err, "supervisor socket");
-	sock_path(&sa, state_dirfd);
+	if (!real_sock_path(&sa, state_dirfd, state_dir))
+		sock_path(&sa, state_dirfd);
 	(void)unlinkat(state_dirfd, IB_SUPERVISOR_SOCKET, 0);
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return ib_err_sys(err, "bind supervisor socket");

@@ -52,6 +52,9 @@ static bool own_set[IB_KNOB_CAP];
 static struct ib_knob_value own[IB_KNOB_CAP];
 static bool readonly[IB_KNOB_CAP];
 static bool host_held; /* some max-reconciled value of ours is in the table */
+/* The kernel's files, kept open: a read at offset 0 renders afresh, and
+ * the costly /proc/sys lookup is done once. */
+static int kfd[IB_KNOB_CAP];
 
 static const struct ib_knob *knob_of(const char *name, size_t *idx)
 {
@@ -92,6 +95,7 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg)
 
 		/* Served where the host has it and does not namespace it. */
 		own_set[i] = false;
+		kfd[i] = -1;
 		readonly[i] = cfg->proc_readonly;
 		for (size_t j = 0; cfg->readonly && cfg->readonly[j]; j++)
 			if (covers(cfg->readonly[j], ib_knobs[i].path))
@@ -141,16 +145,31 @@ int ib_supervisor_file_may_write(const char *name, uid_t uid)
 	return 0;
 }
 
-/* The kernel's current value (text and parsed). */
+/* The kernel's current value, as text. */
 static char *kernel_text(const struct ib_knob *k)
 {
-	_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
-	char *text = NULL;
-	ib_err e = {0};
+	size_t i = (size_t)(k - ib_knobs);
+	char buf[256];
+	ssize_t n = -1;
 
-	if (ib_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
+	for (int attempt = 0; attempt < 2 && n < 0; attempt++) {
+		if (kfd[i] < 0) {
+			_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
+
+			kfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+			if (kfd[i] < 0)
+				return NULL;
+		}
+		n = pread(kfd[i], buf, sizeof(buf) - 1, 0);
+		if (n < 0) {
+			close(kfd[i]);
+			kfd[i] = -1;
+		}
+	}
+	if (n < 0)
 		return NULL;
-	return text;
+	buf[n] = '\0';
+	return ib_xstrdup(buf);
 }
 
 /* What the container sees before it wrote anything. */

@@ -420,14 +420,14 @@ static int jail_open(int root, const char *path, struct statx *stx,
 		return ib_err_sys(err, "statx the jail's %s", path);
 	*im = jail_mount(stx->stx_mnt_id);
 	if (!*im)
-		return ib_err_set(err, EPERM, "the init's %s is not on a mount of its jail", path);
+		return ib_err_set(err, EPERM, "the jail's %s is not on one of its mounts", path);
 	n = strlen((*im)->mountpoint);
 	if (!strcmp((*im)->mountpoint, "/"))
 		rest = path;
 	else if (!strncmp(path, (*im)->mountpoint, n) && (!path[n] || path[n] == '/'))
 		rest = path + n;
 	else
-		return ib_err_set(err, EPERM, "the init's %s is not where its jail has it", path);
+		return ib_err_set(err, EPERM, "the jail's %s is not where its mount is", path);
 	*fs_path = !*rest		       ? ib_xstrdup((*im)->root)
 		   : !strcmp((*im)->root, "/") ? ib_xstrdup(rest)
 					       : ib_xasprintf("%s%s", (*im)->root, rest);
@@ -449,6 +449,8 @@ static void jail_find(int root, struct jail_src *js, bool null)
 		 : im->kind != IB_VET_K_EMULATED || strcmp(im->mountpoint, js->path) != 0) {
 		close(js->fd);
 		js->fd = -1;
+		free(js->root);
+		js->root = NULL;
 	}
 }
 
@@ -557,8 +559,15 @@ static int cover(int mnt, const char *fstype)
 		case IB_VET_COVER_EMULATE:
 			is_ro = false;
 			js = emulated_src(v->from);
+			/* A virtual /proc/sys knob the jail's namespaces do not
+			 * show (rootfs.c left it uncovered there too, e.g. a net
+			 * knob of a module the container's netns has not): the
+			 * kernel's file, which its root cannot write, as in the
+			 * jail. Any other file: nothing to show but the kernel's. */
+			if ((!js || js->fd < 0) && !strncmp(v->from, "/proc/sys/", 10))
+				continue;
 			if (!js)
-				rc = EPERM; /* nothing to show there but the kernel's */
+				rc = EPERM;
 			break;
 		}
 		if (!rc && js && js->fd < 0)

@@ -51,7 +51,7 @@ const char *const ib_supervisor_files[] = {"uptime",
 
 /* State of the supervisor process (one container). */
 static struct {
-	struct ib_cgroup *cg;
+	const struct ib_cgroup *cg;
 	pid_t init;
 	double init_start; /* seconds after boot */
 	double load[3];
@@ -445,7 +445,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		if (ib_supervisor_file_served(ib_supervisor_files[i]))
 			emulated[n++] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
 	pol.emulated = emulated;
-	lsock = ib_sup_ctl_listen(5, &e);
+	lsock = ib_sup_ctl_listen(5, cfg->state_dir, &e);
 	audit_fd =
 	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lsock < 0 || audit_fd < 0)
@@ -618,7 +618,9 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 			if (place_fds(fds, 3) < 0)
 				_exit(1);
 		}
-		sup.cg = cfg->cg && cfg->cg->path ? ib_cgroup_from_path(cfg->cg->path, &e) : NULL;
+		/* The runtime's description of the cgroup, in our copy of its
+		 * memory (never freed here): no second read of the layout. */
+		sup.cg = cfg->cg && cfg->cg->path ? cfg->cg : NULL;
 		supervisor_main(cfg);
 	}
 	close(sp[1]);

@@ -37,7 +37,7 @@ long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off
 enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };
 
 /* Listening socket <dirfd>/sup.sock, mode 0600. */
-int ib_sup_ctl_listen(int state_dirfd, ib_err *err);
+int ib_sup_ctl_listen(int state_dirfd, const char *state_dir, ib_err *err);
 /* Serve one connection accepted on lsock: op_listener forwards a received
  * listener fd (consumed), the stats are rendered from ib_sup_stats. */
 void ib_sup_ctl_serve(int lsock, int (*op_listener)(int fd));

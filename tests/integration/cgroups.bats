@@ -358,6 +358,43 @@ host_cg() {
 	assert_no_leftovers "$id"
 }
 
+# delete skips the freezer when the cgroup is empty (the usual case: the
+# init's pid namespace took every process with it). A process that outlives
+# the init (a pid namespace shared with another container) keeps the cgroup
+# populated: delete still freezes and kills it.
+@test "delete of a stopped container kills what outlived its init in its cgroup (shared pid namespace)" {
+	local a b pa bg="" m i
+	setup_bundle a sleep 1000
+	a=$(new_id a)
+	run_detached "$a"
+	assert_success
+	pa=$(pid_of "$a")
+	setup_bundle b sh -c 'sleep 1000 & exit 0'
+	bundle_jq "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$pa/ns/pid"
+	b=$(new_id b)
+	ib_create "$b" "$BUNDLE"
+	IB start "$b" </dev/null >/dev/null 2>&1 3>&-
+	for i in $(seq 100); do
+		[[ "$(state_of "$b")" == stopped ]] && break
+		sleep 0.05
+	done
+	[[ "$(state_of "$b")" == stopped ]]
+	for m in $(cg_mounts); do
+		# (cgroup files have size 0: read them)
+		bg=$(head -1 "$m/$b/cgroup.procs" 2>/dev/null)
+		[[ -z "$bg" ]] || break
+	done
+	[[ -n "$bg" ]] || fail "nothing outlived the init in the cgroup"
+	pid_alive "$bg"
+	IB delete "$b"
+	retry 100 0.05 gone "$bg"
+	assert_no_leftovers "$b"
+	pid_alive "$pa"
+	IB delete --force "$a"
+	assert_no_leftovers "$a"
+}
+
 # ---------------------------------------------------------------------------
 # Delegation of the container's own cgroup (v1 and hybrid here; v2 below in
 # a private mount namespace with a v2-only view)
@@ -446,7 +483,7 @@ host_cg() {
 }
 
 @test "delegated: no way out of the own cgroup: parent unreachable, host pid refused, release_agent absent or refused, no new hierarchy" {
-	local id
+	local id base d
 	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
 	start_host_sleep
 	priv_bundle sleep 1000
@@ -464,6 +501,21 @@ host_cg() {
 	run IB exec "$id" sh -c "echo $HOST_SLEEP >/sys/fs/cgroup/pids/cgroup.procs" </dev/null 3>&-
 	echo "$output"
 	assert_failure
+	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
+	# Even with the pid in reach: the container's root (its host uid, here
+	# on the host) owns cgroup.procs but has no rights over a host process.
+	base=$(awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$id")/uid_map")
+	[[ "$base" -gt 0 ]]
+	for d in "$(host_cg pids "$id")" "$(host_cg unified "$id")"; do
+		[[ -d "$d" ]] || continue
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo $HOST_SLEEP >$d/cgroup.procs"
+		echo "$d: $status $output"
+		assert_failure
+		run setpriv --reuid="$base" --regid="$base" --clear-groups sh -c "echo \$\$ >$d/cgroup.procs"
+		echo "$d (own process): $status $output"
+		# control (v1): the same writer moves a process of its own uid
+		if [[ $d == */pids/* ]]; then assert_success; fi
+	done
 	[[ "$(cg_line "$HOST_SLEEP")" != *"$id"* ]]
 	# release_agent: only in a hierarchy's real root, never in the view
 	run IB exec "$id" sh -c 'ls /sys/fs/cgroup/*/release_agent' </dev/null 3>&-
@@ -532,6 +584,36 @@ host_cg() {
 	assert_no_leftovers "$id" "$a"
 }
 
+@test "cgroup v1 only (private mount namespace, the unified tree hidden): delegated, own limits not writable, sub-cgroups removed" {
+	local id script
+	cgroup_v1 || skip "needs cgroup v1 controllers"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	script='
+		[ -d /sys/fs/cgroup/unified ] && { mount -t tmpfs ibt-hide /sys/fs/cgroup/unified || exit 10; }
+		ib() { "$IRONBOX" --root "$ROOT" "$@"; }
+		ib run --detach --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$ERR" || exit 12
+		ib exec "$ID" sh -c "
+			[ ! -e /sys/fs/cgroup/unified ] || exit 20
+			[ \$(stat -c %u /sys/fs/cgroup/pids/cgroup.procs) = 0 ] || exit 21
+			echo max >/sys/fs/cgroup/pids/pids.max 2>/dev/null && exit 22
+			mkdir -p /sys/fs/cgroup/pids/a/b && echo 0 >/sys/fs/cgroup/pids/a/b/cgroup.procs || exit 23
+			grep -q \"pids:/a/b\$\" /proc/self/cgroup || exit 24
+			echo ok
+		" </dev/null 2>&1 || exit 14
+		[ -d "/sys/fs/cgroup/pids/$ID/a/b" ] || exit 15
+		ib delete --force "$ID" 2>>"$ERR" || exit 17
+		[ ! -e "/sys/fs/cgroup/pids/$ID" ] || exit 18
+	'
+	run env IRONBOX="$IRONBOX" ROOT="$TEST_ROOT" BUNDLE="$BUNDLE" ID="$id" ERR="$BATS_TEST_TMPDIR/v1.err" \
+		unshare -m --propagation private sh -c "$script" </dev/null 3>&-
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/v1.err"
+	assert_success
+	assert_output_contains "ok"
+	assert_no_leftovers "$id"
+}
+
 @test "cgroup v2 only (private mount namespace, cgroup2 alone on /sys/fs/cgroup): delegated directory and files, limits not writable, sub-cgroups removed" {
 	local id script
 	[[ -d /sys/fs/cgroup/unified ]] || skip "needs the unified tree at /sys/fs/cgroup/unified (hybrid host)"
@@ -576,6 +658,38 @@ host_cg() {
 	assert_output_contains "ok"
 	# the container's cgroup in the real unified tree is gone too
 	[[ ! -e "/sys/fs/cgroup/unified/$id" ]]
+	assert_no_leftovers "$id"
+}
+
+@test "delegated v2 with a controller enabled in its own subtree_control (systemd's layout): exec joins the init's cgroup" {
+	local id
+	[[ -d /sys/fs/cgroup/unified ]] || skip "needs the unified tree at /sys/fs/cgroup/unified (hybrid host)"
+	grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "no domain controller on the unified tree"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	assert_success
+	# what systemd does: every process into init.scope, then controllers on
+	run IB exec "$id" sh -c '
+		cd /sys/fs/cgroup/unified || exit 10
+		mkdir init.scope || exit 11
+		for p in $(cat cgroup.procs); do echo $p >init.scope/cgroup.procs; done
+		echo +hugetlb >cgroup.subtree_control || exit 12
+		cat cgroup.subtree_control' </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "hugetlb"
+	# the container's own cgroup takes no process now (the kernel's rule)...
+	run IB exec "$id" sh -c 'echo $$ >/sys/fs/cgroup/unified/cgroup.procs' </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	assert_output_contains "busy"
+	# ...and exec still works, in the init's cgroup
+	run IB exec "$id" grep '^0::' /proc/self/cgroup </dev/null 3>&-
+	echo "$output"
+	assert_success
+	assert_output_contains "0::/init.scope"
+	IB delete --force "$id"
 	assert_no_leftovers "$id"
 }
 

@@ -349,7 +349,12 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	[[ "$c1" == "$c2" ]]
 	IB resume "$id"
 	[[ "$(state_of "$id")" == running ]]
-	sleep 0.4
+	# it counts again (polled: a loaded machine may take a while to schedule it)
+	local i
+	for i in $(seq 100); do
+		[[ "$(cat "$BUNDLE/rootfs/tmp/count")" -gt "$c2" ]] && break
+		sleep 0.1
+	done
 	[[ "$(cat "$BUNDLE/rootfs/tmp/count")" -gt "$c2" ]]
 	# pausing a paused container / resuming a running one fails
 	run IB resume "$id"

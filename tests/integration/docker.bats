@@ -563,6 +563,34 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	assert_output_not_contains "CapEff: 0000000000000000"
 }
 
+@test "docker --privileged: its own cgroup is delegated (the DinD mkdir works), its limits stay; without --privileged cgroupfs is read-only (ironbox)" {
+	skip_unless_ironbox
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	# What dockerd inside does first, and what systemd does (init.scope).
+	drun --rm --privileged --memory 64m --pids-limit 50 ib-busybox sh -c '
+		mkdir /sys/fs/cgroup/cpuset/docker && echo made-cpuset
+		mkdir /sys/fs/cgroup/systemd/init.scope && echo made-systemd
+		mkdir /sys/fs/cgroup/unified/init.scope && echo made-unified
+		echo "owner $(stat -c %u /sys/fs/cgroup/memory) limit $(stat -c %u /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+		echo max >/sys/fs/cgroup/memory/memory.limit_in_bytes || echo own-limit-refused
+		echo max >/sys/fs/cgroup/pids/pids.max || echo own-pids-refused
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'
+	echo "$output"
+	assert_success
+	assert_output_contains "made-cpuset"
+	assert_output_contains "made-systemd"
+	assert_output_contains "made-unified"
+	assert_output_contains "owner 0 limit 65534"
+	assert_output_contains "own-limit-refused"
+	assert_output_contains "own-pids-refused"
+	assert_output_contains "67108864"
+	# Docker's default for a non-privileged container: read-only cgroupfs.
+	drun --rm ib-busybox sh -c 'mkdir /sys/fs/cgroup/cpuset/docker'
+	echo "$output"
+	assert_failure
+	assert_output_contains "Read-only file system"
+}
+
 @test "docker --privileged bpftool map show: Operation not permitted (ironbox)" {
 	skip_unless_ironbox
 	[[ -x /usr/sbin/bpftool ]] || skip "bpftool not installed"

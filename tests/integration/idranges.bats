@@ -36,7 +36,7 @@ teardown() {
 private_table() {
 	unshare -m --propagation private sleep 100000 </dev/null >/dev/null 2>&1 3>&- &
 	NS_PID=$!
-	retry 100 0.02 test "$(readlink /proc/$NS_PID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
+	retry 500 0.02 test "$(readlink /proc/$NS_PID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
 	NS mount -t tmpfs -o size=4m,mode=0700 ibt-table /run/ironbox
 }
 NS() { nsenter -t "$NS_PID" -m -- "$@"; }
@@ -62,10 +62,24 @@ procs_of() {
 	done
 }
 
+# PID is a zombie or has a SIGKILL pending: its parent died (the runtime was
+# killed before the init stopped dying with it) and it is on its way out.
+dying() {
+	local st
+	st=$(cat "/proc/$1/status" 2>/dev/null) || return 0
+	grep -q '^State:.*Z' <<<"$st" && return 0
+	local pnd
+	for pnd in $(awk '/^(SigPnd|ShdPnd):/ { print $2 }' <<<"$st"); do
+		(((16#$pnd & 0x100) != 0)) && return 0
+	done
+	return 1
+}
+
 # The container process of ID (in a user namespace of pool base..base+2*64K).
 orphan_of() {
 	local p b
 	for p in $(procs_of "$1"); do
+		dying "$p" && continue
 		b=$(range_of "$p" 2>/dev/null) || continue
 		if [[ "$b" -ge "$2" && "$b" -lt $(($2 + 2 * 65536)) ]]; then
 			echo "$p"

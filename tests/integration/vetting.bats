@@ -508,6 +508,8 @@ unshare -U -r -m -n sh -c '
 	mount -t sysfs sysfs /tmp/s; echo "netns-sysfs=$?"
 	echo "netns-firmware-entries=$(ls /tmp/s/firmware | wc -l)"
 	echo "netns-net=$(ls /tmp/s/class/net | tr "\n" " ")"'
+# a namespace-scoped filesystem of the nested caller (not covered)
+unshare -U -r -m -i sh -c 'mkdir -p /tmp/q; mount -t mqueue mq /tmp/q; echo "nested-mqueue=$?"'
 # a user namespace mapped by its parent (root inside = container uid 1000),
 # as an inner dockerd --userns-remap makes for its containers: created by
 # uid 1000, mapped by root, then root inside execs
@@ -550,6 +552,7 @@ EOF_SCRIPT
 	[[ $(ls /sys/firmware | wc -l) -gt 0 ]]
 	assert_output_contains "netns-firmware-entries=0"
 	assert_output_contains "netns-net=lo "
+	assert_output_contains "nested-mqueue=0"
 	assert_output_contains "remap-written=ok"
 	assert_output_contains "remap-proc=0"
 	assert_output_contains "remap-map= 0 1000 1000"

@@ -1007,6 +1007,34 @@ static void test_integration_delegate(void **state)
 	ib_cgroup_free(cg);
 }
 
+static void test_v2_subpath(void **state)
+{
+	ib_err err = {0};
+	char *r;
+
+	(void)state;
+	r = ib_cgroup_v2_subpath("9:pids:/c1\n0::/c1/init.scope\n", "/c1", &err);
+	assert_non_null(r);
+	assert_string_equal(r, "init.scope");
+	free(r);
+	r = ib_cgroup_v2_subpath("0::/c1\n", "/c1", &err);
+	assert_non_null(r);
+	assert_string_equal(r, "");
+	free(r);
+	r = ib_cgroup_v2_subpath("0::/a/c1/x/y\n", "/a/c1", &err);
+	assert_non_null(r);
+	assert_string_equal(r, "x/y");
+	free(r);
+	/* outside: a sibling with the same prefix, the parent, another tree */
+	assert_null(ib_cgroup_v2_subpath("0::/c10/init.scope\n", "/c1", &err));
+	assert_int_equal(err.code, EPERM);
+	assert_null(ib_cgroup_v2_subpath("0::/\n", "/c1", &err));
+	assert_null(ib_cgroup_v2_subpath("0::/other\n", "/c1", &err));
+	assert_null(ib_cgroup_v2_subpath("1:cpu:/c1\n", "/c1", &err));
+	assert_null(ib_cgroup_v2_subpath("0::/c1/../x\n", "/c1", &err));
+	assert_null(ib_cgroup_v2_subpath("", "/c1", &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1033,6 +1061,7 @@ int main(void)
 	    cmocka_unit_test(test_delegation_wanted),
 	    cmocka_unit_test(test_delegate_refuses),
 	    cmocka_unit_test(test_walk_deep),
+	    cmocka_unit_test(test_v2_subpath),
 	    cmocka_unit_test_teardown(test_integration_delegate, integration_teardown),
 	};
 

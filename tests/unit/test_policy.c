@@ -1310,6 +1310,8 @@ static void test_apply_host_paths(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	close(m.source_fd);
 	m.source_fd = -1;
+	free(m.source_fs_path);
+	m.source_fs_path = NULL;
 	spec_cleanup(&s);
 	ib_isolation_clear(&iso);
 
