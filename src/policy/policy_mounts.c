@@ -530,8 +530,8 @@ static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int
 			 which ? which : "?");
 		return refuse_restricted(shown, what, sub, err);
 	}
-	if (check_sockets(c, id, fd, shown, what, sub, err) < 0)
-		return -1;
+	/* Outside the allowed mounts: refused before any search below it (a
+	 * big tree would only change the message). */
 	if (v == IB_V_OTHER) {
 		ib_debug("mount source %s (%s) is not in a shared host directory", shown, id->path);
 		if (sub)
@@ -545,6 +545,8 @@ static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int
 				  "mounts",
 				  shown, what);
 	}
+	if (check_sockets(c, id, fd, shown, what, sub, err) < 0)
+		return -1;
 	if (role == IB_ROLE_BIND && check_engine_fs(c, id, shown, what, depth, err) < 0)
 		return -1;
 	if (v != IB_V_ENGINE)
