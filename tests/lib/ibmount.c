@@ -19,6 +19,7 @@
  *   fsmount TYPE DST [KEY=VAL...]   fsopen/fsconfig/fsmount/move_mount to DST
  *   loop N DIR                      N rounds of mount tmpfs on DIR + umount,
  *                                   prints "ns_per_pair <n>" before "OK"
+ *   in-root DIR OP ARGS...          chroot(DIR), chdir("/"), then OP
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +55,11 @@ int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
 
+	if (!strcmp(op, "in-root") && argc >= 4) {
+		if (chroot(argv[2]) < 0 || chdir("/") < 0)
+			return fail("chroot");
+		return main(argc - 2, argv + 2);
+	}
 	if (!strcmp(op, "mount") && argc == 7) {
 		if (syscall(SYS_mount, str(argv[2]), argv[3], str(argv[4]),
 			    strtoul(argv[5], NULL, 16), str(argv[6])) < 0)
