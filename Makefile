@@ -123,6 +123,8 @@ bench: deps
 	bench/lifecycle.sh $(BUILD)/ironbox
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
+	bench/datapath.sh $(BUILD)/ironbox
+	bench/sup-mem.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all
