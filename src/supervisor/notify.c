@@ -30,6 +30,13 @@
 #define MAX_WORKERS 4
 #define WORKER_STACK (256 * 1024)
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 struct listener {
 	int fd;
 	int refs; /* the listener list's + one per call being handled */
@@ -37,34 +44,21 @@ struct listener {
 };
 
 /* Leader/followers: one thread (the leader) polls the supervisor's socket
- * and the listeners, receives a notification and handles it itself, then
- * polls again: a call never waits for another thread to wake up. A slow
- * call (a mount that blocks, on a FUSE filesystem of the container's, say)
- * must not stop the others: one idle thread, the watcher, wakes every
- * WATCH_MS while calls come in, and takes over the polling when the leader
- * is still on the same call; a further thread is started then, up to
- * MAX_WORKERS (with every thread busy, nobody polls: the notifications wait
- * in the kernel, back-pressure). Without calls for a second the watcher
- * sleeps until the next one. */
-#define WATCH_MS 10
-#define QUIET_MS 1000
-
+ * and the listeners; when it receives a notification it hands the polling
+ * to an idle thread (or starts one, up to MAX_WORKERS) and handles the call
+ * itself, so a call never waits for a thread to wake up, and a slow call
+ * (a mount that blocks) does not stop the others. With every thread busy
+ * nobody polls: the notifications wait in the kernel (back-pressure). */
 static struct {
 	const struct ib_notify_agent_cfg *cfg;
 	struct seccomp_notif_sizes sizes;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;  /* CLOCK_MONOTONIC */
-	bool polling;	      /* a thread is the leader, polling */
-	bool watcher;	      /* an idle thread watches the leader */
-	unsigned busy;	      /* threads handling a call */
-	unsigned workers;     /* threads */
-	unsigned idle;	      /* threads waiting (the watcher too) */
-	unsigned sleeping;    /* of them waiting without a timeout */
-	uint64_t seq;	      /* calls received */
-	uint64_t last_ms;     /* when the last one was received */
-	struct listener **ls; /* the listeners (the leader's) */
+	pthread_cond_t cond;
+	bool leader;		/* a thread is polling */
+	unsigned workers, idle; /* threads; of them waiting to lead */
+	struct listener **ls;	/* the listeners (the leader's) */
 	size_t n;
-} ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 /* ---- answers ---- */
 
@@ -331,84 +325,21 @@ static void spawn_worker(void)
 	}
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-/* The leader received a call and handles it: stop polling; have a thread
- * watch it (wake a sleeping one, or start one). */
-static void got_call(void)
+/* Give up polling (a call was received): an idle thread takes over, or a
+ * new one. */
+static void hand_over(void)
 {
 	bool spawn = false;
 
 	pthread_mutex_lock(&ag.lock);
-	ag.polling = false;
-	ag.busy++;
-	ag.seq++;
-	ag.last_ms = now_ms();
-	if (!ag.watcher && ag.sleeping)
+	ag.leader = false;
+	if (ag.idle)
 		pthread_cond_signal(&ag.cond);
-	else if (!ag.idle && ag.workers < MAX_WORKERS)
+	else if (ag.workers < MAX_WORKERS)
 		spawn = true, ag.workers++;
 	pthread_mutex_unlock(&ag.lock);
 	if (spawn)
 		spawn_worker();
-}
-
-/* With the lock held: wait until this thread is to lead (nobody polls,
- * and nobody handles a call or the one handled takes too long). */
-static void await_lead(bool returning)
-{
-	bool watching = false;
-
-	for (;;) {
-		uint64_t seq = ag.seq;
-		int r = 0;
-
-		if (!ag.polling && (returning || ag.busy == 0))
-			break;
-		returning = false;
-		if (!watching && !ag.watcher && (ag.busy || now_ms() - ag.last_ms < QUIET_MS)) {
-			ag.watcher = watching = true;
-		}
-		ag.idle++;
-		if (watching) {
-			struct timespec t;
-
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			t.tv_nsec += WATCH_MS * 1000000L;
-			if (t.tv_nsec >= 1000000000L) {
-				t.tv_sec++;
-				t.tv_nsec -= 1000000000L;
-			}
-			r = pthread_cond_timedwait(&ag.cond, &ag.lock, &t);
-		} else {
-			ag.sleeping++;
-			pthread_cond_wait(&ag.cond, &ag.lock);
-			ag.sleeping--;
-		}
-		ag.idle--;
-		if (!watching)
-			continue;
-		if (r == ETIMEDOUT && !ag.polling && ag.busy && ag.seq == seq) {
-			/* The leader is stuck on its call: take over, and let
-			 * another thread watch (or be started by got_call). */
-			ag.watcher = false;
-			if (ag.sleeping)
-				pthread_cond_signal(&ag.cond);
-			break;
-		}
-		if (!ag.busy && now_ms() - ag.last_ms >= QUIET_MS) {
-			ag.watcher = watching = false; /* quiet: sleep */
-		}
-	}
-	if (watching)
-		ag.watcher = false;
-	ag.polling = true;
 }
 
 /* As the leader: poll until a notification is received (returned, with
@@ -440,10 +371,11 @@ static struct seccomp_notif *lead(struct listener **from)
 				_exit(0);
 			if (fd >= 0) {
 				struct listener *l = ib_xmalloc0(sizeof(*l));
+				uint64_t fl = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
-				/* Not SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: it would
-				 * wake the caller on our CPU, behind what we do after
-				 * answering (the next table, handle()). */
+				/* The caller waits for our answer: wake us, and it
+				 * afterwards, on the CPU at hand (Linux 6.6+). */
+				(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, fl);
 				l->fd = fd;
 				l->refs = 1;
 				ag.ls = ib_xrealloc(ag.ls, (ag.n + 1) * sizeof(*ag.ls));
@@ -488,24 +420,22 @@ static struct seccomp_notif *lead(struct listener **from)
 
 static __attribute__((noreturn)) void serve(void)
 {
-	bool returning = false;
-
 	for (;;) {
 		struct seccomp_notif *req;
 		struct listener *l = NULL;
 
 		pthread_mutex_lock(&ag.lock);
-		await_lead(returning);
+		ag.idle++;
+		while (ag.leader)
+			pthread_cond_wait(&ag.cond, &ag.lock);
+		ag.idle--;
+		ag.leader = true;
 		pthread_mutex_unlock(&ag.lock);
 		req = lead(&l);
-		got_call();
+		hand_over();
 		handle(req, l);
 		listener_put(l);
 		free(req);
-		pthread_mutex_lock(&ag.lock);
-		ag.busy--;
-		pthread_mutex_unlock(&ag.lock);
-		returning = true;
 	}
 }
 
@@ -587,14 +517,6 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	 * first of them. */
 	if (ib_caller_thread_init(&err) < 0)
 		_exit(1);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&ag.cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	ag.workers = 1;
 	serve();
 }
