@@ -466,11 +466,15 @@ static int root_id(int root_fd, uint64_t *mnt, dev_t *dev, ino_t *ino)
 
 	if (statx(root_fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
 		return -1;
-	if (!(stx.stx_mask & STATX_MNT_ID)) {
+	if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
 		errno = ENOTSUP;
 		return -1;
 	}
-	*mnt = stx.stx_mnt_id;
+	/* Only a mount's root is kept (tc_fresh_locked checks the table). */
+	if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		*mnt = 0;
+	else
+		*mnt = stx.stx_mnt_id;
 	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	*ino = (ino_t)stx.stx_ino;
 	return 0;
@@ -516,6 +520,8 @@ static int tc_open_locked(pid_t init, ib_err *err)
 	if (ns1.st_dev != ns2.st_dev || ns1.st_ino != ns2.st_ino || m1 != m2 || d1 != d2 ||
 	    i1 != i2)
 		return ib_err_set(err, EAGAIN, "%d changed its namespace or root", (int)init);
+	if (!m1)
+		return ib_err_set(err, ENOTSUP, "the root of %d is not a mount's", (int)init);
 	g_tc.fd = IB_STEAL_FD(fd);
 	g_tc.ns_dev = ns1.st_dev;
 	g_tc.ns_ino = ns1.st_ino;
@@ -571,23 +577,37 @@ static bool tc_fresh_locked(void)
 	struct pollfd p = {.fd = g_tc.fd, .events = POLLPRI};
 	_cleanup_free_ char *text = NULL;
 	struct ib_mnttab t = {0};
+	const struct ib_mnt *r;
 	ib_err err = {0};
-	int r;
+	int pr;
 
 	if (g_tc.fd < 0)
 		return false;
 	/* poll() first: it takes note of the count the read then shows (a
 	 * change between the two is reported next time). */
 	do
-		r = poll(&p, 1, 0);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
+		pr = poll(&p, 1, 0);
+	while (pr < 0 && errno == EINTR);
+	if (pr < 0)
 		return false;
 	if (g_tc.valid && !(p.revents & (POLLERR | POLLPRI)))
 		return true;
 	g_tc.valid = false;
 	if (read_fd_all(g_tc.fd, &text) < 0 || ib_mnttab_parse(text, &t, &err) < 0)
 		return false;
+	/* The fd shows the namespace and root it was opened with: that must be
+	 * the pair checked around its opening (the init could have changed
+	 * either meanwhile, and back). Then the root's mount is in the table
+	 * (mount IDs are the namespace's own) at "/" (paths are from it). Else
+	 * nothing is kept. */
+	r = ib_mnttab_find(&t, g_tc.root_mnt);
+	if (!r || strcmp(r->mountpoint, "/") != 0) {
+		ib_mnttab_free(&t);
+		close(g_tc.fd);
+		g_tc.fd = -1;
+		g_tc.tries = TC_TRIES;
+		return false;
+	}
 	ib_mnttab_free(&g_tc.tab);
 	g_tc.tab = t;
 	g_tc.valid = true;
