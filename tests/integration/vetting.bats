@@ -404,3 +404,30 @@ ESCAPES='
 	assert_output_contains "main-umount: OK"
 	IB delete -f "$id"
 }
+
+@test "vetting: each call acts with its own caller's credentials: a user's (no capabilities; CAP_SYS_ADMIN with fsuid 1000) and root's, interleaved" {
+	vet_bundle 'mkdir -p /tmp/u /root/secret/x && chmod 0700 /root/secret && exec sleep 1000'
+	bundle_jq "$BUNDLE" '.process.capabilities |= map_values(. + ["CAP_SETUID", "CAP_SETGID"] | unique)'
+	local id round
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	# three times, so that the agent's threads serve each caller after the other
+	for round in 1 2 3; do
+		run IB exec "$id" ibmount as 1000 mount tmpfs /tmp/u tmpfs 0 - </dev/null 3>&-
+		echo "$round user: $output"
+		assert_output_contains "ERR EPERM Operation not permitted (mount)"
+		run IB exec "$id" ibmount as 1000:admin mount tmpfs /root/secret/x tmpfs 0 - </dev/null 3>&-
+		echo "$round user+admin: $output"
+		assert_output_contains "ERR EACCES Permission denied (mount)"
+		run IB exec "$id" ibmount mount tmpfs /root/secret/x tmpfs 0 - </dev/null 3>&-
+		echo "$round root: $output"
+		assert_output_contains "OK"
+		run IB exec "$id" ibmount as 1000:admin umount /root/secret/x 0 </dev/null 3>&-
+		echo "$round user+admin umount: $output"
+		assert_output_contains "ERR EACCES Permission denied (umount2)"
+		run IB exec "$id" ibmount umount /root/secret/x 0 </dev/null 3>&-
+		echo "$round root umount: $output"
+		assert_output_contains "OK"
+	done
+	IB delete -f "$id"
+}
