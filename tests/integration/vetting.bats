@@ -567,6 +567,7 @@ EOF_SCRIPT
 	grep -q 'owning its pid namespace' <<<"$output"
 	grep -q 'owning its network namespace' <<<"$output"
 	IB delete "$id"
+}
 
 # The kept mount table (src/supervisor/caller.c): the agent keeps the table of
 # the container's namespace, as the init's root shows it, between calls
