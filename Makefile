@@ -138,6 +138,8 @@ bench: deps
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
 	bench/sysctl-read.sh $(BUILD)/ironbox
+	bench/datapath.sh $(BUILD)/ironbox
+	bench/sup-mem.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all

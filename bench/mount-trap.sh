@@ -10,7 +10,9 @@
 #   bench/mount-trap.sh [IRONBOX_BIN]     (default: $IRONBOX or build/ironbox)
 #
 # Environment: N (pairs per run, default 200), ROUNDS (default 5; runtimes
-# alternate every round), RUNC (default: runc in PATH).
+# alternate every round), RUNC (default: runc in PATH), BASELINE (another
+# ironbox binary, e.g. a build of the previous commit: a third column, in
+# the same rounds).
 # Prints per round and the medians, and the ratio ironbox / runc.
 set -u
 
@@ -19,6 +21,7 @@ IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
 N=${N:-200}
 ROUNDS=${ROUNDS:-5}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+BASELINE=${BASELINE:-}
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "bench: must run as root" >&2
@@ -29,7 +32,7 @@ fi
 WORK=$(mktemp -d /tmp/ib-mount-bench.XXXXXX)
 cleanup() {
 	local rt id
-	for rt in "$IRONBOX_BIN" "$RUNC"; do
+	for rt in "$IRONBOX_BIN" "$RUNC" $BASELINE; do
 		[[ -x "$rt" ]] || continue
 		for id in $("$rt" --root "$WORK/state" list -q 2>/dev/null); do
 			"$rt" --root "$WORK/state" delete -f "$id" >/dev/null 2>&1
@@ -64,14 +67,25 @@ one() { # RUNTIME ID -> ns per pair
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "mount-trap: $N tmpfs mount+umount pairs per run, $ROUNDS rounds (alternating)"
-ib=() rc=()
+ib=() rc=() bl=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	ib+=("$(one "$IRONBOX_BIN" "mt-ib-$$-$r")")
 	rc+=("$(one "$RUNC" "mt-runc-$$-$r")")
-	printf "  round %d: ironbox %8d ns/pair   runc %8d ns/pair\n" "$r" "${ib[-1]}" "${rc[-1]}" 2>/dev/null ||
-		echo "  round $r: ironbox ${ib[-1]} runc ${rc[-1]}"
+	if [[ -n "$BASELINE" ]]; then
+		bl+=("$(one "$BASELINE" "mt-bl-$$-$r")")
+		printf "  round %d: ironbox %8d ns/pair   runc %8d ns/pair   baseline %8d ns/pair\n" \
+			"$r" "${ib[-1]}" "${rc[-1]}" "${bl[-1]}" 2>/dev/null ||
+			echo "  round $r: ironbox ${ib[-1]} runc ${rc[-1]} baseline ${bl[-1]}"
+	else
+		printf "  round %d: ironbox %8d ns/pair   runc %8d ns/pair\n" "$r" "${ib[-1]}" "${rc[-1]}" 2>/dev/null ||
+			echo "  round $r: ironbox ${ib[-1]} runc ${rc[-1]}"
+	fi
 done
 mi=$(printf '%s\n' "${ib[@]}" | median)
 mr=$(printf '%s\n' "${rc[@]}" | median)
 echo "median: ironbox $mi ns/pair, runc $mr ns/pair"
 awk -v a="$mi" -v b="$mr" 'BEGIN { if (b > 0) printf "ratio ironbox/runc: %.1fx (+%.1f us per pair)\n", a / b, (a - b) / 1000 }'
+if [[ -n "$BASELINE" ]]; then
+	mb=$(printf '%s\n' "${bl[@]}" | median)
+	awk -v a="$mb" -v b="$mr" -v c="$mi" 'BEGIN { if (b > 0 && a > 0) printf "baseline: %d ns/pair, ratio baseline/runc: %.1fx, ironbox/baseline: %.2fx\n", a, a / b, c / a }'
+fi

@@ -594,8 +594,8 @@ static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int
 				  "read-only (add :ro)",
 				  shown, what);
 	}
-	if (check_sockets(c, id, fd, shown, what, sub, err) < 0)
-		return -1;
+	/* Outside the allowed mounts: refused before any search below it (a
+	 * big tree would only change the message). */
 	if (v == IB_V_OTHER) {
 		ib_debug("mount source %s (%s) is not in a shared host directory", shown, id->path);
 		if (sub)
@@ -609,6 +609,8 @@ static int check_object_at(struct ib_mount_ctx *c, const struct ib_fsid *id, int
 				  "mounts",
 				  shown, what);
 	}
+	if (check_sockets(c, id, fd, shown, what, sub, err) < 0)
+		return -1;
 	if (role == IB_ROLE_BIND && check_engine_fs(c, id, shown, what, depth, err) < 0)
 		return -1;
 	if (v != IB_V_ENGINE)

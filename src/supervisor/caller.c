@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
@@ -49,13 +51,6 @@ int ib_caller_procfs(void)
 bool ib_caller_protected_symlinks(void)
 {
 	return g_protected_symlinks;
-}
-
-int ib_caller_thread_init(ib_err *err)
-{
-	if (unshare(CLONE_FS) < 0)
-		return ib_err_sys(err, "unshare fs attributes");
-	return 0;
 }
 
 /* ---- /proc/TID/status ---- */
@@ -183,8 +178,8 @@ void ib_caller_close(struct ib_caller *c)
 			close(*fd);
 			*fd = -1;
 		}
-	free(c->mountinfo);
-	c->mountinfo = NULL;
+	ib_mnttab_free(&c->tab);
+	c->tab_read = false;
 }
 
 /* ---- memory and fds ---- */
@@ -267,24 +262,36 @@ int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
 
 /* ---- credentials ---- */
 
-static int caps_get(struct __user_cap_data_struct data[2])
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-
-	return (int)syscall(SYS_capget, &hdr, data);
-}
+/* This thread's credentials and umask as they are now (the raw syscalls
+ * change the calling thread only, and nothing else changes them), so that
+ * entering and leaving a caller's context make only the calls that change
+ * something: a root caller with our capabilities needs none. */
+static __thread struct {
+	uint64_t permitted, effective, inheritable;
+	uid_t fsuid;
+	gid_t fsgid;
+	mode_t umask;
+	size_t n_groups;
+	gid_t groups[IB_ARRAY_SIZE(((struct ib_caller_creds *)0)->groups)];
+} t_cur;
 
 /* Effective = eff & permitted (this thread only). */
 static int caps_set_effective(uint64_t eff)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct data[2] = {0};
 
-	if (caps_get(data) < 0)
+	eff &= t_cur.permitted;
+	data[0].permitted = (uint32_t)t_cur.permitted;
+	data[1].permitted = (uint32_t)(t_cur.permitted >> 32);
+	data[0].effective = (uint32_t)eff;
+	data[1].effective = (uint32_t)(eff >> 32);
+	data[0].inheritable = (uint32_t)t_cur.inheritable;
+	data[1].inheritable = (uint32_t)(t_cur.inheritable >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -1;
-	data[0].effective = (uint32_t)eff & data[0].permitted;
-	data[1].effective = (uint32_t)(eff >> 32) & data[1].permitted;
-	return (int)syscall(SYS_capset, &hdr, data);
+	t_cur.effective = eff;
+	return 0;
 }
 
 static int set_fs_ids(uid_t uid, gid_t gid)
@@ -293,9 +300,41 @@ static int set_fs_ids(uid_t uid, gid_t gid)
 	syscall(SYS_setfsgid, gid);
 	if ((gid_t)syscall(SYS_setfsgid, (gid_t)-1) != gid)
 		return -1;
+	t_cur.fsgid = gid;
 	syscall(SYS_setfsuid, uid);
 	if ((uid_t)syscall(SYS_setfsuid, (uid_t)-1) != uid)
 		return -1;
+	t_cur.fsuid = uid;
+	return 0;
+}
+
+static int set_groups(const gid_t *groups, size_t n)
+{
+	if (syscall(SYS_setgroups, n, groups) < 0)
+		return -1;
+	memcpy(t_cur.groups, groups, n * sizeof(*groups));
+	t_cur.n_groups = n;
+	return 0;
+}
+
+int ib_caller_thread_init(ib_err *err)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	if (unshare(CLONE_FS) < 0)
+		return ib_err_sys(err, "unshare fs attributes");
+	/* Our own state: every capability we have effective, fs IDs 0, no
+	 * supplementary groups (the agent dropped them), umask 022. */
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return ib_err_sys(err, "capget");
+	t_cur.permitted = data[0].permitted | ((uint64_t)data[1].permitted << 32);
+	t_cur.inheritable = data[0].inheritable | ((uint64_t)data[1].inheritable << 32);
+	if (caps_set_effective(~0ULL) < 0 || set_groups(NULL, 0) < 0 || set_fs_ids(0, 0) < 0 ||
+	    caps_set_effective(~0ULL) < 0)
+		return ib_err_sys(err, "set own credentials");
+	umask(022);
+	t_cur.umask = 022;
 	return 0;
 }
 
@@ -303,6 +342,7 @@ int ib_caller_enter(struct ib_caller *c, ib_err *err)
 {
 	gid_t groups[IB_ARRAY_SIZE(c->creds.groups)];
 	size_t n = 0;
+	bool ids;
 
 	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
 		return ib_err_sys(err, "join the mount namespace of %d", (int)c->tid);
@@ -315,20 +355,29 @@ int ib_caller_enter(struct ib_caller *c, ib_err *err)
 		ib_err_sys(err, "take the cwd of %d", (int)c->tid);
 		goto fail;
 	}
-	umask(c->creds.umask);
+	if (t_cur.umask != c->creds.umask) {
+		umask(c->creds.umask);
+		t_cur.umask = c->creds.umask;
+	}
 	for (size_t i = 0; i < c->creds.n_groups; i++)
 		/* An unmapped group (overflow) is nobody's: leave it out. */
 		if (!c->foreign_userns || c->creds.groups[i] != 65534)
 			groups[n++] = c->creds.groups[i];
-	if (syscall(SYS_setgroups, n, groups) < 0) {
+	if ((n != t_cur.n_groups || memcmp(groups, t_cur.groups, n * sizeof(*groups))) &&
+	    set_groups(groups, n) < 0) {
 		ib_err_sys(err, "take the groups of %d", (int)c->tid);
 		goto fail;
 	}
-	if (set_fs_ids(c->creds.fsuid, c->creds.fsgid) < 0) {
+	/* Changing the fs IDs from or to 0 changes the effective capabilities:
+	 * they are set afterwards, always then. */
+	ids = t_cur.fsuid != c->creds.fsuid || t_cur.fsgid != c->creds.fsgid;
+	if (ids && set_fs_ids(c->creds.fsuid, c->creds.fsgid) < 0) {
 		ib_err_set(err, EPERM, "take the fsuid/fsgid of %d", (int)c->tid);
 		goto fail;
 	}
-	if (caps_set_effective(c->foreign_userns ? 0 : c->creds.cap_eff) < 0) {
+	if ((ids ||
+	     t_cur.effective != ((c->foreign_userns ? 0 : c->creds.cap_eff) & t_cur.permitted)) &&
+	    caps_set_effective(c->foreign_userns ? 0 : c->creds.cap_eff) < 0) {
 		ib_err_sys(err, "take the capabilities of %d", (int)c->tid);
 		goto fail;
 	}
@@ -351,15 +400,26 @@ int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err)
 
 void ib_caller_leave(struct ib_caller *c)
 {
+	bool ids;
+
 	if (!c->entered)
 		return;
 	/* Our capabilities first: they are needed for the rest. A thread that
 	 * cannot restore itself must not serve another caller. */
-	if (caps_set_effective(~0ULL) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
-	    set_fs_ids(0, 0) < 0 || caps_set_effective(~0ULL) < 0 ||
-	    setns(g_home_mntns, CLONE_NEWNS) < 0)
+	ids = t_cur.fsuid != 0 || t_cur.fsgid != 0;
+	if (ids || t_cur.effective != t_cur.permitted)
+		if (caps_set_effective(~0ULL) < 0)
+			abort();
+	if (t_cur.n_groups && set_groups(NULL, 0) < 0)
 		abort();
-	umask(022);
+	if (ids && (set_fs_ids(0, 0) < 0 || caps_set_effective(~0ULL) < 0))
+		abort();
+	if (setns(g_home_mntns, CLONE_NEWNS) < 0)
+		abort();
+	if (t_cur.umask != 022) {
+		umask(022);
+		t_cur.umask = 022;
+	}
 	c->entered = false;
 }
 
@@ -377,9 +437,268 @@ static const char *below(const char *path, const char *dir)
 	return path + n;
 }
 
+/* ---- the mount table ---- */
+
+/* Reading /proc/TID/mountinfo (the kernel formats every mount of the
+ * namespace) and parsing it is the larger part of a vetted call. The table
+ * of the container's own mount namespace, as the init's root (the jail's,
+ * which the container cannot unmount) shows it, is kept between calls:
+ *   - it is read through one fd of /proc/INIT/mountinfo, opened at the
+ *     first call once the init can be looked at (not before it executed
+ *     the container's program: until then it is not dumpable); that fd
+ *     holds the namespace and the root, both live as long as the container;
+ *   - a caller uses it only when it is in that very namespace and has that
+ *     very root (namespace inode; the root's mount ID, device and inode),
+ *     any other caller reads its own;
+ *   - it is read again when poll() on that fd reports a change of the
+ *     namespace since the last read (the kernel counts every attach,
+ *     detach and remount in it, whoever made it) or when we answered a
+ *     call since then (ib_caller_tab_changed: our own calls may change
+ *     what that count leaves out, propagation for one);
+ *   - it is checked at the same point of a call as the file was read
+ *     before (after the call's objects were resolved).
+ * Each call gets its own copy. */
+#define TC_TRIES 64 /* opening the init's files, at most */
+
+static struct {
+	pthread_mutex_t lock;
+	pid_t init;	/* 0: none known */
+	unsigned tries; /* to open the init's files */
+	int fd;		/* -1: nothing cached */
+	dev_t ns_dev;
+	ino_t ns_ino;
+	uint64_t root_mnt;
+	dev_t root_dev;
+	ino_t root_ino;
+	bool valid;
+	struct ib_mnttab tab;
+} g_tc = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+
+static int root_id(int root_fd, uint64_t *mnt, dev_t *dev, ino_t *ino)
+{
+	struct statx stx;
+
+	if (statx(root_fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return -1;
+	if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	/* Only a mount's root is kept (tc_fresh_locked checks the table). */
+	if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		*mnt = 0;
+	else
+		*mnt = stx.stx_mnt_id;
+	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	*ino = (ino_t)stx.stx_ino;
+	return 0;
+}
+
+/* The namespace and root identity of /proc/<dir> (dir: a pid or an open
+ * /proc/TID directory when dirfd >= 0). */
+static int ns_root_id(int dirfd, struct stat *ns, uint64_t *mnt, dev_t *dev, ino_t *ino)
+{
+	_cleanup_close_ int root = openat(dirfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (root < 0 || fstatat(dirfd, "ns/mnt", ns, 0) < 0)
+		return -1;
+	return root_id(root, mnt, dev, ino);
+}
+
+void ib_caller_tab_cache(pid_t init)
+{
+	pthread_mutex_lock(&g_tc.lock);
+	if (!g_tc.init)
+		g_tc.init = init;
+	pthread_mutex_unlock(&g_tc.lock);
+}
+
+/* With the lock held: open the init's mountinfo. */
+static int tc_open_locked(pid_t init, ib_err *err)
+{
+	char name[32];
+	_cleanup_close_ int dir = -1, fd = -1;
+	struct stat ns1, ns2;
+	uint64_t m1, m2;
+	dev_t d1, d2;
+	ino_t i1, i2;
+
+	snprintf(name, sizeof(name), "%d", (int)init);
+	dir = openat(g_procfs, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || ns_root_id(dir, &ns1, &m1, &d1, &i1) < 0)
+		return ib_err_sys(err, "namespace and root of %d", (int)init);
+	fd = openat(dir, "mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ns_root_id(dir, &ns2, &m2, &d2, &i2) < 0)
+		return ib_err_sys(err, "mountinfo of %d", (int)init);
+	/* What the fd holds is what was checked before and after opening it. */
+	if (ns1.st_dev != ns2.st_dev || ns1.st_ino != ns2.st_ino || m1 != m2 || d1 != d2 ||
+	    i1 != i2)
+		return ib_err_set(err, EAGAIN, "%d changed its namespace or root", (int)init);
+	if (!m1)
+		return ib_err_set(err, ENOTSUP, "the root of %d is not a mount's", (int)init);
+	g_tc.fd = IB_STEAL_FD(fd);
+	g_tc.ns_dev = ns1.st_dev;
+	g_tc.ns_ino = ns1.st_ino;
+	g_tc.root_mnt = m1;
+	g_tc.root_dev = d1;
+	g_tc.root_ino = i1;
+	g_tc.valid = false;
+	return 0;
+}
+
+void ib_caller_tab_changed(void)
+{
+	pthread_mutex_lock(&g_tc.lock);
+	g_tc.valid = false;
+	pthread_mutex_unlock(&g_tc.lock);
+}
+
+static int read_fd_all(int fd, char **out)
+{
+	size_t cap = 16384, used = 0;
+	char *buf = ib_xmalloc0(cap);
+
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (used + 1 >= cap) {
+			cap *= 2;
+			buf = ib_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + used, cap - used - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* With the lock held: the cached table, read again if needed. */
+static bool tc_fresh_locked(void)
+{
+	struct pollfd p = {.fd = g_tc.fd, .events = POLLPRI};
+	_cleanup_free_ char *text = NULL;
+	struct ib_mnttab t = {0};
+	const struct ib_mnt *r;
+	ib_err err = {0};
+	int pr;
+
+	if (g_tc.fd < 0)
+		return false;
+	/* poll() first: it takes note of the count the read then shows (a
+	 * change between the two is reported next time). */
+	do
+		pr = poll(&p, 1, 0);
+	while (pr < 0 && errno == EINTR);
+	if (pr < 0)
+		return false;
+	if (g_tc.valid && !(p.revents & (POLLERR | POLLPRI)))
+		return true;
+	g_tc.valid = false;
+	if (read_fd_all(g_tc.fd, &text) < 0 || ib_mnttab_parse(text, &t, &err) < 0)
+		return false;
+	/* The fd shows the namespace and root it was opened with: that must be
+	 * the pair checked around its opening (the init could have changed
+	 * either meanwhile, and back). Then the root's mount is in the table
+	 * (mount IDs are the namespace's own) at "/" (paths are from it). Else
+	 * nothing is kept. */
+	r = ib_mnttab_find(&t, g_tc.root_mnt);
+	if (!r || strcmp(r->mountpoint, "/") != 0) {
+		ib_mnttab_free(&t);
+		close(g_tc.fd);
+		g_tc.fd = -1;
+		g_tc.tries = TC_TRIES;
+		return false;
+	}
+	ib_mnttab_free(&g_tc.tab);
+	g_tc.tab = t;
+	g_tc.valid = true;
+	return true;
+}
+
+void ib_caller_tab_prefetch(void)
+{
+	pthread_mutex_lock(&g_tc.lock);
+	if (g_tc.fd >= 0 && !g_tc.valid)
+		(void)tc_fresh_locked();
+	pthread_mutex_unlock(&g_tc.lock);
+}
+
+/* The cached table for c, copied to *out: false when c is not in the
+ * cached namespace with the cached root (or the cache failed). */
+static bool tc_lookup(struct ib_caller *c, struct ib_mnttab *out)
+{
+	struct stat ns;
+	uint64_t mnt;
+	dev_t dev;
+	ino_t ino;
+	bool hit;
+
+	if (fstat(c->mnt_fd, &ns) < 0 || root_id(c->root_fd, &mnt, &dev, &ino) < 0)
+		return false;
+	pthread_mutex_lock(&g_tc.lock);
+	if (g_tc.fd < 0 && g_tc.init > 0 && g_tc.tries < TC_TRIES) {
+		ib_err err = {0};
+
+		g_tc.tries++;
+		(void)tc_open_locked(g_tc.init, &err);
+	}
+	hit = g_tc.fd >= 0 && ns.st_dev == g_tc.ns_dev && ns.st_ino == g_tc.ns_ino &&
+	      mnt == g_tc.root_mnt && dev == g_tc.root_dev && ino == g_tc.root_ino &&
+	      tc_fresh_locked();
+	if (hit)
+		ib_mnttab_copy(&g_tc.tab, out);
+	pthread_mutex_unlock(&g_tc.lock);
+	return hit;
+}
+
+/* The caller's mount table, read and parsed once per call at most. */
+static const struct ib_mnttab *caller_tab(struct ib_caller *c, ib_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (c->tab_read)
+		return &c->tab;
+	if (tc_lookup(c, &c->tab)) {
+		c->tab_read = true;
+		return &c->tab;
+	}
+	if (ib_read_file_at(c->proc_fd, "mountinfo", &text, NULL, err) < 0 ||
+	    ib_mnttab_parse(text, &c->tab, err) < 0) {
+		ib_err_wrap(err, "mountinfo of %d", (int)c->tid);
+		return NULL;
+	}
+	c->tab_read = true;
+	return &c->tab;
+}
+
+int ib_caller_take_mnttab(struct ib_caller *c, struct ib_mnttab *out, ib_err *err)
+{
+	if (!caller_tab(c, err))
+		return -1;
+	*out = c->tab;
+	c->tab = (struct ib_mnttab){0};
+	c->tab_read = false;
+	return 0;
+}
+
 int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, ib_err *err)
 {
-	_cleanup_free_ char *mount_point = NULL;
+	const char *mount_point = NULL;
+	const struct ib_mnttab *tab;
+	const struct ib_mnt *mnt;
 	char link[64], path[PATH_MAX];
 	struct statx stx;
 	ssize_t n;
@@ -390,12 +709,15 @@ int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, i
 		return ib_err_sys(err, "statx");
 	out->mode = stx.stx_mode;
 	out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-	if (!c->mountinfo && ib_read_file_at(c->proc_fd, "mountinfo", &c->mountinfo, NULL, err) < 0)
-		return ib_err_wrap(err, "mountinfo of %d", (int)c->tid);
-	if ((stx.stx_mask & STATX_MNT_ID) &&
-	    ib_mountinfo_lookup(c->mountinfo, stx.stx_mnt_id, &out->dev, &out->mount_root,
-				&mount_point) == 0)
+	tab = caller_tab(c, err);
+	if (!tab)
+		return -1;
+	if ((stx.stx_mask & STATX_MNT_ID) && (mnt = ib_mnttab_find(tab, stx.stx_mnt_id))) {
+		out->dev = makedev(mnt->major, mnt->minor);
+		out->mount_root = ib_xstrdup(mnt->root);
+		mount_point = mnt->mountpoint;
 		out->mount_known = true;
+	}
 	/* The path as our (the caller's) root sees it. */
 	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
 	n = readlinkat(g_procfs, link, path, sizeof(path) - 1);

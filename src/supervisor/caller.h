@@ -31,6 +31,7 @@
 
 #include "common/err.h"
 #include "common/fsid.h"
+#include "supervisor/mounttable.h"
 
 /* Credentials and fs attributes of a thread, from /proc/TID/status (IDs as
  * the reader's user namespace sees them). */
@@ -53,7 +54,8 @@ struct ib_caller {
 	bool foreign_userns; /* in a user namespace nested in the container's */
 	bool entered;	     /* this thread is in the caller's context */
 	struct ib_caller_creds creds;
-	char *mountinfo; /* its mountinfo (read on demand) */
+	struct ib_mnttab tab; /* its mountinfo, parsed (read on demand) */
+	bool tab_read;
 };
 
 /* Per process: the host's procfs and the namespace to come back to. */
@@ -101,6 +103,18 @@ struct ib_caller_obj {
 			   * unknown (deleted, unreachable from the caller's root) */
 	char *path;	  /* as the caller sees it (NULL if unknown) */
 };
+/* Keep the table of init's mount namespace, as its root shows it, between
+ * calls (see caller.c); once, at CREATED (init: its host pid). */
+void ib_caller_tab_cache(pid_t init);
+/* We are about to answer a call: what it did may not show in the
+ * namespace's change count, the kept table is read again. */
+void ib_caller_tab_changed(void);
+/* Read the kept table again now if it is out of date (after an answer, so
+ * that the next call finds it ready). */
+void ib_caller_tab_prefetch(void);
+/* Move the caller's mount table (read now if it was not yet) to *out;
+ * a later identify reads it again. */
+int ib_caller_take_mnttab(struct ib_caller *c, struct ib_mnttab *out, ib_err *err);
 /* Identify our fd (opened while in the caller's context). */
 int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, ib_err *err);
 void ib_caller_obj_clear(struct ib_caller_obj *o);

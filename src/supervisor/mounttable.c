@@ -165,6 +165,23 @@ void ib_mnttab_free(struct ib_mnttab *t)
 	t->n = 0;
 }
 
+void ib_mnttab_copy(const struct ib_mnttab *from, struct ib_mnttab *to)
+{
+	to->n = from->n;
+	to->m = from->n ? ib_xmalloc0(from->n * sizeof(*to->m)) : NULL;
+	for (size_t i = 0; i < from->n; i++) {
+		const struct ib_mnt *a = &from->m[i];
+		struct ib_mnt *b = &to->m[i];
+
+		*b = *a;
+		b->root = a->root ? ib_xstrdup(a->root) : NULL;
+		b->mountpoint = a->mountpoint ? ib_xstrdup(a->mountpoint) : NULL;
+		b->fstype = a->fstype ? ib_xstrdup(a->fstype) : NULL;
+		b->source = a->source ? ib_xstrdup(a->source) : NULL;
+		b->super_opts = a->super_opts ? ib_xstrdup(a->super_opts) : NULL;
+	}
+}
+
 const struct ib_mnt *ib_mnttab_find(const struct ib_mnttab *t, uint64_t id)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -42,6 +42,8 @@ struct ib_mnttab {
  * malformed line (EINVAL) rather than guessing: decisions rest on it. */
 int ib_mnttab_parse(const char *text, struct ib_mnttab *t, ib_err *err);
 void ib_mnttab_free(struct ib_mnttab *t);
+/* A deep copy (every string of struct ib_mnt: keep in step with it). */
+void ib_mnttab_copy(const struct ib_mnttab *from, struct ib_mnttab *to);
 
 const struct ib_mnt *ib_mnttab_find(const struct ib_mnttab *t, uint64_t id);
 /* The mount m is attached to; NULL for the namespace's root or when the

@@ -5,16 +5,17 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -27,31 +28,37 @@
 #include "supervisor/audit.h"
 
 #define MAX_WORKERS 4
-#define MAX_QUEUE 64
 #define WORKER_STACK (256 * 1024)
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 struct listener {
 	int fd;
-	int refs; /* the loop's + one per queued/running job */
+	int refs; /* the listener list's + one per call being handled */
 	bool hup;
 };
 
-struct job {
-	struct seccomp_notif *req;
-	struct listener *l;
-	struct job *next;
-};
-
+/* Leader/followers: one thread (the leader) polls the supervisor's socket
+ * and the listeners; when it receives a notification it hands the polling
+ * to an idle thread (or starts one, up to MAX_WORKERS) and handles the call
+ * itself, so a call never waits for a thread to wake up, and a slow call
+ * (a mount that blocks) does not stop the others. With every thread busy
+ * nobody polls: the notifications wait in the kernel (back-pressure). */
 static struct {
 	const struct ib_notify_agent_cfg *cfg;
 	struct seccomp_notif_sizes sizes;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct job *head, *tail;
-	size_t queued;
-	unsigned workers, idle;
-	int wake_fd; /* eventfd: a job finished (the loop may poll listeners again) */
-} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .wake_fd = -1};
+	bool leader;		/* a thread is polling */
+	unsigned workers, idle; /* threads; of them waiting to lead */
+	struct listener **ls;	/* the listeners (the leader's) */
+	size_t n;
+} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 /* ---- answers ---- */
 
@@ -87,12 +94,14 @@ bool ib_notify_valid(struct ib_notify_call *c)
 
 void ib_notify_reply(struct ib_notify_call *c, int64_t val)
 {
+	ib_caller_tab_changed();
 	if (send_resp(c, val, 0) == 0)
 		IB_STAT_ADD(ag.cfg->stats, allowed, 1);
 }
 
 void ib_notify_fail(struct ib_notify_call *c, int error)
 {
+	ib_caller_tab_changed();
 	if (send_resp(c, -1, error ? error : EIO) == 0)
 		IB_STAT_ADD(ag.cfg->stats, failed, 1);
 }
@@ -122,8 +131,11 @@ void ib_notify_reply_fd(struct ib_notify_call *c, int fd, bool cloexec)
 					  .srcfd = (uint32_t)fd,
 					  .newfd = 0,
 					  .newfd_flags = cloexec ? O_CLOEXEC : 0};
-	int r = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
-	int saved = errno;
+	int r, saved;
+
+	ib_caller_tab_changed();
+	r = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	saved = errno;
 
 	close(fd);
 	if (r >= 0) {
@@ -210,10 +222,9 @@ bool ib_notify_host_shared(const struct ib_notify_policy *p, const struct ib_cal
 
 /* ---- dispatch ---- */
 
-static void handle(struct job *j)
+static void handle(const struct seccomp_notif *req, const struct listener *l)
 {
-	const struct seccomp_notif *req = j->req;
-	struct ib_notify_call c = {.req = req, .policy = ag.cfg->policy, .listener = j->l->fd};
+	struct ib_notify_call c = {.req = req, .policy = ag.cfg->policy, .listener = l->fd};
 	_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
 	ib_err err = {0};
 
@@ -229,6 +240,9 @@ static void handle(struct job *j)
 		c.rule->handler(&c);
 		if (!c.answered)
 			ib_notify_deny(&c, EPERM, "undecided");
+		/* The caller goes on: have the table ready for its next call. */
+		if (!strcmp(c.rule->rule, "mount"))
+			ib_caller_tab_prefetch();
 	}
 	ib_caller_close(&c.caller);
 	json_object_put(c.args);
@@ -245,72 +259,6 @@ static void listener_put(struct listener *l)
 	if (last) {
 		close(l->fd);
 		free(l);
-	}
-}
-
-static void *worker(void *arg)
-{
-	ib_err err = {0};
-
-	(void)arg;
-	if (ib_caller_thread_init(&err) < 0)
-		abort(); /* fail closed: the listeners go, calls get ENOSYS */
-	for (;;) {
-		struct job *j;
-		uint64_t one = 1;
-
-		pthread_mutex_lock(&ag.lock);
-		ag.idle++;
-		while (!ag.head)
-			pthread_cond_wait(&ag.cond, &ag.lock);
-		ag.idle--;
-		j = ag.head;
-		ag.head = j->next;
-		if (!ag.head)
-			ag.tail = NULL;
-		ag.queued--;
-		pthread_mutex_unlock(&ag.lock);
-		handle(j);
-		listener_put(j->l);
-		free(j->req);
-		free(j);
-		(void)!write(ag.wake_fd, &one, sizeof(one));
-	}
-	return NULL;
-}
-
-static void enqueue(struct job *j)
-{
-	bool spawn;
-
-	pthread_mutex_lock(&ag.lock);
-	j->l->refs++;
-	if (ag.tail)
-		ag.tail->next = j;
-	else
-		ag.head = j;
-	ag.tail = j;
-	ag.queued++;
-	spawn = ag.idle < ag.queued && ag.workers < MAX_WORKERS;
-	if (spawn)
-		ag.workers++;
-	pthread_cond_signal(&ag.cond);
-	pthread_mutex_unlock(&ag.lock);
-	if (spawn) {
-		pthread_attr_t a;
-		pthread_t t;
-
-		pthread_attr_init(&a);
-		pthread_attr_setstacksize(&a, WORKER_STACK);
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &a, worker, NULL) != 0) {
-			pthread_mutex_lock(&ag.lock);
-			ag.workers--;
-			pthread_mutex_unlock(&ag.lock);
-			if (ag.workers == 0)
-				abort();
-		}
-		pthread_attr_destroy(&a);
 	}
 }
 
@@ -346,84 +294,164 @@ static int recv_listener(int sock)
 		memcpy(&init, msg + 1, sizeof(init));
 		/* Without a jail every mount call is refused (fails closed). */
 		(void)ib_rule_mount_jail(init, ag.cfg->policy, &err);
+		/* Without it every call reads its mount table itself. */
+		ib_caller_tab_cache(init);
 	}
 	return fd;
 }
 
-static __attribute__((noreturn)) void loop(void)
+static void *worker(void *arg);
+
+/* A new thread shares our fs_struct until its ib_caller_thread_init():
+ * wait for that, since we are about to enter a caller's context (setns and
+ * chroot need a private one). */
+static void spawn_worker(void)
 {
-	struct listener **ls = NULL;
-	size_t n = 0;
+	pthread_attr_t a;
+	pthread_t t;
+	sem_t ready;
+	int r;
+
+	sem_init(&ready, 0, 0);
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, WORKER_STACK);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &a, worker, &ready);
+	pthread_attr_destroy(&a);
+	if (r == 0)
+		while (sem_wait(&ready) < 0 && errno == EINTR)
+			;
+	sem_destroy(&ready);
+	if (r != 0) {
+		pthread_mutex_lock(&ag.lock);
+		ag.workers--;
+		pthread_mutex_unlock(&ag.lock);
+		/* this thread leads again once its call is done */
+	}
+}
+
+/* Give up polling (a call was received): an idle thread takes over, or a
+ * new one. */
+static void hand_over(void)
+{
+	bool spawn = false;
+
+	pthread_mutex_lock(&ag.lock);
+	ag.leader = false;
+	if (ag.idle)
+		pthread_cond_signal(&ag.cond);
+	else if (ag.workers < MAX_WORKERS)
+		spawn = true, ag.workers++;
+	pthread_mutex_unlock(&ag.lock);
+	if (spawn)
+		spawn_worker();
+}
+
+/* As the leader: poll until a notification is received (returned, with
+ * its listener referenced). */
+static struct seccomp_notif *lead(struct listener **from)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
 
 	for (;;) {
-		size_t np = 2 + n, k = 0, polled = n;
-		_cleanup_free_ struct pollfd *pfd = ib_xmalloc0(np * sizeof(*pfd));
-		bool full;
+		size_t k = 0, polled = ag.n;
 
-		pthread_mutex_lock(&ag.lock);
-		full = ag.queued >= MAX_QUEUE;
-		pthread_mutex_unlock(&ag.lock);
+		if (cap < 1 + ag.n) {
+			cap = 1 + ag.n + 4;
+			pfd = ib_xrealloc(pfd, cap * sizeof(*pfd));
+		}
 		pfd[k++] = (struct pollfd){.fd = ag.cfg->sup_fd, .events = POLLIN};
-		pfd[k++] = (struct pollfd){.fd = ag.wake_fd, .events = POLLIN};
-		/* Back-pressure: with a full queue the notifications wait in the
-		 * kernel. */
-		for (size_t i = 0; i < n; i++)
-			pfd[k++] = (struct pollfd){.fd = full ? -1 : ls[i]->fd, .events = POLLIN};
+		for (size_t i = 0; i < ag.n; i++)
+			pfd[k++] = (struct pollfd){.fd = ag.ls[i]->fd, .events = POLLIN};
 		if (poll(pfd, k, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			_exit(1);
 		}
-		if (pfd[1].revents & POLLIN) {
-			uint64_t v;
-			(void)!read(ag.wake_fd, &v, sizeof(v));
-		}
 		if (pfd[0].revents) {
 			int fd = recv_listener(ag.cfg->sup_fd);
-			struct listener *l;
 
 			if (fd == -2)
 				_exit(0);
 			if (fd >= 0) {
-				l = ib_xmalloc0(sizeof(*l));
+				struct listener *l = ib_xmalloc0(sizeof(*l));
+				uint64_t fl = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+				/* The caller waits for our answer: wake us, and it
+				 * afterwards, on the CPU at hand (Linux 6.6+). */
+				(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, fl);
 				l->fd = fd;
 				l->refs = 1;
-				ls = ib_xrealloc(ls, (n + 1) * sizeof(*ls));
-				ls[n++] = l;
+				ag.ls = ib_xrealloc(ag.ls, (ag.n + 1) * sizeof(*ag.ls));
+				ag.ls[ag.n++] = l;
 				IB_STAT_ADD(ag.cfg->stats, listeners, 1);
 			}
 		}
 		/* Only those polled: a listener just received is polled next time. */
 		for (size_t i = 0; i < polled; i++) {
-			short re = pfd[2 + i].revents;
+			short re = pfd[1 + i].revents;
 
 			if (re & POLLIN) {
-				struct job *j = ib_xmalloc0(sizeof(*j));
+				struct seccomp_notif *req = ib_xmalloc0(ag.sizes.seccomp_notif);
 
-				j->req = ib_xmalloc0(ag.sizes.seccomp_notif);
-				j->l = ls[i];
-				if (ioctl(ls[i]->fd, SECCOMP_IOCTL_NOTIF_RECV, j->req) < 0) {
+				if (ioctl(ag.ls[i]->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 					/* ENOENT: the caller went away meanwhile. */
-					free(j->req);
-					free(j);
-				} else {
-					IB_STAT_ADD(ag.cfg->stats, notifications, 1);
-					enqueue(j);
+					free(req);
+					continue;
 				}
+				IB_STAT_ADD(ag.cfg->stats, notifications, 1);
+				pthread_mutex_lock(&ag.lock);
+				ag.ls[i]->refs++;
+				pthread_mutex_unlock(&ag.lock);
+				*from = ag.ls[i];
+				free(pfd);
+				return req;
 			} else if (re & (POLLHUP | POLLERR | POLLNVAL)) {
 				/* Every process of this filter is gone. */
-				ls[i]->hup = true;
+				ag.ls[i]->hup = true;
 			}
 		}
-		for (size_t i = 0; i < n;) {
-			if (ls[i]->hup) {
-				listener_put(ls[i]);
-				ls[i] = ls[--n];
+		for (size_t i = 0; i < ag.n;) {
+			if (ag.ls[i]->hup) {
+				listener_put(ag.ls[i]);
+				ag.ls[i] = ag.ls[--ag.n];
 			} else {
 				i++;
 			}
 		}
 	}
+}
+
+static __attribute__((noreturn)) void serve(void)
+{
+	for (;;) {
+		struct seccomp_notif *req;
+		struct listener *l = NULL;
+
+		pthread_mutex_lock(&ag.lock);
+		ag.idle++;
+		while (ag.leader)
+			pthread_cond_wait(&ag.cond, &ag.lock);
+		ag.idle--;
+		ag.leader = true;
+		pthread_mutex_unlock(&ag.lock);
+		req = lead(&l);
+		hand_over();
+		handle(req, l);
+		listener_put(l);
+		free(req);
+	}
+}
+
+static void *worker(void *arg)
+{
+	ib_err err = {0};
+
+	if (ib_caller_thread_init(&err) < 0)
+		abort(); /* fail closed: the listeners go, calls get ENOSYS */
+	sem_post(arg);
+	serve();
 }
 
 /* An empty tmpfs as our root: the agent keeps no view of the host's
@@ -486,9 +514,14 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 		ag.sizes.seccomp_notif = sizeof(struct seccomp_notif);
 	if (ag.sizes.seccomp_notif_resp < sizeof(struct seccomp_notif_resp))
 		ag.sizes.seccomp_notif_resp = sizeof(struct seccomp_notif_resp);
-	ag.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ag.wake_fd < 0)
+	/* One malloc arena for every worker (each would get its own, pages
+	 * kept per thread), and what our parent's heap left us given back. */
+	mallopt(M_ARENA_MAX, 1);
+	malloc_trim(0);
+	/* procfs and home stay open for the workers; this thread is the
+	 * first of them. */
+	if (ib_caller_thread_init(&err) < 0)
 		_exit(1);
-	/* procfs and home stay open for the workers. */
-	loop();
+	ag.workers = 1;
+	serve();
 }

@@ -1222,10 +1222,7 @@ void ib_rule_mount(struct ib_notify_call *c)
 		rc = identify(&m, &m.src);
 	if (!rc)
 		rc = identify(&m, &m.dst);
-	if (!rc && !c->caller.mountinfo &&
-	    ib_read_file_at(c->caller.proc_fd, "mountinfo", &c->caller.mountinfo, NULL, &err) < 0)
-		rc = EIO;
-	if (!rc && ib_mnttab_parse(c->caller.mountinfo, &m.tab, &err) < 0)
+	if (!rc && ib_caller_take_mnttab(&c->caller, &m.tab, &err) < 0)
 		rc = EIO;
 	if (rc) {
 		ib_notify_fail(c, rc);

@@ -6,6 +6,7 @@
  * when the container's init does (or when its agent does). */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
+#include <malloc.h>
 #include <fuse_lowlevel.h>
 #include <linux/close_range.h>
 #include <poll.h>
@@ -462,6 +463,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		sup_exit(se, -1, 1);
 	if (se)
 		fd = fuse_session_fd(se);
+	malloc_trim(0); /* what the runtime's heap left us */
 	/* Serve from the start (the container opens our files while it is
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {

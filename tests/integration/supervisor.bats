@@ -349,10 +349,10 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	local id i f="$BATS_TEST_TMPDIR/rmdir.trace" e="$BATS_TEST_TMPDIR/run.err"
 	for i in 1 2 3; do
 		id=$(new_id)
-		strace -f -e trace=rmdir -o "$f" "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" \
+		strace -f -e trace=rmdir,unlinkat -o "$f" "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" \
 			</dev/null >/dev/null 2>"$e" 3>&-
-		grep -q 'rmdir(.*ironbox-supervisor' "$f" || ! cgroup_v1 || fail "no supervisor cgroup removed"
-		if grep -q EBUSY "$f"; then
+		grep -Eq 'rmdir\(.*ironbox-supervisor|unlinkat\(.*"ironbox-supervisor", AT_REMOVEDIR' "$f" || ! cgroup_v1 || fail "no supervisor cgroup removed"
+		if grep -q 'EBUSY' "$f"; then
 			cat "$f"
 			fail "rmdir EBUSY"
 		fi

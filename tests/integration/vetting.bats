@@ -568,3 +568,94 @@ EOF_SCRIPT
 	grep -q 'owning its network namespace' <<<"$output"
 	IB delete "$id"
 }
+
+# The kept mount table (src/supervisor/caller.c): the agent keeps the table of
+# the container's namespace, as the init's root shows it, between calls
+
+@test "vetting: the kept mount table follows changes: a mount made from the host, a chroot, unshare -m between calls" {
+	vet_bundle 'mkdir -p /tmp/a /tmp/h /tmp/jail; exec sleep 1000'
+	bundle_jq "$BUNDLE" '.process.capabilities |= map_values(. + ["CAP_SYS_CHROOT"] | unique)'
+	local id pid
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	pid=$(IB state "$id" | jq -r .pid)
+	# a call from the container: the table is kept
+	run IB exec "$id" ibmount mount tmpfs /tmp/a tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "OK"
+	# a change the agent did not make (the host's root, not trapped): the
+	# next call sees it (unknown to a stale table, the umount would be EPERM)
+	nsenter -t "$pid" -m -- mount -t tmpfs host /tmp/h
+	run IB exec "$id" ibmount umount /tmp/h 0 </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "OK"
+	run IB exec "$id" ibmount umount /tmp/a 0 </dev/null 3>&-
+	assert_output_contains "OK"
+	# another root: its own table (mount points relative to it). Mounting
+	# on /sys/fs would hide the jail's /sys/fs/cgroup, from a chroot at /sys
+	# too (there it is /fs/cgroup: the init's table would not say so)
+	run IB exec "$id" ibmount mount tmpfs /sys/fs tmpfs 0 - </dev/null 3>&-
+	assert_output_contains "ERR EPERM"
+	run IB exec "$id" ibmount in-root /sys mount tmpfs /fs tmpfs 0 - </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "ERR EPERM"
+	# and the agent holds nothing of another root (the chroot's tmpfs
+	# unmounts afterwards)
+	run IB exec "$id" sh -c '
+		mount -t tmpfs j /tmp/jail && mkdir -p /tmp/jail/bin /tmp/jail/t &&
+		cp /bin/sh /bin/ibmount /tmp/jail/bin/ &&
+		chroot /tmp/jail /bin/sh -c "
+			echo chroot-mount: \$(ibmount mount tmpfs /t tmpfs 0 -)
+			echo chroot-umount: \$(ibmount umount /t 0)
+			echo chroot-umount-proc: \$(ibmount umount /proc 2)"
+		echo "umount-jail: $(ibmount umount /tmp/jail 0)"' </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "chroot-mount: OK"
+	assert_output_contains "chroot-umount: OK"
+	grep -E "^chroot-umount-proc: ERR (EPERM|EINVAL|ENOENT)" <<<"$output"
+	assert_output_contains "umount-jail: OK"
+	# a new mount namespace between two calls: the copies are its own, the
+	# jail's copies stay protected, the container's namespace is unchanged
+	run IB exec "$id" sh -c '
+		echo "main-mount: $(ibmount mount tmpfs /tmp/a tmpfs 0 -)"
+		unshare -m sh -c "
+			echo ns-umount-copy: \$(ibmount umount /tmp/a 0)
+			echo ns-umount-keys: \$(ibmount umount /proc/keys 2)
+			echo ns-umount-vol: \$(ibmount umount /mnt 2)"
+		echo "main-umount-keys: $(ibmount umount /proc/keys 2)"
+		echo "main-umount: $(ibmount umount /tmp/a 0)"' </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "main-mount: OK"
+	assert_output_contains "ns-umount-copy: OK"
+	assert_output_contains "ns-umount-keys: ERR EPERM"
+	assert_output_contains "ns-umount-vol: ERR EPERM"
+	assert_output_contains "main-umount-keys: ERR EPERM"
+	assert_output_contains "main-umount: OK"
+	IB delete -f "$id"
+}
+
+@test "vetting: each call acts with its own caller's credentials: a user's (no capabilities; CAP_SYS_ADMIN with fsuid 1000) and root's, interleaved" {
+	vet_bundle 'mkdir -p /tmp/u /root/secret/x && chmod 0700 /root/secret && exec sleep 1000'
+	bundle_jq "$BUNDLE" '.process.capabilities |= map_values(. + ["CAP_SETUID", "CAP_SETGID"] | unique)'
+	local id round
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	# three times, so that the agent's threads serve each caller after the other
+	for round in 1 2 3; do
+		run IB exec "$id" ibmount as 1000 mount tmpfs /tmp/u tmpfs 0 - </dev/null 3>&-
+		echo "$round user: $output"
+		assert_output_contains "ERR EPERM Operation not permitted (mount)"
+		run IB exec "$id" ibmount as 1000:admin mount tmpfs /root/secret/x tmpfs 0 - </dev/null 3>&-
+		echo "$round user+admin: $output"
+		assert_output_contains "ERR EACCES Permission denied (mount)"
+		run IB exec "$id" ibmount mount tmpfs /root/secret/x tmpfs 0 - </dev/null 3>&-
+		echo "$round root: $output"
+		assert_output_contains "OK"
+		run IB exec "$id" ibmount as 1000:admin umount /root/secret/x 0 </dev/null 3>&-
+		echo "$round user+admin umount: $output"
+		assert_output_contains "ERR EACCES Permission denied (umount2)"
+		run IB exec "$id" ibmount umount /root/secret/x 0 </dev/null 3>&-
+		echo "$round root umount: $output"
+		assert_output_contains "OK"
+	done
+	IB delete -f "$id"
+}

@@ -19,10 +19,17 @@
  *   fsmount TYPE DST [KEY=VAL...]   fsopen/fsconfig/fsmount/move_mount to DST
  *   loop N DIR                      N rounds of mount tmpfs on DIR + umount,
  *                                   prints "ns_per_pair <n>" before "OK"
+ *   in-root DIR OP ARGS...          chroot(DIR), chdir("/"), then OP
+ *   as UID[:admin] OP ARGS...       all IDs UID, no groups, no capabilities
+ *                                   (":admin": CAP_SYS_ADMIN kept), then OP
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +61,28 @@ int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
 
+	if (!strcmp(op, "as") && argc >= 4) {
+		char *end;
+		long id = strtol(argv[2], &end, 10);
+		bool admin = !strcmp(end, ":admin");
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct cd[2] = {{0}};
+
+		if (setgroups(0, NULL) < 0 || prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+		    setresgid((gid_t)id, (gid_t)id, (gid_t)id) < 0 ||
+		    setresuid((uid_t)id, (uid_t)id, (uid_t)id) < 0)
+			return fail("as");
+		if (admin)
+			cd[0].effective = cd[0].permitted = 1u << CAP_SYS_ADMIN;
+		if (syscall(SYS_capset, &hdr, cd) < 0)
+			return fail("capset");
+		return main(argc - 2, argv + 2);
+	}
+	if (!strcmp(op, "in-root") && argc >= 4) {
+		if (chroot(argv[2]) < 0 || chdir("/") < 0)
+			return fail("chroot");
+		return main(argc - 2, argv + 2);
+	}
 	if (!strcmp(op, "mount") && argc == 7) {
 		if (syscall(SYS_mount, str(argv[2]), argv[3], str(argv[4]),
 			    strtoul(argv[5], NULL, 16), str(argv[6])) < 0)

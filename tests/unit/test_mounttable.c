@@ -48,6 +48,52 @@ static void test_parse_fixture(void **state)
 	assert_int_equal(t.n, 0);
 }
 
+/* A copy (what the agent's kept table hands each call) is deep: it
+ * outlives the original and holds every field. */
+static void test_copy_is_deep(void **state)
+{
+	struct ib_mnttab t, c;
+	ib_err err = {0};
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(FX_CREATED, &t, &err), 0);
+	ib_mnttab_copy(&t, &c);
+	assert_int_equal(c.n, t.n);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct ib_mnt *a = &t.m[i], *b = &c.m[i];
+
+		assert_int_equal(a->id, b->id);
+		assert_int_equal(a->parent_id, b->parent_id);
+		assert_int_equal(a->major, b->major);
+		assert_int_equal(a->minor, b->minor);
+		assert_int_equal(a->flags, b->flags);
+		assert_int_equal(a->propagation, b->propagation);
+		assert_ptr_not_equal(a->root, b->root);
+		assert_ptr_not_equal(a->mountpoint, b->mountpoint);
+		assert_ptr_not_equal(a->fstype, b->fstype);
+		assert_string_equal(a->root, b->root);
+		assert_string_equal(a->mountpoint, b->mountpoint);
+		assert_string_equal(a->fstype, b->fstype);
+		if (a->source)
+			assert_string_equal(a->source, b->source);
+		else
+			assert_null(b->source);
+		if (a->super_opts)
+			assert_string_equal(a->super_opts, b->super_opts);
+		else
+			assert_null(b->super_opts);
+	}
+	ib_mnttab_free(&t);
+	/* the copy stands alone (ASan/valgrind would see a use after free) */
+	assert_string_equal(ib_mnttab_find(&c, 101)->mountpoint, "/mnt/ro");
+	assert_string_equal(ib_mnttab_find(&c, 101)->super_opts, "rw,discard");
+	ib_mnttab_free(&c);
+	/* an empty table */
+	ib_mnttab_copy(&t, &c);
+	assert_int_equal(c.n, 0);
+	ib_mnttab_free(&c);
+}
+
 static void test_parse_escapes_and_optional(void **state)
 {
 	struct ib_mnttab t;
@@ -187,6 +233,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_fixture),
+	    cmocka_unit_test(test_copy_is_deep),
 	    cmocka_unit_test(test_parse_escapes_and_optional),
 	    cmocka_unit_test(test_parse_rejects_garbage),
 	    cmocka_unit_test(test_path_under),
