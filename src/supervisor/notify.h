@@ -128,11 +128,16 @@ void ib_rule_mount(struct ib_notify_call *c);
  * the init's listener is served. */
 int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err);
 
+/* Rule "sysinfo" (rule_sysinfo.c): the container's figures, asked of the
+ * supervisor over ib_notify_agent_cfg.info_fd. */
+void ib_rule_sysinfo(struct ib_notify_call *c);
+
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {
 	int sup_fd;    /* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
 	int userns_fd; /* the container's user namespace */
 	int audit_fd;  /* audit.log, O_APPEND */
+	int info_fd;   /* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
 	struct ib_notify_stats *stats;
 	const struct ib_notify_policy *policy;
 };

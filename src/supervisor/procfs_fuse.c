@@ -1,10 +1,11 @@
-/* The FUSE side of the supervisor: a flat read-only directory of the files
- * in ib_supervisor_files, each rendered when it is opened (so a reader sees
+/* The FUSE side of the supervisor: a flat directory of the files in
+ * ib_emul_files (emul.h), each rendered when it is opened (so a reader sees
  * one consistent snapshot across its read calls; what opens may pin is
  * budgeted, snapshot.h). Low-level API, driven by the supervisor's own poll
  * loop. */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
+#include <poll.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "common/util.h"
 
+#include "supervisor/emul.h"
 #include "supervisor/notify.h"
 #include "supervisor/snapshot.h"
 #include "supervisor/supervisor_int.h"
@@ -35,19 +37,22 @@ static void pin_stats(void)
 
 static size_t n_files(void)
 {
-	size_t n = 0;
-
-	while (ib_supervisor_files[n])
-		n++;
-	return n;
+	return ib_emul_n_files();
 }
 
 static int file_index(const char *name)
 {
-	for (size_t i = 0; ib_supervisor_files[i]; i++)
-		if (!strcmp(ib_supervisor_files[i], name))
+	for (size_t i = 0; ib_emul_files[i].name; i++)
+		if (!strcmp(ib_emul_files[i].name, name))
 			return (int)i;
 	return -1;
+}
+
+static const struct ib_emul_file *file_of(fuse_ino_t ino)
+{
+	if (ino < ROOT_INO + 1 || ino > ROOT_INO + n_files())
+		return NULL;
+	return &ib_emul_files[ino - ROOT_INO - 1];
 }
 
 static void fill_attr(fuse_ino_t ino, struct stat *st)
@@ -61,7 +66,9 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 		/* Content is produced on open. The size is an upper bound: a short
 		 * read ends the file (FUSE then trims i_size), and unlike size 0
 		 * with direct_io it keeps sendfile (busybox cat) working. */
-		st->st_mode = S_IFREG | 0444;
+		const struct ib_emul_file *f = file_of(ino);
+
+		st->st_mode = S_IFREG | (f && f->write ? 0644 : 0444);
 		st->st_nlink = 1;
 		st->st_size = 1 << 20;
 	}
@@ -110,12 +117,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+	file = (unsigned)(ino - ROOT_INO - 1);
+	if ((fi->flags & O_ACCMODE) != O_RDONLY && !ib_emul_files[file].write) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	file = (unsigned)(ino - ROOT_INO - 1);
-	text = ib_supervisor_render(ib_supervisor_files[file]);
+	text = ib_emul_files[file].render();
 	if (!text) {
 		fuse_reply_err(req, EIO);
 		return;
@@ -144,10 +151,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const char *text;
 	size_t len;
 
-	(void)ino;
 	if (fi->fh & 1) {
 		/* Unpinned: this read's own rendering. */
-		fresh = ib_supervisor_render(ib_supervisor_files[fi->fh >> 1]);
+		fresh = ib_emul_files[fi->fh >> 1].render();
 		text = fresh;
 		len = fresh ? strlen(fresh) : 0;
 	} else {
@@ -156,7 +162,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		len = snap->len;
 	}
 	if (!text || off < 0 || (size_t)off >= len) {
-		fuse_reply_buf(req, NULL, 0);
+		const struct ib_emul_file *f = file_of(ino);
+
+		/* A log with nothing new: a non-blocking reader hears EAGAIN. */
+		if (f && (f->flags & IB_EMUL_STREAM) && (fi->flags & O_NONBLOCK))
+			fuse_reply_err(req, EAGAIN);
+		else
+			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
 	if (size > len - (size_t)off)
@@ -189,7 +201,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		size = sizeof(buf);
 	for (size_t i = (size_t)off; i < total; i++) {
 		struct stat st = {0};
-		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_supervisor_files[i - 2];
+		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_emul_files[i - 2].name;
 		size_t need;
 
 		st.st_ino = i < 2 ? ROOT_INO : ROOT_INO + i - 1;
@@ -202,6 +214,39 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, used);
 }
 
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	const struct ib_emul_file *f = file_of(ino);
+	ssize_t n;
+
+	(void)fi;
+	if (!f || !f->write) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	n = f->write(buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+/* What poll and epoll see: a log with nothing new is never readable. */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	const struct ib_emul_file *f = file_of(ino);
+	unsigned ev = POLLOUT | POLLWRNORM;
+
+	(void)fi;
+	if (ph)
+		fuse_pollhandle_destroy(ph); /* nothing ever becomes ready later */
+	if (!f || !(f->flags & IB_EMUL_STREAM))
+		ev |= POLLIN | POLLRDNORM;
+	fuse_reply_poll(req, ev);
+}
+
 static const struct fuse_lowlevel_ops ops = {
     .lookup = op_lookup,
     .getattr = op_getattr,
@@ -209,6 +254,8 @@ static const struct fuse_lowlevel_ops ops = {
     .read = op_read,
     .release = op_release,
     .readdir = op_readdir,
+    .write = op_write,
+    .poll = op_poll,
 };
 
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)

@@ -13,8 +13,6 @@ struct ib_notify_stats;
 /* The counters shared with the notification agent (NULL in the runtime). */
 extern struct ib_notify_stats *ib_sup_stats;
 
-/* The current content of one served file (malloc'd), NULL on failure. */
-char *ib_supervisor_render(const char *name);
 /* A session mounted on mountpoint, NULL on failure. */
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
 

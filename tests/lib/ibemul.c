@@ -1,0 +1,67 @@
+/* Test helper (static, runs inside containers): the emulated files and the
+ * sysinfo(2) rule, as a program sees them.
+ *   ibemul sysinfo      the fields of sysinfo(2), one "key value" a line
+ *   ibemul kmsg         /dev/kmsg as journald and dmesg open it: a
+ *                       non-blocking read (EAGAIN or bytes), poll for input
+ *                       (0 = not readable), a blocking read (0 = EOF), a write */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+static int do_sysinfo(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0) {
+		printf("ERR %s\n", strerror(errno));
+		return 1;
+	}
+	printf("totalram %llu\n", (unsigned long long)si.totalram * si.mem_unit);
+	printf("freeram %llu\n", (unsigned long long)si.freeram * si.mem_unit);
+	printf("sharedram %llu\n", (unsigned long long)si.sharedram * si.mem_unit);
+	printf("bufferram %llu\n", (unsigned long long)si.bufferram * si.mem_unit);
+	printf("totalswap %llu\n", (unsigned long long)si.totalswap * si.mem_unit);
+	printf("freeswap %llu\n", (unsigned long long)si.freeswap * si.mem_unit);
+	printf("procs %u\n", (unsigned)si.procs);
+	printf("uptime %ld\n", (long)si.uptime);
+	printf("load1 %lu\n", (unsigned long)si.loads[0]);
+	return 0;
+}
+
+static int do_kmsg(void)
+{
+	char buf[8192];
+	int fd = open("/dev/kmsg", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	struct pollfd p;
+	ssize_t n;
+
+	if (fd < 0) {
+		printf("open ERR %s\n", strerror(errno));
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	printf("nonblock-read %s\n", n < 0 ? strerror(errno) : n == 0 ? "EOF" : "DATA");
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	printf("poll-in %d\n", poll(&p, 1, 200));
+	n = write(fd, "<6>ibemul: hello\n", 17);
+	printf("write %zd\n", n);
+	close(fd);
+	fd = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+	printf("blocking-read %s\n", n < 0 ? strerror(errno) : n == 0 ? "EOF" : "DATA");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "sysinfo"))
+		return do_sysinfo();
+	if (argc > 1 && !strcmp(argv[1], "kmsg"))
+		return do_kmsg();
+	fprintf(stderr, "usage: ibemul sysinfo|kmsg\n");
+	return 2;
+}
