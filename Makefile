@@ -123,6 +123,7 @@ bench: deps
 	bench/lifecycle.sh $(BUILD)/ironbox
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
+	bench/procread.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all

@@ -2,11 +2,13 @@
  * I/O the renderers share; /proc/uptime, loadavg, swaps and diskstats. */
 #include "supervisor/emul.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "supervisor/procview.h"
@@ -50,21 +52,110 @@ char *ib_emul_read(const char *path)
 	return text;
 }
 
-char *ib_emul_cg_read(const char *file)
+/* The files every render reads (the host's and the cgroup's) stay open and
+ * are read again from offset 0 (a fresh text each time: seq_file and
+ * kernfs restart there): no path walk, and no failed open in every cgroup
+ * directory that lacks a file, per render. */
+#define FD_CACHE_MAX 48
+#define FD_UNKNOWN (-1)
+#define FD_ABSENT (-2)
+
+static struct {
+	char *key; /* "/host/path", or "cg:file" */
+	int fd;
+} fd_cache[FD_CACHE_MAX];
+static size_t n_fd_cache;
+
+static int *fd_slot(const char *key)
+{
+	for (size_t i = 0; i < n_fd_cache; i++)
+		if (!strcmp(fd_cache[i].key, key))
+			return &fd_cache[i].fd;
+	if (n_fd_cache == FD_CACHE_MAX)
+		return NULL;
+	fd_cache[n_fd_cache].key = ib_xstrdup(key);
+	fd_cache[n_fd_cache].fd = FD_UNKNOWN;
+	return &fd_cache[n_fd_cache++].fd;
+}
+
+/* The whole text of fd from offset 0, NULL on error. */
+static char *pread_all(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = ib_xmalloc0(cap);
+
+	for (;;) {
+		ssize_t n = pread(fd, buf + len, cap - len - 1, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (cap - len - 1 == 0) {
+			cap *= 2;
+			buf = ib_xrealloc(buf, cap);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+char *ib_emul_read_host(const char *path)
+{
+	int *fd = fd_slot(path);
+
+	if (!fd)
+		return ib_emul_read(path);
+	if (*fd == FD_UNKNOWN) {
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			*fd = FD_ABSENT;
+	}
+	return *fd >= 0 ? pread_all(*fd) : NULL;
+}
+
+static int cg_open(const char *file)
 {
 	char **dirs = ib_emul.cg ? ib_emul.cg->v1_dirs : NULL;
 
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		_cleanup_free_ char *p = ib_xasprintf("%s/%s", dirs[i], file);
-		char *t = ib_emul_read(p);
-		if (t)
-			return t;
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
 	}
 	if (ib_emul.cg && ib_emul.cg->v2_dir) {
 		_cleanup_free_ char *p = ib_xasprintf("%s/%s", ib_emul.cg->v2_dir, file);
-		return ib_emul_read(p);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
 	}
-	return NULL;
+	return FD_ABSENT;
+}
+
+char *ib_emul_cg_read(const char *file)
+{
+	_cleanup_free_ char *key = ib_xasprintf("cg:%s", file);
+	int *fd = fd_slot(key);
+
+	if (!fd) {
+		int once = cg_open(file);
+		char *t = once >= 0 ? pread_all(once) : NULL;
+
+		if (once >= 0)
+			close(once);
+		return t;
+	}
+	if (*fd == FD_UNKNOWN)
+		*fd = cg_open(file);
+	return *fd >= 0 ? pread_all(*fd) : NULL;
 }
 
 uint64_t ib_emul_cg_u64(const char *file, uint64_t dflt)
@@ -134,7 +225,7 @@ char *ib_emul_diskstats(void)
 {
 	static const char *const files[] = {"blkio.throttle.io_serviced",
 					    "blkio.throttle.io_service_bytes", "io.stat"};
-	_cleanup_free_ char *host = ib_emul_read("/proc/diskstats");
+	_cleanup_free_ char *host = ib_emul_read_host("/proc/diskstats");
 	struct ib_procview_disk *disks = NULL;
 	size_t n = 0;
 	char *out;

@@ -69,8 +69,10 @@ extern struct ib_emul_ctx ib_emul;
 /* ---- I/O helpers for the renderers' wrappers ---- */
 /* A file's text, NULL if unreadable. */
 char *ib_emul_read(const char *path);
+/* ... of a host file read on every render (kept open, read from 0). */
+char *ib_emul_read_host(const char *path);
 /* A value from the first of the container's cgroup dirs (v1 ones first,
- * then v2) that has file. */
+ * then v2) that has file (kept open too; absent files are remembered). */
 char *ib_emul_cg_read(const char *file);
 /* ... as a number: "max" is UINT64_MAX, missing is dflt. */
 uint64_t ib_emul_cg_u64(const char *file, uint64_t dflt);

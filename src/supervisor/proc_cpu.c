@@ -189,7 +189,7 @@ static char *render_cpu(const char *host_path,
 {
 	struct ib_procview_input in = {0};
 	bool cpus[1024];
-	_cleanup_free_ char *host = ib_emul_read(host_path);
+	_cleanup_free_ char *host = ib_emul_read_host(host_path);
 
 	if (!host)
 		return NULL;

@@ -307,7 +307,7 @@ void ib_emul_memory_input(struct ib_procview_input *in)
 
 static bool current_mem(struct ib_procview_input *in, struct ib_procview_mem *m)
 {
-	_cleanup_free_ char *host = ib_emul_read("/proc/meminfo");
+	_cleanup_free_ char *host = ib_emul_read_host("/proc/meminfo");
 
 	ib_emul_memory_input(in);
 	return host && ib_procview_mem_compute(host, in, m);
@@ -316,7 +316,7 @@ static bool current_mem(struct ib_procview_input *in, struct ib_procview_mem *m)
 char *ib_emul_meminfo(void)
 {
 	struct ib_procview_input in = {0};
-	_cleanup_free_ char *host = ib_emul_read("/proc/meminfo");
+	_cleanup_free_ char *host = ib_emul_read_host("/proc/meminfo");
 
 	if (!host)
 		return NULL;

@@ -137,6 +137,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	pin_stats();
 	fi->keep_cache = 0;
+	/* Straight to op_read, no page cache: one READ per read(2) (no
+	 * readahead of the 1 MiB the size says, no size refresh), and nothing
+	 * to write back on close. */
+	fi->direct_io = 1;
+	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) != 0 && snap) {
 		/* The opener is gone: no release will come. */
 		ib_snapshot_put(&cache, snap);

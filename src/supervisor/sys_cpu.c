@@ -68,7 +68,7 @@ char *ib_emul_cpu_online(void)
 {
 	struct ib_procview_input in = {0};
 	bool cpus[1024];
-	_cleanup_free_ char *host = ib_emul_read("/sys/devices/system/cpu/online");
+	_cleanup_free_ char *host = ib_emul_read_host("/sys/devices/system/cpu/online");
 
 	if (!host)
 		return NULL;

@@ -3,12 +3,17 @@
  *   ibemul sysinfo      the fields of sysinfo(2), one "key value" a line
  *   ibemul kmsg         /dev/kmsg as journald and dmesg open it: a
  *                       non-blocking read (EAGAIN or bytes), poll for input
- *                       (0 = not readable), a blocking read (0 = EOF), a write */
+ *                       (0 = not readable), a blocking read (0 = EOF), a write
+ *   ibemul readloop N FILE...
+ *                       read each FILE whole N times (open, read to EOF,
+ *                       close): "ns_per_read FILE NS" (bench/procread.sh) */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -56,12 +61,45 @@ static int do_kmsg(void)
 	return 0;
 }
 
+static int do_readloop(int n, char **files, int n_files)
+{
+	static char buf[65536];
+
+	for (int f = 0; f < n_files; f++) {
+		struct timespec a, b;
+		long long total = 0;
+
+		for (int i = -n / 10 - 1; i < n; i++) { /* a tenth to warm up */
+			int fd;
+			ssize_t r;
+
+			if (i == 0)
+				clock_gettime(CLOCK_MONOTONIC, &a);
+			fd = open(files[f], O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				printf("ERR %s: %s\n", files[f], strerror(errno));
+				return 1;
+			}
+			while ((r = read(fd, buf, sizeof(buf))) > 0)
+				total += r;
+			close(fd);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("ns_per_read %s %lld\n", files[f],
+		       ((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec)) / n);
+		(void)total;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 3 && !strcmp(argv[1], "readloop"))
+		return do_readloop(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1, argv + 3, argc - 3);
 	if (argc > 1 && !strcmp(argv[1], "sysinfo"))
 		return do_sysinfo();
 	if (argc > 1 && !strcmp(argv[1], "kmsg"))
 		return do_kmsg();
-	fprintf(stderr, "usage: ibemul sysinfo|kmsg\n");
+	fprintf(stderr, "usage: ibemul sysinfo|kmsg|readloop N FILE...\n");
 	return 2;
 }
