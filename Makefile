@@ -124,6 +124,7 @@ bench: deps
 	bench/scale.sh $(BUILD)/ironbox
 	bench/mount-trap.sh $(BUILD)/ironbox
 	bench/sysctl-read.sh $(BUILD)/ironbox
+	bench/procread.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all
