@@ -141,10 +141,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	fill_attr(e.ino, &e.attr);
-	/* The directories never change: one lookup each (create opens every
-	 * file below them). */
+	/* What is served never changes (the contents do): one lookup per name
+	 * (ib_proc_sys_warm makes them while create goes on). */
 	e.attr_timeout = is_dir(e.ino) ? 3600 : 0;
-	e.entry_timeout = is_dir(e.ino) ? 3600 : 0;
+	e.entry_timeout = 3600;
 	fuse_reply_entry(req, &e);
 }
 

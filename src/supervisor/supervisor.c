@@ -422,15 +422,9 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (ib_sup_stats == MAP_FAILED)
 		_exit(1);
 	if (cfg->proc_mountpoint) {
-		ib_proc_sys_init(cfg);
 		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
 		rd.fuse = se != NULL;
 	}
-	/* Served files: what a procfs mounted in the container gets too. */
-	for (size_t i = 0, n = 0; se && ib_supervisor_files[i]; i++)
-		if (ib_supervisor_file_served(ib_supervisor_files[i]))
-			emulated[n++] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
-	pol.emulated = emulated;
 	lsock = ib_sup_ctl_listen(5, &e);
 	audit_fd =
 	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -441,6 +435,17 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	 * runtime goes on meanwhile. If it cannot start, attach fails. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
 		sup_exit(se, -1, 0);
+	/* Nothing is served before the loop below: what is served is decided
+	 * while the runtime goes on (the /proc/sys knobs this host has). */
+	if (se) {
+		ib_proc_sys_init(cfg);
+		ib_proc_sys_warm(cfg->proc_mountpoint);
+	}
+	/* Served files: what a procfs mounted in the container gets too. */
+	for (size_t i = 0, n = 0; se && ib_supervisor_files[i]; i++)
+		if (ib_supervisor_file_served(ib_supervisor_files[i]))
+			emulated[n++] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
+	pol.emulated = emulated;
 	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
 	close(4);
 	close(audit_fd);
