@@ -246,34 +246,34 @@ long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off
 	return used;
 }
 
+static pid_t warm_pid = -1;
+
 void ib_proc_sys_warm(const char *mountpoint)
 {
-	pid_t p = fork();
-
-	if (p < 0)
+	/* A child, holding nothing of ours (not the FUSE device: our death
+	 * must still end the mount), looks every served file up while we
+	 * serve: the container's init, cloning them a few ms later, then
+	 * finds them in the dentry cache instead of one FUSE round trip each.
+	 * Once per container, never per access; our child, so `ps` leaves it
+	 * out like us (ib_supervisor_is_ours). */
+	warm_pid = fork();
+	if (warm_pid != 0)
 		return;
-	if (p == 0) {
-		/* A grandchild, holding nothing of ours (not the FUSE device:
-		 * our death must still end the mount), looks every served
-		 * file up while we serve: the container's init, cloning them
-		 * a few ms later, then finds them in the dentry cache instead
-		 * of one FUSE round trip each. Once per container, never per
-		 * access. */
-		if (fork() == 0) {
-			(void)syscall(SYS_close_range, 3, ~0U, 0);
-			prctl(PR_SET_NAME, "ironbox-warm", 0, 0, 0);
-			for (size_t i = 0; ib_supervisor_files[i]; i++) {
-				_cleanup_free_ char *path =
-				    ib_xasprintf("%s/%s", mountpoint, ib_supervisor_files[i]);
-				struct stat st;
+	(void)syscall(SYS_close_range, 3, ~0U, 0);
+	prctl(PR_SET_NAME, "ironbox-warm", 0, 0, 0);
+	for (size_t i = 0; ib_supervisor_files[i]; i++) {
+		_cleanup_free_ char *path =
+		    ib_xasprintf("%s/%s", mountpoint, ib_supervisor_files[i]);
+		struct stat st;
 
-				if (ib_supervisor_file_served(ib_supervisor_files[i]))
-					(void)stat(path, &st);
-			}
-			_exit(0);
-		}
-		_exit(0);
+		if (ib_supervisor_file_served(ib_supervisor_files[i]))
+			(void)stat(path, &st);
 	}
-	while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
-		;
+	_exit(0);
+}
+
+void ib_proc_sys_reap(void)
+{
+	if (warm_pid > 0 && waitpid(warm_pid, NULL, WNOHANG) != 0)
+		warm_pid = -1;
 }

@@ -232,6 +232,7 @@ static void sample_load(void)
 	int last = 0;
 	ib_err e = {0};
 
+	ib_proc_sys_reap();
 	if (!sup.cg || ib_cgroup_pids(sup.cg, &pids, &n, &e) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {

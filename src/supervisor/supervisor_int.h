@@ -28,6 +28,8 @@ char *ib_proc_sys_render(const char *name);
 /* Look every served file up once from another process (create then finds
  * them cached), while we start serving. */
 void ib_proc_sys_warm(const char *mountpoint);
+/* Reap that child once it is done (called now and then). */
+void ib_proc_sys_reap(void);
 /* For the FUSE side, any served file: is it there (a knob this host has and
  * does not namespace itself), its mode, may the caller (host uid) open it
  * for writing (0 or an errno), and a write: bytes taken or -errno. */
