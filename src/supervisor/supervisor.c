@@ -39,15 +39,10 @@
 
 struct ib_notify_stats *ib_sup_stats;
 
-const char *const ib_supervisor_files[] = {"uptime",
-					   "meminfo",
-					   "cpuinfo",
-					   "stat",
-					   "loadavg",
-					   "swaps",
-					   "diskstats",
-					   IB_KNOB_PROC_FILES /* proc_sys.c */
-					       NULL};
+const char *const ib_supervisor_files[] = {"uptime", "meminfo", "cpuinfo", "stat", "loadavg",
+					   "swaps", "diskstats",
+					   /* /proc/sys knobs, proc_sys.c */
+					   IB_KNOB_PROC_FILES NULL};
 
 /* State of the supervisor process (one container). */
 static struct {
