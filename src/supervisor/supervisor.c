@@ -56,6 +56,7 @@ static void sample_load(void)
 	int last = 0;
 	ib_err e = {0};
 
+	ib_proc_sys_reap();
 	if (!ib_emul.cg || ib_cgroup_pids(ib_emul.cg, &pids, &n, &e) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -291,16 +292,9 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (getrandom(ib_emul.uuid, sizeof(ib_emul.uuid), 0) != sizeof(ib_emul.uuid))
 		_exit(1);
 	if (cfg->proc_mountpoint) {
-		ib_proc_sys_init(cfg);
 		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
 		rd.fuse = se != NULL;
 	}
-	/* Served files: immutable mounts, and what a proc or sysfs mounted in
-	 * the container gets too (not the knobs this host does not have). */
-	for (size_t i = 0, n = 0; se && ib_emul_files[i].name; i++)
-		if (ib_emul_served(&ib_emul_files[i]))
-			emulated[n++] = (char *)ib_emul_files[i].path;
-	pol.emulated = emulated;
 	lsock = ib_sup_ctl_listen(5, &e);
 	audit_fd =
 	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -311,6 +305,18 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	 * runtime goes on meanwhile. If it cannot start, attach fails. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
 		sup_exit(se, -1, 0);
+	/* Nothing is served before the loop below: what is served is decided
+	 * while the runtime goes on (the /proc/sys knobs this host has). */
+	if (se) {
+		ib_proc_sys_init(cfg);
+		ib_proc_sys_warm(cfg->proc_mountpoint);
+	}
+	/* Served files: immutable mounts, and what a proc or sysfs mounted in
+	 * the container gets too (not the knobs this host does not have). */
+	for (size_t i = 0, n = 0; se && ib_emul_files[i].name; i++)
+		if (ib_emul_served(&ib_emul_files[i]))
+			emulated[n++] = (char *)ib_emul_files[i].path;
+	pol.emulated = emulated;
 	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
 	close(4);
 	close(audit_fd);

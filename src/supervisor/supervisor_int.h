@@ -23,6 +23,11 @@ struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
 void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg);
 /* The container is gone: its max-reconciled values leave the host. */
 void ib_proc_sys_exit(void);
+/* Look every served file up once from another process (create then finds
+ * them cached), while we start serving. */
+void ib_proc_sys_warm(const char *mountpoint);
+/* Reap that child once it is done (called now and then). */
+void ib_proc_sys_reap(void);
 
 /* ---- control socket (control.c) ---- */
 enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };

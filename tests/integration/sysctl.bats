@@ -295,6 +295,19 @@ sup_pid() { jq -r '.supervisor_pid' "$TEST_ROOT/$1/state.json"; }
 	[[ "$(cat /proc/sys/vm/overcommit_memory)" == "$ORIG_LOCAL" ]]
 }
 
+@test "sysctl: a read-only /proc mount in the spec: the knobs are read-only too" {
+	local a
+	a=$(new_id)
+	setup_bundle "b-$a" sh -c "cat /proc/sys/vm/overcommit_memory; echo 1 > /proc/sys/vm/overcommit_memory; echo rc=\$?; echo $((ORIG_MAX + 7000)) > /proc/sys/$MAX_KNOB; echo rc=\$?"
+	bundle_jq "$BUNDLE" '.linux.maskedPaths = [] | .linux.readonlyPaths = [] | (.mounts[] | select(.destination == "/proc") | .options) += ["ro"]'
+	run IB run --bundle "$BUNDLE" "$a" </dev/null 3>&-
+	echo "$output"
+	[[ "${lines[0]}" == "$ORIG_LOCAL" ]]
+	assert_output_contains "Read-only file system"
+	[[ "$(grep -c 'rc=1' <<<"$output")" == 2 ]]
+	[[ "$(cat /proc/sys/$MAX_KNOB)" == "$ORIG_MAX" ]]
+}
+
 @test "sysctl: a spec's sysctl on a virtualised knob sets the container's value" {
 	local a
 	a=$(new_id)

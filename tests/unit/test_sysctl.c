@@ -331,6 +331,16 @@ static void test_max_and_restore(void **state)
 	release_ok("/c2");
 	assert_int_equal(get(f, W), 8192);
 	assert_false(table_exists(f));
+	{
+		/* a writer killed before its rename left its temporary file */
+		_cleanup_free_ char *tmp = ib_xasprintf("%s/sysctl.json.tmp.99999", f->table);
+		ib_err e2 = {0};
+
+		assert_int_equal(ib_write_file_atomic(tmp, "{", 1, 0600, &e2), 0);
+		set_ok("fs.inotify.max_user_watches", "/c3", 9000);
+		assert_int_equal(access(tmp, F_OK), -1);
+		release_ok("/c3");
+	}
 	assert_int_equal(
 	    ib_sysctl_host_original(ib_knob_by_name("fs.inotify.max_user_watches"), &orig, &e), 0);
 	/* releasing again, or an unknown holder: nothing */
