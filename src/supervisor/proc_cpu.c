@@ -56,15 +56,17 @@ size_t ib_procview_visible_cpus(const struct ib_procview_input *in, size_t n_hos
 	return count;
 }
 
-/* Number of "processor" entries / cpuN lines in a host file. */
-static size_t count_host_cpus(const char *text, const char *prefix)
+/* Number of "processor" entries / cpuN lines in a host file (the highest
+ * CPU number + 1). For /proc/stat (no separator) the number must follow the
+ * prefix at once: "cpu  4705 ..." is the total line, not CPU 4705. */
+static size_t count_host_cpus(const char *text, const char *prefix, bool separator)
 {
 	size_t n = 0, pl = strlen(prefix), max = 0;
 
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (strncmp(l, prefix, pl) == 0) {
 			const char *q = l + pl;
-			while (*q == ' ' || *q == '\t' || *q == ':')
+			while (separator && (*q == ' ' || *q == '\t' || *q == ':'))
 				q++;
 			if (*q >= '0' && *q <= '9') {
 				size_t id = strtoul(q, NULL, 10);
@@ -79,7 +81,7 @@ static size_t count_host_cpus(const char *text, const char *prefix)
 
 char *ib_procview_cpuinfo(const char *host, const struct ib_procview_input *in)
 {
-	size_t n_host = count_host_cpus(host, "processor");
+	size_t n_host = count_host_cpus(host, "processor", true);
 	_cleanup_free_ bool *visible = ib_xmalloc0((n_host + 1) * sizeof(bool));
 	struct ib_textbuf b = {0};
 	unsigned next = 0;
@@ -107,7 +109,7 @@ char *ib_procview_cpuinfo(const char *host, const struct ib_procview_input *in)
 
 char *ib_procview_stat(const char *host, const struct ib_procview_input *in)
 {
-	size_t n_host = count_host_cpus(host, "cpu");
+	size_t n_host = count_host_cpus(host, "cpu", false);
 	_cleanup_free_ bool *visible = ib_xmalloc0((n_host + 1) * sizeof(bool));
 	uint64_t sum[10] = {0};
 	struct ib_textbuf cpus = {0}, rest = {0}, out = {0};

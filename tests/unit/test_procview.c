@@ -485,6 +485,24 @@ static void test_emul_table(void **state)
 	}
 }
 
+/* The total line's first figure is jiffies, not a CPU number: a host up for
+ * long must not make the renderer size its CPU table by it. */
+static void test_stat_total_line_is_not_a_cpu(void **state)
+{
+	static const char busy[] = "cpu  4000000000000 0 1 2 0 0 0 0 0 0\n"
+				   "cpu0 2000000000000 0 1 1 0 0 0 0 0 0\n"
+				   "cpu1 2000000000000 0 0 1 0 0 0 0 0 0\n"
+				   "ctxt 99\n";
+	struct ib_procview_input in = {.cpu_quota = 1};
+	char *s = ib_procview_stat(busy, &in);
+
+	(void)state;
+	assert_string_equal(s, "cpu  2000000000000 0 1 1 0 0 0 0 0 0\n"
+			       "cpu0 2000000000000 0 1 1 0 0 0 0 0 0\n"
+			       "ctxt 99\n");
+	free(s);
+}
+
 static void test_loadavg_and_swaps(void **state)
 {
 	struct ib_procview_input in = {
@@ -542,6 +560,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_cpuset),
 	    cmocka_unit_test(test_cpuinfo_cpuset_and_quota),
 	    cmocka_unit_test(test_stat),
+	    cmocka_unit_test(test_stat_total_line_is_not_a_cpu),
 	    cmocka_unit_test(test_sysinfo),
 	    cmocka_unit_test(test_cpu_list_and_online),
 	    cmocka_unit_test(test_cpuinfo_stat_agree_with_online),
