@@ -150,6 +150,16 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$output"; }
 	assert_output_contains "guard intact"
 }
 
+@test "emulation: sysinfo(2) into NULL or a read-only page fails with EFAULT, as the kernel's does" {
+	emul_bundle 'ibemul sysinfo-bad'
+	bundle_jq "$BUNDLE" '.linux.resources.memory = {limit: 268435456}'
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_success
+	assert_output_contains "null EFAULT"
+	assert_output_contains "readonly EFAULT"
+}
+
 @test "emulation: sysinfo negative control: under runc the host's memory shows" {
 	command -v runc >/dev/null || skip "runc not installed"
 	emul_bundle 'ibemul sysinfo'

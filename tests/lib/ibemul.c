@@ -4,6 +4,8 @@
  *   ibemul sysinfo32    the same through the i386 ABI (int 0x80, x86_64 only:
  *                       the compat layout); "guard intact" if nothing past
  *                       the 64-byte struct was written
+ *   ibemul sysinfo-bad  sysinfo(2) into NULL and into a read-only page: the
+ *                       errno of each ("null EFAULT", "readonly EFAULT")
  *   ibemul kmsg         /dev/kmsg as journald and dmesg open it: a
  *                       non-blocking read (EAGAIN or bytes), poll for input
  *                       (0 = not readable), a blocking read (0 = EOF), a write
@@ -18,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -85,6 +89,23 @@ static int do_sysinfo32(void)
 }
 #endif
 
+static const char *errname(int e)
+{
+	return e == EFAULT ? "EFAULT" : strerror(e);
+}
+
+static int do_sysinfo_bad(void)
+{
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long r;
+
+	r = syscall(SYS_sysinfo, NULL);
+	printf("null %s\n", r == 0 ? "OK" : errname(errno));
+	r = syscall(SYS_sysinfo, ro);
+	printf("readonly %s\n", r == 0 ? "OK" : errname(errno));
+	return 0;
+}
+
 static int do_kmsg(void)
 {
 	char buf[8192];
@@ -150,6 +171,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "sysinfo32"))
 		return do_sysinfo32();
 #endif
+	if (argc > 1 && !strcmp(argv[1], "sysinfo-bad"))
+		return do_sysinfo_bad();
 	if (argc > 1 && !strcmp(argv[1], "kmsg"))
 		return do_kmsg();
 	fprintf(stderr, "usage: ibemul sysinfo|kmsg|readloop N FILE...\n");
