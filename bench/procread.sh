@@ -12,7 +12,9 @@
 #
 # Environment: N (reads per file per run, default 2000), ROUNDS (default 5,
 # the three alternate every round), LXCFS (default: lxcfs in PATH; installed
-# with apt-get when missing, skipped if that fails).
+# with apt-get when missing, skipped if that fails), BENCH_RESOURCES (a jq
+# filter for the container's resources; default a 256 MiB memory limit and
+# a quota of one CPU).
 # Prints per round and the medians (us per read), and ironbox / lxcfs.
 set -u
 

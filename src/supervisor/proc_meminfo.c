@@ -28,17 +28,6 @@ static int64_t meminfo_value(const char *text, const char *key)
 	return -1;
 }
 
-/* "key value" in memory.stat text, or -1. */
-static int64_t stat_value(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *l = text; l; l = ib_next_line(l))
-		if (strncmp(l, key, kl) == 0 && l[kl] == ' ')
-			return (int64_t)strtoull(l + kl + 1, NULL, 10);
-	return -1;
-}
-
 void ib_procview_parse_memstat(const char *text, struct ib_procview_memstat *out)
 {
 	/* v1 name (looked up as "total_<name>", the hierarchical figure), v2 name */
@@ -66,26 +55,64 @@ void ib_procview_parse_memstat(const char *text, struct ib_procview_memstat *out
 #undef K
 	};
 
+	bool from_total[IB_ARRAY_SIZE(keys)] = {false};
+
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; text && i < IB_ARRAY_SIZE(keys); i++) {
-		int64_t v = -1;
+	/* One pass; a v1 "total_" figure wins over a local one of the same
+	 * name (v1's "shmem" is also v2's name). */
+	for (const char *l = text; l && *l; l = ib_next_line(l)) {
+		const char *sp = strchr(l, ' ');
+		bool total = strncmp(l, "total_", 6) == 0;
+		const char *key = total ? l + 6 : l;
+		size_t kl;
 
-		if (keys[i].v1) {
-			char total[64];
+		if (!sp)
+			break;
+		kl = (size_t)(sp - key);
+		for (size_t i = 0; i < IB_ARRAY_SIZE(keys); i++) {
+			const char *name = total ? keys[i].v1 : keys[i].v2;
 
-			snprintf(total, sizeof(total), "total_%s", keys[i].v1);
-			v = stat_value(text, total);
+			if (!name || strlen(name) != kl || strncmp(name, key, kl) != 0)
+				continue;
+			if (total || !from_total[i]) {
+				*(uint64_t *)((char *)out + keys[i].off) =
+				    strtoull(sp + 1, NULL, 10);
+				from_total[i] = total;
+			}
+			break;
 		}
-		if (v < 0)
-			v = stat_value(text, keys[i].v2);
-		if (v > 0)
-			*(uint64_t *)((char *)out + keys[i].off) = (uint64_t)v;
 	}
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
+}
+
+/* "Key:" padded to 16 columns, the value right-aligned in 8, " kB\n" (the
+ * kernel's layout) into line (64 bytes); returns the length. */
+static size_t kv_line(char *line, const char *key, size_t kl, uint64_t v)
+{
+	char digits[24];
+	size_t nd = 0, len = 0;
+
+	if (kl > 30)
+		kl = 30;
+	do {
+		digits[nd++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(line, key, kl);
+	len = kl;
+	line[len++] = ':';
+	while (len < 16)
+		line[len++] = ' ';
+	for (size_t pad = nd; pad < 8; pad++)
+		line[len++] = ' ';
+	while (nd)
+		line[len++] = digits[--nd];
+	memcpy(line + len, " kB\n", 4);
+	return len + 4;
 }
 
 bool ib_procview_mem_compute(const char *host, const struct ib_procview_input *in,
@@ -153,6 +180,8 @@ char *ib_procview_meminfo(const char *host, const struct ib_procview_input *in)
 
 	if (!ib_procview_mem_compute(host, in, &m))
 		return ib_xstrdup(host);
+	b.cap = strlen(host) + 256;
+	b.p = ib_xmalloc0(b.cap);
 	const struct {
 		const char *key;
 		uint64_t v;
@@ -211,13 +240,13 @@ char *ib_procview_meminfo(const char *host, const struct ib_procview_input *in)
 		size_t i;
 
 		for (i = 0; colon && i < IB_ARRAY_SIZE(vals); i++)
-			if (strlen(vals[i].key) == kl && !strncmp(vals[i].key, l, kl))
+			if (vals[i].key[0] == l[0] && strlen(vals[i].key) == kl &&
+			    !strncmp(vals[i].key, l, kl))
 				break;
 		if (colon && i < IB_ARRAY_SIZE(vals)) {
-			char label[32];
+			char line[64];
 
-			snprintf(label, sizeof(label), "%s:", vals[i].key);
-			ib_textbuf_printf(&b, "%-16s%8" PRIu64 " kB\n", label, vals[i].v);
+			ib_textbuf_add(&b, line, kv_line(line, vals[i].key, kl, vals[i].v));
 		} else {
 			ib_textbuf_add(&b, l, len);
 		}

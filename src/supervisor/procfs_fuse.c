@@ -68,9 +68,9 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 	} else {
-		/* Content is produced on open. The size is an upper bound: a short
-		 * read ends the file (FUSE then trims i_size), and unlike size 0
-		 * with direct_io it keeps sendfile (busybox cat) working. */
+		/* Content is produced on open. The size is an upper bound: reads
+		 * are direct (op_open) and a short one ends the file; size 0 would
+		 * stop sendfile (busybox cat) before it asks us. */
 		const struct ib_emul_file *f = file_of(ino);
 
 		st->st_mode = S_IFREG | (f ? ib_emul_mode(f) : 0444);

@@ -14,6 +14,8 @@
 #include <linux/audit.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,6 +39,30 @@
 static int g_fd = -1;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t g_seq;
+
+bool ib_sysinfo_range_writable(const char *maps, uint64_t addr, size_t len)
+{
+	uint64_t need = addr, end = addr + len;
+
+	if (len == 0 || end < addr)
+		return false;
+	/* maps is sorted by address: walk until need is covered up to end. */
+	for (const char *l = maps; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned long long lo, hi;
+		char perms[8];
+
+		if (sscanf(l, "%llx-%llx %7s", &lo, &hi, perms) != 3)
+			return false;
+		if (hi <= need)
+			continue;
+		if (lo > need || perms[1] != 'w')
+			return false;
+		need = hi;
+		if (need >= end)
+			return true;
+	}
+	return false;
+}
 
 void ib_rule_sysinfo_init(int fd)
 {
@@ -84,6 +110,8 @@ void ib_rule_sysinfo(struct ib_notify_call *c)
 	uint64_t addr = ib_notify_arg(c, 0);
 	uint32_t arch = c->req->data.arch;
 	_cleanup_close_ int mem = -1;
+	_cleanup_free_ char *maps = NULL;
+	ib_err err = {0};
 	ssize_t len;
 
 	ib_notify_arg_hex(c, "info", addr);
@@ -98,11 +126,17 @@ void ib_rule_sysinfo(struct ib_notify_call *c)
 		return;
 	}
 	mem = openat(c->caller.proc_fd, "mem", O_WRONLY | O_CLOEXEC);
+	if (ib_read_file_at(c->caller.proc_fd, "maps", &maps, NULL, &err) < 0)
+		maps = NULL;
 	/* Opened before this check: the file is the caller's memory. */
 	if (!ib_notify_valid(c))
 		return;
-	if (mem < 0) {
+	if (mem < 0 || !maps) {
 		ib_notify_deny(c, EPERM, "sysinfo: caller's memory not writable");
+		return;
+	}
+	if (!ib_sysinfo_range_writable(maps, addr, (size_t)len)) {
+		ib_notify_fail(c, EFAULT);
 		return;
 	}
 	if (pwrite(mem, rep.data, (size_t)len, (off_t)addr) != len) {

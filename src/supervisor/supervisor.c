@@ -1,9 +1,10 @@
 /* The supervisor process (supervisor.h): forked by create, detached from
  * the caller (new session, stdio on /dev/null, no inherited fds: containerd's
  * shim reads the runtime's stdout until EOF), charged to the container's
- * memory cgroup, serves procview over FUSE, samples the container's load
- * every 5 s, forwards seccomp listeners to its notification agent, and exits
- * when the container's init does (or when its agent does). */
+ * memory cgroup, serves the emulated files (emul.h) over FUSE, samples the
+ * container's load every 5 s, forwards seccomp listeners to its notification
+ * agent and answers its rule "sysinfo" (sysinfo_msg.h), and exits when the
+ * container's init does (or when its agent does). */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>

@@ -20,6 +20,11 @@ struct ib_sysinfo_reply {
 	unsigned char data[128]; /* struct sysinfo or ib_compat_sysinfo */
 };
 
+/* Is [addr, addr + len) in writable mappings of a /proc/PID/maps text? (the
+ * kernel's sysinfo(2) fails with EFAULT otherwise; a write through
+ * /proc/PID/mem would go through to a read-only private page). Pure. */
+bool ib_sysinfo_range_writable(const char *maps, uint64_t addr, size_t len);
+
 /* The agent side: the socket (fd) to ask on. */
 void ib_rule_sysinfo_init(int fd);
 

@@ -136,6 +136,30 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$output"; }
 	[[ "$output" =~ free\ Swap:\ +0\  ]]
 }
 
+@test "emulation: sysinfo(2) through the i386 ABI gets the 32-bit layout with the container's figures" {
+	[[ "$(uname -m)" == x86_64 ]] || skip "x86_64 only"
+	emul_bundle 'ibemul sysinfo32'
+	bundle_jq "$BUNDLE" '.linux.resources.memory = {limit: 268435456, swap: 268435456}'
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_success
+	[[ "$(value totalram)" == 268435456 ]]
+	[[ "$(value totalswap)" == 0 ]]
+	[[ "$(value uptime)" -lt 60 ]]
+	# nothing written past the 64-byte compat struct
+	assert_output_contains "guard intact"
+}
+
+@test "emulation: sysinfo(2) into NULL or a read-only page fails with EFAULT, as the kernel's does" {
+	emul_bundle 'ibemul sysinfo-bad'
+	bundle_jq "$BUNDLE" '.linux.resources.memory = {limit: 268435456}'
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_success
+	assert_output_contains "null EFAULT"
+	assert_output_contains "readonly EFAULT"
+}
+
 @test "emulation: sysinfo negative control: under runc the host's memory shows" {
 	command -v runc >/dev/null || skip "runc not installed"
 	emul_bundle 'ibemul sysinfo'

@@ -30,6 +30,7 @@
 #include "common/util.h"
 #include "linux/process.h"
 #include "supervisor/notify.h"
+#include "supervisor/sysinfo_msg.h"
 #include "supervisor/notify_rules.h"
 
 static bool traps(const char *name, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -379,6 +380,30 @@ static void test_listener_gone(void **state)
 	rmdir(tmpl);
 }
 
+/* Where sysinfo(2)'s answer may be written: writable mappings only, the
+ * whole range, across adjacent mappings. */
+static void test_sysinfo_range_writable(void **state)
+{
+	static const char maps[] = "00400000-00401000 r-xp 00000000 08:01 1 /bin/x\n"
+				   "00600000-00601000 rw-p 00000000 08:01 1 /bin/x\n"
+				   "00601000-00603000 rw-p 00000000 00:00 0 [heap]\n"
+				   "7f0000000000-7f0000001000 r--p 00000000 00:00 0\n";
+
+	(void)state;
+	assert_true(ib_sysinfo_range_writable(maps, 0x600000, 112));
+	/* spans two adjacent writable mappings */
+	assert_true(ib_sysinfo_range_writable(maps, 0x600ff0, 112));
+	assert_true(ib_sysinfo_range_writable(maps, 0x602f90, 112));
+	/* past the end of the heap, read-only, unmapped, NULL, wrap-around */
+	assert_false(ib_sysinfo_range_writable(maps, 0x602fa0, 112));
+	assert_false(ib_sysinfo_range_writable(maps, 0x400000, 112));
+	assert_false(ib_sysinfo_range_writable(maps, 0x7f0000000000, 64));
+	assert_false(ib_sysinfo_range_writable(maps, 0x500000, 64));
+	assert_false(ib_sysinfo_range_writable(maps, 0, 112));
+	assert_false(ib_sysinfo_range_writable(maps, UINT64_MAX - 10, 112));
+	assert_false(ib_sysinfo_range_writable("", 0x600000, 112));
+}
+
 /* Rule "sysinfo": always trapped with ironbox's listener; without it (the
  * spec's own seccomp agent) the kernel answers, while the boundaries still
  * fail closed. */
@@ -447,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_listener_gone),
 	    cmocka_unit_test(test_sysinfo_rule),
+	    cmocka_unit_test(test_sysinfo_range_writable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
