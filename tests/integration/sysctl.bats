@@ -31,6 +31,11 @@ setup() {
 	skip_unless_ironbox
 	require_runtime
 	common_setup
+	# The host's knobs are shared by every run of this file on the host (a
+	# merge run and a branch run at the same time would see each other's
+	# values): one test at a time, host-wide.
+	exec {SYSCTL_LOCK}>/run/lock/ironbox-sysctl-bats.lock
+	flock -w 900 "$SYSCTL_LOCK"
 	ORIG_MAX=$(cat /proc/sys/$MAX_KNOB)
 	ORIG_MAX2=$(cat /proc/sys/$MAX_KNOB2)
 	ORIG_LOCAL=$(cat /proc/sys/$LOCAL_KNOB)
@@ -42,6 +47,7 @@ teardown() {
 	# A failing test must not leave the host raised.
 	# (fs.file-max is only ever written below the host's value here.)
 	[[ "$(cat /proc/sys/$MAX_KNOB)" == "$ORIG_MAX" ]] || echo "$ORIG_MAX" >/proc/sys/$MAX_KNOB
+	[[ -z "${SYSCTL_LOCK:-}" ]] || exec {SYSCTL_LOCK}>&-
 }
 
 # A long-running container: privileged (no masked or read-only paths, like
