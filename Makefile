@@ -140,6 +140,7 @@ bench: deps
 	bench/sysctl-read.sh $(BUILD)/ironbox
 	bench/datapath.sh $(BUILD)/ironbox
 	bench/sup-mem.sh $(BUILD)/ironbox
+	bench/procread.sh $(BUILD)/ironbox
 
 bench-scale: deps
 	$(MAKE) all

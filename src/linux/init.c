@@ -28,6 +28,7 @@
 #include "linux/rootfs.h"
 #include "linux/runtime_int.h"
 #include "linux/stage.h"
+#include "supervisor/emul.h"
 #include "supervisor/supervisor.h"
 #include "linux/sync.h"
 #include "linux/syscalls.h"
@@ -337,7 +338,7 @@ static int loopback_up(ib_err *err)
 
 static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 {
-	int pv_fds[64];
+	int pv_fds[IB_EMUL_MAX_FILES];
 	const struct ib_spec *s = c->spec;
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
@@ -364,20 +365,19 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	pm_alloc(s, &pm);
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
-	for (size_t i = 0; c->procview_dir && ib_supervisor_files[i] && i < IB_ARRAY_SIZE(pv_fds);
+	for (size_t i = 0; c->procview_dir && ib_emul_files[i].name && i < IB_ARRAY_SIZE(pv_fds);
 	     i++) {
 		_cleanup_free_ char *p =
-		    ib_xasprintf("%s/%s", c->procview_dir, ib_supervisor_files[i]);
+		    ib_xasprintf("%s/%s", c->procview_dir, ib_emul_files[i].name);
 
 		pv_fds[i] = ib_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		/* Not served on this host (a /proc/sys knob it lacks). */
-		if (pv_fds[i] < 0 && errno == ENOENT &&
-		    !strncmp(ib_supervisor_files[i], "sys/", 4)) {
+		if (pv_fds[i] < 0 && errno == ENOENT && (ib_emul_files[i].flags & IB_EMUL_SYSCTL)) {
 			rc.n_procview = i + 1;
 			continue;
 		}
 		if (pv_fds[i] < 0) {
-			ib_err_sys(&err, "open emulated /proc/%s", ib_supervisor_files[i]);
+			ib_err_sys(&err, "open emulated %s", ib_emul_files[i].path);
 			fail_sync(c->sync_fd, &err);
 		}
 		rc.n_procview = i + 1;

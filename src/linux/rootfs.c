@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "linux/syscalls.h"
+#include "supervisor/emul.h"
 #include "supervisor/supervisor.h"
 
 #define RESOLVE_INSIDE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
@@ -629,24 +632,75 @@ static int mount_one(struct ib_rootfs_ctx *c, size_t i, ib_err *err)
 	return set_propagation(mfd, m->propagation, err);
 }
 
-/* The supervisor's views of non-namespaced /proc files go over the
- * container's own proc (only where /proc is a proc mount). */
-static int mount_procview(struct ib_rootfs_ctx *c, ib_err *err)
+/* Where an optional emulated file goes: an existing regular file of a sysfs
+ * (the container's /sys), or -1. */
+static int emul_dest_existing(int root_fd, const char *rel)
 {
-	for (size_t i = 0; i < c->n_procview && ib_supervisor_files[i]; i++) {
-		_cleanup_free_ char *path = ib_xasprintf("proc/%s", ib_supervisor_files[i]);
+	_cleanup_close_ int fd = ib_openat2(root_fd, rel, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
+	struct statfs sfs;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
+	    sfs.f_type != SYSFS_MAGIC)
+		return -1;
+	return IB_STEAL_FD(fd);
+}
+
+/* Where a created emulated file goes: on the container's /dev tmpfs only
+ * (never a file added to the image), created if missing, or -1. */
+static int emul_dest_created(int root_fd, const char *rel)
+{
+	_cleanup_free_ char *dir = ib_xstrdup(rel);
+	char *slash = strrchr(dir, '/');
+	_cleanup_close_ int dfd = -1;
+	struct statfs sfs;
+	ib_err e = {0};
+	int fd;
+
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	dfd = ib_openat2(root_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_INSIDE);
+	if (dfd < 0 || fstatfs(dfd, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)
+		return -1;
+	fd = ib_rootfs_open_dest(root_fd, rel, true, &e);
+	ib_err_clear(&e);
+	return fd;
+}
+
+/* The supervisor's emulated files (supervisor/emul.h) go over the
+ * container's own: the /proc ones right over its proc mount (where /proc
+ * is a proc mount; they are required), the others once every mount is in
+ * place (best effort: a /sys file this kernel has not, no /dev tmpfs). */
+static int mount_procview(struct ib_rootfs_ctx *c, bool proc, ib_err *err)
+{
+	for (size_t i = 0; i < c->n_procview && ib_emul_files[i].name; i++) {
+		const struct ib_emul_file *f = &ib_emul_files[i];
+		const char *rel = f->path + 1;
 		_cleanup_close_ int dest = -1;
 
-		if (c->procview_fds[i] < 0)
-			continue; /* not served on this host */
-		dest = ib_openat2(c->pm->rootfs_fd, path, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
-		/* A /proc/sys knob the container's namespaces do not show. */
-		if (dest < 0 && errno == ENOENT && !strncmp(ib_supervisor_files[i], "sys/", 4))
+		if (ib_emul_under_proc(f) != proc || c->procview_fds[i] < 0)
+			continue; /* not served on this host (a /proc/sys knob) */
+		if (proc) {
+			dest =
+			    ib_openat2(c->pm->rootfs_fd, rel, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
+			/* A /proc/sys knob the container's namespaces do not show. */
+			if (dest < 0 && errno == ENOENT && (f->flags & IB_EMUL_SYSCTL))
+				continue;
+			if (dest < 0)
+				return ib_err_sys(err, "emulated %s", f->path);
+			if (attach(c->procview_fds[i], dest) < 0)
+				return ib_err_sys(err, "mount emulated %s", f->path);
 			continue;
-		if (dest < 0)
-			return ib_err_sys(err, "emulated /%s", path);
-		if (attach(c->procview_fds[i], dest) < 0)
-			return ib_err_sys(err, "mount emulated /%s", path);
+		}
+		if (f->flags & IB_EMUL_CREATE)
+			dest = emul_dest_created(c->pm->rootfs_fd, rel);
+		else
+			dest = emul_dest_existing(c->pm->rootfs_fd, rel);
+		/* Not mounted: the kernel's file shows (nothing to print: the
+		 * init's stderr is the container's). */
+		if (dest >= 0)
+			(void)attach(c->procview_fds[i], dest);
 	}
 	return 0;
 }
@@ -722,10 +776,10 @@ int ib_rootfs_mount_all(struct ib_rootfs_ctx *c, ib_err *err)
 		if (is_type(m, "devpts") && strcmp(m->destination, "/dev/pts") == 0)
 			have_devpts = true;
 		if (is_type(m, "proc") && strcmp(m->destination, "/proc") == 0 &&
-		    mount_procview(c, err) < 0)
+		    mount_procview(c, true, err) < 0)
 			return -1;
 	}
-	if (mount_devices(c, have_devpts, err) < 0)
+	if (mount_devices(c, have_devpts, err) < 0 || mount_procview(c, false, err) < 0)
 		return -1;
 	/* The console is bound over /dev/console after the pivot, when /dev
 	 * may be read-only already: its mount point exists from now on. */

@@ -19,7 +19,7 @@ struct ib_rootfs_ctx {
 	int target_fd;		       /* O_PATH fd of the bundle's rootfs directory */
 	const struct ib_cgroup *cg;    /* container cgroup (for cgroup mounts), may be NULL */
 	bool no_pivot;
-	const int *procview_fds; /* emulated /proc files (supervisor.h order) */
+	const int *procview_fds; /* emulated files (supervisor/emul.h order) */
 	size_t n_procview;
 	/* Set by ib_rootfs_mount_all: read-only tmpfs and /dev mounts, made
 	 * read-only by ib_rootfs_finish once everything below them exists. */

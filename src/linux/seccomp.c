@@ -394,6 +394,8 @@ static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 		 * over any listener the process gets: the spec's agent needs one. */
 		if (!notify && r->kind == IB_NOTIFY_ERRNO && !strcmp(r->syscall, "seccomp"))
 			continue;
+		if (!notify && r->view_only)
+			continue; /* an emulation: the kernel's answer then */
 		if (r->n_alts == 0) {
 			rc = seccomp_rule_add(ctx, action, nr, 0);
 		} else {

@@ -1,6 +1,7 @@
 /* The notification agent (notify.h): setup, the listener loop, the worker
  * pool, and the answers. */
 #include "supervisor/notify.h"
+#include "supervisor/sysinfo_msg.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -487,6 +488,7 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	ib_err err = {0};
 
 	ag.cfg = cfg;
+	ib_rule_sysinfo_init(cfg->info_fd);
 	prctl(PR_SET_NAME, "ironbox-notify", 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);

@@ -131,11 +131,16 @@ int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err
  * supervisor), where nested procfs/sysfs mounts are built. Consumes fd. */
 void ib_rule_mount_jail_ns(int fd);
 
+/* Rule "sysinfo" (rule_sysinfo.c): the container's figures, asked of the
+ * supervisor over ib_notify_agent_cfg.info_fd. */
+void ib_rule_sysinfo(struct ib_notify_call *c);
+
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {
 	int sup_fd;    /* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
 	int userns_fd; /* the container's user namespace */
 	int audit_fd;  /* audit.log, O_APPEND */
+	int info_fd;   /* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
 	struct ib_notify_stats *stats;
 	const struct ib_notify_policy *policy;
 };

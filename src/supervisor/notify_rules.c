@@ -1,6 +1,7 @@
 /* The table of trapped system calls (see notify_rules.h). Rule "setid":
  * no set-uid/set-gid file, and no file capability, may appear on a
- * host-shared bind mount (rule_setid.c). */
+ * host-shared bind mount (rule_setid.c); rule "mount" (rule_mount.c); rule
+ * "sysinfo": the container's figures (rule_sysinfo.c). */
 #include "supervisor/notify_rules.h"
 
 #include <errno.h>
@@ -118,6 +119,11 @@ const struct ib_notify_rule ib_notify_rules[] = {
      .handler = ib_rule_mount, .rule = "mount"},
     {"mount_setattr", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
     {"pivot_root", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_mount, .rule = "mount"},
+    /* Rule "sysinfo" (rule_sysinfo.c): the container's memory, swap,
+     * uptime, load and task count, not the host's. No arguments to decide
+     * on and rare: always trapped. */
+    {"sysinfo", IB_NOTIFY_TRAP, 0, .n_alts = 0, .handler = ib_rule_sysinfo, .rule = "sysinfo",
+     .view_only = true},
 };
 
 const size_t ib_notify_n_rules = sizeof(ib_notify_rules) / sizeof(ib_notify_rules[0]);

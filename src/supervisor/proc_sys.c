@@ -1,7 +1,8 @@
-/* The supervisor's /proc/sys files (sysctl/knob.h): one FUSE file per
- * virtualised knob, "sys/<path>" in ib_supervisor_files, mounted over the
- * container's /proc/sys/<path> like the other emulated /proc files (and so
- * replicated on a proc the container mounts itself).
+/* The supervisor's /proc/sys files (sysctl/knob.h): one emulated file per
+ * virtualised knob, "sysctl.<name>" in ib_emul_files (emul.h, flag
+ * IB_EMUL_SYSCTL), mounted over the container's /proc/sys/<path> like the
+ * other emulated /proc files (and so replicated on a proc the container
+ * mounts itself).
  *
  * The container's private values live here, in the supervisor (host root,
  * outside the container): container-local knobs never reach the kernel;
@@ -21,22 +22,28 @@
  * numeric write further on: sysctl_writes_strict). No process is spawned
  * per access. */
 #define FUSE_USE_VERSION 35
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "state/state.h"
+#include "supervisor/emul.h"
 #include "supervisor/supervisor_int.h"
 #include "sysctl/hosttable.h"
 #include "sysctl/knob.h"
 
-#define SYS_PREFIX "sys/"
-#define SYS_PREFIX_LEN 4
+#define SYS_PREFIX "/proc/sys/"
+#define SYS_PREFIX_LEN 10
 
 static struct {
 	bool ready;
@@ -56,13 +63,14 @@ static bool host_held; /* some max-reconciled value of ours is in the table */
  * the costly /proc/sys lookup is done once. */
 static int kfd[IB_KNOB_CAP];
 
-static const struct ib_knob *knob_of(const char *name, size_t *idx)
+/* The knob of an IB_EMUL_SYSCTL entry (found by its path). */
+static const struct ib_knob *knob_of(const struct ib_emul_file *f, size_t *idx)
 {
 	const struct ib_knob *k;
 
-	if (strncmp(name, SYS_PREFIX, SYS_PREFIX_LEN) != 0)
+	if (!(f->flags & IB_EMUL_SYSCTL) || strncmp(f->path, SYS_PREFIX, SYS_PREFIX_LEN) != 0)
 		return NULL;
-	k = ib_knob_by_path(name + SYS_PREFIX_LEN);
+	k = ib_knob_by_path(f->path + SYS_PREFIX_LEN);
 	if (k && idx)
 		*idx = (size_t)(k - ib_knobs);
 	return k;
@@ -117,28 +125,30 @@ void ib_proc_sys_exit(void)
 	host_held = false;
 }
 
-bool ib_supervisor_file_served(const char *name)
+bool ib_emul_sysctl_served(const struct ib_emul_file *f)
 {
 	size_t i = 0;
 
-	if (strncmp(name, SYS_PREFIX, SYS_PREFIX_LEN) != 0)
-		return true;
-	return ps.ready && knob_of(name, &i) && ps.served[i];
+	return ps.ready && knob_of(f, &i) && ps.served[i];
 }
 
-unsigned ib_supervisor_file_mode(const char *name)
+/* Writable at all (whoever asks): 0 or an errno. */
+static int writable(const struct ib_emul_file *f, size_t *i)
 {
-	return knob_of(name, NULL) ? 0644 : 0444;
-}
-
-int ib_supervisor_file_may_write(const char *name, uid_t uid)
-{
-	size_t i = 0;
-
-	if (!knob_of(name, &i) || !ps.ready || !ps.served[i])
+	if (!knob_of(f, i) || !ps.ready || !ps.served[*i])
 		return EACCES;
-	if (readonly[i])
+	if (readonly[*i])
 		return EROFS;
+	return 0;
+}
+
+int ib_emul_sysctl_may_write(const struct ib_emul_file *f, uid_t uid)
+{
+	size_t i = 0;
+	int r = writable(f, &i);
+
+	if (r)
+		return r;
 	/* The kernel's files are host root's 0644: here the container's root. */
 	if (uid != ps.root_uid)
 		return EACCES;
@@ -190,13 +200,13 @@ static int initial_value(const struct ib_knob *k, struct ib_knob_value *v)
 	return 0;
 }
 
-char *ib_proc_sys_render(const char *name)
+char *ib_emul_sysctl(const struct ib_emul_file *f)
 {
 	struct ib_knob_value v;
 	const struct ib_knob *k;
 	size_t i = 0;
 
-	if (!(k = knob_of(name, &i)))
+	if (!(k = knob_of(f, &i)))
 		return NULL;
 	if (own_set[i])
 		return ib_knob_format(k, &own[i]);
@@ -207,7 +217,8 @@ char *ib_proc_sys_render(const char *name)
 	return ib_knob_format(k, &v);
 }
 
-long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off_t off, uid_t uid)
+/* The caller's uid was checked (ib_emul_may_write()) by the FUSE side. */
+ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size_t len, off_t off)
 {
 	struct ib_knob_value v;
 	const struct ib_knob *k;
@@ -216,12 +227,12 @@ long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off
 	size_t i = 0;
 	int r;
 
-	if ((r = ib_supervisor_file_may_write(name, uid)) != 0)
+	if ((r = writable(f, &i)) != 0)
 		return -r;
-	k = knob_of(name, &i);
+	k = &ib_knobs[i];
 	/* sysctl_writes_strict: a numeric write past offset 0 is ignored. */
 	if (off != 0)
-		return (long)len;
+		return (ssize_t)len;
 	if (own_set[i])
 		v = own[i];
 	else if (initial_value(k, &v) < 0)
@@ -239,4 +250,36 @@ long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off
 	own[i] = v;
 	own_set[i] = true;
 	return used;
+}
+
+static pid_t warm_pid = -1;
+
+void ib_proc_sys_warm(const char *mountpoint)
+{
+	/* A child, holding nothing of ours (not the FUSE device: our death
+	 * must still end the mount), looks every served file up while we
+	 * serve: the container's init, cloning them a few ms later, then
+	 * finds them in the dentry cache instead of one FUSE round trip each.
+	 * Once per container, never per access; our child, so `ps` leaves it
+	 * out like us (ib_supervisor_is_ours). */
+	warm_pid = fork();
+	if (warm_pid != 0)
+		return;
+	(void)syscall(SYS_close_range, 3, ~0U, 0);
+	prctl(PR_SET_NAME, "ironbox-warm", 0, 0, 0);
+	for (size_t i = 0; ib_emul_files[i].name; i++) {
+		_cleanup_free_ char *path =
+		    ib_xasprintf("%s/%s", mountpoint, ib_emul_files[i].name);
+		struct stat st;
+
+		if (ib_emul_served(&ib_emul_files[i]))
+			(void)stat(path, &st);
+	}
+	_exit(0);
+}
+
+void ib_proc_sys_reap(void)
+{
+	if (warm_pid > 0 && waitpid(warm_pid, NULL, WNOHANG) != 0)
+		warm_pid = -1;
 }

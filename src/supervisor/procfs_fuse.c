@@ -1,12 +1,15 @@
-/* The FUSE side of the supervisor: the files in ib_supervisor_files (paths,
- * "sys/vm/overcommit_memory" under directories the names imply), each
- * rendered when it is opened (so a reader sees one consistent snapshot
- * across its read calls; what opens may pin is budgeted, snapshot.h). Read
- * only, but for the /proc/sys knobs (proc_sys.c), which the container's
- * root may write. Low-level API, driven by the supervisor's own poll
+/* The FUSE side of the supervisor: a flat directory of the files in
+ * ib_emul_files (emul.h) that are served (ib_emul_served(): not every
+ * /proc/sys knob is), each rendered when it is opened for reading (so a
+ * reader sees one consistent snapshot across its read calls; what opens
+ * may pin is budgeted, snapshot.h). Files with a write handler may be
+ * opened for writing by whom ib_emul_may_write() allows (the /proc/sys
+ * knobs: the container's root): such an open pins nothing, each read
+ * renders afresh. Low-level API, driven by the supervisor's own poll
  * loop. */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
+#include <poll.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 
 #include "common/util.h"
 
+#include "supervisor/emul.h"
 #include "supervisor/notify.h"
 #include "supervisor/snapshot.h"
 #include "supervisor/supervisor_int.h"
@@ -37,95 +41,39 @@ static void pin_stats(void)
 
 static size_t n_files(void)
 {
-	size_t n = 0;
-
-	while (ib_supervisor_files[n])
-		n++;
-	return n;
+	return ib_emul_n_files();
 }
 
-/* The directories the file names imply ("sys", "sys/vm", ...): inodes
- * after the files'. */
-static char **dirs;
-static size_t n_dirs;
-
-static void build_dirs(void)
+/* A served file's index, -1 if none. */
+static int file_index(const char *name)
 {
-	for (size_t i = 0; ib_supervisor_files[i]; i++) {
-		const char *f = ib_supervisor_files[i];
-
-		for (const char *sl = strchr(f, '/'); sl; sl = strchr(sl + 1, '/')) {
-			size_t len = (size_t)(sl - f), j;
-
-			for (j = 0; j < n_dirs; j++)
-				if (strlen(dirs[j]) == len && !strncmp(dirs[j], f, len))
-					break;
-			if (j < n_dirs)
-				continue;
-			dirs = ib_xrealloc(dirs, (n_dirs + 1) * sizeof(*dirs));
-			dirs[n_dirs++] = ib_xasprintf("%.*s", (int)len, f);
-		}
-	}
+	for (size_t i = 0; ib_emul_files[i].name; i++)
+		if (!strcmp(ib_emul_files[i].name, name))
+			return ib_emul_served(&ib_emul_files[i]) ? (int)i : -1;
+	return -1;
 }
 
-static bool is_dir(fuse_ino_t ino)
+static const struct ib_emul_file *file_of(fuse_ino_t ino)
 {
-	return ino == ROOT_INO ||
-	       (ino > ROOT_INO + n_files() && ino <= ROOT_INO + n_files() + n_dirs);
-}
-
-/* The path of a directory inode ("" for the root), NULL if none. */
-static const char *dir_path(fuse_ino_t ino)
-{
-	if (ino == ROOT_INO)
-		return "";
-	if (!is_dir(ino))
+	if (ino < ROOT_INO + 1 || ino > ROOT_INO + n_files())
 		return NULL;
-	return dirs[ino - ROOT_INO - 1 - n_files()];
-}
-
-/* The inode of parent/name (a served file or an implied directory), 0 if
- * none. */
-static fuse_ino_t child_ino(fuse_ino_t parent, const char *name)
-{
-	const char *pp = dir_path(parent);
-	_cleanup_free_ char *full = NULL;
-
-	if (!pp)
-		return 0;
-	full = *pp ? ib_xasprintf("%s/%s", pp, name) : ib_xstrdup(name);
-	for (size_t i = 0; ib_supervisor_files[i]; i++)
-		if (!strcmp(ib_supervisor_files[i], full))
-			return ib_supervisor_file_served(full) ? (fuse_ino_t)(ROOT_INO + 1 + i) : 0;
-	for (size_t j = 0; j < n_dirs; j++)
-		if (!strcmp(dirs[j], full))
-			return (fuse_ino_t)(ROOT_INO + 1 + n_files() + j);
-	return 0;
-}
-
-/* Is path directly in directory dp? */
-static bool in_dir(const char *path, const char *dp)
-{
-	size_t dl = strlen(dp);
-
-	if (dl && (strncmp(path, dp, dl) != 0 || path[dl] != '/'))
-		return false;
-	return strchr(path + (dl ? dl + 1 : 0), '/') == NULL;
+	return &ib_emul_files[ino - ROOT_INO - 1];
 }
 
 static void fill_attr(fuse_ino_t ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
-	if (is_dir(ino)) {
+	if (ino == ROOT_INO) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 	} else {
-		/* Content is produced on open. The size is an upper bound: a short
-		 * read ends the file (FUSE then trims i_size), and unlike size 0
-		 * with direct_io it keeps sendfile (busybox cat) working. */
-		st->st_mode =
-		    S_IFREG | ib_supervisor_file_mode(ib_supervisor_files[ino - ROOT_INO - 1]);
+		/* Content is produced on open. The size is an upper bound: reads
+		 * are direct (op_open) and a short one ends the file; size 0 would
+		 * stop sendfile (busybox cat) before it asks us. */
+		const struct ib_emul_file *f = file_of(ino);
+
+		st->st_mode = S_IFREG | (f ? ib_emul_mode(f) : 0444);
 		st->st_nlink = 1;
 		st->st_size = 1 << 20;
 	}
@@ -134,17 +82,18 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = {0};
+	int i = parent == ROOT_INO ? file_index(name) : -1;
 
-	e.ino = child_ino(parent, name);
-	if (!e.ino) {
+	if (i < 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
+	e.ino = (fuse_ino_t)(ROOT_INO + 1 + i);
 	fill_attr(e.ino, &e.attr);
-	/* The directories never change: one lookup each (create opens every
-	 * file below them). */
-	e.attr_timeout = is_dir(e.ino) ? 3600 : 0;
-	e.entry_timeout = is_dir(e.ino) ? 3600 : 0;
+	/* What is served never changes (the contents do): one lookup per name
+	 * (ib_proc_sys_warm makes them while create goes on). */
+	e.attr_timeout = 0;
+	e.entry_timeout = 3600;
 	fuse_reply_entry(req, &e);
 }
 
@@ -153,7 +102,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 
 	(void)fi;
-	if (!is_dir(ino) && (ino < ROOT_INO + 1 || ino > ROOT_INO + n_files())) {
+	if (ino != ROOT_INO && (ino < ROOT_INO + 1 || ino > ROOT_INO + n_files())) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
@@ -161,39 +110,23 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_attr(req, &st, 0);
 }
 
-/* Only what open(O_TRUNC) sends for a writable knob: nothing changes. */
+/* Only what open(O_TRUNC) sends for a file the caller may write (see
+ * op_init): nothing changes. */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
+	const struct ib_emul_file *f = file_of(ino);
+
 	(void)attr;
 	(void)fi;
-	if (is_dir(ino) || ino > ROOT_INO + n_files() ||
+	if (!f ||
 	    (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 			FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) ||
-	    ib_supervisor_file_may_write(ib_supervisor_files[ino - ROOT_INO - 1],
-					 fuse_req_ctx(req)->uid) != 0) {
+	    ib_emul_may_write(f, fuse_req_ctx(req)->uid) != 0) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
 	op_getattr(req, ino, NULL);
-}
-
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
-{
-	long r;
-
-	(void)fi;
-	if (is_dir(ino) || ino > ROOT_INO + n_files()) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	r = ib_supervisor_file_write(ib_supervisor_files[ino - ROOT_INO - 1], buf, size, off,
-				     fuse_req_ctx(req)->uid);
-	if (r < 0)
-		fuse_reply_err(req, (int)-r);
-	else
-		fuse_reply_write(req, (size_t)r);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -202,7 +135,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	unsigned file;
 	char *text;
 
-	if (is_dir(ino)) {
+	if (ino == ROOT_INO) {
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
@@ -212,22 +145,22 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	file = (unsigned)(ino - ROOT_INO - 1);
 	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		/* A writable knob: every write goes to proc_sys.c as it is
-		 * made, every read renders afresh. */
-		int r =
-		    ib_supervisor_file_may_write(ib_supervisor_files[file], fuse_req_ctx(req)->uid);
+		/* Every write goes to the file's handler as it is made, every
+		 * read renders afresh (a knob reads back what was written). */
+		int r = ib_emul_may_write(&ib_emul_files[file], fuse_req_ctx(req)->uid);
 
 		if (r) {
 			fuse_reply_err(req, r);
 			return;
 		}
 		fi->fh = UNPINNED(file);
-		fi->direct_io = 1;
 		fi->keep_cache = 0;
+		fi->direct_io = 1;
+		fi->noflush = 1;
 		fuse_reply_open(req, fi);
 		return;
 	}
-	text = ib_supervisor_render(ib_supervisor_files[file]);
+	text = ib_emul_files[file].render(&ib_emul_files[file]);
 	if (!text) {
 		fuse_reply_err(req, EIO);
 		return;
@@ -242,9 +175,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	pin_stats();
 	fi->keep_cache = 0;
-	/* A knob is read straight (read(2) then needs no GETATTR first: 4
-	 * round trips per open+read+close instead of 6). */
-	fi->direct_io = strncmp(ib_supervisor_files[file], "sys/", 4) == 0;
+	/* Straight to op_read, no page cache: one READ per read(2) (no
+	 * readahead of the 1 MiB the size says, no size refresh), and nothing
+	 * to write back on close. */
+	fi->direct_io = 1;
+	fi->noflush = 1;
 	if (fuse_reply_open(req, fi) != 0 && snap) {
 		/* The opener is gone: no release will come. */
 		ib_snapshot_put(&cache, snap);
@@ -259,10 +194,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const char *text;
 	size_t len;
 
-	(void)ino;
 	if (fi->fh & 1) {
 		/* Unpinned: this read's own rendering. */
-		fresh = ib_supervisor_render(ib_supervisor_files[fi->fh >> 1]);
+		const struct ib_emul_file *f = &ib_emul_files[fi->fh >> 1];
+
+		fresh = f->render(f);
 		text = fresh;
 		len = fresh ? strlen(fresh) : 0;
 	} else {
@@ -271,7 +207,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		len = snap->len;
 	}
 	if (!text || off < 0 || (size_t)off >= len) {
-		fuse_reply_buf(req, NULL, 0);
+		const struct ib_emul_file *f = file_of(ino);
+
+		/* A log with nothing new: a non-blocking reader hears EAGAIN. */
+		if (f && (f->flags & IB_EMUL_STREAM) && (fi->flags & O_NONBLOCK))
+			fuse_reply_err(req, EAGAIN);
+		else
+			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
 	if (size > len - (size_t)off)
@@ -293,32 +235,24 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	char buf[4096];
-	const char *dp = dir_path(ino);
-	size_t used = 0, nf = n_files(), total = nf + n_dirs + 2;
+	size_t used = 0, total = n_files() + 2;
 
 	(void)fi;
-	if (!dp) {
+	if (ino != ROOT_INO) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
 	if (size > sizeof(buf))
 		size = sizeof(buf);
-	/* Offsets: 0 ".", 1 "..", then every file and directory (those not
-	 * in this one skipped). */
 	for (size_t i = (size_t)off; i < total; i++) {
 		struct stat st = {0};
-		const char *path = i < 2	? NULL
-				   : i - 2 < nf ? ib_supervisor_files[i - 2]
-						: dirs[i - 2 - nf];
-		const char *name = i == 0 ? "." : i == 1 ? ".." : strrchr(path, '/');
+		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_emul_files[i - 2].name;
 		size_t need;
 
-		if (path && (!in_dir(path, dp) || (i - 2 < nf && !ib_supervisor_file_served(path))))
+		if (i >= 2 && !ib_emul_served(&ib_emul_files[i - 2]))
 			continue;
-		if (path)
-			name = name ? name + 1 : path;
-		st.st_ino = i < 2 ? ino : ROOT_INO + i - 1;
-		st.st_mode = i < 2 || i - 2 >= nf ? S_IFDIR : S_IFREG;
+		st.st_ino = i < 2 ? ROOT_INO : ROOT_INO + i - 1;
+		st.st_mode = i < 2 ? S_IFDIR : S_IFREG;
 		need = fuse_add_direntry(req, buf + used, size - used, name, &st, (off_t)(i + 1));
 		if (need > size - used)
 			break;
@@ -327,11 +261,46 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, used);
 }
 
-/* open(O_TRUNC) of a knob: no atomic_o_trunc (libfuse's default), which
- * makes the kernel set the file's size to 0 and then to what is written:
- * a splice read (busybox cat: sendfile) stops at that size, the kernel
- * never asks for it again on a mounted file. Without it, a setattr comes
- * (op_setattr) and its reply keeps the size. */
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	const struct ib_emul_file *f = file_of(ino);
+	ssize_t n;
+
+	(void)fi;
+	if (!f || !f->write) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	/* Checked again for this write's caller (an fd passed on). */
+	n = ib_emul_may_write(f, fuse_req_ctx(req)->uid);
+	n = n ? -n : f->write(f, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+/* What poll and epoll see: a log with nothing new is never readable. */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	const struct ib_emul_file *f = file_of(ino);
+	unsigned ev = POLLOUT | POLLWRNORM;
+
+	(void)fi;
+	if (ph)
+		fuse_pollhandle_destroy(ph); /* nothing ever becomes ready later */
+	if (!f || !(f->flags & IB_EMUL_STREAM))
+		ev |= POLLIN | POLLRDNORM;
+	fuse_reply_poll(req, ev);
+}
+
+/* open(O_TRUNC) of a writable file: no atomic_o_trunc (libfuse's
+ * default), which makes the kernel set the file's size to 0 and then to
+ * what is written: a splice read (busybox cat: sendfile) stops at that
+ * size, the kernel never asks for it again on a mounted file. Without it, a
+ * setattr comes (op_setattr) and its reply keeps the size. */
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -345,9 +314,10 @@ static const struct fuse_lowlevel_ops ops = {
     .setattr = op_setattr,
     .open = op_open,
     .read = op_read,
-    .write = op_write,
     .release = op_release,
     .readdir = op_readdir,
+    .write = op_write,
+    .poll = op_poll,
 };
 
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)
@@ -355,11 +325,7 @@ struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)
 	char *argv[] = {"ironbox-proc", "-o", "allow_other,fsname=ironbox-proc,subtype=ironbox",
 			NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	struct fuse_session *se;
-
-	if (!dirs)
-		build_dirs();
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 
 	if (!se)
 		return NULL;

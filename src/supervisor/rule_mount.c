@@ -517,6 +517,16 @@ static int cover(int mnt, const char *fstype)
 		struct stat st, cst;
 		bool is_ro = true;
 
+		/* /proc/sys/net is per network namespace, looked up in ours
+		 * (the agent's), not the caller's: neither the jail's emulated
+		 * file there (jail_find() finds the /proc/sys mount instead)
+		 * nor this spot is the caller's. The kernel's entries there are
+		 * read-only outside the initial network namespace
+		 * (nf_conntrack_max, sysctl/knob.h), and the covered /proc/sys
+		 * is read-only anyway: no cover is no write to the host. */
+		if (v->op == IB_VET_COVER_EMULATE && !strcmp(fstype, "proc") &&
+		    !strncmp(v->rel, "sys/net/", 8))
+			continue;
 		at = openat(mnt, v->rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (at < 0) {
 			if (errno == ENOENT)

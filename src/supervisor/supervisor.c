@@ -1,9 +1,10 @@
 /* The supervisor process (supervisor.h): forked by create, detached from
  * the caller (new session, stdio on /dev/null, no inherited fds: containerd's
  * shim reads the runtime's stdout until EOF), charged to the container's
- * memory cgroup, serves procview over FUSE, samples the container's load
- * every 5 s, forwards seccomp listeners to its notification agent, and exits
- * when the container's init does (or when its agent does). */
+ * memory cgroup, serves the emulated files (emul.h) over FUSE, samples the
+ * container's load every 5 s, forwards seccomp listeners to its notification
+ * agent and answers its rule "sysinfo" (sysinfo_msg.h), and exits when the
+ * container's init does (or when its agent does). */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <malloc.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,197 +33,19 @@
 #include "linux/syscalls.h"
 #include "state/state.h"
 #include "supervisor/audit.h"
+#include "supervisor/emul.h"
 #include "supervisor/notify.h"
 #include "supervisor/procview.h"
 #include "supervisor/supervisor_int.h"
-#include "sysctl/knob.h"
+#include "supervisor/sysinfo_msg.h"
 
 #define LOAD_INTERVAL 5.0
 
 struct ib_notify_stats *ib_sup_stats;
 
-const char *const ib_supervisor_files[] = {"uptime",
-					   "meminfo",
-					   "cpuinfo",
-					   "stat",
-					   "loadavg",
-					   "swaps",
-					   "diskstats",
-					   IB_KNOB_PROC_FILES /* proc_sys.c */
-					       NULL};
-
-/* State of the supervisor process (one container). */
-static struct {
-	const struct ib_cgroup *cg;
-	pid_t init;
-	double init_start; /* seconds after boot */
-	double load[3];
-	unsigned running, tasks;
-	int last_pid;
-} sup;
-
 static char *read_text(const char *path)
 {
-	char *text = NULL;
-	ib_err e = {0};
-
-	if (ib_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
-		return NULL;
-	return text;
-}
-
-/* A value from the first of the container's cgroup dirs that has file. */
-static char *cg_read(const char *file)
-{
-	char **dirs = sup.cg ? sup.cg->v1_dirs : NULL;
-
-	for (size_t i = 0; dirs && dirs[i]; i++) {
-		_cleanup_free_ char *p = ib_xasprintf("%s/%s", dirs[i], file);
-		char *t = read_text(p);
-		if (t)
-			return t;
-	}
-	if (sup.cg && sup.cg->v2_dir) {
-		_cleanup_free_ char *p = ib_xasprintf("%s/%s", sup.cg->v2_dir, file);
-		return read_text(p);
-	}
-	return NULL;
-}
-
-static uint64_t cg_u64(const char *file, uint64_t dflt)
-{
-	_cleanup_free_ char *t = cg_read(file);
-
-	if (!t)
-		return dflt;
-	if (!strncmp(t, "max", 3))
-		return UINT64_MAX;
-	return strtoull(t, NULL, 10);
-}
-
-static uint64_t stat_field(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, kl) && l[kl] == ' ')
-			return strtoull(l + kl + 1, NULL, 10);
-	return 0;
-}
-
-static double host_uptime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void memory_input(struct ib_procview_input *in)
-{
-	_cleanup_free_ char *stat = cg_read("memory.stat");
-	uint64_t memsw;
-
-	in->mem_limit = cg_u64("memory.limit_in_bytes", 0);
-	if (!in->mem_limit)
-		in->mem_limit = cg_u64("memory.max", 0);
-	in->mem_usage = cg_u64("memory.usage_in_bytes", 0);
-	if (!in->mem_usage)
-		in->mem_usage = cg_u64("memory.current", 0);
-	if (stat) {
-		in->mem_cache = stat_field(stat, "total_cache");
-		if (!in->mem_cache)
-			in->mem_cache = stat_field(stat, "cache");
-		if (!in->mem_cache)
-			in->mem_cache = stat_field(stat, "file");
-	}
-	memsw = cg_u64("memory.memsw.limit_in_bytes", 0);
-	if (memsw && memsw != UINT64_MAX && memsw >= in->mem_limit) {
-		in->swap_limit = memsw - in->mem_limit;
-		in->swap_usage =
-		    cg_u64("memory.memsw.usage_in_bytes", in->mem_usage) - in->mem_usage;
-	} else {
-		in->swap_limit = cg_u64("memory.swap.max", memsw ? UINT64_MAX : 0);
-		in->swap_usage = cg_u64("memory.swap.current", 0);
-	}
-}
-
-static void cpu_input(struct ib_procview_input *in, bool *cpus, size_t n)
-{
-	_cleanup_free_ char *set = cg_read("cpuset.effective_cpus");
-	_cleanup_free_ char *max = NULL;
-	uint64_t quota, period;
-
-	if (!set)
-		set = cg_read("cpuset.cpus.effective");
-	if (set && ib_procview_parse_cpuset(set, cpus, n)) {
-		in->cpus = cpus;
-		in->n_cpus = n;
-	}
-	quota = cg_u64("cpu.cfs_quota_us", 0);
-	period = cg_u64("cpu.cfs_period_us", 0);
-	if (quota && quota != UINT64_MAX && (int64_t)quota > 0 && period)
-		in->cpu_quota = (double)quota / (double)period;
-	max = cg_read("cpu.max");
-	if (max && strncmp(max, "max", 3)) {
-		unsigned long long q = 0, p = 0;
-		if (sscanf(max, "%llu %llu", &q, &p) == 2 && p)
-			in->cpu_quota = (double)q / (double)p;
-	}
-}
-
-char *ib_supervisor_render(const char *name)
-{
-	struct ib_procview_input in = {0};
-	bool cpus[1024];
-	_cleanup_free_ char *host = NULL;
-
-	if (!strncmp(name, "sys/", 4))
-		return ib_proc_sys_render(name);
-	in.uptime = host_uptime() - sup.init_start;
-	memcpy(in.load, sup.load, sizeof(in.load));
-	in.running = sup.running;
-	in.tasks = sup.tasks;
-	in.last_pid = sup.last_pid;
-	if (!strcmp(name, "uptime"))
-		return ib_procview_uptime(&in);
-	if (!strcmp(name, "loadavg"))
-		return ib_procview_loadavg(&in);
-	if (!strcmp(name, "swaps"))
-		return ib_procview_swaps(&in);
-	if (!strcmp(name, "diskstats")) {
-		struct ib_procview_disk *disks = NULL;
-		size_t n = 0;
-		char *out = NULL;
-		const char *files[] = {"blkio.throttle.io_serviced",
-				       "blkio.throttle.io_service_bytes", "io.stat"};
-
-		for (size_t i = 0; i < IB_ARRAY_SIZE(files); i++) {
-			_cleanup_free_ char *t = cg_read(files[i]);
-			if (t)
-				ib_procview_parse_blkio(t, i == 1, &disks, &n);
-		}
-		host = read_text("/proc/diskstats");
-		if (host)
-			out = ib_procview_diskstats(host, disks, n);
-		free(disks);
-		return out;
-	}
-	if (!strcmp(name, "meminfo")) {
-		memory_input(&in);
-		host = read_text("/proc/meminfo");
-		return host ? ib_procview_meminfo(host, &in) : NULL;
-	}
-	cpu_input(&in, cpus, IB_ARRAY_SIZE(cpus));
-	if (!strcmp(name, "cpuinfo")) {
-		host = read_text("/proc/cpuinfo");
-		return host ? ib_procview_cpuinfo(host, &in) : NULL;
-	}
-	if (!strcmp(name, "stat")) {
-		host = read_text("/proc/stat");
-		return host ? ib_procview_stat(host, &in) : NULL;
-	}
-	return NULL;
+	return ib_emul_read(path);
 }
 
 /* Count the container's tasks and runnable ones; fold into the averages. */
@@ -229,11 +53,13 @@ static void sample_load(void)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
+	static const double periods[3] = {60, 300, 900};
 	unsigned running = 0;
 	int last = 0;
 	ib_err e = {0};
 
-	if (!sup.cg || ib_cgroup_pids(sup.cg, &pids, &n, &e) < 0)
+	ib_proc_sys_reap();
+	if (!ib_emul.cg || ib_cgroup_pids(ib_emul.cg, &pids, &n, &e) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char path[64];
@@ -259,12 +85,12 @@ static void sample_load(void)
 				last = atoi(lastf);
 		}
 	}
-	sup.running = running;
-	sup.tasks = (unsigned)n;
-	sup.last_pid = last;
-	sup.load[0] = ib_procview_load_step(sup.load[0], running, LOAD_INTERVAL, 60);
-	sup.load[1] = ib_procview_load_step(sup.load[1], running, LOAD_INTERVAL, 300);
-	sup.load[2] = ib_procview_load_step(sup.load[2], running, LOAD_INTERVAL, 900);
+	ib_emul.running = running;
+	ib_emul.tasks = (unsigned)n;
+	ib_emul.last_pid = last;
+	for (int i = 0; i < 3; i++)
+		ib_emul.load[i] =
+		    ib_procview_load_step(ib_emul.load[i], running, LOAD_INTERVAL, periods[i]);
 }
 
 static double proc_start_seconds(pid_t pid)
@@ -299,6 +125,24 @@ struct attach_msg {
 };
 
 static int agent_sock = -1;
+/* The agent's rule "sysinfo" asks here (sysinfo_msg.h). */
+static int info_sock = -1;
+
+static void answer_sysinfo(void)
+{
+	struct ib_sysinfo_req req;
+	struct ib_sysinfo_reply rep = {0};
+	size_t len = sizeof(rep.data);
+	int r;
+
+	if (recv(info_sock, &req, sizeof(req), MSG_DONTWAIT) != sizeof(req))
+		return;
+	rep.seq = req.seq;
+	r = ib_emul_sysinfo(req.compat, rep.data, &len);
+	rep.error = r < 0 ? -r : 0;
+	rep.len = r < 0 ? 0 : (uint32_t)len;
+	(void)!send(info_sock, &rep, sizeof(rep), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
 /* A listener (from create or exec) goes to the agent; ours is closed so
  * that it dies with the agent. */
@@ -385,33 +229,43 @@ static int place_fds(const int *fds, int n)
 static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_notify_policy *pol,
 			 int userns_fd, int audit_fd, ib_err *err)
 {
-	int sp[2];
+	int sp[2], info[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return ib_err_sys(err, "socketpair");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, info) < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return ib_err_sys(err, "socketpair");
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(sp[0]);
 		close(sp[1]);
+		close(info[0]);
+		close(info[1]);
 		return ib_err_sys(err, "fork notification agent");
 	}
 	if (pid == 0) {
 		struct ib_notify_agent_cfg ac = {.sup_fd = 3,
 						 .userns_fd = 4,
 						 .audit_fd = 5,
+						 .info_fd = 6,
 						 .stats = ib_sup_stats,
 						 .policy = pol};
 
-		int fds[] = {sp[1], userns_fd, audit_fd};
+		int fds[] = {sp[1], userns_fd, audit_fd, info[1]};
 
 		(void)cfg;
-		if (place_fds(fds, 3) < 0)
+		if (place_fds(fds, 4) < 0)
 			_exit(1);
 		ib_notify_agent_main(&ac);
 	}
 	close(sp[1]);
+	close(info[1]);
 	agent_sock = sp[0];
+	info_sock = info[0];
 	return pid;
 }
 
@@ -424,7 +278,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 				       .n_shared = cfg->n_shared,
 				       .masked = cfg->masked,
 				       .readonly = cfg->readonly};
-	char *emulated[IB_ARRAY_SIZE(ib_supervisor_files)] = {NULL};
+	char **emulated = ib_xmalloc0((ib_emul_n_files() + 1) * sizeof(char *));
 	struct fuse_session *se = NULL;
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct ready rd = {.ok = 'R'};
@@ -436,16 +290,13 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ib_sup_stats == MAP_FAILED)
 		_exit(1);
+	/* product_uuid: this container's, for its lifetime. */
+	if (getrandom(ib_emul.uuid, sizeof(ib_emul.uuid), 0) != sizeof(ib_emul.uuid))
+		_exit(1);
 	if (cfg->proc_mountpoint) {
-		ib_proc_sys_init(cfg);
 		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
 		rd.fuse = se != NULL;
 	}
-	/* Served files: what a procfs mounted in the container gets too. */
-	for (size_t i = 0, n = 0; se && ib_supervisor_files[i]; i++)
-		if (ib_supervisor_file_served(ib_supervisor_files[i]))
-			emulated[n++] = ib_xasprintf("/proc/%s", ib_supervisor_files[i]);
-	pol.emulated = emulated;
 	lsock = ib_sup_ctl_listen(5, cfg->state_dir, &e);
 	audit_fd =
 	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -456,6 +307,18 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	 * runtime goes on meanwhile. If it cannot start, attach fails. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
 		sup_exit(se, -1, 0);
+	/* Nothing is served before the loop below: what is served is decided
+	 * while the runtime goes on (the /proc/sys knobs this host has). */
+	if (se) {
+		ib_proc_sys_init(cfg);
+		ib_proc_sys_warm(cfg->proc_mountpoint);
+	}
+	/* Served files: immutable mounts, and what a proc or sysfs mounted in
+	 * the container gets too (not the knobs this host does not have). */
+	for (size_t i = 0, n = 0; se && ib_emul_files[i].name; i++)
+		if (ib_emul_served(&ib_emul_files[i]))
+			emulated[n++] = (char *)ib_emul_files[i].path;
+	pol.emulated = emulated;
 	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
 	close(4);
 	close(audit_fd);
@@ -467,11 +330,12 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	/* Serve from the start (the container opens our files while it is
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {
-		struct pollfd pfd[4] = {{.fd = fd, .events = POLLIN},
+		struct pollfd pfd[5] = {{.fd = fd, .events = POLLIN},
 					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
 					{.fd = lsock, .events = POLLIN},
-					{.fd = agent_sock, .events = POLLIN}};
-		int r = poll(pfd, 4, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
+					{.fd = agent_sock, .events = POLLIN},
+					{.fd = info_sock, .events = POLLIN}};
+		int r = poll(pfd, 5, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -481,8 +345,10 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			sample_load();
 			continue;
 		}
-		if (pfd[3].revents)
+		if (pfd[3].revents || (pfd[4].revents & (POLLERR | POLLHUP)))
 			break; /* the agent is gone: so are we (fail closed) */
+		if (pfd[4].revents & POLLIN)
+			answer_sysinfo();
 		if (pfd[1].revents) {
 			struct attach_msg m;
 			int lfd;
@@ -499,8 +365,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 					close(lfd);
 				break;
 			}
-			sup.init = m.init;
-			sup.init_start = proc_start_seconds(m.init);
+			ib_emul.init = m.init;
+			ib_emul.init_start = proc_start_seconds(m.init);
 			sample_load();
 			(void)!write(ctl, "A", 1);
 			close(ctl);
@@ -622,7 +488,7 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		}
 		/* The runtime's description of the cgroup, in our copy of its
 		 * memory (never freed here): no second read of the layout. */
-		sup.cg = cfg->cg && cfg->cg->path ? cfg->cg : NULL;
+		ib_emul.cg = cfg->cg && cfg->cg->path ? cfg->cg : NULL;
 		supervisor_main(cfg);
 	}
 	close(sp[1]);

@@ -2,8 +2,8 @@
  * container's kernel proxy, started by `create`, gone with the container,
  * charged to it. Two processes, both outside the container's namespaces
  * except as noted:
- *   - ironbox-sup (host root): serves the emulated /proc files over FUSE
- *     (procview.h) when /proc is emulated, owns the control socket
+ *   - ironbox-sup (host root): serves the emulated /proc, /sys and /dev
+ *     files over FUSE (emul.h) when /proc is emulated, owns the control socket
  *     <state dir>/sup.sock (root only, peers checked with SO_PEERCRED) through
  *     which `create` and `exec` hand it the seccomp listeners of the
  *     container's processes, and forwards them to
@@ -34,9 +34,6 @@
 
 #define IB_SUPERVISOR_CGROUP "ironbox-supervisor"
 #define IB_SUPERVISOR_SOCKET "sup.sock"
-
-/* The /proc files the supervisor serves (NULL-terminated). */
-extern const char *const ib_supervisor_files[];
 
 struct ib_shared_src; /* notify.h */
 

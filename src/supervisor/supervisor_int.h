@@ -15,23 +15,19 @@ struct ib_notify_stats;
 /* The counters shared with the notification agent (NULL in the runtime). */
 extern struct ib_notify_stats *ib_sup_stats;
 
-/* The current content of one served file (malloc'd), NULL on failure. */
-char *ib_supervisor_render(const char *name);
 /* A session mounted on mountpoint, NULL on failure. */
 struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
 
-/* ---- /proc/sys (proc_sys.c): the files "sys/..." ---- */
+/* ---- /proc/sys (proc_sys.c): the IB_EMUL_SYSCTL entries of emul.h ---- */
+/* Which knobs are served, which are read-only (the spec), who may write. */
 void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg);
 /* The container is gone: its max-reconciled values leave the host. */
 void ib_proc_sys_exit(void);
-char *ib_proc_sys_render(const char *name);
-/* For the FUSE side, any served file: is it there (a knob this host has and
- * does not namespace itself), its mode, may the caller (host uid) open it
- * for writing (0 or an errno), and a write: bytes taken or -errno. */
-bool ib_supervisor_file_served(const char *name);
-unsigned ib_supervisor_file_mode(const char *name);
-int ib_supervisor_file_may_write(const char *name, uid_t uid);
-long ib_supervisor_file_write(const char *name, const char *buf, size_t len, off_t off, uid_t uid);
+/* Look every served file up once from another process (create then finds
+ * them cached), while we start serving. */
+void ib_proc_sys_warm(const char *mountpoint);
+/* Reap that child once it is done (called now and then). */
+void ib_proc_sys_reap(void);
 
 /* ---- control socket (control.c) ---- */
 enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };

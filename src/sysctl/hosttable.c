@@ -11,6 +11,7 @@
  * lock). */
 #include "sysctl/hosttable.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -248,6 +249,24 @@ out:
 	return ret;
 }
 
+/* The temporary files of writers killed before their rename (a supervisor
+ * SIGKILLed by delete): only the lock holder writes one, so with the lock
+ * held every one is stale. */
+static void remove_stale_tmp(void)
+{
+	_cleanup_close_ int dfd = open(table_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	dfd = -1; /* owned by d */
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, TABLE_NAME ".tmp.", sizeof(TABLE_NAME ".tmp.") - 1))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 /* Lock (exclusive or shared) and load. *lockfd is held until closed. */
 static int table_open(struct table *t, int how, int *lockfd, ib_err *err)
 {
@@ -270,6 +289,8 @@ static int table_open(struct table *t, int how, int *lockfd, ib_err *err)
 			goto fail;
 		}
 	}
+	if (how == LOCK_EX)
+		remove_stale_tmp();
 	if (ib_read_file_at(AT_FDCWD, t->path, &text, NULL, err) < 0) {
 		if (errno != ENOENT)
 			goto fail;

@@ -90,9 +90,8 @@
 	/* Elasticsearch, SonarQube: 262144 */                                                     \
 	X("vm.max_map_count", "vm/max_map_count", MAX, INT, 0, IB_KNOB_INT_MAX, 1, 0)
 
-/* The served files (relative to /proc), for the supervisor's file list. */
-#define IB_KNOB_PROC_FILE_(name, path, ...) "sys/" path,
-#define IB_KNOB_PROC_FILES IB_KNOBS(IB_KNOB_PROC_FILE_)
+/* Each knob is an entry of the supervisor's emulated files, generated from
+ * this table (supervisor/emul.c: "sysctl.<name>" over /proc/sys/<path>). */
 
 enum ib_knob_rule { IB_KNOB_LOCAL, IB_KNOB_MAX };
 enum ib_knob_type { IB_KNOB_INT, IB_KNOB_ULONG };

@@ -630,6 +630,23 @@ restarted() { [[ "$(D inspect -f '{{.RestartCount}}' "$1")" -ge 1 ]]; }
 	[[ "${lines[1]}" =~ ^MemTotal:\ +262144\ kB$ ]]
 }
 
+@test "docker: --cpuset-cpus, --memory = --memory-swap: online, cpuinfo, free (sysinfo), /dev/kmsg are the container's (ironbox)" {
+	skip_unless_ironbox
+	[[ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ]] || skip "needs 2 host CPUs"
+	drun --rm --cpuset-cpus 1 --memory 256m --memory-swap 256m ib-busybox sh -c '
+		echo "nproc $(nproc)"; echo "online $(cat /sys/devices/system/cpu/online)"
+		echo "cpuinfo $(grep -c ^processor /proc/cpuinfo)"
+		free | sed -n "2,3p"; echo "kmsg $(cat /dev/kmsg | wc -c)"'
+	echo "$output"
+	assert_success
+	assert_output_contains "nproc 1"
+	assert_output_contains "online 1"
+	assert_output_contains "cpuinfo 1"
+	[[ "$output" =~ Mem:\ +262144\  ]]
+	[[ "$output" =~ Swap:\ +0\  ]]
+	assert_output_contains "kmsg 0"
+}
+
 # Set-id files (the supervisor's "setid" rule): a host directory shared
 # through -v must never get a set-uid/set-gid file from the container (its
 # root is the host's root on those files).

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -29,6 +30,7 @@
 #include "common/util.h"
 #include "linux/process.h"
 #include "supervisor/notify.h"
+#include "supervisor/sysinfo_msg.h"
 #include "supervisor/notify_rules.h"
 
 static bool traps(const char *name, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -378,6 +380,88 @@ static void test_listener_gone(void **state)
 	rmdir(tmpl);
 }
 
+/* Where sysinfo(2)'s answer may be written: writable mappings only, the
+ * whole range, across adjacent mappings. */
+static void test_sysinfo_range_writable(void **state)
+{
+	static const char maps[] = "00400000-00401000 r-xp 00000000 08:01 1 /bin/x\n"
+				   "00600000-00601000 rw-p 00000000 08:01 1 /bin/x\n"
+				   "00601000-00603000 rw-p 00000000 00:00 0 [heap]\n"
+				   "7f0000000000-7f0000001000 r--p 00000000 00:00 0\n";
+
+	(void)state;
+	assert_true(ib_sysinfo_range_writable(maps, 0x600000, 112));
+	/* spans two adjacent writable mappings */
+	assert_true(ib_sysinfo_range_writable(maps, 0x600ff0, 112));
+	assert_true(ib_sysinfo_range_writable(maps, 0x602f90, 112));
+	/* past the end of the heap, read-only, unmapped, NULL, wrap-around */
+	assert_false(ib_sysinfo_range_writable(maps, 0x602fa0, 112));
+	assert_false(ib_sysinfo_range_writable(maps, 0x400000, 112));
+	assert_false(ib_sysinfo_range_writable(maps, 0x7f0000000000, 64));
+	assert_false(ib_sysinfo_range_writable(maps, 0x500000, 64));
+	assert_false(ib_sysinfo_range_writable(maps, 0, 112));
+	assert_false(ib_sysinfo_range_writable(maps, UINT64_MAX - 10, 112));
+	assert_false(ib_sysinfo_range_writable("", 0x600000, 112));
+}
+
+/* Rule "sysinfo": always trapped with ironbox's listener; without it (the
+ * spec's own seccomp agent) the kernel answers, while the boundaries still
+ * fail closed. */
+static void test_sysinfo_rule(void **state)
+{
+	const struct ib_notify_rule *r = ib_notify_rule_named("sysinfo");
+	uint64_t args[6] = {0};
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(r->kind, IB_NOTIFY_TRAP);
+	assert_true(r->view_only);
+	assert_true(ib_notify_rule_traps(r, args));
+	assert_ptr_equal(ib_notify_rule_find(SCMP_ARCH_X86_64, SCMP_SYS(sysinfo)), r);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sysinfo si;
+		ib_err e = {0};
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(91);
+		if (ib_seccomp_load_supervised(false, &e) < 0)
+			_exit(92);
+		if (sysinfo(&si) < 0)
+			_exit(10);
+		if (syscall(SYS_chmod, "/nonexistent-ib", 04755) == 0 || errno != EPERM)
+			_exit(11);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* With the listener gone, sysinfo fails like every trapped call. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sysinfo si;
+		ib_err e = {0};
+		int fd;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(91);
+		fd = ib_seccomp_load_supervised(true, &e);
+		if (fd < 0)
+			_exit(92);
+		close(fd);
+		if (sysinfo(&si) == 0 || errno != ENOSYS)
+			_exit(10);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +471,8 @@ int main(void)
 	    cmocka_unit_test(test_host_shared),
 	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_listener_gone),
+	    cmocka_unit_test(test_sysinfo_rule),
+	    cmocka_unit_test(test_sysinfo_range_writable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,12 +18,25 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "supervisor/emul.h"
 #include "sysctl/hosttable.h"
 #include "sysctl/knob.h"
 
 /* ---- the knob table ---- */
 
-static const char *const served[] = {IB_KNOB_PROC_FILES NULL};
+/* The emulated file of a knob (supervisor/emul.h), NULL if none. */
+static const struct ib_emul_file *emul_of(const struct ib_knob *k)
+{
+	_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
+	const struct ib_emul_file *found = NULL;
+
+	for (size_t i = 0; ib_emul_files[i].name; i++)
+		if (!strcmp(ib_emul_files[i].path, path)) {
+			assert_null(found); /* one entry each */
+			found = &ib_emul_files[i];
+		}
+	return found;
+}
 
 static void test_table_consistent(void **state)
 {
@@ -48,12 +61,21 @@ static void test_table_consistent(void **state)
 		/* max-reconciled knobs are single values */
 		if (k->rule == IB_KNOB_MAX)
 			assert_int_equal(k->n, 1);
-		assert_non_null(served[i]);
-		assert_true(strncmp(served[i], "sys/", 4) == 0);
-		assert_string_equal(served[i] + 4, k->path);
+		/* every knob is an emulated file: writable, flat name */
+		const struct ib_emul_file *f = emul_of(k);
+		_cleanup_free_ char *fname = ib_xasprintf("sysctl.%s", k->name);
+
+		assert_non_null(f);
+		assert_true(f->flags & IB_EMUL_SYSCTL);
+		assert_non_null(f->write);
+		assert_string_equal(f->name, fname);
 		n++;
 	}
-	assert_null(served[n]);
+	/* and no other entry is a knob */
+	for (size_t i = 0; ib_emul_files[i].name; i++)
+		if (ib_emul_files[i].flags & IB_EMUL_SYSCTL)
+			n--;
+	assert_int_equal(n, 0);
 	assert_null(ib_knob_by_path("vm/swappiness"));
 	assert_null(ib_knob_by_name("net.ipv4.ip_forward"));
 	assert_null(ib_knob_by_name("kernel.hostname"));
@@ -309,6 +331,16 @@ static void test_max_and_restore(void **state)
 	release_ok("/c2");
 	assert_int_equal(get(f, W), 8192);
 	assert_false(table_exists(f));
+	{
+		/* a writer killed before its rename left its temporary file */
+		_cleanup_free_ char *tmp = ib_xasprintf("%s/sysctl.json.tmp.99999", f->table);
+		ib_err e2 = {0};
+
+		assert_int_equal(ib_write_file_atomic(tmp, "{", 1, 0600, &e2), 0);
+		set_ok("fs.inotify.max_user_watches", "/c3", 9000);
+		assert_int_equal(access(tmp, F_OK), -1);
+		release_ok("/c3");
+	}
 	assert_int_equal(
 	    ib_sysctl_host_original(ib_knob_by_name("fs.inotify.max_user_watches"), &orig, &e), 0);
 	/* releasing again, or an unknown holder: nothing */
