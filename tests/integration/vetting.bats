@@ -686,6 +686,12 @@ done
 # runc's init is not dumpable
 mkdir -p /tmp/dk/own/rootfs2
 echo "selfbind-nodump: $(ibmount nodump mount /tmp/dk/own/rootfs2 /tmp/dk/own/rootfs2 - 0x5000 -)"
+# and mounts on /proc/self/fd/N (an O_PATH fd of the destination), from /proc/self/fd/M
+mkdir -p /tmp/dk/own/rootfs/t /tmp/dk/own/rootfs/b
+exec 6</tmp/dk/own/rootfs/t 7</tmp/dk/own/rootfs2
+echo "fd-tmpfs: $(ibmount nodump mount wltmp /proc/self/fd/6 tmpfs 0 -)"
+echo "fd-bind: $(ibmount nodump mount /proc/self/fd/7 /tmp/dk/own/rootfs/b - 0x1000 -)"
+echo "fd-mounts=$(grep -c " /tmp/dk/own/rootfs/[tb] " /proc/self/mountinfo)"
 echo "remap-map=$(tr -s " " </proc/self/uid_map)"
 echo "remap-id=$(id -u)"
 EOF_INNER
@@ -714,6 +720,9 @@ EOF_SCRIPT
 	assert_output_contains "selfbind-own: OK"
 	assert_output_contains "selfbind-grp: OK"
 	assert_output_contains "selfbind-nodump: OK"
+	assert_output_contains "fd-tmpfs: OK"
+	assert_output_contains "fd-bind: OK"
+	assert_output_contains "fd-mounts=2"
 	assert_output_contains "selfbind-root: ERR EACCES"
 	IB delete "$id"
 }
