@@ -233,13 +233,14 @@ char *ib_caller_read_path(const struct ib_caller *c, uint64_t addr, ib_err *err)
 	return NULL;
 }
 
-int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
+static int caps_set_effective(uint64_t eff);
+static uint64_t t_effective(void);
+
+static int caller_fd_open(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
 {
 	char name[48];
 	_cleanup_close_ int f = -1;
 
-	if (fd < 0)
-		return ib_err_set(err, EBADF, "bad fd %d", fd);
 	snprintf(name, sizeof(name), "fd/%d", fd);
 	f = openat(c->proc_fd, name, O_PATH | O_CLOEXEC);
 	if (f < 0)
@@ -260,6 +261,30 @@ int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
 	return IB_STEAL_FD(f);
 }
 
+/* The caller's own fd (the object it holds: no right of the caller's is
+ * needed to take it). In the caller's context, /proc/TID/fd/N is opened
+ * with our capabilities for that one call: the kernel's ptrace check of
+ * that link fails (EACCES) for a caller in a nested user namespace with
+ * the caller's IDs and none of our capabilities (they count there only
+ * through our CAP_SYS_PTRACE). */
+int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
+{
+	uint64_t eff;
+	int f;
+
+	if (fd < 0)
+		return ib_err_set(err, EBADF, "bad fd %d", fd);
+	if (!c->entered)
+		return caller_fd_open(c, fd, flags_out, err);
+	eff = t_effective();
+	if (caps_set_effective(~0ULL) < 0)
+		return ib_err_sys(err, "own capabilities");
+	f = caller_fd_open(c, fd, flags_out, err);
+	if (caps_set_effective(eff) < 0)
+		abort(); /* must not act for the caller with our capabilities */
+	return f;
+}
+
 /* ---- credentials ---- */
 
 /* This thread's credentials and umask as they are now (the raw syscalls
@@ -274,6 +299,11 @@ static __thread struct {
 	size_t n_groups;
 	gid_t groups[IB_ARRAY_SIZE(((struct ib_caller_creds *)0)->groups)];
 } t_cur;
+
+static uint64_t t_effective(void)
+{
+	return t_cur.effective;
+}
 
 /* Effective = eff & permitted (this thread only). */
 static int caps_set_effective(uint64_t eff)

@@ -1054,19 +1054,28 @@ static int perform_call(struct mcall *m, const struct ib_vet_decision *d)
  * the worker instead. */
 static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
 {
-	_cleanup_close_ int userns = openat(m->c->caller.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (userns < 0)
-		return errno;
-	pid = fork();
 	if (pid < 0)
 		return errno;
 	if (pid == 0) {
-		/* our effective set back, to join; then the caller's */
-		if (set_effective(~0ULL) < 0 || setns(userns, CLONE_NEWUSER) < 0 ||
+		int userns;
+
+		/* our effective set back, to open the caller's user namespace
+		 * and join it; then the caller's set. Not before: in the
+		 * caller's context (its fsuid, no capabilities of ours) the
+		 * ptrace check of /proc/TID/ns/user fails for a caller in a
+		 * nested user namespace (EACCES): we are capable over it with
+		 * our CAP_SYS_PTRACE only, its IDs are not ours. */
+		if (set_effective(~0ULL) < 0)
+			_exit(EPERM);
+		userns = openat(m->c->caller.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			_exit(errno);
+		if (setns(userns, CLONE_NEWUSER) < 0 ||
 		    set_effective(m->c->caller.creds.cap_eff) < 0)
 			_exit(EPERM);
+		close(userns);
 		_exit(perform_call(m, d));
 	}
 	return wait_code(pid);

@@ -659,3 +659,70 @@ EOF_SCRIPT
 	done
 	IB delete -f "$id"
 }
+
+# An inner dockerd --userns-remap=default (dockremap 32768:32768 inside the
+# container's 65536 IDs) has runc make each inner container's init in a user
+# namespace mapped 0 -> 32768 (size 32768) with a new mount namespace; the
+# init, root there (container uid 32768), binds its rootfs onto itself
+# (mount(rootfs, rootfs, NULL, MS_BIND|MS_REC)) below
+# /var/lib/docker/32768.32768, a directory the remapped root owns (0700) or
+# may traverse as group 32768 (root:32768 0710). A directory of the
+# container's root (0700), which that namespace does not map, stays closed to
+# it: the kernel refuses the caller (EACCES), so does the supervisor.
+@test "vetting: an inner runc's rootfs self-bind in a remapped user namespace (0 -> 32768) below 0700/0710 directories; a 0700 directory of the unmapped root stays refused" {
+	nested_bundle <<'EOF_SCRIPT'
+mkdir -p /tmp/dk/own/rootfs /tmp/dk/grp/rootfs /tmp/dk/root/rootfs
+mkdir -m 777 /tmp/remap
+chown 32768:32768 /tmp/dk/own /tmp/dk/own/rootfs /tmp/dk/grp/rootfs /tmp/dk/root/rootfs
+chmod 0700 /tmp/dk/own /tmp/dk/root
+chown 0:32768 /tmp/dk/grp
+chmod 0710 /tmp/dk/grp
+mkfifo -m 666 /tmp/remap/go
+cat >/tmp/remap/inner.sh <<'EOF_INNER'
+for d in own grp root; do
+	r=/tmp/dk/$d/rootfs
+	echo "selfbind-$d: $(ibmount mount $r $r - 0x5000 -)"
+done
+# runc's init is not dumpable
+mkdir -p /tmp/dk/own/rootfs2
+echo "selfbind-nodump: $(ibmount nodump mount /tmp/dk/own/rootfs2 /tmp/dk/own/rootfs2 - 0x5000 -)"
+# and mounts on /proc/self/fd/N (an O_PATH fd of the destination), from /proc/self/fd/M
+mkdir -p /tmp/dk/own/rootfs/t /tmp/dk/own/rootfs/b
+exec 6</tmp/dk/own/rootfs/t 7</tmp/dk/own/rootfs2
+echo "fd-tmpfs: $(ibmount nodump mount wltmp /proc/self/fd/6 tmpfs 0 -)"
+echo "fd-bind: $(ibmount nodump mount /proc/self/fd/7 /tmp/dk/own/rootfs/b - 0x1000 -)"
+echo "fd-mounts=$(grep -c " /tmp/dk/own/rootfs/[tb] " /proc/self/mountinfo)"
+echo "remap-map=$(tr -s " " </proc/self/uid_map)"
+echo "remap-id=$(id -u)"
+EOF_INNER
+su -s /bin/sh dockremap -c 'echo $$ >/tmp/remap/pid; exec unshare -U -m sh -c "read x </tmp/remap/go; exec sh /tmp/remap/inner.sh"' &
+i=0
+while [ ! -s /tmp/remap/pid ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+p=$(cat /tmp/remap/pid)
+while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ] && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+echo "0 32768 32768" >/proc/$p/uid_map && echo "0 32768 32768" >/proc/$p/gid_map && echo remap-written=ok
+echo go >/tmp/remap/go
+wait
+EOF_SCRIPT
+	local id
+	echo "dockremap:x:32768:32768::/tmp:/bin/sh" >>"$BUNDLE/rootfs/etc/passwd"
+	echo "dockremap:x:32768:" >>"$BUNDLE/rootfs/etc/group"
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "remap-written=ok"
+	assert_output_contains "remap-map= 0 32768 32768"
+	assert_output_contains "remap-id=0"
+	assert_output_contains "selfbind-own: OK"
+	assert_output_contains "selfbind-grp: OK"
+	assert_output_contains "selfbind-nodump: OK"
+	assert_output_contains "fd-tmpfs: OK"
+	assert_output_contains "fd-bind: OK"
+	assert_output_contains "fd-mounts=2"
+	assert_output_contains "selfbind-root: ERR EACCES"
+	IB delete "$id"
+}

@@ -22,6 +22,8 @@
  *   in-root DIR OP ARGS...          chroot(DIR), chdir("/"), then OP
  *   as UID[:admin] OP ARGS...       all IDs UID, no groups, no capabilities
  *                                   (":admin": CAP_SYS_ADMIN kept), then OP
+ *   nodump OP ARGS...               prctl(PR_SET_DUMPABLE, 0) (as runc's
+ *                                   init), then OP
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,6 +79,11 @@ int main(int argc, char **argv)
 		if (syscall(SYS_capset, &hdr, cd) < 0)
 			return fail("capset");
 		return main(argc - 2, argv + 2);
+	}
+	if (!strcmp(op, "nodump") && argc >= 3) {
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			return fail("prctl");
+		return main(argc - 1, argv + 1);
 	}
 	if (!strcmp(op, "in-root") && argc >= 4) {
 		if (chroot(argv[2]) < 0 || chdir("/") < 0)

@@ -210,14 +210,19 @@ inner_priv_args() {
 	assert_success
 	# inner root is not the outer container's root: a nested map 0 -> 32768
 	awk 'NR == 1 && $1 == 0 && $2 == 32768 && $3 == 32768 { ok = 1 } END { exit !ok }' <<<"$output"
-	run IN "$N" docker run --rm tiny sh -c 'echo x > /f && cat /f && id -u'
+	run IN "$N" docker run --name remapped tiny sh -c 'echo x > /f && cat /f && id -u'
 	echo "$output"
 	assert_success
-	# the inner container's files on the inner overlay2 are owned by the
-	# remapped root inside the outer container
-	run IN "$N" sh -c 'stat -c %u /var/lib/docker/32768.32768'
+	# the file the inner root wrote, in its container's overlay2 upper
+	# directory, is owned by the remapped root (32768) in the outer
+	# container; dockerd keeps its data under /var/lib/docker/32768.32768
+	# (root:32768, 0710: runc's init, root of the nested namespace, passes
+	# it as group 32768)
+	run IN "$N" sh -c 'u=$(docker inspect -f "{{.GraphDriver.Data.UpperDir}}" remapped) && case $u in /var/lib/docker/32768.32768/*) stat -c %u:%g "$u/f" ;; *) echo "upper dir $u" ;; esac'
 	echo "$output"
-	[[ "$output" == 32768 ]]
+	assert_success
+	[[ "$output" == 32768:32768 ]]
+	IN "$N" docker rm remapped >/dev/null
 }
 
 
