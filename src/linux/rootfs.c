@@ -689,8 +689,14 @@ static int mount_procview(struct ib_rootfs_ctx *c, bool proc, ib_err *err)
 				continue;
 			if (dest < 0)
 				return ib_err_sys(err, "emulated %s", f->path);
-			if (attach(c->procview_fds[i], dest) < 0)
+			if (attach(c->procview_fds[i], dest) < 0) {
+				/* A knob whose entry the kernel dropped meanwhile: its
+				 * own file stays, which the container's root cannot
+				 * write (non-namespaced: host root's). */
+				if (errno == ENOENT && (f->flags & IB_EMUL_SYSCTL))
+					continue;
 				return ib_err_sys(err, "mount emulated %s", f->path);
+			}
 			continue;
 		}
 		if (f->flags & IB_EMUL_CREATE)
