@@ -142,7 +142,7 @@ inner_priv_args() {
 	if IN "$N" docker run --rm --privileged tools true >/dev/null 2>&1; then
 		echo "--privileged"
 	else
-		echo "--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined --device /dev/kmsg"
+		echo "--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined"
 	fi
 }
 
