@@ -20,7 +20,8 @@ static struct {
 	const char *names[MAX_PHASES];
 	long long us[MAX_PHASES], cpu_us[MAX_PHASES];
 	size_t n;
-} ph;
+	int fd; /* opened ahead by ib_phase_child, else -1 */
+} ph = {.fd = -1};
 
 static long long us_between(const struct timespec *a, const struct timespec *b)
 {
@@ -54,6 +55,14 @@ void ib_phase_start(const char *cmd)
 		ph.last = ph.start;
 		ph.cpu_start = ph.cpu_last = cpu_now();
 	}
+}
+
+void ib_phase_child(const char *cmd)
+{
+	if (!ph.on)
+		return;
+	ib_phase_start(cmd);
+	ph.fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
 void ib_phase_mark(const char *name)
@@ -106,7 +115,12 @@ int ib_phase_write(ib_err *err)
 	json_object_object_add(o, "phases", phases);
 	json_object_object_add(o, "cpu_phases", cpu);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (ph.fd >= 0) {
+		fd = ph.fd;
+		ph.fd = -1;
+	} else {
+		fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	}
 	if (fd < 0 || ib_write_all(fd, text, strlen(text)) < 0 || ib_write_all(fd, "\n", 1) < 0)
 		r = ib_err_sys(err, "write IRONBOX_PHASES");
 	json_object_put(o);

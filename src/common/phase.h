@@ -14,6 +14,10 @@
 
 /* Start the clock for command cmd (reads IRONBOX_PHASES once). */
 void ib_phase_start(const char *cmd);
+/* In a forked child (the container's init): start a record of its own,
+ * cmd, with the output file opened now, while the host's paths are still
+ * reachable. The fd is close-on-exec and closed by ib_phase_write. */
+void ib_phase_child(const char *cmd);
 /* Charge the time since the previous mark to name (a string literal). */
 void ib_phase_mark(const char *name);
 /* Append {"cmd":..., "total_us":..., "total_cpu_us":...,

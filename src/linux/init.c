@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "linux/hooks.h"
 #include "linux/mountfd.h"
@@ -365,6 +366,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	pm_alloc(s, &pm);
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_mark("init-open-binds");
 	for (size_t i = 0; c->procview_dir && ib_emul_files[i].name && i < IB_ARRAY_SIZE(pv_fds);
 	     i++) {
 		_cleanup_free_ char *p =
@@ -383,8 +385,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		rc.n_procview = i + 1;
 	}
 	rc.procview_fds = pv_fds;
+	ib_phase_mark("init-clone-emulated");
 	if (ib_sync_expect(c->sync_fd, IB_SYNC_MAPS_DONE, &m, &err) < 0)
 		_exit(1);
+	ib_phase_mark("init-wait-maps");
 	host_pid = m.value;
 	/* From here on we are the container's root, not the host's. */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
@@ -410,8 +414,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 			fail_sync(c->sync_fd, &err);
 		}
 	}
+	ib_phase_mark("init-ns-setup");
 	if (ib_rootfs_mount_all(&rc, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_mark("init-mounts");
 	if (p->cwd && *p->cwd) {
 		int fd = ib_rootfs_open_dest(pm.rootfs_fd, p->cwd, false, &err);
 		if (fd < 0)
@@ -432,8 +438,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 			fail_sync(c->sync_fd, &err);
 		}
 	}
+	ib_phase_mark("init-hooks");
 	if (ib_rootfs_pivot(&rc, &err) < 0 || ib_rootfs_finish(&rc, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_mark("init-pivot");
 	if (p->terminal) {
 		if (ib_console_setup(c->console_fd, p, true, c->console_relayed, &err) < 0)
 			fail_sync(c->sync_fd, &err);
@@ -448,6 +456,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	 * the capability drop; its listener goes to the supervisor. */
 	if (ib_seccomp_supervise(c->sync_fd, s->seccomp, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_mark("init-seccomp-notify");
+	/* Before ib_process_setup closes its fd; bench only (IRONBOX_PHASES). */
+	(void)ib_phase_write(&err);
+	ib_err_clear(&err);
 	/* Everything but the exec.fifo write and execve happens now, before we
 	 * report CREATED: once `start` returns, the user's program runs. The
 	 * rootfs, mount and device fds go here too. */
@@ -493,6 +505,8 @@ static __attribute__((noreturn)) void init_stage1(struct ib_init_cfg *c)
 	}
 	close(c->userns_fd);
 	pid = ib_clone3(&ca);
+	if (pid == 0)
+		ib_phase_mark("init-clone");
 	if (pid < 0) {
 		ib_err_sys(&err, "clone container init");
 		fail_sync(c->sync_fd, &err);
@@ -523,8 +537,10 @@ void ib_init_main(struct ib_init_cfg *c)
 	 * container (CVE-2024-21626). */
 	if (ib_close_fds_except(3 + c->preserve_fds, keep, IB_ARRAY_SIZE(keep), &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_child("init");
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	ib_phase_mark("init-cgroup-join");
 	init_stage1(c);
 }
