@@ -184,10 +184,11 @@ int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, 
 	return 0;
 }
 
-int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err)
+static int write_via(const char *tmp, const char *path, const char *data, size_t len, mode_t mode,
+		     ib_err *err)
 {
-	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	_cleanup_close_ int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return ib_err_sys(err, "create `%s`", tmp);
@@ -209,6 +210,21 @@ int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		return ib_err_sys(err, "rename `%s`", path);
 	}
 	return 0;
+}
+
+int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err)
+{
+	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
+
+	return write_via(tmp, path, data, len, mode, err);
+}
+
+int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, mode_t mode,
+				ib_err *err)
+{
+	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp", path);
+
+	return write_via(tmp, path, data, len, mode, err);
 }
 
 int ib_mkdir_p(const char *path, mode_t mode, ib_err *err)
