@@ -205,7 +205,8 @@ static int write_via(const char *tmp, const char *path, const char *data, size_t
 		unlink(tmp);
 		return 0;
 	}
-	if (rename(tmp, path) < 0) {
+	/* Not there yet (or no exchange on this filesystem). */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, 0) < 0) {
 		unlink(tmp);
 		return ib_err_sys(err, "rename `%s`", path);
 	}

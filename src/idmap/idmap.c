@@ -739,34 +739,16 @@ static int cmp_idrange(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *holder,
-		   ib_idmap_alive_fn alive, void *alive_data, uint32_t *host_base, ib_err *err)
+/* Stale recovery: a holder is dead when the runtime that allocated for it
+ * is gone and the caller says its container is gone. A range whose holders
+ * are all dead is free only when no process on the host still has IDs of it
+ * in its user namespace: the container's own processes decide, not its
+ * state (a runtime killed during create can leave a live init behind a
+ * state dir without a pid). */
+static void recover_stale(struct table *t, ib_idmap_alive_fn alive, void *alive_data)
 {
-	_cleanup_close_ int lockfd = -1;
-	_cleanup_free_ struct ib_idrange *busy = NULL;
-	size_t n_busy = 0, k = 0;
-	struct table t;
-	int ret = -1;
-
-	if (validate_pool(pool, err) < 0)
-		return -1;
-	if (!holder || !*holder)
-		return ib_err_set(err, EINVAL, "empty ID-range holder");
-	if (table_open(root, &t, &lockfd, err) < 0)
-		return -1;
-
-	/* The caller guarantees id uniqueness (state dir); a leftover entry for
-	 * this id belongs to an earlier, dead incarnation. */
-	table_drop_holder(&t, holder);
-
-	/* Stale recovery: a holder is dead when the runtime that allocated for
-	 * it is gone and the caller says its container is gone. A range whose
-	 * holders are all dead is free only when no process on the host still
-	 * has IDs of it in its user namespace: the container's own processes
-	 * decide, not its state (a runtime killed during create can leave a
-	 * live init behind a state dir without a pid). */
-	for (size_t i = 0; alive && i < t.n_ranges; i++) {
-		struct range *r = &t.ranges[i];
+	for (size_t i = 0; alive && i < t->n_ranges; i++) {
+		struct range *r = &t->ranges[i];
 		bool any_alive = false;
 		int64_t user = 0;
 
@@ -790,14 +772,21 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 				j++;
 		}
 	}
+}
 
-	/* Busy intervals: allocated ranges plus /etc/subuid and /etc/subgid. */
-	for (size_t i = 0; i < t.n_ranges; i++) {
-		if (t.ranges[i].n_holders == 0)
+/* The first range of the pool that overlaps nothing busy: allocated
+ * ranges, /etc/subuid and /etc/subgid. */
+static bool find_free(const struct table *t, const struct ib_idpool *pool, uint64_t *out)
+{
+	_cleanup_free_ struct ib_idrange *busy = NULL;
+	size_t n_busy = 0, k = 0;
+
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		if (t->ranges[i].n_holders == 0)
 			continue;
 		busy = ib_xrealloc(busy, (n_busy + 1) * sizeof(*busy));
-		busy[n_busy].start = t.ranges[i].base;
-		busy[n_busy++].count = t.ranges[i].size;
+		busy[n_busy].start = t->ranges[i].base;
+		busy[n_busy++].count = t->ranges[i].size;
 	}
 	load_subids(&busy, &n_busy);
 	if (n_busy)
@@ -821,25 +810,58 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 			}
 		}
 		if (!clash) {
-			struct range *r;
-			t.ranges = ib_xrealloc(t.ranges, (t.n_ranges + 1) * sizeof(*t.ranges));
-			r = &t.ranges[t.n_ranges++];
-			memset(r, 0, sizeof(*r));
-			r->base = s;
-			r->size = pool->size;
-			range_add_holder(r, holder);
-			if (table_save(&t, false, err) < 0)
-				goto out;
-			*host_base = (uint32_t)s;
-			ret = 0;
-			goto out;
+			*out = s;
+			return true;
 		}
 		/* Jump to the first pool range starting at or after `next`. */
 		idx = (next - pool->base + pool->size - 1) / pool->size;
 	}
-	ib_err_set(err, ENOSPC,
-		   "no free user-ID range: all %" PRIu32 " ranges of %" PRIu32 " IDs are in use",
-		   pool->count, pool->size);
+	return false;
+}
+
+int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *holder,
+		   ib_idmap_alive_fn alive, void *alive_data, uint32_t *host_base, ib_err *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	struct table t;
+	struct range *r;
+	uint64_t s;
+	int ret = -1;
+
+	if (validate_pool(pool, err) < 0)
+		return -1;
+	if (!holder || !*holder)
+		return ib_err_set(err, EINVAL, "empty ID-range holder");
+	if (table_open(root, &t, &lockfd, err) < 0)
+		return -1;
+
+	/* The caller guarantees id uniqueness (state dir); a leftover entry for
+	 * this id belongs to an earlier, dead incarnation. */
+	table_drop_holder(&t, holder);
+	/* Dead holders are looked for only when the pool is full: that costs a
+	 * look at every holder, under the lock every create takes (at 200
+	 * containers it serialised them). Until then their ranges simply stay
+	 * taken, which is the safe side. */
+	if (!find_free(&t, pool, &s)) {
+		recover_stale(&t, alive, alive_data);
+		if (!find_free(&t, pool, &s)) {
+			ib_err_set(err, ENOSPC,
+				   "no free user-ID range: all %" PRIu32 " ranges of %" PRIu32
+				   " IDs are in use",
+				   pool->count, pool->size);
+			goto out;
+		}
+	}
+	t.ranges = ib_xrealloc(t.ranges, (t.n_ranges + 1) * sizeof(*t.ranges));
+	r = &t.ranges[t.n_ranges++];
+	memset(r, 0, sizeof(*r));
+	r->base = s;
+	r->size = pool->size;
+	range_add_holder(r, holder);
+	if (table_save(&t, false, err) < 0)
+		goto out;
+	*host_base = (uint32_t)s;
+	ret = 0;
 out:
 	table_clear(&t);
 	return ret;

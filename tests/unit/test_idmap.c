@@ -219,6 +219,46 @@ static void test_stale_recovery(void **state)
 	assert_int_equal(err.code, ENOSPC);
 }
 
+static int alive_calls;
+
+static bool counting_alive_unless_dead(const char *holder, void *data)
+{
+	alive_calls++;
+	return alive_unless_dead(holder, data);
+}
+
+/* Holders are looked at only when the pool is full (every create takes the
+ * table's lock: a look at each of 200 holders serialised them); a dead
+ * holder's range stays taken until then. */
+static void test_stale_recovery_only_when_full(void **state)
+{
+	const char *root = *state;
+	const struct ib_idpool small = {.base = 3100000000u, .size = 65536, .count = 3};
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint32_t b;
+		ib_err e = {0};
+		_exit(ib_idmap_alloc(root, &small, "dead-1", always_alive, NULL, &b, &e) == 0 ? 0
+											      : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	alive_calls = 0;
+	/* Room left: nobody is looked at, the dead range is not reused. */
+	assert_int_equal(must_alloc(root, &small, "a", counting_alive_unless_dead),
+			 3100000000u + 65536);
+	assert_int_equal(must_alloc(root, &small, "b", counting_alive_unless_dead),
+			 3100000000u + 2 * 65536);
+	assert_int_equal(alive_calls, 0);
+	/* Full: now the dead holder is found and its range reclaimed. */
+	assert_int_equal(must_alloc(root, &small, "c", counting_alive_unless_dead), 3100000000u);
+	assert_true(alive_calls > 0);
+}
+
 static void test_share(void **state)
 {
 	const char *root = *state;
@@ -548,6 +588,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_recovery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_recovery_only_when_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_find_overlap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
