@@ -524,6 +524,10 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	 * first of them. */
 	if (ib_caller_thread_init(&err) < 0)
 		_exit(1);
+	/* Set up (in the container's user namespace, not dumpable): the
+	 * supervisor tells the runtime it took the container only now. */
+	if (write(cfg->sup_fd, "R", 1) != 1)
+		_exit(1);
 	ag.workers = 1;
 	serve();
 }

@@ -263,6 +263,22 @@ static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_no
 	}
 	close(sp[1]);
 	close(info[1]);
+	/* Started at attach, right before the container may run: it must be
+	 * set up first (no longer ours to trace, in the container's user
+	 * namespace) before the runtime hears that we took the container. */
+	{
+		char ready = 0;
+
+		while (recv(sp[0], &ready, 1, 0) < 0 && errno == EINTR)
+			;
+		if (ready != 'R') {
+			close(sp[0]);
+			close(info[0]);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			return ib_err_set(err, EIO, "the notification agent did not start");
+		}
+	}
 	agent_sock = sp[0];
 	info_sock = info[0];
 	return pid;
