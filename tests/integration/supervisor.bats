@@ -271,7 +271,7 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	IB exec "$a" touch /tmp/y </dev/null 3>&-
 	[[ "$(IB state "$a" | jq -r .supervisor)" == running ]]
 	sup=$(sup_pid "$a")
-	agent=$(pgrep -x -P "$sup" ironbox-notify) # not the warm-up child
+	agent=$(pgrep -x -P "$sup" ironbox-notify)
 	[[ -n "$agent" && "$(cat "/proc/$agent/comm")" == ironbox-notify ]]
 	kill -KILL "$agent"
 	retry 100 0.05 bash -c "[[ \$($IRONBOX --root $TEST_ROOT state $a | jq -r .supervisor) == dead ]]"
@@ -317,7 +317,7 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	id=$(new_id)
 	ib_run_detached "$id" "$BUNDLE"
 	sup=$(sup_pid "$id")
-	agent=$(pgrep -x -P "$sup" ironbox-notify) # not the warm-up child
+	agent=$(pgrep -x -P "$sup" ironbox-notify)
 	[[ "$(cat "/proc/$sup/comm")" == ironbox-sup ]]
 	[[ "$(ps -o sid= -p "$sup" | tr -d ' ')" == "$sup" ]]
 	[[ "$(readlink "/proc/$sup/fd/1")" == /dev/null ]]
