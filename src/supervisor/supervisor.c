@@ -310,7 +310,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	/* Nothing is served before the loop below: what is served is decided
 	 * while the runtime goes on (the /proc/sys knobs this host has). */
 	if (se) {
-		ib_proc_sys_init(cfg);
+		ib_proc_sys_init(cfg, audit_fd);
 		ib_proc_sys_warm(cfg->proc_mountpoint);
 	}
 	/* Served files: immutable mounts, and what a proc or sysfs mounted in
