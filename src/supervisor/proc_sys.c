@@ -252,11 +252,11 @@ static pid_t container_pid(pid_t pid)
 	return (pid_t)atoi(last);
 }
 
-/* A write the admin's ceiling refused: one line in the audit log. */
-static void audit_refusal(const struct ib_knob *k, const char *buf, size_t len, const char *why)
+/* A write the admin's ceiling refused: one line in the audit log (the
+ * value as parsed, not the caller's bytes). */
+static void audit_refusal(const struct ib_knob *k, int64_t value, const char *why)
 {
 	_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
-	_cleanup_free_ char *text = ib_xasprintf("%.*s", (int)(len < 64 ? len : 64), buf);
 	struct json_object *args = json_object_new_object();
 	struct ib_audit_entry e = {.id = ps.id,
 				   .pid = ib_emul.writer,
@@ -268,9 +268,8 @@ static void audit_refusal(const struct ib_knob *k, const char *buf, size_t len, 
 				   .reason = why,
 				   .error = EPERM};
 
-	text[strcspn(text, "\n")] = '\0';
 	json_object_object_add(args, "path", json_object_new_string(path));
-	json_object_object_add(args, "value", json_object_new_string(text));
+	json_object_object_add(args, "value", json_object_new_int64(value));
 	if (ib_sup_stats)
 		IB_STAT_ADD(ib_sup_stats, denied, 1);
 	if (!ib_audit_write(ps.audit_fd, &e) && ib_sup_stats)
@@ -305,7 +304,7 @@ ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size
 		if (ib_sysctl_host_set(k, ps.holder, ps.pid, ps.start, v.v[0], ps.ceiling[i], &e) <
 		    0) {
 			if (e.code == EPERM) {
-				audit_refusal(k, buf, len, e.msg);
+				audit_refusal(k, v.v[0], e.msg);
 				return -EPERM;
 			}
 			ib_warn("sysctl %s: %s", k->name, e.msg);

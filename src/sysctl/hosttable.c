@@ -507,7 +507,7 @@ int ib_sysctl_host_set(const struct ib_knob *k, const char *holder, pid_t pid,
 	if (!ib_sysctl_within_ceiling(value, ceiling, r->original)) {
 		ib_err_set(err, EPERM,
 			   "%s: %" PRId64 " is above the admin policy's maximum %" PRId64
-			   " (sysctlMaximums) and would raise the host's value %" PRId64,
+			   " (sysctlMaximums) and above the host's own value %" PRId64,
 			   k->name, value, ceiling, r->original);
 		table_clear(&t);
 		return -1;
