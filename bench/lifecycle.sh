@@ -207,16 +207,23 @@ for ((i = 0; i < N; i++)); do
 		</dev/null >/dev/null 2>&1
 done
 echo
+phase_table() { # $1: the command whose records are summed up
+	printf '  %-22s %8s %8s\n' phase wall CPU
+	jq -rs --arg cmd "$1" '
+		def median: sort | if length == 0 then 0 else .[(length / 2 | floor)] end;
+		map(select(.cmd == $cmd))
+		| (map(.phases | keys_unsorted) | add | unique) as $all
+		| (.[0].phases | keys_unsorted) as $order
+		| ($order + ($all - $order)) as $names
+		| ($names[] as $n | "  \($n)\t\([.[] | .phases[$n] // 0] | median / 1000)\t\([.[] | .cpu_phases[$n] // 0] | median / 1000)"),
+		  "  total\t\([.[] | .total_us] | median / 1000)\t\([.[] | .total_cpu_us // 0] | median / 1000)"' "$PHASES" |
+		awk -F'\t' '{ printf "%-24s %8.2f %8.2f\n", $1, $2, $3 }'
+}
 echo "ironbox run, per phase (median of $N, ms; [hybrid] host; phases in order):"
-printf '  %-22s %8s %8s\n' phase wall CPU
-jq -rs '
-	def median: sort | if length == 0 then 0 else .[(length / 2 | floor)] end;
-	(map(.phases | keys_unsorted) | add | unique) as $all
-	| (.[0].phases | keys_unsorted) as $order
-	| ($order + ($all - $order)) as $names
-	| ($names[] as $n | "  \($n)\t\([.[] | .phases[$n] // 0] | median / 1000)\t\([.[] | .cpu_phases[$n] // 0] | median / 1000)"),
-	  "  total\t\([.[] | .total_us] | median / 1000)\t\([.[] | .total_cpu_us // 0] | median / 1000)"' "$PHASES" |
-	awk -F'\t' '{ printf "%-24s %8.2f %8.2f\n", $1, $2, $3 }'
+phase_table run
+echo "the container's init within clone+init-setup (its own record, from its"
+echo "start as the runtime's clone until it reports CREATED):"
+phase_table init
 echo "  (spec: load config.json; policy+idrange: admin policy, namespace and mount"
 echo "   rules, ID range; userns: create it + maps; mount-prepare: ID-mapped rootfs,"
 echo "   binds, devices; bind-staging: locked binds; clone+init-setup: the init's"
@@ -224,4 +231,10 @@ echo "   mounts, pivot and process set-up until CREATED; start: release exec.fif
 echo "   until execve; teardown: delete (cgroups, state, range); CPU: the runtime's"
 echo "   own, plus its children's when it reaps them: the set-up children in"
 echo "   userns/clone+init-setup, the container in container-runs, the"
-echo "   supervisor and its agent in wait-supervisor)"
+echo "   supervisor and its agent in teardown, which removes the cgroups while"
+echo "   the supervisor exits; init-*: the init's own record: cgroup-join (v1"
+echo "   tasks files), clone (its new namespaces), open-binds, wait-supervisor"
+echo "   (its FUSE view ready), clone-emulated (one listing, then a clone per"
+echo "   emulated file), wait-maps, ns-setup, mounts, hooks, pivot, wait-filter"
+echo "   (ironbox's seccomp filter, built by the runtime meanwhile),"
+echo "   seccomp-notify (loaded, listener sent))"

@@ -984,24 +984,42 @@ static int rm_tree(const char *dir, long deadline, ib_err *err)
 	}
 }
 
-int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
+int ib_cgroup_destroy_then(const struct ib_cgroup *cg, void (*wait_busy)(void *), void *arg,
+			   ib_err *err)
 {
+	size_t n = ib_strv_len(cg->v1_dirs);
+	_cleanup_free_ bool *left = ib_xmalloc0((n + 1) * sizeof(bool));
 	long deadline;
 	int rc = 0;
 	ib_err e2;
 
 	/* Joined, not created: neither its processes nor its directories are ours. */
-	if (!cg->owned)
+	if (!cg->owned) {
+		if (wait_busy)
+			wait_busy(arg);
 		return 0;
+	}
 	if (ib_cgroup_kill_all(cg, SIGKILL, &e2) < 0)
 		ib_debug("cgroup: destroy `%s`: kill: %s", cg->path, e2.msg);
+	/* left[n]: the v2 directory. Without wait_busy, everything is left. */
+	for (size_t i = 0; i <= n; i++) {
+		const char *dir = i < n ? cg->v1_dirs[i] : cg->v2_dir;
+
+		left[i] = dir && (!wait_busy || rm_tree(dir, 0, &e2) < 0);
+	}
+	if (wait_busy)
+		wait_busy(arg);
 	deadline = now_ms() + 1000;
-	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
-		if (rm_tree(cg->v1_dirs[i], deadline, rc ? &e2 : err) < 0)
+	for (size_t i = 0; i <= n; i++)
+		if (left[i] &&
+		    rm_tree(i < n ? cg->v1_dirs[i] : cg->v2_dir, deadline, rc ? &e2 : err) < 0)
 			rc = -1;
-	if (cg->v2_dir && rm_tree(cg->v2_dir, deadline, rc ? &e2 : err) < 0)
-		rc = -1;
 	if (rc < 0)
 		ib_err_wrap(err, "destroy cgroup `%s`", cg->path);
 	return rc;
+}
+
+int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err)
+{
+	return ib_cgroup_destroy_then(cg, NULL, NULL, err);
 }

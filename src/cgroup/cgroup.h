@@ -103,6 +103,12 @@ int ib_cgroup_kill_in_pidns(const struct ib_cgroup *cg, int sig, int pidns_fd, i
 /* Owned cgroup: kill what is left and remove the directories, sub-cgroups
  * first (waiting for them to empty). Not owned: nothing (0). */
 int ib_cgroup_destroy(const struct ib_cgroup *cg, ib_err *err);
+/* The same, for a caller that knows which process still holds a cgroup and
+ * how to wait for it (`run`: its supervisor, exiting): every directory is
+ * tried once, then wait_busy(arg) is called (always, also when nothing is
+ * owned), then what was busy is removed as ib_cgroup_destroy does. */
+int ib_cgroup_destroy_then(const struct ib_cgroup *cg, void (*wait_busy)(void *), void *arg,
+			   ib_err *err);
 /* ---- Delegation (cgroup_delegate.c) ---- */
 
 /* Annotation that turns delegation on ("true") or off ("false") whatever

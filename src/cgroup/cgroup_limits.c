@@ -434,10 +434,19 @@ static void device_rule_str(const struct ib_device_rule *d, char *buf, size_t le
 	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min, d->access);
 }
 
+/* One rule per write(2), as the kernel parses them, on the two files
+ * opened once. */
 static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err *err)
 {
-	if (ib_cg_write(dir, "devices.deny", "a", err) < 0)
-		return -1;
+	_cleanup_free_ char *allow_path = ib_xasprintf("%s/devices.allow", dir);
+	_cleanup_free_ char *deny_path = ib_xasprintf("%s/devices.deny", dir);
+	_cleanup_close_ int allow = open(allow_path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int deny = open(deny_path, O_WRONLY | O_CLOEXEC);
+
+	if (allow < 0 || deny < 0)
+		return ib_err_sys(err, "open `%s`", allow < 0 ? allow_path : deny_path);
+	if (ib_write_all(deny, "a", 1) < 0)
+		return ib_err_sys(err, "write `a` to `%s`", deny_path);
 	for (size_t i = 0; i < r->n_devices; i++) {
 		char buf[96];
 		/* No access at all (e.g. "a" alone): the rule neither grants nor
@@ -445,9 +454,9 @@ static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err 
 		if (!r->devices[i].access[0])
 			continue;
 		device_rule_str(&r->devices[i], buf, sizeof(buf));
-		if (ib_cg_write(dir, r->devices[i].allow ? "devices.allow" : "devices.deny", buf,
-				err) < 0)
-			return -1;
+		if (ib_write_all(r->devices[i].allow ? allow : deny, buf, strlen(buf)) < 0)
+			return ib_err_sys(err, "write `%s` to `%s`", buf,
+					  r->devices[i].allow ? allow_path : deny_path);
 	}
 	return 0;
 }

@@ -119,7 +119,8 @@ int ib_phase_write(ib_err *err)
 		fd = ph.fd;
 		ph.fd = -1;
 	} else {
-		fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		fd =
+		    open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (fd < 0 || ib_write_all(fd, text, strlen(text)) < 0 || ib_write_all(fd, "\n", 1) < 0)
 		r = ib_err_sys(err, "write IRONBOX_PHASES");

@@ -184,10 +184,11 @@ int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, 
 	return 0;
 }
 
-int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err)
+static int write_via(const char *tmp, const char *path, const char *data, size_t len, mode_t mode,
+		     ib_err *err)
 {
-	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	_cleanup_close_ int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return ib_err_sys(err, "create `%s`", tmp);
@@ -195,11 +196,35 @@ int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		unlink(tmp);
 		return ib_err_sys(err, "write `%s`", tmp);
 	}
+	/* An existing file is exchanged with the new one, then the old one
+	 * unlinked: readers see one or the other, as with rename. A rename
+	 * that replaces a file makes ext4 write the new file back first
+	 * (auto_da_alloc): ~1 ms here, where /run is ext4, for state that
+	 * does not outlive a reboot anyway. */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		unlink(tmp);
+		return 0;
+	}
 	if (rename(tmp, path) < 0) {
 		unlink(tmp);
 		return ib_err_sys(err, "rename `%s`", path);
 	}
 	return 0;
+}
+
+int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err)
+{
+	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
+
+	return write_via(tmp, path, data, len, mode, err);
+}
+
+int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, mode_t mode,
+				ib_err *err)
+{
+	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp", path);
+
+	return write_via(tmp, path, data, len, mode, err);
 }
 
 int ib_mkdir_p(const char *path, mode_t mode, ib_err *err)

@@ -20,8 +20,18 @@ void ib_strv_freep(char ***v);
 #define _cleanup_strv_ __attribute__((cleanup(ib_strv_freep)))
 
 /* Hand ownership out of a cleanup variable. */
-#define IB_STEAL(p) ({ __typeof__(p) _tmp = (p); (p) = NULL; _tmp; })
-#define IB_STEAL_FD(fd) ({ int _tmp = (fd); (fd) = -1; _tmp; })
+#define IB_STEAL(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _tmp = (p);                                                          \
+		(p) = NULL;                                                                        \
+		_tmp;                                                                              \
+	})
+#define IB_STEAL_FD(fd)                                                                            \
+	({                                                                                         \
+		int _tmp = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		_tmp;                                                                              \
+	})
 
 #define IB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -42,6 +52,11 @@ int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err
 int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, ib_err *err);
 /* Write to a temp file beside path, fsync-less rename: readers see old or new. */
 int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err);
+/* The same for a writer that holds the file's lock: the temporary file has
+ * one name (path.tmp), so one left by a writer that was killed is simply
+ * reused by the next, not left behind. */
+int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, mode_t mode,
+				ib_err *err);
 
 /* write(2)/read(2) looping over EINTR and short counts. */
 ssize_t ib_write_all(int fd, const void *buf, size_t len);

@@ -470,7 +470,7 @@ static int table_save(struct table *t, bool shrinking, ib_err *err)
 	}
 	json_object_object_add(doc, "ranges", ranges);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	ret = ib_write_file_atomic(t->path, text, strlen(text), 0600, err);
+	ret = ib_write_file_atomic_locked(t->path, text, strlen(text), 0600, err);
 	if (ret < 0 && shrinking && (err->code == ENOSPC || err->code == EDQUOT)) {
 		ib_err e2 = {0};
 		ret = table_write_in_place(t, text, &e2);

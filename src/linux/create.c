@@ -87,13 +87,6 @@ static char *now_rfc3339(void)
 	return ib_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-static char *owner_name(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-
-	return ib_xstrdup(pw ? pw->pw_name : "");
-}
-
 /* pid of a pidfd in our pid namespace (fdinfo "Pid:"). */
 static pid_t pidfd_pid(int pidfd)
 {
@@ -271,9 +264,21 @@ static int forward_to_agent(struct create_ctx *c, const struct ib_spec *s, const
 	return ib_forward_to_agent(c->id, c->pid, c->pid, bundle, status, s, m->fd, err);
 }
 
+/* ironbox's seccomp filter, built while the init mounts (it loads it last):
+ * sent as a memfd, after HOOKS_DONE. */
+static int send_filter(int sock, ib_err *err)
+{
+	_cleanup_close_ int fd = ib_seccomp_supervised_export(err);
+
+	if (fd < 0)
+		return -1;
+	return ib_sync_send(sock, IB_SYNC_FILTER, 0, NULL, fd, err);
+}
+
 /* Steps after clone3 until the child reports CREATED. */
 static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
-		       int sock, const char *bundle, int *listener, ib_err *err)
+		       struct ib_supervisor *sup, bool procview, int sock, const char *bundle,
+		       int *listener, ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_close_ int bundle_fd = -1;
@@ -299,11 +304,19 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 	/* Its mount namespace is copied: the staging namespace is done. */
 	ib_stage_leave(c->host_mntns);
 	c->host_mntns = -1;
-	if (ib_sync_send(sock, IB_SYNC_MAPS_DONE, c->pid, NULL, -1, err) < 0)
+	/* The supervisor started before the clone and got ready meanwhile; the
+	 * init clones its emulated files once told they are served. */
+	if (ib_supervisor_ready(sup, err) < 0)
+		return ib_err_wrap(err, "supervisor of %s", c->id);
+	if (procview && !sup->fuse)
+		ib_warn("no emulated /proc for %s: the supervisor could not serve it", c->id);
+	if (ib_sync_send(sock, IB_SYNC_PROCVIEW, procview && sup->fuse, NULL, -1, err) < 0 ||
+	    ib_sync_send(sock, IB_SYNC_MAPS_DONE, c->pid, NULL, -1, err) < 0)
 		return -1;
 	r = send_prepared(sock, pm, err);
 	ib_mounts_release(pm);
-	if (r < 0 || (!hooks && ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0))
+	if (r < 0 || (!hooks && (ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0 ||
+				 send_filter(sock, err) < 0)))
 		return -1;
 	if (ib_sync_expect(sock, IB_SYNC_PRE_HOOKS, &m, err) < 0)
 		return -1;
@@ -316,7 +329,8 @@ static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_
 				 bundle_fd, err) < 0 ||
 		    ib_hooks_run("createRuntime", s->hooks.create_runtime,
 				 s->hooks.n_create_runtime, state_json, bundle_fd, err) < 0 ||
-		    ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+		    ib_sync_send(sock, IB_SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0 ||
+		    send_filter(sock, err) < 0)
 			return -1;
 	}
 	/* The listener of ironbox's filter (for the supervisor), the one of the
@@ -401,16 +415,11 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 	}
 	if (r < 0)
 		return ib_err_wrap(err, "supervisor of %s", c->id);
-	/* The init's seccomp filter is built while the supervisor starts. */
-	if (ib_seccomp_prepare_supervised(err) < 0 || ib_supervisor_ready(sup, err) < 0)
-		return ib_err_wrap(err, "supervisor of %s", c->id);
-	if (*procview_dir && !sup->fuse) {
-		ib_warn("no emulated /proc for %s: the supervisor could not mount it", c->id);
-		free(*procview_dir);
-		*procview_dir = NULL;
-	}
+	/* Its readiness is awaited later (drive_child), while the init is
+	 * cloned. */
 	return 0;
 }
+
 
 /* Create the container; on success pid_out and pidfd_out describe its init. */
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
@@ -419,6 +428,7 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 struct run_ctx {
 	struct ib_spec *spec; /* for start, which then need not read config.json back */
 	pid_t sup_pid;	      /* the supervisor, our child */
+	char *stage_dir;      /* removed once the container runs (off the start path) */
 };
 
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
@@ -512,7 +522,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.bundle = (char *)o->bundle;
 	st.rootfs = s->root_path;
 	st.created = now_rfc3339();
-	st.owner = owner_name();
+	/* Empty, as runc's state reports it (list fills it from the state
+	 * directory's owner); no user database lookup on the create path. */
+	st.owner = ib_xstrdup("");
 	st.cgroup_path = cg_path;
 	st.systemd_cgroup = g->systemd_cgroup;
 	st.cgroup_owned = !cg_join;
@@ -655,13 +667,19 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
 			goto fail;
 	}
-	if (drive_child(&c, s, &pm, sv[0], o->bundle, &listener, err) < 0)
+	if (drive_child(&c, s, &pm, &sup, procview_dir != NULL, sv[0], o->bundle, &listener, err) <
+	    0)
 		goto fail;
 	ib_phase_mark("clone+init-setup");
+	/* Its answer is read once the state is written. */
 	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
-	ib_phase_mark("supervisor-attach");
-	ib_stage_remove(stage_dir);
+	/* Detaching the staged mounts takes a while: `run` does it while the
+	 * container runs (a delete removes it too, should start fail). */
+	if (run)
+		run->stage_dir = IB_STEAL(stage_dir);
+	else
+		ib_stage_remove(stage_dir);
 	ib_phase_mark("stage-remove");
 	if (tty_sock >= 0) {
 		*tty_master_out = ib_recv_fd(tty_sock, err);
@@ -679,6 +697,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	reap_helpers(&c);
 	ib_phase_mark("state-final");
+	if (ib_supervisor_attached(&sup, err) < 0)
+		goto fail;
+	ib_phase_mark("supervisor-attach");
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
@@ -831,26 +852,6 @@ int ib_container_start(const struct ib_global_opts *g, const char *id, ib_err *e
 	return start_with(g, id, NULL, err);
 }
 
-/* The supervisor is our child (an unreaped one: its pid is ours): it exits
- * once the init has (its pidfd fired). Reaped before the delete, which
- * otherwise finds a zombie in the v1 memory cgroup it is charged to, and
- * rmdir fails with EBUSY until the zombie is reaped: delete slept and
- * retried until its deadline (1 s), and left the cgroup behind. If it does
- * not exit in time, delete kills it as before. */
-static void reap_supervisor(pid_t sup)
-{
-	_cleanup_close_ int fd = sup > 0 ? ib_pidfd_open(sup, 0) : -1;
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-
-	if (fd < 0)
-		return;
-	while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
-		;
-	if (pfd.revents)
-		while (waitpid(sup, NULL, 0) < 0 && errno == EINTR)
-			;
-}
-
 int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts *o,
 		     int *exit_status, ib_err *err)
 {
@@ -865,18 +866,21 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
 		return -1;
 	s = run.spec;
-	if (start_with(g, o->id, s, err) < 0) {
+	r = start_with(g, o->id, s, err);
+	ib_phase_mark("start");
+	ib_stage_remove(run.stage_dir);
+	free(run.stage_dir);
+	ib_phase_mark("stage-remove");
+	if (r < 0) {
 		(void)ib_container_delete(g, o->id, true, &e);
 		return -1;
 	}
 	if (o->detach)
 		return 0;
-	ib_phase_mark("start");
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);
 	ib_phase_mark("container-runs");
-	reap_supervisor(run.sup_pid);
-	ib_phase_mark("wait-supervisor");
-	if (!o->keep && ib_container_delete(g, o->id, true, &e) < 0)
+	/* The supervisor exits with the init, while the rest goes. */
+	if (!o->keep && ib_container_delete_after_run(g, o->id, s, run.sup_pid, &e) < 0)
 		ib_warn("%s", e.msg);
 	ib_phase_mark("teardown");
 	/* Anything else of ours (a supervisor that did not exit in time). */

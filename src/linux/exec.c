@@ -78,7 +78,19 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		ib_err_sys(&err, "setsid");
 		goto fail;
 	}
-	/* ironbox's filter; its listener goes to the supervisor. */
+	/* ironbox's filter (built by the runtime while we joined the
+	 * namespaces); its listener goes to the supervisor. */
+	{
+		struct ib_sync_msg m;
+
+		if (ib_sync_expect(c->sync_fd, IB_SYNC_FILTER, &m, &err) < 0)
+			goto fail;
+		if (ib_seccomp_supervised_import(m.fd, &err) < 0) {
+			close(m.fd);
+			goto fail;
+		}
+		close(m.fd);
+	}
 	if (ib_seccomp_supervise(c->sync_fd, c->seccomp, &err) < 0)
 		goto fail;
 	{
@@ -202,6 +214,20 @@ int ib_container_exec(const struct ib_global_opts *g, const struct ib_exec_opts 
 		exec_child_main(&ec);
 	}
 	close(sv[1]);
+	/* ironbox's filter, built while the child joins the namespaces. */
+	{
+		_cleanup_close_ int ffd = ib_seccomp_supervised_export(err);
+		ib_err e = {0};
+
+		if (ffd < 0) {
+			ib_pidfd_send_signal(pidfd, SIGKILL);
+			close(sv[0]);
+			(void)waitpid(pid, NULL, 0);
+			return -1;
+		}
+		/* A child that failed first has said why: read below. */
+		(void)ib_sync_send(sv[0], IB_SYNC_FILTER, 0, NULL, ffd, &e);
+	}
 	/* Its seccomp listener goes to the container's supervisor, the one of
 	 * the spec's filter to its seccomp agent; then EOF (close-on-exec)
 	 * means the program was executed. */

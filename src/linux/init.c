@@ -349,6 +349,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	ib_err err = {0};
 	_cleanup_free_ char *state_json = NULL;
 	int bundle_fd = -1, fd_dir = -1;
+	bool procview;
 	pid_t host_pid;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -367,8 +368,23 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	if (open_staged_binds(c->stage_dir, s, &pm, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	ib_phase_mark("init-open-binds");
-	for (size_t i = 0; c->procview_dir && ib_emul_files[i].name && i < IB_ARRAY_SIZE(pv_fds);
-	     i++) {
+	/* The supervisor got ready while we were cloned: its emulated files
+	 * are cloned now, still as the host's root. */
+	if (ib_sync_expect(c->sync_fd, IB_SYNC_PROCVIEW, &m, &err) < 0)
+		_exit(1);
+	procview = m.value == 1;
+	ib_phase_mark("init-wait-supervisor");
+	if (procview) {
+		/* One listing (a readdirplus, procfs_fuse.c) looks every file up:
+		 * the clones below then cost no FUSE round trip each. */
+		_cleanup_close_ int dir =
+		    open(c->procview_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char dents[8192];
+
+		while (dir >= 0 && syscall(SYS_getdents64, dir, dents, sizeof(dents)) > 0)
+			;
+	}
+	for (size_t i = 0; procview && ib_emul_files[i].name && i < IB_ARRAY_SIZE(pv_fds); i++) {
 		_cleanup_free_ char *p =
 		    ib_xasprintf("%s/%s", c->procview_dir, ib_emul_files[i].name);
 
@@ -454,6 +470,12 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	/* ironbox's filter: after our own mounts, before the spec's filter and
 	 * the capability drop; its listener goes to the supervisor. */
+	if (ib_sync_expect(c->sync_fd, IB_SYNC_FILTER, &m, &err) < 0)
+		_exit(1);
+	if (ib_seccomp_supervised_import(m.fd, &err) < 0)
+		fail_sync(c->sync_fd, &err);
+	close(m.fd);
+	ib_phase_mark("init-wait-filter");
 	if (ib_seccomp_supervise(c->sync_fd, s->seccomp, &err) < 0)
 		fail_sync(c->sync_fd, &err);
 	ib_phase_mark("init-seccomp-notify");

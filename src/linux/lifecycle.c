@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -265,28 +266,61 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
 /* Tear down a container whose init is gone: cgroup, ID range, state dir, then
  * the poststop hooks. Failures of the cleanup steps are logged, not fatal
  * (like runc), so a half-broken container can always be deleted. */
-static int destroy(const char *root, struct ib_state *st, ib_err *err)
+/* The supervisor of a `run` (our child): it exits once the init has (its
+ * pidfd fired); one that does not within 2 s is killed. Reaped, because a
+ * zombie still counts in the v1 memory cgroup it is charged to (rmdir:
+ * EBUSY). */
+struct sup_child {
+	pid_t pid;
+	unsigned long long start;
+};
+
+static void reap_sup_child(void *arg)
+{
+	struct sup_child *sc = arg;
+	_cleanup_close_ int fd = sc->pid > 0 ? ib_pidfd_open(sc->pid, 0) : -1;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	if (fd < 0)
+		return;
+	while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
+		;
+	if (!pfd.revents)
+		ib_supervisor_kill(sc->pid, sc->start);
+	while (waitpid(sc->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sc->pid = -1;
+}
+
+/* known: the spec, when the caller has it (else config.json is read back
+ * for the poststop hooks); sc: `run`'s supervisor child, or NULL. */
+static int destroy(const char *root, struct ib_state *st, const struct ib_spec *known,
+		   struct sup_child *sc, ib_err *err)
 {
 	_cleanup_free_ char *cfg_path = ib_state_path(root, st->id, "config.json");
 	_cleanup_free_ char *cfg_text = NULL, *state_json = NULL;
-	_cleanup_spec_ struct ib_spec *spec = NULL;
+	_cleanup_spec_ struct ib_spec *parsed = NULL;
+	const struct ib_spec *spec = known;
 	ib_err e = {0};
 
-	if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, &e) == 0) {
-		spec = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", &e);
+	if (!spec && ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, &e) == 0) {
+		spec = parsed = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", &e);
 		if (!spec)
 			ib_warn("delete %s: cannot parse config for poststop hooks: %s", st->id,
 				e.msg);
 	}
 	/* It exits with the init; make sure, before its cgroup goes. */
-	if (st->supervisor_pid > 0)
+	if (!sc && st->supervisor_pid > 0)
 		ib_supervisor_kill(st->supervisor_pid, st->supervisor_start);
 	if (st->cgroup_path && *st->cgroup_path) {
 		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
 
-		if (cg && ib_cgroup_destroy(cg, &e) < 0)
+		if (cg && ib_cgroup_destroy_then(cg, sc ? reap_sup_child : NULL, sc, &e) < 0)
 			ib_warn("delete %s: remove cgroup: %s", st->id, e.msg);
 	}
+	/* Gone before its ID range can be another container's. */
+	if (sc && sc->pid > 0)
+		reap_sup_child(sc);
 	if (ib_container_release_range(root, st->id, &e) < 0)
 		ib_warn("delete %s: release ID range: %s", st->id, e.msg);
 	/* Its max-reconciled sysctls (the supervisor drops them when it exits,
@@ -352,7 +386,26 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 	}
 	if (status != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
 		return -1;
-	return destroy(root, st, err);
+	return destroy(root, st, NULL, NULL, err);
+}
+
+int ib_container_delete_after_run(const struct ib_global_opts *g, const char *id,
+				  const struct ib_spec *known, pid_t sup_child, ib_err *err)
+{
+	const char *root = ib_root_of(g);
+	_cleanup_close_ int lock = ib_state_lock(root, id, err);
+	_cleanup_state_ struct ib_state *st = NULL;
+	struct sup_child sc = {.pid = sup_child};
+
+	if (lock < 0)
+		return -1;
+	st = ib_state_load(root, id, err);
+	if (!st)
+		return -1;
+	sc.start = st->supervisor_start;
+	if (ib_state_status(root, st) != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
+		return -1;
+	return destroy(root, st, known, &sc, err);
 }
 
 static int set_frozen(const struct ib_global_opts *g, const char *id, bool frozen, ib_err *err)

@@ -72,9 +72,13 @@ int ib_seccomp_agent_send(const char *listener_path, int listener_fd, pid_t pid,
  * is allowed (the spec's profile, loaded later, still applies). Needs
  * CAP_SYS_ADMIN or no_new_privs, like any filter. */
 int ib_seccomp_load_supervised(bool listener, ib_err *err);
-/* Build it now (once per process; children inherit it): the runtime does
- * so while its supervisor starts, sparing the container's init. */
+/* Build it now (once per process; children inherit it). */
 int ib_seccomp_prepare_supervised(ib_err *err);
+/* The built filter as a memfd, for an init cloned before it was built (the
+ * runtime builds it while the init mounts); import adopts it in the init,
+ * where load then finds it ready. */
+int ib_seccomp_supervised_export(ib_err *err);
+int ib_seccomp_supervised_import(int fd, ib_err *err);
 /* Load it and hand the listener to the runtime over the sync socket
  * (IB_SYNC_LISTENER), which gives it to the supervisor; ours is closed:
  * no process of the container may hold it. */

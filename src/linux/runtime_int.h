@@ -89,6 +89,13 @@ int ib_wait_container(pid_t pid, int pidfd, int master, int *exit_status, ib_err
 
 /* --pid-file: the pid, written atomically. */
 int ib_write_pid_file(const char *path, pid_t pid, ib_err *err);
+/* `run`'s delete (forced): known is the spec create had (no config.json
+ * read back); sup_child the supervisor, our child, exiting with the init:
+ * its cgroup is removed last, once it is reaped (killed if it lingers),
+ * while the rest is torn down meanwhile. */
+struct ib_global_opts;
+int ib_container_delete_after_run(const struct ib_global_opts *g, const char *id,
+				  const struct ib_spec *known, pid_t sup_child, ib_err *err);
 
 /* Before anything is created: validate the cgroup resources and decide what
  * to do at the container's cgroup path. A new path is created and owned

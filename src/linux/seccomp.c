@@ -442,6 +442,52 @@ int ib_seccomp_prepare_supervised(ib_err *err)
 	return 0;
 }
 
+struct exported_hdr {
+	uint16_t n_extra, n_prog;
+};
+
+int ib_seccomp_supervised_export(ib_err *err)
+{
+	struct exported_hdr h;
+	_cleanup_close_ int fd = -1;
+
+	if (ib_seccomp_prepare_supervised(err) < 0)
+		return -1;
+	h = (struct exported_hdr){filter.extra.len, filter.prog.len};
+	fd = memfd_create("ironbox-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		return ib_err_sys(err, "memfd_create");
+	if (ib_write_all(fd, &h, sizeof(h)) < 0 ||
+	    ib_write_all(fd, filter.extra.filter, h.n_extra * sizeof(struct sock_filter)) < 0 ||
+	    ib_write_all(fd, filter.prog.filter, h.n_prog * sizeof(struct sock_filter)) < 0)
+		return ib_err_sys(err, "write the seccomp filter");
+	return IB_STEAL_FD(fd);
+}
+
+static int read_prog(int fd, off_t off, unsigned short n, struct sock_fprog *prog)
+{
+	size_t len = n * sizeof(struct sock_filter);
+
+	prog->len = n;
+	prog->filter = n ? ib_xmalloc0(len) : NULL;
+	return n && pread(fd, prog->filter, len, off) != (ssize_t)len ? -1 : 0;
+}
+
+int ib_seccomp_supervised_import(int fd, ib_err *err)
+{
+	struct exported_hdr h;
+
+	if (filter.ready)
+		return 0;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.n_prog == 0 ||
+	    read_prog(fd, sizeof(h), h.n_extra, &filter.extra) < 0 ||
+	    read_prog(fd, (off_t)(sizeof(h) + h.n_extra * sizeof(struct sock_filter)), h.n_prog,
+		      &filter.prog) < 0)
+		return ib_err_set(err, EIO, "read ironbox's seccomp filter from the runtime");
+	filter.ready = true;
+	return 0;
+}
+
 int ib_seccomp_load_supervised(bool listener, ib_err *err)
 {
 	int fd;

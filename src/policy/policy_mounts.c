@@ -29,6 +29,40 @@
 
 #define MAX_TREE_ENTRIES 100000 /* hard-link search of a directory, then fail closed */
 
+/* The path of what fd names, as realpath() would give it; NULL when it is
+ * not reachable from our root or was deleted. */
+static char *fd_real_path(int fd)
+{
+	char link[64], buf[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] != '/' || (n > 10 && !strcmp(buf + n - 10, " (deleted)")))
+		return NULL;
+	return ib_xstrdup(buf);
+}
+
+/* head resolved like realpath(): one openat2 (symlinks followed, no magic
+ * links) and the name the kernel has for the object, instead of an lstat
+ * and a readlink per component. */
+static char *resolve_existing(const char *head)
+{
+	_cleanup_close_ int fd =
+	    ib_openat2(AT_FDCWD, head, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	char *real;
+
+	/* Missing: the caller tries the parent. Anything else (a magic link on
+	 * the way: ELOOP) gets realpath()'s own answer. */
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? NULL : realpath(head, NULL);
+	real = fd_real_path(fd);
+	return real ? real : realpath(head, NULL);
+}
+
 char *ib_policy_resolve(const char *path)
 {
 	_cleanup_free_ char *full = NULL, *head = NULL, *tail = NULL;
@@ -40,7 +74,7 @@ char *ib_policy_resolve(const char *path)
 		_cleanup_free_ char *cwd = getcwd(NULL, 0);
 		full = ib_xasprintf("%s/%s", cwd ? cwd : "/", path);
 	}
-	real = realpath(full, NULL);
+	real = resolve_existing(full);
 	if (real)
 		return real;
 
@@ -62,7 +96,7 @@ char *ib_policy_resolve(const char *path)
 		free(tail);
 		tail = t;
 		*slash = '\0';
-		real = realpath(head, NULL);
+		real = resolve_existing(head);
 		if (real) {
 			_cleanup_free_ char *joined = ib_xasprintf("%s/%s", real, tail);
 			free(real);

@@ -317,34 +317,3 @@ ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size
 	return used;
 }
 
-static pid_t warm_pid = -1;
-
-void ib_proc_sys_warm(const char *mountpoint)
-{
-	/* A child, holding nothing of ours (not the FUSE device: our death
-	 * must still end the mount), looks every served file up while we
-	 * serve: the container's init, cloning them a few ms later, then
-	 * finds them in the dentry cache instead of one FUSE round trip each.
-	 * Once per container, never per access; our child, so `ps` leaves it
-	 * out like us (ib_supervisor_is_ours). */
-	warm_pid = fork();
-	if (warm_pid != 0)
-		return;
-	(void)syscall(SYS_close_range, 3, ~0U, 0);
-	prctl(PR_SET_NAME, "ironbox-warm", 0, 0, 0);
-	for (size_t i = 0; ib_emul_files[i].name; i++) {
-		_cleanup_free_ char *path =
-		    ib_xasprintf("%s/%s", mountpoint, ib_emul_files[i].name);
-		struct stat st;
-
-		if (ib_emul_served(&ib_emul_files[i]))
-			(void)stat(path, &st);
-	}
-	_exit(0);
-}
-
-void ib_proc_sys_reap(void)
-{
-	if (warm_pid > 0 && waitpid(warm_pid, NULL, WNOHANG) != 0)
-		warm_pid = -1;
-}

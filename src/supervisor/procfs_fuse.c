@@ -13,7 +13,11 @@
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -79,21 +83,28 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 	}
 }
 
+/* What is served never changes (the contents do): one lookup per name, or
+ * none at all after a readdirplus (the container's init reads the
+ * directory once before it clones every file). */
+static void fill_entry(int i, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = (fuse_ino_t)(ROOT_INO + 1 + i);
+	fill_attr(e->ino, &e->attr);
+	e->attr_timeout = 0;
+	e->entry_timeout = 3600;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param e = {0};
+	struct fuse_entry_param e;
 	int i = parent == ROOT_INO ? file_index(name) : -1;
 
 	if (i < 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	e.ino = (fuse_ino_t)(ROOT_INO + 1 + i);
-	fill_attr(e.ino, &e.attr);
-	/* What is served never changes (the contents do): one lookup per name
-	 * (ib_proc_sys_warm makes them while create goes on). */
-	e.attr_timeout = 0;
-	e.entry_timeout = 3600;
+	fill_entry(i, &e);
 	fuse_reply_entry(req, &e);
 }
 
@@ -261,6 +272,44 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, used);
 }
 
+/* readdir with every entry's lookup in it: the kernel puts them in its
+ * dentry cache, so the init's clones of our files cost no round trip each. */
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	char buf[8192];
+	size_t used = 0, total = n_files() + 2;
+
+	(void)fi;
+	if (ino != ROOT_INO) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	for (size_t i = (size_t)off; i < total; i++) {
+		struct fuse_entry_param e = {0};
+		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_emul_files[i - 2].name;
+		size_t need;
+
+		if (i >= 2 && !ib_emul_served(&ib_emul_files[i - 2]))
+			continue;
+		if (i < 2) {
+			/* Not looked up by the kernel: no entry counted. */
+			e.attr.st_ino = ROOT_INO;
+			e.attr.st_mode = S_IFDIR;
+		} else {
+			fill_entry((int)i - 2, &e);
+		}
+		need = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+					      (off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -307,6 +356,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
 	conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
+	/* Every listing is a readdirplus (not only the first one). */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want = (conn->want | FUSE_CAP_READDIRPLUS) & ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -318,20 +370,41 @@ static const struct fuse_lowlevel_ops ops = {
     .read = op_read,
     .release = op_release,
     .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
     .write = op_write,
     .poll = op_poll,
 };
 
-struct fuse_session *ib_procfs_fuse_new(const char *mountpoint)
+/* What libfuse's own mount would do for root (fsname, subtype,
+ * allow_other, nosuid, nodev), done by the runtime itself: the mount then
+ * exists before the container's mount namespace is copied, while the
+ * supervisor that serves it is still starting (requests wait in the fd). */
+int ib_procfs_fuse_mount(const char *mountpoint, ib_err *err)
 {
-	char *argv[] = {"ironbox-proc", "-o", "allow_other,fsname=ironbox-proc,subtype=ironbox",
-			NULL};
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	_cleanup_close_ int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	char opts[128];
+
+	if (fd < 0)
+		return ib_err_sys(err, "open /dev/fuse");
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+	if (mount("ironbox-proc", mountpoint, "fuse.ironbox", MS_NOSUID | MS_NODEV, opts) < 0)
+		return ib_err_sys(err, "mount the emulated /proc files on %s", mountpoint);
+	return IB_STEAL_FD(fd);
+}
+
+struct fuse_session *ib_procfs_fuse_new(int fuse_fd)
+{
+	char *argv[] = {"ironbox-proc", NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	char dev[32];
 
 	if (!se)
 		return NULL;
-	if (fuse_session_mount(se, mountpoint) != 0) {
+	/* Adopted, not mounted: libfuse never unmounts it either; it goes
+	 * with the staging mount namespace when we exit. */
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", fuse_fd);
+	if (fuse_session_mount(se, dev) != 0) {
 		fuse_session_destroy(se);
 		return NULL;
 	}

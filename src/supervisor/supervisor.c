@@ -58,7 +58,6 @@ static void sample_load(void)
 	int last = 0;
 	ib_err e = {0};
 
-	ib_proc_sys_reap();
 	if (!ib_emul.cg || ib_cgroup_pids(ib_emul.cg, &pids, &n, &e) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -270,7 +269,10 @@ static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_no
 }
 
 /* The supervisor: fd 3 is the runtime's control line, 4 the container's
- * user namespace, 5 its state dir. */
+ * user namespace, 5 its state dir, 6 the /dev/fuse of the emulated files
+ * the runtime mounted (sup_fuse_fd; -1 without). */
+static int sup_fuse_fd = -1;
+
 static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor_cfg *cfg)
 {
 	struct ib_notify_policy pol = {.id = cfg->id,
@@ -283,7 +285,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct ready rd = {.ok = 'R'};
 	int ctl = 3, pidfd = -1, lsock, audit_fd, fd = -1;
-	pid_t agent;
+	pid_t agent = -1;
 	ib_err e = {0};
 
 	ib_sup_stats = mmap(NULL, sizeof(*ib_sup_stats), PROT_READ | PROT_WRITE,
@@ -293,8 +295,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	/* product_uuid: this container's, for its lifetime. */
 	if (getrandom(ib_emul.uuid, sizeof(ib_emul.uuid), 0) != sizeof(ib_emul.uuid))
 		_exit(1);
-	if (cfg->proc_mountpoint) {
-		se = ib_procfs_fuse_new(cfg->proc_mountpoint);
+	if (sup_fuse_fd >= 0) {
+		se = ib_procfs_fuse_new(sup_fuse_fd);
 		rd.fuse = se != NULL;
 	}
 	lsock = ib_sup_ctl_listen(5, cfg->state_dir, &e);
@@ -303,27 +305,21 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (lsock < 0 || audit_fd < 0)
 		sup_exit(se, -1, 1);
 	close(5);
-	/* Ready before the agent exists: listeners wait in its socket, and the
-	 * runtime goes on meanwhile. If it cannot start, attach fails. */
+	/* Ready before the agent exists (it starts at attach, when there is a
+	 * listener to serve): the runtime goes on meanwhile. If it cannot
+	 * start, attach fails. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
 		sup_exit(se, -1, 0);
 	/* Nothing is served before the loop below: what is served is decided
 	 * while the runtime goes on (the /proc/sys knobs this host has). */
-	if (se) {
+	if (se)
 		ib_proc_sys_init(cfg, audit_fd);
-		ib_proc_sys_warm(cfg->proc_mountpoint);
-	}
 	/* Served files: immutable mounts, and what a proc or sysfs mounted in
 	 * the container gets too (not the knobs this host does not have). */
 	for (size_t i = 0, n = 0; se && ib_emul_files[i].name; i++)
 		if (ib_emul_served(&ib_emul_files[i]))
 			emulated[n++] = (char *)ib_emul_files[i].path;
 	pol.emulated = emulated;
-	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
-	close(4);
-	close(audit_fd);
-	if (agent < 0)
-		sup_exit(se, -1, 1);
 	if (se)
 		fd = fuse_session_fd(se);
 	malloc_trim(0); /* what the runtime's heap left us */
@@ -332,7 +328,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	for (;;) {
 		struct pollfd pfd[5] = {{.fd = fd, .events = POLLIN},
 					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
-					{.fd = lsock, .events = POLLIN},
+					{.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN},
 					{.fd = agent_sock, .events = POLLIN},
 					{.fd = info_sock, .events = POLLIN}};
 		int r = poll(pfd, 5, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
@@ -357,6 +353,15 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 				break; /* the container's init exited */
 			if (ib_sup_recv_fd(ctl, &m, sizeof(m), &lfd) < 0 || m.init <= 0)
 				break; /* create failed */
+			/* The agent, now that there is a listener for it; the
+			 * FUSE files were served while the init was set up. */
+			agent = start_agent(cfg, &pol, 4, audit_fd, &e);
+			close(4);
+			close(audit_fd);
+			if (agent < 0) {
+				close(lfd);
+				break;
+			}
 			pidfd = ib_pidfd_open(m.init, 0);
 			/* No listener: the spec's seccomp agent has the process's
 			 * one; ironbox's filter then refuses what it would vet. */
@@ -437,10 +442,11 @@ static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 
 int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err)
 {
-	_cleanup_close_ int v2fd = -1, dirfd = -1, pidfd = -1;
+	_cleanup_close_ int v2fd = -1, dirfd = -1, pidfd = -1, fuse_fd = -1;
 	_cleanup_free_ char *v1_tasks = NULL;
 	int sp[2];
 	pid_t pid;
+	ib_err fe = {0};
 
 	sv->pid = -1;
 	sv->ctl_fd = -1;
@@ -451,6 +457,14 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 	dirfd = open(cfg->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return ib_err_sys(err, "state dir `%s`", cfg->state_dir);
+	/* Mounted here, not by the supervisor: it must exist before the init's
+	 * mount namespace is copied from ours, and the init is cloned while the
+	 * supervisor still starts. Without it, no emulated files (sv->fuse). */
+	if (cfg->proc_mountpoint) {
+		fuse_fd = ib_procfs_fuse_mount(cfg->proc_mountpoint, &fe);
+		if (fuse_fd < 0)
+			ib_warn("%s", fe.msg);
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return ib_err_sys(err, "socketpair");
 	v2fd = charge_prepare(cfg->cg, &v1_tasks);
@@ -481,10 +495,11 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		 * container's own processes go when it runs out of memory. */
 		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5, &e);
 		{
-			int fds[] = {sp[1], cfg->userns_fd, dirfd};
+			int fds[] = {sp[1], cfg->userns_fd, dirfd, fuse_fd};
 
-			if (place_fds(fds, 3) < 0)
+			if (place_fds(fds, fuse_fd >= 0 ? 4 : 3) < 0)
 				_exit(1);
+			sup_fuse_fd = fuse_fd >= 0 ? 6 : -1;
 		}
 		/* The runtime's description of the cgroup, in our copy of its
 		 * memory (never freed here): no second read of the layout. */
@@ -513,10 +528,16 @@ int ib_supervisor_ready(struct ib_supervisor *sv, ib_err *err)
 int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err)
 {
 	struct attach_msg m = {.init = init};
-	char ack;
 
 	if (ib_sup_send_fd(sv->ctl_fd, &m, sizeof(m), listener_fd) < 0)
 		return ib_err_sys(err, "hand the container to its supervisor");
+	return 0;
+}
+
+int ib_supervisor_attached(struct ib_supervisor *sv, ib_err *err)
+{
+	char ack;
+
 	if (read(sv->ctl_fd, &ack, 1) != 1 || ack != 'A')
 		return ib_err_set(err, EIO, "the supervisor did not take the container");
 	close(sv->ctl_fd);

@@ -68,8 +68,10 @@ struct ib_supervisor {
 int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_supervisor *sv, ib_err *err);
 int ib_supervisor_ready(struct ib_supervisor *sv, ib_err *err);
 /* Hand it the container's init and the listener of its filter: it serves
- * until that process exits. */
+ * until that process exits. ib_supervisor_attached then waits for its
+ * answer (the caller may work meanwhile). */
 int ib_supervisor_attach(struct ib_supervisor *sv, pid_t init, int listener_fd, ib_err *err);
+int ib_supervisor_attached(struct ib_supervisor *sv, ib_err *err);
 /* Create failed: the supervisor exits. */
 void ib_supervisor_abort(struct ib_supervisor *sv);
 

@@ -15,8 +15,11 @@ struct ib_notify_stats;
 /* The counters shared with the notification agent (NULL in the runtime). */
 extern struct ib_notify_stats *ib_sup_stats;
 
-/* A session mounted on mountpoint, NULL on failure. */
-struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
+/* Mount the emulated files' FUSE filesystem on mountpoint (in the runtime,
+ * before the init's mount namespace is copied); returns its /dev/fuse fd. */
+int ib_procfs_fuse_mount(const char *mountpoint, ib_err *err);
+/* The session serving that mount (fuse_fd, adopted), NULL on failure. */
+struct fuse_session *ib_procfs_fuse_new(int fuse_fd);
 
 /* ---- /proc/sys (proc_sys.c): the IB_EMUL_SYSCTL entries of emul.h ---- */
 /* Which knobs are served, which are read-only (the spec), who may write,
@@ -25,11 +28,6 @@ struct fuse_session *ib_procfs_fuse_new(const char *mountpoint);
 void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd);
 /* The container is gone: its max-reconciled values leave the host. */
 void ib_proc_sys_exit(void);
-/* Look every served file up once from another process (create then finds
- * them cached), while we start serving. */
-void ib_proc_sys_warm(const char *mountpoint);
-/* Reap that child once it is done (called now and then). */
-void ib_proc_sys_reap(void);
 
 /* ---- control socket (control.c) ---- */
 enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };

@@ -343,7 +343,7 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 # run reaps the supervisor (its child, gone with the init) before the delete:
 # before, the delete found it still in its memory cgroup, retried rmdir on
 # EBUSY every 5 ms and, on a busy machine, left the cgroup behind.
-@test "supervisor: run reaps it before the delete (no rmdir EBUSY, no warning, nothing left)" {
+@test "supervisor: run reaps it before its cgroup goes (no rmdir retries, no warning, nothing left)" {
 	command -v strace >/dev/null || skip "no strace"
 	setup_bundle b true
 	local id i f="$BATS_TEST_TMPDIR/rmdir.trace" e="$BATS_TEST_TMPDIR/run.err"
@@ -352,9 +352,12 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 		strace -f -e trace=rmdir,unlinkat -o "$f" "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" \
 			</dev/null >/dev/null 2>"$e" 3>&-
 		grep -Eq 'rmdir\(.*ironbox-supervisor|unlinkat\(.*"ironbox-supervisor", AT_REMOVEDIR' "$f" || ! cgroup_v1 || fail "no supervisor cgroup removed"
-		if grep -q 'EBUSY' "$f"; then
+		# One try while the supervisor may still be exiting (the rest
+		# of the teardown goes on meanwhile), then one after it is
+		# reaped: never a retry loop.
+		if (($(grep -c 'EBUSY' "$f") > 1)); then
 			cat "$f"
-			fail "rmdir EBUSY"
+			fail "rmdir EBUSY more than once"
 		fi
 		if grep -q . "$e"; then
 			cat "$e"

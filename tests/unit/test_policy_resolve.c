@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,11 +64,76 @@ static void test_missing_entry_restricts_only_itself(void **state)
 	rmdir(dir);
 }
 
+/* Resolved as realpath() would (symlinks followed, ".." after them), for
+ * the existing prefix; now one openat2 per level instead of a readlink per
+ * component, so checked against realpath itself. */
+static void test_resolve_like_realpath(void **state)
+{
+	char tmpl[] = "/tmp/ib-resolve-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	char *real_dir, *p, *want;
+
+	(void)state;
+	assert_non_null(dir);
+	real_dir = realpath(dir, NULL);
+	p = ib_xasprintf("%s/real/sub", dir);
+	assert_int_equal(ib_mkdir_p(p, 0755, NULL), 0);
+	free(p);
+	p = ib_xasprintf("%s/link", dir);
+	assert_int_equal(symlink("real/sub", p), 0); /* relative target */
+	free(p);
+	p = ib_xasprintf("%s/dangling", dir);
+	assert_int_equal(symlink("nowhere/x", p), 0);
+	free(p);
+	p = ib_xasprintf("%s/file", dir);
+	assert_int_equal(close(creat(p, 0600)), 0);
+	free(p);
+
+	/* Existing: the same as realpath. */
+	p = ib_xasprintf("%s/link/../sub", dir);
+	want = realpath(p, NULL);
+	assert_non_null(want);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
+	/* Missing below a symlinked directory: resolved prefix + tail. */
+	p = ib_xasprintf("%s/link/missing/deeper", dir);
+	want = ib_xasprintf("%s/real/sub/missing/deeper", real_dir);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
+	/* A dangling link is missing: kept by name under its directory. */
+	p = ib_xasprintf("%s/dangling", dir);
+	want = ib_xasprintf("%s/dangling", real_dir);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
+	/* Below a regular file (ENOTDIR): lexical below the file. */
+	p = ib_xasprintf("%s/file/x", dir);
+	want = ib_xasprintf("%s/file/x", real_dir);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
+	/* Through a magic link: realpath's answer (our root, not a name under
+	 * /proc). */
+	p = ib_xasprintf("/proc/self/root%s/link", dir);
+	want = ib_xasprintf("%s/real/sub", real_dir);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
+
+	p = ib_xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	free(real_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_resolve_missing),
 	    cmocka_unit_test(test_missing_entry_restricts_only_itself),
+	    cmocka_unit_test(test_resolve_like_realpath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
