@@ -13,7 +13,8 @@
  *   - queries on a fixed set of tricky paths, and on paths the document
  *     names, run cleanly; an allowed path never contains a restricted entry;
  *   - a restricted entry placed below a missing top-level directory resolves
- *     lexically (ib_policy_resolve; nothing dropped).
+ *     lexically (ib_policy_resolve; nothing dropped);
+ *   - every sysctlMaximums ceiling is a value of its max-reconciled knob.
  * Initialization checks that the built-in default policy, serialized by
  * ib_policy_default_json(), parses back to the same policy. */
 #include <stdbool.h>
@@ -121,6 +122,12 @@ static void check_policy(const struct ib_policy *p)
 			 "engineAllowed[%zu] has a \"..\" component: \"%s\"", i,
 			 p->engine_allowed[i]);
 	}
+
+	for (size_t i = 0; i < ib_n_knobs; i++)
+		FZ_CHECK(ib_knobs[i].rule != IB_KNOB_MAX || (p->sysctl_max[i] >= ib_knobs[i].min &&
+							     p->sysctl_max[i] <= ib_knobs[i].max),
+			 "sysctlMaximums.%s = %lld accepted", ib_knobs[i].name,
+			 (long long)p->sysctl_max[i]);
 
 	/* Each restricted entry and each of its parents is refused. */
 	for (size_t i = 0; p->restricted_mounts && p->restricted_mounts[i]; i++) {
@@ -231,7 +238,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		     back->pool.count == def->pool.count &&
 		     strv_equal(back->restricted_mounts, def->restricted_mounts) &&
 		     strv_equal(back->allowed_mounts, def->allowed_mounts) &&
-		     strv_equal(back->engine_allowed, def->engine_allowed),
+		     strv_equal(back->engine_allowed, def->engine_allowed) &&
+		     !memcmp(back->sysctl_max, def->sysctl_max, sizeof(def->sysctl_max)),
 		 "the default policy JSON parses to a different policy");
 	check_policy(def);
 	ib_policy_free(back);

@@ -206,6 +206,7 @@ struct create_ctx {
 	 * than waited for on the way (a scheduling round trip each on a busy
 	 * machine): the user namespace's placeholder, the first stage. */
 	pid_t userns_holder, stage1;
+	const int64_t *sysctl_max; /* the policy's ceilings, for the supervisor */
 };
 
 static void reap_helpers(struct create_ctx *c)
@@ -386,7 +387,8 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 					.shared = shared,
 					.n_shared = n_shared,
 					.masked = s->masked_paths,
-					.readonly = s->readonly_paths};
+					.readonly = s->readonly_paths,
+					.sysctl_max = c->sysctl_max};
 	int r;
 
 	if (has_proc_mount(s))
@@ -489,6 +491,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	pol = ib_policy_load(g->policy_path ? g->policy_path : IB_POLICY_DEFAULT_PATH, err);
 	if (!pol)
 		return -1;
+	c.sysctl_max = pol->sysctl_max;
 	use_host_idmap_table();
 	if (ib_mkdir_p(c.root, 0700, err) < 0 || ib_state_create_dir(c.root, o->id, err) < 0)
 		return -1;

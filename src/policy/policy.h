@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "idmap/idmap.h"
 #include "spec/spec.h"
+#include "sysctl/knob.h"
 
 #define IB_POLICY_DEFAULT_PATH "/etc/ironbox/policy.json"
 
@@ -32,6 +33,11 @@ struct ib_policy {
 	/* Enforce ironbox as the engines' only runtime (`ironbox install`, the
 	 * Docker authorization plugin). Default: true. */
 	bool enforce;
+	/* Per entry of ib_knobs (sysctl/knob.h): the highest value a
+	 * container may raise a max-reconciled knob of the host to
+	 * ("sysctlMaximums"; the knob table's defaults). Unused for
+	 * container-local knobs. */
+	int64_t sysctl_max[IB_KNOB_CAP];
 };
 
 /* File format (JSON; every key optional, a missing key takes its default;
@@ -42,7 +48,8 @@ struct ib_policy {
  *    "readOnlyMounts": ["/lib/modules", ...],
  *    "engineAllowed": ["containers/x/resolv.conf", ...],
  *    "engineRootfs": ["overlay2/x", ...],
- *    "enforce": true}
+ *    "enforce": true,
+ *    "sysctlMaximums": {"fs.file-max": 4194304, "vm.max_map_count": 1048576, ...}}
  * idRanges.size must be 65536; base >= 65536 (lower IDs are host accounts)
  * and base + size * count must stay below 2^32 - 1. A configured idRanges
  * that overlaps a host account (/etc/passwd uid, /etc/group gid) or a
@@ -81,7 +88,19 @@ struct ib_policy {
  * its sources hold: each source (overlay layer, device or file path) passes
  * the same test too.
  * enforce (default true): `ironbox install` makes ironbox the engines' only
- * runtime and the Docker authorization plugin refuses the ways around it. */
+ * runtime and the Docker authorization plugin refuses the ways around it.
+ * sysctlMaximums: per max-reconciled /proc/sys knob (sysctl/knob.h, rule
+ * MAX: fs.inotify.*, fs.file-max, fs.nr_open, kernel.pid_max,
+ * net.netfilter.nf_conntrack_max, vm.max_map_count), the highest value a
+ * container may raise the host's knob to; a knob not listed keeps its
+ * built-in default (the knob table's last column), a value the host has
+ * already is never refused (the ceiling is max(ceiling, the host's own
+ * value)). A name that is not such a knob (unknown, or container-local),
+ * a value that is not an integer in the knob's kernel range: an error.
+ * Lifting a ceiling is setting it to the kernel's maximum. A container's
+ * write above it is refused with EPERM ("Operation not permitted") and
+ * audited; the ceilings of a container are those of the policy at its
+ * create. */
 
 /* Built-in defaults (used when the file does not exist). */
 struct ib_policy *ib_policy_default(void);

@@ -2,7 +2,9 @@
  * format). */
 #include "policy/policy.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -163,6 +165,8 @@ struct ib_policy *ib_policy_default(void)
 	    strv_from(default_engine_allowed, IB_ARRAY_SIZE(default_engine_allowed));
 	p->engine_rootfs = strv_from(default_engine_rootfs, IB_ARRAY_SIZE(default_engine_rootfs));
 	p->enforce = true;
+	for (size_t i = 0; i < ib_n_knobs; i++)
+		p->sysctl_max[i] = ib_knobs[i].ceiling;
 	return p;
 }
 
@@ -314,6 +318,45 @@ static int parse_id_ranges(struct json_object *o, struct ib_idpool *pool, ib_err
 	return 0;
 }
 
+/* "sysctlMaximums": {"<max-reconciled knob>": <integer in its range>, ...};
+ * the knobs not named keep their defaults. */
+static int parse_sysctl_max(struct json_object *o, int64_t *max, ib_err *err)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return ib_err_set(err, EINVAL,
+				  "policy: \"sysctlMaximums\" must be an object of knob names and "
+				  "integers");
+	json_object_object_foreach(o, key, val)
+	{
+		const struct ib_knob *k = ib_knob_by_name(key);
+		int64_t v;
+
+		if (!k)
+			return ib_err_set(err, EINVAL,
+					  "policy: \"sysctlMaximums\": unknown knob \"%s\"", key);
+		if (k->rule != IB_KNOB_MAX)
+			return ib_err_set(err, EINVAL,
+					  "policy: \"sysctlMaximums\": %s is not a max-reconciled "
+					  "knob (containers never change the host's)",
+					  key);
+		if (!json_object_is_type(val, json_type_int))
+			return ib_err_set(err, EINVAL,
+					  "policy: \"sysctlMaximums.%s\" must be an integer", key);
+		/* json-c keeps integers above INT64_MAX as unsigned: no clamping. */
+		errno = 0;
+		v = json_object_get_int64(val);
+		if (errno || (v >= 0 && (uint64_t)v != json_object_get_uint64(val)) || v < k->min ||
+		    v > k->max)
+			return ib_err_set(
+			    err, EINVAL,
+			    "policy: \"sysctlMaximums.%s\" is out of the knob's range "
+			    "[%" PRId64 ", %" PRId64 "]",
+			    key, k->min, k->max);
+		max[k - ib_knobs] = v;
+	}
+	return 0;
+}
+
 struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -368,6 +411,8 @@ struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 			ib_strv_free(p->engine_rootfs);
 			p->engine_rootfs = NULL;
 			r = parse_paths(val, key, true, &p->engine_rootfs, err);
+		} else if (!strcmp(key, "sysctlMaximums")) {
+			r = parse_sysctl_max(val, p->sysctl_max, err);
 		} else if (!strcmp(key, "enforce")) {
 			r = 0;
 			if (json_object_is_type(val, json_type_boolean))
@@ -505,6 +550,15 @@ char *ib_policy_default_json(void)
 	json_object_object_add(doc, "engineAllowed", strv_json(p->engine_allowed));
 	json_object_object_add(doc, "engineRootfs", strv_json(p->engine_rootfs));
 	json_object_object_add(doc, "enforce", json_object_new_boolean(p->enforce));
+	{
+		struct json_object *m = json_object_new_object();
+
+		for (size_t i = 0; i < ib_n_knobs; i++)
+			if (ib_knobs[i].rule == IB_KNOB_MAX)
+				json_object_object_add(m, ib_knobs[i].name,
+						       json_object_new_int64(p->sysctl_max[i]));
+		json_object_object_add(doc, "sysctlMaximums", m);
+	}
 	out = ib_xasprintf("%s\n", json_object_to_json_string_ext(
 				       doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -80,6 +80,7 @@ struct ib_emul_ctx {
 	unsigned running, tasks;
 	int last_pid;
 	uint8_t uuid[16]; /* product_uuid, random per container */
+	pid_t writer;	  /* during a write handler: the caller's (host) pid */
 };
 extern struct ib_emul_ctx ib_emul;
 

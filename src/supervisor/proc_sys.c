@@ -19,11 +19,16 @@
  * by the container's root (its host uid: the caller's fsuid as FUSE gives
  * it), never where the spec makes the entry read-only (EROFS), values
  * validated like the kernel (EINVAL), at offset 0 (the kernel ignores a
- * numeric write further on: sysctl_writes_strict). No process is spawned
- * per access. */
+ * numeric write further on: sysctl_writes_strict). A max-reconciled value
+ * above the admin's ceiling (policy "sysctlMaximums", passed in the
+ * supervisor's configuration at create) that would raise the host is
+ * refused with EPERM, audited (rule "sysctl"), and changes nothing: not
+ * the host, not the container's own value. No process is spawned per
+ * access. */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +42,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "state/state.h"
+#include "supervisor/audit.h"
 #include "supervisor/emul.h"
+#include "supervisor/notify.h"
 #include "supervisor/supervisor_int.h"
 #include "sysctl/hosttable.h"
 #include "sysctl/knob.h"
@@ -52,7 +59,10 @@ static struct {
 	pid_t pid;
 	unsigned long long start;
 	bool served[IB_KNOB_CAP];
-} ps;
+	int64_t ceiling[IB_KNOB_CAP]; /* max-reconciled knobs: the admin's */
+	const char *id;		      /* the container's, for the audit log */
+	int audit_fd;
+} ps = {.audit_fd = -1};
 
 /* Per knob: the container's value, if it wrote one. */
 static bool own_set[IB_KNOB_CAP];
@@ -87,12 +97,14 @@ static bool covers(const char *p, const char *path)
 	return strncmp(full, p, pl) == 0 && (full[pl] == '\0' || full[pl] == '/');
 }
 
-void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg)
+void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd)
 {
 	struct utsname u;
 	char real[PATH_MAX];
 
 	ps.holder = ib_xstrdup(realpath(cfg->state_dir, real) ? real : cfg->state_dir);
+	ps.id = cfg->id;
+	ps.audit_fd = audit_fd >= 0 ? fcntl(audit_fd, F_DUPFD_CLOEXEC, 3) : -1;
 	ps.root_uid = cfg->root_uid;
 	ps.pid = getpid();
 	ps.start = ib_proc_starttime(ps.pid);
@@ -105,6 +117,7 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg)
 		own_set[i] = false;
 		kfd[i] = -1;
 		readonly[i] = cfg->proc_readonly;
+		ps.ceiling[i] = cfg->sysctl_max ? cfg->sysctl_max[i] : ib_knobs[i].ceiling;
 		for (size_t j = 0; cfg->readonly && cfg->readonly[j]; j++)
 			if (covers(cfg->readonly[j], ib_knobs[i].path))
 				readonly[i] = true;
@@ -217,6 +230,53 @@ char *ib_emul_sysctl(const struct ib_emul_file *f)
 	return ib_knob_format(k, &v);
 }
 
+/* The last pid of the caller's NSpid line: its pid in its own namespace
+ * (0 if unknown). */
+static pid_t container_pid(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *status = NULL;
+	const char *ns, *end, *last;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status = pid > 0 ? ib_emul_read(path) : NULL;
+	ns = status ? strstr(status, "\nNSpid:") : NULL;
+	if (!ns)
+		return 0;
+	ns += 7;
+	end = strchrnul(ns, '\n');
+	last = ns;
+	for (const char *q = ns; q < end; q++)
+		if (*q == '\t' || *q == ' ')
+			last = q + 1;
+	return (pid_t)atoi(last);
+}
+
+/* A write the admin's ceiling refused: one line in the audit log (the
+ * value as parsed, not the caller's bytes). */
+static void audit_refusal(const struct ib_knob *k, int64_t value, const char *why)
+{
+	_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", k->path);
+	struct json_object *args = json_object_new_object();
+	struct ib_audit_entry e = {.id = ps.id,
+				   .pid = ib_emul.writer,
+				   .container_pid = container_pid(ib_emul.writer),
+				   .syscall = "write",
+				   .args = args,
+				   .target = path,
+				   .rule = "sysctl",
+				   .reason = why,
+				   .error = EPERM};
+
+	json_object_object_add(args, "path", json_object_new_string(path));
+	json_object_object_add(args, "value", json_object_new_int64(value));
+	if (ib_sup_stats)
+		IB_STAT_ADD(ib_sup_stats, denied, 1);
+	if (!ib_audit_write(ps.audit_fd, &e) && ib_sup_stats)
+		IB_STAT_ADD(ib_sup_stats, audit_dropped, 1);
+	json_object_put(args);
+}
+
 /* The caller's uid was checked (ib_emul_may_write()) by the FUSE side. */
 ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size_t len, off_t off)
 {
@@ -241,7 +301,12 @@ ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size
 	if (used < 0)
 		return -EINVAL;
 	if (k->rule == IB_KNOB_MAX) {
-		if (ib_sysctl_host_set(k, ps.holder, ps.pid, ps.start, v.v[0], &e) < 0) {
+		if (ib_sysctl_host_set(k, ps.holder, ps.pid, ps.start, v.v[0], ps.ceiling[i], &e) <
+		    0) {
+			if (e.code == EPERM) {
+				audit_refusal(k, v.v[0], e.msg);
+				return -EPERM;
+			}
 			ib_warn("sysctl %s: %s", k->name, e.msg);
 			return e.code == EINVAL ? -EINVAL : -EIO;
 		}

@@ -323,7 +323,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	}
 	/* Checked again for this write's caller (an fd passed on). */
 	n = ib_emul_may_write(f, fuse_req_ctx(req)->uid);
+	ib_emul.writer = fuse_req_ctx(req)->pid; /* for the audit log */
 	n = n ? -n : f->write(f, buf, size, off);
+	ib_emul.writer = 0;
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else

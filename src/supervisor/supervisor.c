@@ -329,7 +329,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	/* Nothing is served before the loop below: what is served is decided
 	 * while the runtime goes on (the /proc/sys knobs this host has). */
 	if (se)
-		ib_proc_sys_init(cfg);
+		ib_proc_sys_init(cfg, audit_fd);
 	/* Served files: immutable mounts, and what a proc or sysfs mounted in
 	 * the container gets too (not the knobs this host does not have). */
 	for (size_t i = 0, n = 0; se && ib_emul_files[i].name; i++)

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -48,6 +49,9 @@ struct ib_supervisor_cfg {
 	char *const *masked, *const *readonly; /* the spec's (NULL-terminated), rule "mount" */
 	uid_t root_uid;	    /* host uid of the container's root: may write /proc/sys knobs */
 	bool proc_readonly; /* the spec's /proc is read-only: so are the knobs */
+	/* The admin's ceilings of the max-reconciled knobs, one per entry of
+	 * ib_knobs (policy "sysctlMaximums"); NULL: the built-in defaults. */
+	const int64_t *sysctl_max;
 };
 
 struct ib_supervisor {

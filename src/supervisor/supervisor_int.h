@@ -22,8 +22,10 @@ int ib_procfs_fuse_mount(const char *mountpoint, ib_err *err);
 struct fuse_session *ib_procfs_fuse_new(int fuse_fd);
 
 /* ---- /proc/sys (proc_sys.c): the IB_EMUL_SYSCTL entries of emul.h ---- */
-/* Which knobs are served, which are read-only (the spec), who may write. */
-void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg);
+/* Which knobs are served, which are read-only (the spec), who may write,
+ * the admin's ceilings; refusals by a ceiling are audited to audit_fd
+ * (duplicated: the caller keeps its fd). */
+void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd);
 /* The container is gone: its max-reconciled values leave the host. */
 void ib_proc_sys_exit(void);
 

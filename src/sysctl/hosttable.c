@@ -88,6 +88,16 @@ int64_t ib_sysctl_target(int64_t original, const int64_t *values, size_t n)
 	return t;
 }
 
+bool ib_sysctl_within_ceiling(int64_t value, int64_t ceiling, int64_t original)
+{
+	return value <= ceiling || value <= original;
+}
+
+int64_t ib_sysctl_recorded(int64_t value, int64_t ceiling)
+{
+	return value < ceiling ? value : ceiling;
+}
+
 static bool default_alive(const char *holder, pid_t pid, unsigned long long start)
 {
 	struct stat st;
@@ -458,7 +468,7 @@ static struct holder *rec_find_holder(struct rec *r, const char *id)
 }
 
 int ib_sysctl_host_set(const struct ib_knob *k, const char *holder, pid_t pid,
-		       unsigned long long start, int64_t value, ib_err *err)
+		       unsigned long long start, int64_t value, int64_t ceiling, ib_err *err)
 {
 	_cleanup_close_ int lock = -1;
 	struct table t;
@@ -470,20 +480,39 @@ int ib_sysctl_host_set(const struct ib_knob *k, const char *holder, pid_t pid,
 
 	if (k->rule != IB_KNOB_MAX || value < k->min || value > k->max)
 		return ib_err_set(err, EINVAL, "%s: not a max-reconciled value", k->name);
+	if (ceiling < k->min) /* what is recorded stays a value of the knob */
+		ceiling = k->min;
 	if (table_open(&t, LOCK_EX, &lock, err) < 0)
 		return -1;
 	r = table_find(&t, k);
-	if (!r) {
+	{
 		int64_t cur;
 
 		if (kernel_read(k, &cur, err) < 0) {
 			table_clear(&t);
 			return -1;
 		}
-		t.r = ib_xrealloc(t.r, (t.n + 1) * sizeof(*t.r));
-		r = &t.r[t.n++];
-		*r = (struct rec){.k = k, .original = cur, .applied = cur, .prev = cur};
+		if (!r) {
+			t.r = ib_xrealloc(t.r, (t.n + 1) * sizeof(*t.r));
+			r = &t.r[t.n++];
+			*r = (struct rec){.k = k, .original = cur, .applied = cur, .prev = cur};
+		} else if (cur != r->applied && cur != r->prev) {
+			/* The admin's value now (as table_apply finds too): the
+			 * ceiling is decided against it. */
+			r->original = cur;
+		}
 	}
+	/* The admin's ceiling, on the parsed value, before anything is kept:
+	 * a refused write leaves the table and the host as they were. */
+	if (!ib_sysctl_within_ceiling(value, ceiling, r->original)) {
+		ib_err_set(err, EPERM,
+			   "%s: %" PRId64 " is above the admin policy's maximum %" PRId64
+			   " (sysctlMaximums) and above the host's own value %" PRId64,
+			   k->name, value, ceiling, r->original);
+		table_clear(&t);
+		return -1;
+	}
+	value = ib_sysctl_recorded(value, ceiling);
 	h = rec_find_holder(r, holder);
 	if (h) {
 		had = true;

@@ -11,7 +11,7 @@
 
 #include "common/util.h"
 
-#define IB_KNOB_ENTRY_(nm, pth, rl, tp, mn, mx, cnt, since)                                        \
+#define IB_KNOB_ENTRY_(nm, pth, rl, tp, mn, mx, cnt, since, ceil)                                  \
 	{.name = nm,                                                                               \
 	 .path = pth,                                                                              \
 	 .rule = IB_KNOB_##rl,                                                                     \
@@ -19,9 +19,16 @@
 	 .min = mn,                                                                                \
 	 .max = mx,                                                                                \
 	 .n = cnt,                                                                                 \
-	 .ns_since = since},
+	 .ns_since = since,                                                                        \
+	 .ceiling = ceil},
+/* A MAX knob's default ceiling is a value of the knob; a LOCAL one has none. */
+#define IB_KNOB_CHECK_(nm, pth, rl, tp, mn, mx, cnt, since, ceil)                                  \
+	_Static_assert(IB_KNOB_##rl == IB_KNOB_MAX ? (ceil) >= (mn) && (ceil) <= (mx)              \
+						   : (ceil) == 0,                                  \
+		       nm ": default ceiling");
 
 const struct ib_knob ib_knobs[] = {IB_KNOBS(IB_KNOB_ENTRY_)};
+IB_KNOBS(IB_KNOB_CHECK_)
 const size_t ib_n_knobs = IB_ARRAY_SIZE(ib_knobs);
 _Static_assert(IB_ARRAY_SIZE(ib_knobs) <= IB_KNOB_CAP, "raise IB_KNOB_CAP");
 

@@ -12,12 +12,18 @@
 # on the host for the duration of a test only (a limit: raising it harms
 # nothing); teardown puts the original back if a failing test left it.
 # fs.file-max is only written below the host's value (never raised).
+#
+# The admin's ceilings (policy "sysctlMaximums") are shown on
+# vm.max_map_count, raised here above the host's value up to a ceiling set
+# relative to it (teardown puts the original back too); fs.file-max is
+# raised only where the host's value is below the default ceiling.
 
 load ../lib/common
 
 LOCAL_KNOB=vm/overcommit_memory
 MAX_KNOB=fs/inotify/max_user_watches
 MAX_KNOB2=fs/file-max
+MMC=vm/max_map_count
 
 setup_file() {
 	mkdir -p "$TEST_ROOT"
@@ -40,6 +46,7 @@ setup() {
 	ORIG_MAX2=$(cat /proc/sys/$MAX_KNOB2)
 	ORIG_LOCAL=$(cat /proc/sys/$LOCAL_KNOB)
 	ORIG_PANIC=$(cat /proc/sys/kernel/panic)
+	ORIG_MMC=$(cat /proc/sys/$MMC)
 }
 
 teardown() {
@@ -47,14 +54,17 @@ teardown() {
 	# A failing test must not leave the host raised.
 	# (fs.file-max is only ever written below the host's value here.)
 	[[ "$(cat /proc/sys/$MAX_KNOB)" == "$ORIG_MAX" ]] || echo "$ORIG_MAX" >/proc/sys/$MAX_KNOB
+	[[ -z "${ORIG_MMC:-}" || "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]] || echo "$ORIG_MMC" >/proc/sys/$MMC
+	[[ -z "${ORIG_MAX2:-}" || "$(cat /proc/sys/$MAX_KNOB2)" == "$ORIG_MAX2" ]] || echo "$ORIG_MAX2" >/proc/sys/$MAX_KNOB2
 	[[ -z "${SYSCTL_LOCK:-}" ]] || exec {SYSCTL_LOCK}>&-
 }
 
 # A long-running container: privileged (no masked or read-only paths, like
 # docker --privileged) unless $2 is "ro" (the default spec: /proc/sys
-# read-only, like a non-privileged Docker container).
+# read-only, like a non-privileged Docker container); $3: an admin policy
+# file to create it with.
 start_ctr() {
-	local id=$1 mode=${2:-priv}
+	local id=$1 mode=${2:-priv} pol=${3:-}
 	setup_bundle "b-$id" sleep 3600
 	if [[ $mode == priv ]]; then
 		local caps
@@ -62,7 +72,27 @@ start_ctr() {
 		bundle_jq "$BUNDLE" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c} | del(.linux.seccomp) | .linux.maskedPaths = [] | .linux.readonlyPaths = []' --argjson c "$caps"
 	fi
 	bundle_jq "$BUNDLE" '.hostname = $h' --arg h "$id"
-	ib_run_detached "$id" "$BUNDLE"
+	if [[ -n $pol ]]; then
+		"$IRONBOX" --root "$TEST_ROOT" --policy "$pol" run --detach --bundle "$BUNDLE" "$id" \
+			</dev/null >"$BATS_TEST_TMPDIR/$id.out" 2>"$BATS_TEST_TMPDIR/$id.err" 3>&- || {
+			cat "$BATS_TEST_TMPDIR/$id.err" >&2
+			return 1
+		}
+	else
+		ib_run_detached "$id" "$BUNDLE"
+	fi
+}
+
+# ceiling_policy [jq args...] FILTER : the default admin policy (policy-init)
+# with FILTER applied, root-owned 0644; prints its path.
+ceiling_policy() {
+	local pol
+	pol=$(mktemp "$BATS_TEST_TMPDIR/policy.XXXXXX.json")
+	"$IRONBOX" --policy "$pol.def" policy-init >/dev/null 2>&1 || return 1
+	jq "$@" "$pol.def" >"$pol" || return 1
+	rm -f "$pol.def"
+	chmod 0644 "$pol"
+	echo "$pol"
 }
 
 # in ID SCRIPT : run sh -c SCRIPT in the container (as its root).
@@ -325,4 +355,133 @@ sup_pid() { jq -r '.supervisor_pid' "$TEST_ROOT/$1/state.json"; }
 	assert_success
 	[[ "$output" == 33 ]]
 	[[ "$(cat /proc/sys/kernel/panic)" == "$ORIG_PANIC" ]]
+}
+
+# ---------------------------------------------------------------------------
+# The admin's ceilings of the max-reconciled knobs (policy "sysctlMaximums")
+
+@test "sysctl ceiling: a --privileged container cannot raise the host above the admin's ceiling (EPERM, audited); under it works and is reconciled" {
+	local a pol ceil under fm_ceil=4194304
+	ceil=$((ORIG_MMC + 100000))
+	under=$((ORIG_MMC + 50000))
+	a=$(new_id)
+	pol=$(ceiling_policy --argjson c "$ceil" '.sysctlMaximums["vm.max_map_count"] = $c')
+	start_ctr "$a" priv "$pol"
+
+	# above the ceiling: refused, the host and the container's own view unchanged
+	run in_ctr "$a" "echo 2000000000 > /proc/sys/$MMC; echo rc=\$?; cat /proc/sys/$MMC"
+	echo "$output"
+	assert_output_contains "Operation not permitted"
+	assert_output_contains "rc=1"
+	[[ "${lines[-1]}" == "$ORIG_MMC" ]] || fail "container reads ${lines[-1]}"
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]] || fail "host: $(cat /proc/sys/$MMC)"
+
+	# under it: the container's value, reconciled onto the host
+	run in_ctr "$a" "echo $under > /proc/sys/$MMC && cat /proc/sys/$MMC"
+	assert_success
+	[[ "$output" == "$under" ]]
+	[[ "$(cat /proc/sys/$MMC)" == "$under" ]] || fail "host: $(cat /proc/sys/$MMC), want $under"
+	# one above it from the holder: its value and the host stay; at it: taken
+	run in_ctr "$a" "echo $((ceil + 1)) > /proc/sys/$MMC; echo rc=\$?; cat /proc/sys/$MMC"
+	echo "$output"
+	assert_output_contains "rc=1"
+	[[ "${lines[-1]}" == "$under" ]]
+	[[ "$(cat /proc/sys/$MMC)" == "$under" ]]
+	run in_ctr "$a" "echo $ceil > /proc/sys/$MMC && cat /proc/sys/$MMC"
+	assert_success
+	[[ "$(cat /proc/sys/$MMC)" == "$ceil" ]]
+
+	# fs.file-max (default ceiling): refused where it would raise the host;
+	# a value the host has already (systemd hosts: LONG_MAX) raises nothing
+	# and is accepted
+	if ((ORIG_MAX2 <= fm_ceil)); then
+		run in_ctr "$a" "echo $((fm_ceil + 1)) > /proc/sys/$MAX_KNOB2; echo rc=\$?"
+		assert_output_contains "Operation not permitted"
+	else
+		run in_ctr "$a" "echo $ORIG_MAX2 > /proc/sys/$MAX_KNOB2 && cat /proc/sys/$MAX_KNOB2"
+		assert_success
+		[[ "$output" == "$ORIG_MAX2" ]]
+	fi
+	[[ "$(cat /proc/sys/$MAX_KNOB2)" == "$ORIG_MAX2" ]]
+
+	# every refusal is one audit line (rule "sysctl"), counted as denied
+	run IB audit "$a"
+	assert_success
+	echo "$output"
+	jq -se --arg id "$a" '[.[] | select(.rule == "sysctl" and .target == "/proc/sys/vm/max_map_count")] | length == 2 and all(.errno == "EPERM" and .id == $id and .syscall == "write" and .pid > 0 and (.reason | contains("sysctlMaximums")))' <<<"$output"
+	jq -se 'any(.args.value == 2000000000 and .args.path == "/proc/sys/vm/max_map_count")' <<<"$output"
+	[[ "$(IB audit --stats "$a" | jq -r .denied)" -ge 2 ]]
+
+	# gone with the container: the host's original
+	IB delete -f "$a"
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]] || fail "after delete: $(cat /proc/sys/$MMC), want $ORIG_MMC"
+	[[ ! -e /run/ironbox/sysctl.json ]] || ! grep -q "$TEST_ROOT/$a" /run/ironbox/sysctl.json
+}
+
+@test "sysctl ceiling: negative control: with the ceiling lifted the same write raises the host (restored at delete); without the key the built-in default applies" {
+	local a b pol big=$((ORIG_MMC + 2000000))
+	a=$(new_id)
+	b=$(new_id)
+	((big > 1048576)) # above the built-in default ceiling
+	# no sysctlMaximums at all: the built-in default (1048576) refuses it
+	pol=$(ceiling_policy 'del(.sysctlMaximums)')
+	start_ctr "$a" priv "$pol"
+	run in_ctr "$a" "echo $big > /proc/sys/$MMC; echo rc=\$?; echo 262144 > /proc/sys/$MMC && echo ok262144"
+	echo "$output"
+	assert_output_contains "Operation not permitted"
+	assert_output_contains "ok262144" # what Elasticsearch asks for
+	[[ "$(cat /proc/sys/$MMC)" == "$((ORIG_MMC > 262144 ? ORIG_MMC : 262144))" ]]
+	IB delete -f "$a"
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]]
+
+	# the ceiling lifted to the kernel's maximum: the attack goes through
+	pol=$(ceiling_policy '.sysctlMaximums["vm.max_map_count"] = 2147483647')
+	start_ctr "$b" priv "$pol"
+	run in_ctr "$b" "echo $big > /proc/sys/$MMC && cat /proc/sys/$MMC"
+	assert_success
+	[[ "$output" == "$big" ]]
+	[[ "$(cat /proc/sys/$MMC)" == "$big" ]] || fail "host: $(cat /proc/sys/$MMC), want $big"
+	IB delete -f "$b"
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]] || fail "after delete: $(cat /proc/sys/$MMC), want $ORIG_MMC"
+}
+
+@test "sysctl ceiling: a spec's linux.sysctl above the ceiling fails create, nothing left, the host unchanged" {
+	local a b pol
+	a=$(new_id)
+	b=$(new_id ok)
+	pol=$(ceiling_policy --argjson c "$((ORIG_MMC + 1000))" '.sysctlMaximums["vm.max_map_count"] = $c')
+	setup_bundle "b-$a" cat /proc/sys/$MMC
+	bundle_jq "$BUNDLE" '.linux.maskedPaths = [] | .linux.readonlyPaths = [] | .linux.sysctl = {"vm.max_map_count": $v}' --arg v "$((ORIG_MMC + 1001))"
+	run "$IRONBOX" --root "$TEST_ROOT" --policy "$pol" run --bundle "$BUNDLE" "$a" </dev/null 3>&-
+	echo "$output"
+	assert_failure
+	assert_output_contains "vm.max_map_count"
+	assert_output_contains "Operation not permitted"
+	IB delete -f "$a" >/dev/null 2>&1 || true
+	assert_no_leftovers "$a"
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]]
+	# control: at the ceiling it runs, with the container's value
+	bundle_jq "$BUNDLE" '.linux.sysctl = {"vm.max_map_count": $v}' --arg v "$((ORIG_MMC + 1000))"
+	run "$IRONBOX" --root "$TEST_ROOT" --policy "$pol" run --bundle "$BUNDLE" "$b" </dev/null 3>&-
+	echo "$output"
+	assert_success
+	[[ "$output" == "$((ORIG_MMC + 1000))" ]]
+	IB delete -f "$b" >/dev/null 2>&1 || true
+	[[ "$(cat /proc/sys/$MMC)" == "$ORIG_MMC" ]]
+}
+
+@test "sysctl ceiling: a malformed sysctlMaximums refuses every create (fail closed)" {
+	local a pol
+	a=$(new_id)
+	setup_bundle "b-$a" true
+	for f in '.sysctlMaximums["vm.no_such_knob"] = 1' '.sysctlMaximums["vm.overcommit_memory"] = 1' \
+		'.sysctlMaximums["vm.max_map_count"] = "262144"' '.sysctlMaximums["vm.max_map_count"] = -1' \
+		'.sysctlMaximums = [1]'; do
+		pol=$(ceiling_policy "$f")
+		run "$IRONBOX" --root "$TEST_ROOT" --policy "$pol" run --bundle "$BUNDLE" "$a" </dev/null 3>&-
+		echo "$f: $output"
+		assert_failure
+		assert_output_contains "sysctlMaximums"
+		assert_no_leftovers "$a"
+	done
 }

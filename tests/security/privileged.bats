@@ -101,6 +101,33 @@ dev_numbers() { echo "$((16#$(stat -c %t "$1"))) $((16#$(stat -c %T "$1")))"; }
 	assert_success
 }
 
+# A max-reconciled knob (README "Admin ceilings"): the container's value
+# reaches the host up to the admin's ceiling (the built-in 1048576 here:
+# dockerd's ironbox runs with the default policy), never above it.
+@test "privileged: a host-wide limit cannot be raised past the admin's ceiling (vm.max_map_count)" {
+	local f=/proc/sys/vm/max_map_count before n ok=1
+	before=$(cat "$f")
+	((before + 1000 <= 1048576)) || skip "host $f is $before, above the default ceiling"
+	n=$(sec_name c)
+	D run -d --name "$n" --runtime=ironbox --privileged ib-tools sleep 1000 </dev/null >/dev/null 2>&1 3>&-
+	# control: a value under the ceiling is the container's and reaches the host
+	run D exec "$n" ibprobe write "$f" "$((before + 1000))"
+	echo "under the ceiling: status $status: $output"
+	[[ "$output" == OK* && "$(cat "$f")" == "$((before + 1000))" ]] || ok=0
+	# the probe: the kernel's maximum
+	run D exec "$n" ibprobe write "$f" 2147483647
+	echo "at the kernel's maximum: status $status: $output"
+	assert_refused EPERM || ok=0
+	[[ "$(cat "$f")" == "$((before + 1000))" ]] || ok=0
+	D rm -f "$n" >/dev/null 2>&1
+	retry 20 0.2 test "$(cat "$f")" = "$before" || ok=0
+	if [[ "$(cat "$f")" != "$before" ]]; then
+		echo "$before" >"$f"
+		fail "host $f left at $(cat "$f"), was $before"
+	fi
+	((ok))
+}
+
 @test "privileged: the host kernel log /dev/kmsg cannot be read (the container's /dev/kmsg is its own, empty)" {
 	[[ -c /dev/kmsg ]] || skip "no /dev/kmsg on this host"
 	# control: host root reads the kernel's records

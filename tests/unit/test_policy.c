@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "common/util.h"
 #include "idmap/idmap.h"
 #include "policy/policy.h"
@@ -79,9 +81,129 @@ static void test_default_json_roundtrip(void **state)
 	for (size_t i = 0; d->restricted_mounts[i]; i++)
 		assert_string_equal(p->restricted_mounts[i], d->restricted_mounts[i]);
 	assert_int_equal(ib_strv_len(p->engine_allowed), ib_strv_len(d->engine_allowed));
+	assert_memory_equal(p->sysctl_max, d->sysctl_max, sizeof(p->sysctl_max));
 	ib_policy_free(p);
 	ib_policy_free(d);
 	free(json);
+}
+
+/* sysctlMaximums: the admin's ceilings of the max-reconciled knobs. */
+static const struct ib_knob *knob(const char *name)
+{
+	const struct ib_knob *k = ib_knob_by_name(name);
+
+	assert_non_null(k);
+	return k;
+}
+
+#define SMAX(p, name) ((p)->sysctl_max[knob(name) - ib_knobs])
+
+static void test_sysctl_max_defaults(void **state)
+{
+	struct ib_policy *d = ib_policy_default();
+	char *json = ib_policy_default_json();
+	struct json_object *doc = json_tokener_parse(json), *m;
+	size_t n_max = 0;
+
+	(void)state;
+	/* Every max-reconciled knob has a ceiling within its range, which lets
+	 * what real workloads write through (kind/kubelet, kube-proxy on up to
+	 * 32 CPUs, Elasticsearch, systemd's pid_max) and stays well below the
+	 * kernel's maximum where raising the host costs memory. */
+	for (size_t i = 0; i < ib_n_knobs; i++) {
+		if (ib_knobs[i].rule != IB_KNOB_MAX)
+			continue;
+		n_max++;
+		assert_true(d->sysctl_max[i] >= ib_knobs[i].min);
+		assert_true(d->sysctl_max[i] <= ib_knobs[i].max);
+		assert_int_equal(d->sysctl_max[i], ib_knobs[i].ceiling);
+	}
+	assert_int_equal(n_max, 8);
+	assert_true(SMAX(d, "fs.inotify.max_user_watches") >= 524288);
+	assert_true(SMAX(d, "fs.inotify.max_user_instances") >= 8192);
+	assert_true(SMAX(d, "vm.max_map_count") >= 262144);
+	assert_true(SMAX(d, "net.netfilter.nf_conntrack_max") >= 32768 * 32);
+	assert_int_equal(SMAX(d, "kernel.pid_max"), 4194304);
+	assert_true(SMAX(d, "fs.file-max") < IB_KNOB_LONG_MAX);
+	assert_true(SMAX(d, "fs.nr_open") < 2147483584LL);
+	assert_true(SMAX(d, "vm.max_map_count") < IB_KNOB_INT_MAX);
+	assert_true(SMAX(d, "net.netfilter.nf_conntrack_max") < IB_KNOB_INT_MAX);
+	/* policy-init writes them, every max-reconciled knob and only those */
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "sysctlMaximums", &m));
+	assert_int_equal(json_object_object_length(m), n_max);
+	json_object_object_foreach(m, key, val)
+	{
+		assert_int_equal(knob(key)->rule, IB_KNOB_MAX);
+		assert_int_equal(json_object_get_int64(val), SMAX(d, key));
+	}
+	json_object_put(doc);
+	free(json);
+	ib_policy_free(d);
+}
+
+static void test_sysctl_max_parse(void **state)
+{
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+	    {"{\"sysctlMaximums\":[]}", "\"sysctlMaximums\" must be an object"},
+	    {"{\"sysctlMaximums\":null}", "\"sysctlMaximums\" must be an object"},
+	    {"{\"sysctlMaximums\":{\"fs.no-such\":1}}",
+	     "\"sysctlMaximums\": unknown knob \"fs.no-such\""},
+	    {"{\"sysctlMaximums\":{\"fs/file-max\":1}}", "unknown knob \"fs/file-max\""},
+	    {"{\"sysctlMaximums\":{\"vm.overcommit_memory\":1}}",
+	     "vm.overcommit_memory is not a max-reconciled knob"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":\"1000\"}}",
+	     "\"sysctlMaximums.fs.file-max\" must be an integer"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":1.5}}", "must be an integer"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":null}}", "must be an integer"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":-1}}",
+	     "\"sysctlMaximums.fs.file-max\" is out of the knob's range [0, "
+	     "9223372036854775807]"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":18446744073709551615}}",
+	     "out of the knob's range"},
+	    {"{\"sysctlMaximums\":{\"fs.file-max\":9223372036854775808}}",
+	     "out of the knob's range"},
+	    {"{\"sysctlMaximums\":{\"fs.nr_open\":63}}",
+	     "out of the knob's range [64, 2147483584]"},
+	    {"{\"sysctlMaximums\":{\"fs.nr_open\":2147483585}}", "out of the knob's range"},
+	    {"{\"sysctlMaximums\":{\"vm.max_map_count\":2147483648}}", "out of the knob's range"},
+	    {"{\"sysctlMaximums\":{\"kernel.pid_max\":4194305}}", "out of the knob's range"},
+	};
+	ib_err err = {0};
+	struct ib_policy *d = ib_policy_default(), *p;
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
+		ib_err e = {0};
+
+		p = ib_policy_parse(bad[i].json, &e);
+		if (p)
+			fail_msg("accepted: %s", bad[i].json);
+		if (!strstr(e.msg, bad[i].msg))
+			fail_msg("%s: got `%s`, want `%s`", bad[i].json, e.msg, bad[i].msg);
+	}
+	/* Named knobs take the admin's value, the others keep their defaults;
+	 * the kernel's own bounds are valid ceilings. */
+	p = ib_policy_parse("{\"sysctlMaximums\":{\"fs.file-max\":9223372036854775807,"
+			    "\"vm.max_map_count\":0,\"fs.nr_open\":64}}",
+			    &err);
+	assert_non_null(p);
+	assert_int_equal(SMAX(p, "fs.file-max"), IB_KNOB_LONG_MAX);
+	assert_int_equal(SMAX(p, "vm.max_map_count"), 0);
+	assert_int_equal(SMAX(p, "fs.nr_open"), 64);
+	assert_int_equal(SMAX(p, "fs.inotify.max_user_watches"),
+			 SMAX(d, "fs.inotify.max_user_watches"));
+	assert_int_equal(SMAX(p, "net.netfilter.nf_conntrack_max"),
+			 SMAX(d, "net.netfilter.nf_conntrack_max"));
+	ib_policy_free(p);
+	/* an empty object: the defaults */
+	p = ib_policy_parse("{\"sysctlMaximums\":{}}", &err);
+	assert_non_null(p);
+	assert_memory_equal(p->sysctl_max, d->sysctl_max, sizeof(p->sysctl_max));
+	ib_policy_free(p);
+	ib_policy_free(d);
 }
 
 static void test_parse_ok(void **state)
@@ -1582,6 +1704,8 @@ int main(void)
 	    cmocka_unit_test(test_default_json_roundtrip),
 	    cmocka_unit_test(test_parse_ok),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_sysctl_max_defaults),
+	    cmocka_unit_test(test_sysctl_max_parse),
 	    cmocka_unit_test(test_load),
 	    cmocka_unit_test(test_pool_host_check),
 	    cmocka_unit_test(test_path_restricted_table),

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "common/util.h"
 #include "supervisor/emul.h"
 #include "sysctl/hosttable.h"
@@ -212,6 +214,27 @@ static void test_target(void **state)
 	assert_int_equal(ib_sysctl_target(100, vals, 1), 100);
 }
 
+/* The admin's ceiling: a value may raise the host up to max(ceiling, the
+ * host's original); above the ceiling it is recorded as the ceiling. */
+static void test_ceiling_pure(void **state)
+{
+	(void)state;
+	assert_true(ib_sysctl_within_ceiling(100, 1000, 50));
+	assert_true(ib_sysctl_within_ceiling(1000, 1000, 50));
+	assert_false(ib_sysctl_within_ceiling(1001, 1000, 50));
+	assert_false(ib_sysctl_within_ceiling(INT64_MAX, 1000, 50));
+	/* raises nothing: the host's own value is at least as high */
+	assert_true(ib_sysctl_within_ceiling(5000, 1000, 5000));
+	assert_false(ib_sysctl_within_ceiling(5001, 1000, 5000));
+	assert_true(ib_sysctl_within_ceiling(INT64_MAX, 1000, INT64_MAX));
+	/* a ceiling of 0: never above the host's own */
+	assert_false(ib_sysctl_within_ceiling(1, 0, 0));
+	assert_true(ib_sysctl_within_ceiling(0, 0, 0));
+	assert_int_equal(ib_sysctl_recorded(100, 1000), 100);
+	assert_int_equal(ib_sysctl_recorded(1000, 1000), 1000);
+	assert_int_equal(ib_sysctl_recorded(5000, 1000), 1000);
+}
+
 /* ---- the host table, on a fake /proc/sys ---- */
 
 struct fixture {
@@ -291,11 +314,13 @@ static bool table_exists(const struct fixture *f)
 }
 
 #define W "fs/inotify/max_user_watches"
+/* No admin ceiling (the knob's own range only). */
+#define NOCAP INT64_MAX
 
 static void set_ok(const char *name, const char *holder, int64_t v)
 {
 	ib_err e = {0};
-	int r = ib_sysctl_host_set(ib_knob_by_name(name), holder, 1, 1, v, &e);
+	int r = ib_sysctl_host_set(ib_knob_by_name(name), holder, 1, 1, v, NOCAP, &e);
 
 	if (r < 0)
 		fail_msg("set %s=%lld: %s", name, (long long)v, e.msg);
@@ -346,6 +371,121 @@ static void test_max_and_restore(void **state)
 	/* releasing again, or an unknown holder: nothing */
 	release_ok("/c2");
 	assert_int_equal(get(f, W), 8192);
+}
+
+static int set_capped(const char *name, const char *holder, int64_t v, int64_t ceiling, ib_err *e)
+{
+	return ib_sysctl_host_set(ib_knob_by_name(name), holder, 1, 1, v, ceiling, e);
+}
+
+/* The holder values the table records for knob name (in holder order). */
+static size_t recorded(const struct fixture *f, const char *name, int64_t *out, size_t max)
+{
+	_cleanup_free_ char *p = ib_xasprintf("%s/sysctl.json", f->table);
+	_cleanup_free_ char *text = NULL;
+	struct json_object *doc, *knobs, *hs, *v;
+	ib_err e = {0};
+	size_t n = 0;
+
+	if (ib_read_file_at(AT_FDCWD, p, &text, NULL, &e) < 0)
+		return 0;
+	doc = json_tokener_parse(text);
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "knobs", &knobs));
+	for (size_t i = 0; i < json_object_array_length(knobs); i++) {
+		struct json_object *k = json_object_array_get_idx(knobs, i);
+
+		assert_true(json_object_object_get_ex(k, "name", &v));
+		if (strcmp(json_object_get_string(v), name) != 0)
+			continue;
+		assert_true(json_object_object_get_ex(k, "holders", &hs));
+		for (size_t j = 0; j < json_object_array_length(hs) && n < max; j++) {
+			assert_true(json_object_object_get_ex(json_object_array_get_idx(hs, j),
+							      "value", &v));
+			out[n++] = json_object_get_int64(v);
+		}
+	}
+	json_object_put(doc);
+	return n;
+}
+
+/* A container cannot raise the host above the admin's ceiling: refused with
+ * EPERM, nothing recorded, the host as it was; up to it works; without the
+ * ceiling (the negative control) the same write raises the host. */
+static void test_ceiling(void **state)
+{
+	struct fixture *f = *state;
+	const char *w = "fs.inotify.max_user_watches";
+	int64_t vals[4];
+	ib_err e = {0};
+
+	/* above it, no table yet: refused, nothing left behind */
+	assert_int_equal(set_capped(w, "/c1", 2000000, 1048576, &e), -1);
+	assert_int_equal(e.code, EPERM);
+	assert_non_null(strstr(e.msg, "above the admin policy's maximum 1048576"));
+	assert_false(table_exists(f));
+	assert_int_equal(get(f, W), 8192);
+	/* under and at it: the host follows */
+	assert_int_equal(set_capped(w, "/c1", 524288, 1048576, &e), 0);
+	assert_int_equal(get(f, W), 524288);
+	assert_int_equal(set_capped(w, "/c2", 1048576, 1048576, &e), 0);
+	assert_int_equal(get(f, W), 1048576);
+	/* a holder raising its value above it keeps its earlier value */
+	e = (ib_err){0};
+	assert_int_equal(set_capped(w, "/c1", 1048577, 1048576, &e), -1);
+	assert_int_equal(e.code, EPERM);
+	assert_int_equal(recorded(f, w, vals, 4), 2);
+	assert_int_equal(vals[0], 524288);
+	assert_int_equal(vals[1], 1048576);
+	release_ok("/c2");
+	assert_int_equal(get(f, W), 524288);
+	/* a new holder above it: not recorded, the host unchanged */
+	assert_int_equal(set_capped(w, "/c3", INT64_MAX, 1048576, &e), -1);
+	assert_int_equal(recorded(f, w, vals, 4), 1);
+	assert_int_equal(get(f, W), 524288);
+	/* negative control: without the ceiling the same write goes through */
+	assert_int_equal(set_capped(w, "/c3", 2000000, NOCAP, &e), 0);
+	assert_int_equal(get(f, W), 2000000);
+	release_ok("/c3");
+	release_ok("/c1");
+	assert_int_equal(get(f, W), 8192);
+	assert_false(table_exists(f));
+}
+
+/* A value the host has already is not refused (it raises nothing), and is
+ * recorded as the ceiling: should the admin lower the host later, it
+ * holds the host no higher than the ceiling. The host's original is the
+ * admin's current value (a change since the last reconcile counts). */
+static void test_ceiling_host_higher(void **state)
+{
+	struct fixture *f = *state;
+	const char *fm = "fs.file-max";
+	int64_t vals[4];
+	ib_err e = {0};
+
+	put(f, "fs/file-max", "9000000\n");
+	assert_int_equal(set_capped(fm, "/c1", 9000000, 4194304, &e), 0);
+	assert_int_equal(get(f, "fs/file-max"), 9000000);
+	assert_int_equal(recorded(f, fm, vals, 4), 1);
+	assert_int_equal(vals[0], 4194304);
+	/* above the host's own: refused */
+	assert_int_equal(set_capped(fm, "/c2", 9000001, 4194304, &e), -1);
+	assert_int_equal(e.code, EPERM);
+	assert_int_equal(get(f, "fs/file-max"), 9000000);
+	/* the admin lowers the host: c1 holds it at the ceiling, not 9000000 */
+	put(f, "fs/file-max", "1000\n");
+	assert_int_equal(set_capped(fm, "/c2", 2000, 4194304, &e), 0);
+	assert_int_equal(get(f, "fs/file-max"), 4194304);
+	/* the admin raises it above the ceiling: that much is allowed now */
+	put(f, "fs/file-max", "20000000\n");
+	assert_int_equal(set_capped(fm, "/c2", 20000000, 4194304, &e), 0);
+	assert_int_equal(get(f, "fs/file-max"), 20000000);
+	assert_int_equal(set_capped(fm, "/c2", 20000001, 4194304, &e), -1);
+	assert_int_equal(e.code, EPERM);
+	release_ok("/c1");
+	release_ok("/c2");
+	assert_int_equal(get(f, "fs/file-max"), 20000000);
+	assert_false(table_exists(f));
 }
 
 /* A value below the host's never lowers it. */
@@ -407,19 +547,20 @@ static void test_kernel_refuses(void **state)
 	int st;
 
 	/* a knob the host lacks (or cannot be read) */
-	assert_int_equal(ib_sysctl_host_set(k, "/c1", 1, 1, 4096, &e), -1);
+	assert_int_equal(ib_sysctl_host_set(k, "/c1", 1, 1, 4096, NOCAP, &e), -1);
 	assert_false(table_exists(f));
 	assert_int_equal(mkdir(p, 0755), 0);
-	assert_int_equal(ib_sysctl_host_set(k, "/c1", 1, 1, 4096, &e), -1);
+	assert_int_equal(ib_sysctl_host_set(k, "/c1", 1, 1, 4096, NOCAP, &e), -1);
 	assert_false(table_exists(f));
 	/* out of the knob's range: refused before anything */
-	assert_int_equal(
-	    ib_sysctl_host_set(ib_knob_by_name("fs.inotify.max_user_watches"), "/c1", 1, 1, -5, &e),
-	    -1);
+	assert_int_equal(ib_sysctl_host_set(ib_knob_by_name("fs.inotify.max_user_watches"), "/c1",
+					    1, 1, -5, NOCAP, &e),
+			 -1);
 	assert_int_equal(e.code, EINVAL);
 	/* a container-local knob never reaches the host table */
 	assert_int_equal(
-	    ib_sysctl_host_set(ib_knob_by_name("vm.overcommit_memory"), "/c1", 1, 1, 1, &e), -1);
+	    ib_sysctl_host_set(ib_knob_by_name("vm.overcommit_memory"), "/c1", 1, 1, 1, NOCAP, &e),
+	    -1);
 	assert_false(table_exists(f));
 	assert_int_equal(get(f, W), 8192);
 
@@ -437,10 +578,10 @@ static void test_kernel_refuses(void **state)
 		    mount(NULL, w, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 			_exit(3);
 		if (ib_sysctl_host_set(ib_knob_by_name("fs.inotify.max_user_watches"), "/c1", 1, 1,
-				       900000, &e) != -1)
+				       900000, NOCAP, &e) != -1)
 			_exit(1);
 		if (ib_sysctl_host_set(ib_knob_by_name("fs.inotify.max_user_watches"), "/c9", 1, 1,
-				       900000, &e) != -1)
+				       900000, NOCAP, &e) != -1)
 			_exit(2);
 		_exit(0);
 	}
@@ -514,7 +655,7 @@ static void test_corrupted(void **state)
 	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(ib_write_file_atomic(p, bad[i], strlen(bad[i]), 0600, &e), 0);
 		assert_int_equal(ib_sysctl_host_set(ib_knob_by_name("fs.inotify.max_user_watches"),
-						    "/c1", 1, 1, 900000, &e),
+						    "/c1", 1, 1, 900000, NOCAP, &e),
 				 -1);
 		assert_int_equal(e.code, EUCLEAN);
 		assert_int_equal(ib_sysctl_host_release("/c1", &e), -1);
@@ -541,7 +682,7 @@ static void test_concurrent(void **state)
 			for (int j = 0; j < 20; j++)
 				if (ib_sysctl_host_set(
 					ib_knob_by_name("fs.inotify.max_user_watches"), holder, 1,
-					1, 10000 + i * 1000 + j, &e) < 0)
+					1, 10000 + i * 1000 + j, NOCAP, &e) < 0)
 					_exit(1);
 			_exit(0);
 		}
@@ -583,6 +724,9 @@ int main(void)
 	    cmocka_unit_test(test_holder_name),
 	    cmocka_unit_test_setup_teardown(test_max_and_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_below_original, setup, teardown),
+	    cmocka_unit_test(test_ceiling_pure),
+	    cmocka_unit_test_setup_teardown(test_ceiling, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ceiling_host_higher, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_holder_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_admin_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kernel_refuses, setup, teardown),
