@@ -352,7 +352,7 @@ static int table_save(struct table *t, ib_err *err)
 	}
 	json_object_object_add(doc, "knobs", knobs);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	ret = ib_write_file_atomic(t->path, text, strlen(text), 0600, err);
+	ret = ib_write_file_atomic_locked(t->path, text, strlen(text), 0600, err);
 	json_object_put(doc);
 	return ret < 0 ? ib_err_wrap(err, "save sysctl table") : 0;
 }
