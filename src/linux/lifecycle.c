@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/phase.h"
 #include "common/util.h"
 #include "idmap/idmap.h"
 #include "cgroup/cgroup.h"
@@ -295,7 +296,7 @@ static void reap_sup_child(void *arg)
 /* known: the spec, when the caller has it (else config.json is read back
  * for the poststop hooks); sc: `run`'s supervisor child, or NULL. */
 static int destroy(const char *root, struct ib_state *st, const struct ib_spec *known,
-		   struct sup_child *sc, ib_err *err)
+		   struct sup_child *sc, int *lockfd, ib_err *err)
 {
 	_cleanup_free_ char *cfg_path = ib_state_path(root, st->id, "config.json");
 	_cleanup_free_ char *cfg_text = NULL, *state_json = NULL;
@@ -309,9 +310,11 @@ static int destroy(const char *root, struct ib_state *st, const struct ib_spec *
 			ib_warn("delete %s: cannot parse config for poststop hooks: %s", st->id,
 				e.msg);
 	}
+	ib_phase_mark("delete-config");
 	/* It exits with the init; make sure, before its cgroup goes. */
 	if (!sc && st->supervisor_pid > 0)
 		ib_supervisor_kill(st->supervisor_pid, st->supervisor_start);
+	ib_phase_mark("delete-supervisor");
 	if (st->cgroup_path && *st->cgroup_path) {
 		_cleanup_cgroup_ struct ib_cgroup *cg = open_cgroup(st, &e);
 
@@ -321,8 +324,10 @@ static int destroy(const char *root, struct ib_state *st, const struct ib_spec *
 	/* Gone before its ID range can be another container's. */
 	if (sc && sc->pid > 0)
 		reap_sup_child(sc);
+	ib_phase_mark("delete-cgroup");
 	if (ib_container_release_range(root, st->id, &e) < 0)
 		ib_warn("delete %s: release ID range: %s", st->id, e.msg);
+	ib_phase_mark("delete-range");
 	/* Its max-reconciled sysctls (the supervisor drops them when it exits,
 	 * unless it was killed). */
 	{
@@ -331,9 +336,11 @@ static int destroy(const char *root, struct ib_state *st, const struct ib_spec *
 		if (ib_sysctl_host_release(holder, &e) < 0)
 			ib_warn("delete %s: release sysctls: %s", st->id, e.msg);
 	}
+	ib_phase_mark("delete-sysctl");
 	state_json = ib_state_oci_json(root, st, false);
-	if (ib_state_remove(root, st->id, err) < 0)
+	if (ib_state_remove_locked(root, st->id, lockfd, err) < 0)
 		return ib_err_wrap(err, "delete %s", st->id);
+	ib_phase_mark("delete-state");
 	/* A failing poststop hook is a warning; the others still run (OCI). */
 	if (spec && spec->hooks.n_poststop) {
 		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
@@ -374,6 +381,7 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 		return -1;
 	}
 	status = ib_state_status(root, st);
+	ib_phase_mark("delete-load");
 	if (!force && status != IB_STATUS_STOPPED && status != IB_STATUS_CREATED)
 		return ib_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s",
 				  id, ib_status_name(status));
@@ -386,7 +394,8 @@ int ib_container_delete(const struct ib_global_opts *g, const char *id, bool for
 	}
 	if (status != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
 		return -1;
-	return destroy(root, st, NULL, NULL, err);
+	ib_phase_mark("delete-kill");
+	return destroy(root, st, NULL, NULL, &lock, err);
 }
 
 int ib_container_delete_after_run(const struct ib_global_opts *g, const char *id,
@@ -405,7 +414,7 @@ int ib_container_delete_after_run(const struct ib_global_opts *g, const char *id
 	sc.start = st->supervisor_start;
 	if (ib_state_status(root, st) != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
 		return -1;
-	return destroy(root, st, known, &sc, err);
+	return destroy(root, st, known, &sc, &lock, err);
 }
 
 static int set_frozen(const struct ib_global_opts *g, const char *id, bool frozen, ib_err *err)

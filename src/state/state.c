@@ -257,13 +257,45 @@ void ib_state_freep(struct ib_state **st)
 	ib_state_free(*st);
 }
 
+/* For ib_state_remove_locked: what nftw leaves (the lock file and the
+ * directory); the CLI is single-threaded. */
+static const char *rm_keep_file, *rm_keep_dir;
+
 static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	if (type == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+		return (rm_keep_dir && !strcmp(path, rm_keep_dir)) || rmdir(path) == 0 ||
+			       errno == ENOENT
+			   ? 0
+			   : -1;
+	if (rm_keep_file && !strcmp(path, rm_keep_file))
+		return 0;
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int ib_state_remove_locked(const char *root, const char *id, int *lockfd, ib_err *err)
+{
+	_cleanup_free_ char *dir = NULL, *lock = NULL;
+	int r;
+
+	if (ib_state_check_id(id, err) < 0)
+		return -1;
+	dir = ib_state_path(root, id, NULL);
+	lock = ib_state_path(root, id, LOCK_FILE);
+	rm_keep_file = lock;
+	rm_keep_dir = dir;
+	r = nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	rm_keep_file = rm_keep_dir = NULL;
+	if (r < 0 && errno != ENOENT)
+		return ib_err_sys(err, "remove `%s`", dir);
+	if (*lockfd >= 0)
+		close(*lockfd);
+	*lockfd = -1;
+	if ((unlink(lock) < 0 && errno != ENOENT) || (rmdir(dir) < 0 && errno != ENOENT))
+		return ib_err_sys(err, "remove `%s`", dir);
+	return 0;
 }
 
 int ib_state_remove(const char *root, const char *id, ib_err *err)

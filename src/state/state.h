@@ -51,6 +51,11 @@ void ib_state_freep(struct ib_state **st);
 #define _cleanup_state_ __attribute__((cleanup(ib_state_freep)))
 /* Remove the state directory and its files. */
 int ib_state_remove(const char *root, const char *id, ib_err *err);
+/* The same for the holder of its lock (*lockfd, from ib_state_lock): the
+ * lock file goes last, once closed (*lockfd = -1). Unlinking a file that is
+ * still open makes ext4 keep it on its orphan list until the close: up to
+ * milliseconds here, where /run is ext4. */
+int ib_state_remove_locked(const char *root, const char *id, int *lockfd, ib_err *err);
 /* Ids of all containers under root (sorted). */
 int ib_state_list(const char *root, char ***ids, ib_err *err);
 /* Does <root>/<id> exist? (used by the ID allocator's stale check) */
