@@ -297,6 +297,11 @@ static int recv_listener(int sock)
 		(void)ib_rule_mount_jail(init, ag.cfg->policy, &err);
 		/* Without it every call reads its mount table itself. */
 		ib_caller_tab_cache(init);
+		/* Taken from the init's mount namespace before it runs the
+		 * user's program (which may unshare it): the supervisor waits
+		 * for this before the runtime may start the container. */
+		if (write(ag.cfg->sup_fd, "K", 1) != 1)
+			_exit(1);
 	}
 	return fd;
 }

@@ -178,7 +178,17 @@ static int forward_init_listener(int fd, pid_t init)
 	memcpy(msg + 1, &init, sizeof(init));
 	r = ib_sup_send_fd(agent_sock, msg, sizeof(msg), fd);
 	close(fd);
-	return r;
+	if (r < 0)
+		return -1;
+	/* The agent has the jail (the init's mount table) before the
+	 * container can run: the runtime hears of the attach only then. */
+	{
+		char ack = 0;
+
+		while (recv(agent_sock, &ack, 1, 0) < 0 && errno == EINTR)
+			;
+		return ack == 'K' ? 0 : -1;
+	}
 }
 
 static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
