@@ -27,15 +27,17 @@
  *      (cgroup_kn_set_ugid), so it owns that file whatever ironbox chowned
  *      -- and a new cgroup inherits notify_on_release from its parent;
  *   3. moves a short-lived process in (it owns that cgroup.procs too), or
- *      just rmdirs it, and repeats as fast as it likes.
+ *      makes and removes a child cgroup in it (the kernel checks a parent
+ *      left empty too), and repeats as fast as it likes.
  * Host root then runs the agent with an argument the container chose, as
  * often as it wants, outside every limit of the container: at best a flood
  * of root processes in the host's root cgroup, at worst a script that
  * trusts its argument. No file mode ironbox could set on the container's
  * own cgroup stops step 2. So:
  *   - notify_on_release of the container's own cgroup is never delegated
- *     (nothing a container runs needs it: systemd and dockerd inside never
- *     write it, and no agent it could set exists);
+ *     (nothing a container runs needs it: runc/dockerd never write it;
+ *     systemd on a legacy host writes it only after installing its own
+ *     agent in the hierarchy's root, a file no container's view has);
  *   - a v1 hierarchy with a release agent is not delegated at all: its
  *     directory stays host root's, the container can make no sub-cgroup
  *     there (ib_cgroup_v1_delegable decides it from the super options the
