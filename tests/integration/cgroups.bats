@@ -834,7 +834,7 @@ ib exec "$ID-c" sh -c '
 	cd /sys/fs/cgroup/ibtra || exit 60
 	mkdir "evil \$(id)" && echo 1 >"evil \$(id)/notify_on_release" || exit 61
 	sh -c "echo \$\$ >\"evil \\\$(id)/cgroup.procs\"" || exit 62' </dev/null 2>&1 || exit 52
-for i in $(seq 200); do [ -s "$D/fired" ] && break; sleep 0.05; done
+for i in $(seq 400); do [ -s "$D/fired" ] && break; sleep 0.05; done
 cat "$D/fired" 2>/dev/null
 grep -q '^uid=0 arg=.*/evil \$(id)$' "$D/fired" || exit 53
 echo "control: agent ran"
