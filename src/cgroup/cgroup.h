@@ -14,6 +14,7 @@
 #include "spec/spec.h"
 
 struct json_object;
+struct ib_cgroup_layout;
 
 enum ib_cgroup_mode { IB_CGROUP_V1, IB_CGROUP_V2, IB_CGROUP_HYBRID };
 
@@ -115,8 +116,8 @@ int ib_cgroup_destroy_then(const struct ib_cgroup *cg, void (*wait_busy)(void *)
  * the cgroup mount says. */
 #define IB_CGROUP_DELEGATE_ANNOTATION "run.ironbox.cgroup-delegate"
 /* Files of the container's own cgroup chowned to its root (NULL-terminated):
- * v1 cgroup.procs, tasks, cgroup.clone_children, notify_on_release; v2
- * cgroup.procs, cgroup.subtree_control, cgroup.threads. */
+ * v1 cgroup.procs, tasks, cgroup.clone_children (never notify_on_release);
+ * v2 cgroup.procs, cgroup.subtree_control, cgroup.threads. */
 extern const char *const ib_cgroup_delegated_v1[];
 extern const char *const ib_cgroup_delegated_v2[];
 /* Does the spec ask for delegation? The annotation when present (anything
@@ -127,8 +128,17 @@ int ib_cgroup_delegation_wanted(const struct ib_spec *s, ib_err *err);
  * root): in every hierarchy its directory and the files above, decided on
  * the opened directory (a cgroup file system) and chowned relative to it
  * without following symlinks; sets cg->delegated. Limit files stay the
- * host's. A cgroup ironbox did not create is refused (EPERM). */
+ * host's. A cgroup ironbox did not create is refused (EPERM). A v1
+ * hierarchy that has a release agent, or whose hierarchy can't be told, is
+ * left the host's (a warning): see ib_cgroup_v1_delegable. */
 int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err);
+/* May the v1 hierarchy whose directories have device dev be delegated?
+ * Only one of l that has no release agent: in a delegated directory the
+ * container makes sub-cgroups whose notify_on_release it owns (the kernel
+ * gives every file of a new cgroup to its creator), so on a hierarchy with
+ * a release agent it could make host root run that agent, at will, with
+ * an argument it chose. Unknown device: false (fail closed). Pure. */
+bool ib_cgroup_v1_delegable(const struct ib_cgroup_layout *l, unsigned major, unsigned minor);
 
 /* v2, "no internal processes": once the container enabled domain
  * controllers in its own cgroup.subtree_control (systemd, after moving its
@@ -154,6 +164,10 @@ struct ib_cgroup_hierarchy {
 	char **controllers; /* v1: "cpu", "cpuacct", "name=systemd", ...; v2: NULL */
 	bool v2;
 	bool readonly;
+	/* v1: the hierarchy has a release agent (release_agent= in the super
+	 * options, as the kernel shows it whatever the mount's root). */
+	bool release_agent;
+	unsigned major, minor; /* its device (st_dev of every directory in it) */
 };
 
 struct ib_cgroup_layout {

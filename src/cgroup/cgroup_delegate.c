@@ -10,7 +10,43 @@
  * set, which it can neither raise nor leave (the cgroup namespace makes its
  * own cgroup the root it sees; release_agent only exists in a hierarchy's
  * real root, and the kernel refuses writing it from any user namespace but
- * the initial one). */
+ * the initial one).
+ *
+ * v1 release agents (the CVE-2022-0492 family), as an attacker sees it.
+ * When a v1 cgroup whose notify_on_release is 1 becomes empty (no task, no
+ * child), the kernel runs the hierarchy's release_agent as host root, in
+ * the initial namespaces, with full capabilities, with that cgroup's path
+ * from the hierarchy's root as its argument. The container cannot set the
+ * agent, but it does not need to: on a hierarchy where host root set one
+ * (systemd on a legacy host: release_agent=.../systemd-cgroups-agent on
+ * name=systemd; an admin's script), a delegated container
+ *   1. mkdirs a sub-cgroup with a name of its choice (anything but '/' and
+ *      '\n': spaces, quotes, `$(...)` included) in the directory it owns;
+ *   2. writes 1 to the new cgroup's notify_on_release: the kernel gives
+ *      every file of a new cgroup to the creator's fsuid/fsgid
+ *      (cgroup_kn_set_ugid), so it owns that file whatever ironbox chowned
+ *      -- and a new cgroup inherits notify_on_release from its parent;
+ *   3. moves a short-lived process in (it owns that cgroup.procs too), or
+ *      makes and removes a child cgroup in it (the kernel checks a parent
+ *      left empty too), and repeats as fast as it likes.
+ * Host root then runs the agent with an argument the container chose, as
+ * often as it wants, outside every limit of the container: at best a flood
+ * of root processes in the host's root cgroup, at worst a script that
+ * trusts its argument. No file mode ironbox could set on the container's
+ * own cgroup stops step 2. So:
+ *   - notify_on_release of the container's own cgroup is never delegated
+ *     (nothing a container runs needs it: runc/dockerd never write it;
+ *     systemd on a legacy host writes it only after installing its own
+ *     agent in the hierarchy's root, a file no container's view has);
+ *   - a v1 hierarchy with a release agent is not delegated at all: its
+ *     directory stays host root's, the container can make no sub-cgroup
+ *     there (ib_cgroup_v1_delegable decides it from the super options the
+ *     kernel shows in mountinfo, for the hierarchy of the opened directory's
+ *     device; an unknown hierarchy is not delegated either). The container
+ *     still runs, in that hierarchy too, with a warning; a workload that
+ *     needs sub-cgroups there fails with EACCES at that point.
+ * Left: an agent host root sets after the container started is not seen
+ * (sub-cgroups made in between may already carry notify_on_release=1). */
 #include "cgroup/cgroup.h"
 #include "cgroup/cgroup_int.h"
 
@@ -19,16 +55,19 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "linux/syscalls.h"
 
+/* Never notify_on_release: see above. */
 const char *const ib_cgroup_delegated_v1[] = {"cgroup.procs", "tasks", "cgroup.clone_children",
-					      "notify_on_release", NULL};
+					      NULL};
 const char *const ib_cgroup_delegated_v2[] = {"cgroup.procs", "cgroup.subtree_control",
 					      "cgroup.threads", NULL};
 
@@ -54,42 +93,66 @@ int ib_cgroup_delegation_wanted(const struct ib_spec *s, ib_err *err)
 	return 0;
 }
 
-/* One directory: decided on the opened fd (a cgroup file system, which kind),
- * chowned relative to it, no symlink followed. */
-static int delegate_dir(const char *dir, uid_t uid, gid_t gid, ib_err *err)
+bool ib_cgroup_v1_delegable(const struct ib_cgroup_layout *l, unsigned major, unsigned minor)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (!l->h[i].v2 && l->h[i].major == major && l->h[i].minor == minor)
+			return !l->h[i].release_agent;
+	return false;
+}
+
+/* One directory: decided on the opened fd (a cgroup file system, which kind,
+ * which v1 hierarchy), chowned relative to it, no symlink followed. 1 done,
+ * 0 left the host's (a v1 hierarchy with a release agent), -1 error. */
+static int delegate_dir(const char *dir, const struct ib_cgroup_layout *l, uid_t uid, gid_t gid,
+			ib_err *err)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	const char *const *files;
 	struct statfs sfs;
+	struct stat st;
 
 	if (fd < 0)
 		return ib_err_sys(err, "open `%s`", dir);
-	if (fstatfs(fd, &sfs) < 0)
-		return ib_err_sys(err, "statfs `%s`", dir);
-	if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		return ib_err_sys(err, "stat `%s`", dir);
+	if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
 		files = ib_cgroup_delegated_v2;
-	else if (sfs.f_type == CGROUP_SUPER_MAGIC)
+	} else if (sfs.f_type == CGROUP_SUPER_MAGIC) {
+		if (!ib_cgroup_v1_delegable(l, major(st.st_dev), minor(st.st_dev))) {
+			ib_warn("cgroup `%s` is not delegated: its hierarchy has a release agent "
+				"(or is unknown), which the container could make host root run",
+				dir);
+			return 0;
+		}
 		files = ib_cgroup_delegated_v1;
-	else
+	} else {
 		return ib_err_set(err, EINVAL, "`%s` is not a cgroup file system", dir);
+	}
 	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 		return ib_err_sys(err, "chown `%s`", dir);
 	for (size_t i = 0; files[i]; i++)
 		if (fchownat(fd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
 			return ib_err_sys(err, "chown `%s/%s`", dir, files[i]);
-	return 0;
+	return 1;
 }
 
 int ib_cgroup_delegate(struct ib_cgroup *cg, uid_t uid, gid_t gid, ib_err *err)
 {
+	_cleanup_layout_ struct ib_cgroup_layout l = LAYOUT_INIT;
+
 	if (!cg->owned)
 		return ib_err_set(err, EPERM,
 				  "cgroup `%s` was not created by ironbox: it is not delegated",
 				  cg->path);
+	/* The layout this command read (cached): release agents as host root
+	 * set them before the container existed. */
+	if (cg->v1_dirs && cg->v1_dirs[0] && ib_cgroup_read_layout(&l, err) < 0)
+		goto fail;
 	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
-		if (delegate_dir(cg->v1_dirs[i], uid, gid, err) < 0)
+		if (delegate_dir(cg->v1_dirs[i], &l, uid, gid, err) < 0)
 			goto fail;
-	if (cg->v2_dir && delegate_dir(cg->v2_dir, uid, gid, err) < 0)
+	if (cg->v2_dir && delegate_dir(cg->v2_dir, NULL, uid, gid, err) < 0)
 		goto fail;
 	cg->delegated = true;
 	return 0;

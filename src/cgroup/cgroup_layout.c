@@ -201,12 +201,19 @@ int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usabl
 		l.h[l.n].root = IB_STEAL(e.root);
 		l.h[l.n].v2 = v2;
 		l.h[l.n].readonly = opts_has(e.mount_opts, "ro");
+		l.h[l.n].major = e.major;
+		l.h[l.n].minor = e.minor;
 		if (!v2) {
 			l.h[l.n].controllers = ib_xmalloc0(sizeof(char *));
 			for (char *o = e.super_opts, *c; o; o = c ? c + 1 : NULL) {
 				c = strchr(o, ',');
 				if (c)
 					*c = '\0';
+				/* A superblock option: every mount of the
+				 * hierarchy shows it (a comma in the path is
+				 * escaped as \054). */
+				if (strncmp(o, "release_agent=", 14) == 0 && o[14])
+					l.h[l.n].release_agent = true;
 				if (v1_option_is_controller(o))
 					ib_strv_push(&l.h[l.n].controllers, o);
 			}
@@ -254,6 +261,9 @@ static void layout_copy(struct ib_cgroup_layout *dst, const struct ib_cgroup_lay
 		b->root = a->root ? ib_xstrdup(a->root) : NULL;
 		b->v2 = a->v2;
 		b->readonly = a->readonly;
+		b->release_agent = a->release_agent;
+		b->major = a->major;
+		b->minor = a->minor;
 		if (a->controllers) {
 			b->controllers = ib_xmalloc0(sizeof(char *));
 			for (size_t j = 0; a->controllers[j]; j++)

@@ -28,6 +28,10 @@ teardown() {
 	local p c
 	_ib_safe _runc_cleanup
 	common_teardown
+	if [[ -n "${RA_NAME:-}" ]]; then
+		_ib_safe ra_hierarchy_remove "$RA_NAME"
+		rmdir "/tmp/$RA_NAME/ibtra" "/tmp/$RA_NAME" 2>/dev/null
+	fi
 	for p in "${HOST_PIDS[@]+"${HOST_PIDS[@]}"}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -422,7 +426,7 @@ host_cg() {
 	assert_success
 	assert_output_contains "0 pids/cgroup.procs"
 	assert_output_contains "0 pids/tasks"
-	assert_output_contains "0 pids/notify_on_release"
+	assert_output_contains "65534 pids/notify_on_release" # never delegated (release agents)
 	assert_output_contains "0 memory"
 	assert_output_contains "0 unified/cgroup.subtree_control"
 	assert_output_contains "65534 pids/pids.max"
@@ -730,6 +734,133 @@ host_cg() {
 	[[ $n -eq 3 ]]
 	IB delete --force "$id"
 	assert_no_leftovers "$id"
+}
+
+# A private named v1 hierarchy (none,name=NAME) with a release agent, for
+# the test below. The hierarchy is global (every /proc/PID/cgroup lists it
+# while it exists) but mounted only in the test's private mount namespace,
+# so only the runtime run there places containers in it.
+#
+# ra_hierarchy_remove NAME: whatever happened, no agent left set and the
+# hierarchy gone: mount it again (privately), clear the agent, remove its
+# cgroups leaf-first, unmount; repeated until the kernel dropped it (it
+# outlives an unmount while a removed cgroup is still being released).
+ra_hierarchy_remove() {
+	local name=$1 i
+	[[ "$name" =~ ^ibtra[0-9]+$ ]] || return 1
+	for i in $(seq 50); do
+		grep -q ":name=$name:" /proc/self/cgroup || return 0
+		NAME=$name D="$BATS_TEST_TMPDIR/ra-cleanup" unshare -m --propagation private sh -c '
+			mkdir -p "$D" && mount -t cgroup -o "none,name=$NAME" cgroup "$D" || exit 1
+			echo >"$D/release_agent"
+			find "$D" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+			sleep 0.1
+			umount "$D"' </dev/null 3>&- || true
+		sleep 0.1
+	done
+	echo "hierarchy name=$name is still there" >&2
+	return 1
+}
+
+# In the private mount namespace: the hierarchy mounted at /tmp/NAME/ibtra
+# (a path the container's root can reach, for the view that shows it as
+# /sys/fs/cgroup/ibtra); the agent $D/agent records each run (uid,
+# argument) in $D/fired.
+ra_script() {
+	cat <<'EOS'
+set -u
+H=/tmp/$NAME/ibtra
+ib() { "$IRONBOX" --root "$ROOT" "$@"; }
+cleanup() {
+	[ -f "$H/release_agent" ] && echo >"$H/release_agent"
+	for c in "$ID-n" "$ID-r" "$ID-c"; do ib delete --force "$c" >/dev/null 2>&1; done
+	for i in $(seq 100); do
+		find "$H" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		[ -z "$(find "$H" -mindepth 1 -type d 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	sleep 0.1
+	umount "$H"
+	rmdir "$H" "/tmp/$NAME"
+}
+trap cleanup EXIT
+trap 'exit 99' INT TERM
+mkdir -p "$H" && mount -t cgroup -o "none,name=$NAME" cgroup "$H" || exit 10
+[ -z "$(cat "$H/release_agent")" ] || exit 11
+# the container's cgroup in the hierarchy, from its init
+cg_of() { echo "$H$(awk -F: -v n="name=$NAME" '$2 == n { print $3 }' "/proc/$(ib state "$1" | jq -r .pid)/cgroup")"; }
+
+# 1. No agent on the hierarchy: delegated like the others, but not its
+#    notify_on_release; a sub-cgroup the container makes is all its own,
+#    notify_on_release too (the kernel gives a new cgroup's files to its
+#    creator): why a hierarchy with an agent can't be delegated.
+ib run --detach --bundle "$BUNDLE" "$ID-n" </dev/null >/dev/null 2>"$D/n.err" || exit 12
+ib exec "$ID-n" sh -c '
+	cd /sys/fs/cgroup/ibtra || exit 20
+	[ "$(stat -c %u .)" = 0 ] || exit 21
+	[ "$(stat -c %u notify_on_release)" = 65534 ] || exit 22
+	echo 1 >notify_on_release 2>/dev/null && exit 23
+	mkdir sub && [ "$(stat -c %u sub/notify_on_release)" = 0 ] || exit 24
+	echo 1 >sub/notify_on_release || exit 25
+	echo "delegated without an agent"' </dev/null 2>&1 || exit 13
+[ "$(cat "$(cg_of "$ID-n")/notify_on_release")" = 0 ] || exit 14
+ib delete --force "$ID-n" || exit 15
+
+# 2. The host has an agent on it: the hierarchy stays host root's (a
+#    warning says so), the others are still delegated; the attack fails.
+echo "$D/agent" >"$H/release_agent" || exit 30
+ib run --detach --bundle "$BUNDLE" "$ID-r" </dev/null >/dev/null 2>"$D/r.err" || exit 31
+grep -q "is not delegated: its hierarchy has a release agent" "$D/r.err" || exit 32
+ib exec "$ID-r" sh -c '
+	cd /sys/fs/cgroup/ibtra || exit 40
+	[ "$(stat -c %u .)" = 65534 ] || exit 41
+	[ "$(stat -c %u /sys/fs/cgroup/pids)" = 0 ] || exit 42
+	mkdir "evil \$(id)" 2>/dev/null && exit 43
+	echo 1 >notify_on_release 2>/dev/null && exit 44
+	echo "attack refused"' </dev/null 2>&1 || exit 33
+[ "$(stat -c %u "$(cg_of "$ID-r")")" = 0 ] || exit 34
+ib delete --force "$ID-r" || exit 35
+sleep 0.5
+[ ! -e "$D/fired" ] || exit 36
+
+# 3. Control: the same attack once the directory is the container's (what
+#    delegation gave before this rule: chowned here by hand) makes host root
+#    run the agent with the name the container chose.
+ib run --detach --bundle "$BUNDLE" "$ID-c" </dev/null >/dev/null 2>"$D/c.err" || exit 50
+dir=$(cg_of "$ID-c")
+base=$(awk 'NR == 1 { print $2 }' "/proc/$(ib state "$ID-c" | jq -r .pid)/uid_map")
+[ "$base" -gt 0 ] && chown "$base:$base" "$dir" "$dir/cgroup.procs" "$dir/tasks" || exit 51
+ib exec "$ID-c" sh -c '
+	cd /sys/fs/cgroup/ibtra || exit 60
+	mkdir "evil \$(id)" && echo 1 >"evil \$(id)/notify_on_release" || exit 61
+	sh -c "echo \$\$ >\"evil \\\$(id)/cgroup.procs\"" || exit 62' </dev/null 2>&1 || exit 52
+for i in $(seq 400); do [ -s "$D/fired" ] && break; sleep 0.05; done
+cat "$D/fired" 2>/dev/null
+grep -q '^uid=0 arg=.*/evil \$(id)$' "$D/fired" || exit 53
+echo "control: agent ran"
+EOS
+}
+
+@test "delegated v1: a hierarchy with a release agent is not delegated, notify_on_release never is: the container can't make host root run the agent (control: delegated by hand, it can)" {
+	local id d
+	cgroup_v1 || skip "needs cgroup v1 (v1 or hybrid host)"
+	priv_bundle sleep 1000
+	id=$(new_id)
+	d="$BATS_TEST_TMPDIR/ra"
+	mkdir -p "$d"
+	RA_NAME="ibtra$$$RANDOM"
+	printf '#!/bin/sh\necho "uid=$(id -u) arg=$1" >>%s/fired\n' "$d" >"$d/agent"
+	chmod 755 "$d/agent"
+	run env IRONBOX="$IRONBOX" ROOT="$TEST_ROOT" BUNDLE="$BUNDLE" ID="$id" D="$d" NAME="$RA_NAME" \
+		unshare -m --propagation private bash -c "$(ra_script)" </dev/null 3>&-
+	echo "$output"
+	cat "$d"/*.err 2>/dev/null
+	assert_success
+	assert_output_contains "delegated without an agent"
+	assert_output_contains "attack refused"
+	assert_output_contains "control: agent ran"
+	ra_hierarchy_remove "$RA_NAME"
+	assert_no_leftovers "$id-n" "$id-r" "$id-c"
 }
 
 # ---------------------------------------------------------------------------

@@ -375,6 +375,11 @@ static void test_mountinfo_v1(void **state)
 	sd = ib_cgroup_layout_find(&l, "name=systemd");
 	assert_true(sd >= 0);
 	assert_int_equal(ib_strv_len(l.h[sd].controllers), 1); /* xattr, release_agent dropped */
+	/* ... but the hierarchy is known to have a release agent */
+	assert_true(l.h[sd].release_agent);
+	assert_false(l.h[cpu].release_agent);
+	assert_int_equal(l.h[sd].major, 0);
+	assert_int_equal(l.h[sd].minor, 23);
 	assert_int_equal(ib_strv_len(l.h[ib_cgroup_layout_find(&l, "cpuset")].controllers), 1);
 	pe = ib_cgroup_layout_find(&l, "perf_event");
 	assert_true(pe >= 0 && l.h[pe].readonly);
@@ -800,6 +805,43 @@ static void test_delegation_wanted(void **state)
 }
 
 /* Only a cgroup file system is delegated, and only an owned cgroup. */
+/* A v1 hierarchy with a release agent is never delegated: the container
+ * would own notify_on_release in the sub-cgroups it makes there and could
+ * make host root run the agent with an argument it chose. Decided by the
+ * device of the directory (the hierarchy), fail closed. */
+static void test_v1_delegable(void **state)
+{
+	static const char text[] =
+	    "27 26 0:23 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+	    "rw,xattr,release_agent=/lib/systemd/systemd-cgroups-agent,name=systemd\n"
+	    "28 26 0:24 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+	    /* an agent whose path has a comma (escaped by the kernel), set on a
+	     * hierarchy mounted twice: the bind of a sub-cgroup says so too */
+	    "29 26 0:25 / /tmp/ibt rw - cgroup cgroup rw,release_agent=/a\\054b,name=ibt\n"
+	    "30 26 0:25 /x /mnt/x rw - cgroup cgroup rw,release_agent=/a\\054b,name=ibt\n"
+	    /* release_agent= with an empty value is no agent */
+	    "31 26 0:26 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu,release_agent=\n"
+	    "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	struct ib_cgroup_layout l = {.h = NULL, .n = 0, .v2 = -1};
+	ib_err err = {0};
+
+	(void)state;
+	assert_int_equal(ib_cgroup_parse_mountinfo(text, &l, &err), 0);
+	assert_int_equal(l.n, 5);
+	assert_false(ib_cgroup_v1_delegable(&l, 0, 23)); /* systemd-cgroups-agent */
+	assert_true(ib_cgroup_v1_delegable(&l, 0, 24));	 /* pids: no agent */
+	assert_false(ib_cgroup_v1_delegable(&l, 0, 25)); /* ibt, both mounts */
+	assert_true(ib_cgroup_v1_delegable(&l, 0, 26));	 /* empty agent */
+	assert_false(ib_cgroup_v1_delegable(&l, 0, 38)); /* not a v1 hierarchy */
+	assert_false(ib_cgroup_v1_delegable(&l, 0, 99)); /* unknown */
+	assert_false(ib_cgroup_v1_delegable(&l, 1, 23));
+	assert_false(ib_cgroup_v1_delegable(NULL, 0, 24));
+	ib_cgroup_layout_clear(&l);
+	/* notify_on_release is never among the delegated files */
+	for (size_t k = 0; ib_cgroup_delegated_v1[k]; k++)
+		assert_string_not_equal(ib_cgroup_delegated_v1[k], "notify_on_release");
+}
+
 static void test_delegate_refuses(void **state)
 {
 	char tmpl[] = "/tmp/ib-cgdeleg-XXXXXX";
@@ -920,6 +962,11 @@ static void test_integration_delegate(void **state)
 		}
 		if (ib_cg_file_exists(d, "pids.max")) {
 			_cleanup_free_ char *p = ib_xasprintf("%s/pids.max", d);
+			assert_int_equal(stat(p, &st), 0);
+			assert_int_equal(st.st_uid, 0);
+		}
+		{
+			_cleanup_free_ char *p = ib_xasprintf("%s/notify_on_release", d);
 			assert_int_equal(stat(p, &st), 0);
 			assert_int_equal(st.st_uid, 0);
 		}
@@ -1059,6 +1106,7 @@ int main(void)
 	    cmocka_unit_test(test_unified_keys),
 	    cmocka_unit_test_teardown(test_integration_join, integration_teardown),
 	    cmocka_unit_test(test_delegation_wanted),
+	    cmocka_unit_test(test_v1_delegable),
 	    cmocka_unit_test(test_delegate_refuses),
 	    cmocka_unit_test(test_walk_deep),
 	    cmocka_unit_test(test_v2_subpath),
