@@ -420,7 +420,6 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 	return 0;
 }
 
-
 /* Create the container; on success pid_out and pidfd_out describe its init. */
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
  * itself when there is no console socket. run (NULL for create): what a
@@ -863,8 +862,10 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	int r;
 
 	*exit_status = 0;
-	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
+	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0) {
+		free(run.stage_dir); /* removed by the failed create */
 		return -1;
+	}
 	s = run.spec;
 	r = start_with(g, o->id, s, err);
 	ib_phase_mark("start");

@@ -342,7 +342,8 @@ static int set_groups(const gid_t *groups, size_t n)
 {
 	if (syscall(SYS_setgroups, n, groups) < 0)
 		return -1;
-	memcpy(t_cur.groups, groups, n * sizeof(*groups));
+	if (n) /* groups may be NULL then: memcpy's arguments never may */
+		memcpy(t_cur.groups, groups, n * sizeof(*groups));
 	t_cur.n_groups = n;
 	return 0;
 }
