@@ -25,6 +25,9 @@ ADM_POLICY="$ADM_ROOT/etc/ironbox/policy.json"
 ADM_SOCK="$ADM_ROOT/run/docker/plugins/ironbox-authz.sock"
 ADM_PLUGIN_PID="$ADM_ROOT/run/ironbox-authz.pid"
 ADM_PLUGIN_LOG="$IB_DOCKER_DIR/authz.log"
+# The engine's cgroup parent, one per test dockerd (parallel runs with
+# their own IB_DOCKER_DIR must not remove each other's).
+ADM_CGROUP=$(basename "$IB_DOCKER_DIR")
 ADM_BUILDKIT_DIR="$ADM_ROOT/usr/local/libexec/ironbox/buildkit"
 
 # ironbox install/uninstall for the test root (extra args appended).
@@ -122,7 +125,7 @@ adm_stack_start() {
 			--userland-proxy=false \
 			--storage-driver overlay2 \
 			--exec-opt native.cgroupdriver=cgroupfs \
-			--cgroup-parent /ib-docker \
+			--cgroup-parent "/$ADM_CGROUP" \
 			--log-level warn \
 			</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 &
 		echo $! >"$IB_DOCKER_DIR/launcher.pid"
@@ -184,7 +187,7 @@ adm_dockerd_restart() {
 		--userland-proxy=false \
 		--storage-driver overlay2 \
 		--exec-opt native.cgroupdriver=cgroupfs \
-		--cgroup-parent /ib-docker \
+		--cgroup-parent "/$ADM_CGROUP" \
 		--log-level warn \
 		</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	echo $! >"$IB_DOCKER_DIR/launcher.pid"
@@ -213,7 +216,7 @@ _adm_stack_stop() {
 	if [[ -e "$IB_DOCKER_DIR/created-run-docker" ]]; then
 		rmdir /run/docker/plugins /run/docker 2>/dev/null
 	fi
-	remove_cgroup_tree ib-docker
+	remove_cgroup_tree "$ADM_CGROUP"
 	[[ -n "$IB_DOCKER_DIR" && "$IB_DOCKER_DIR" == /tmp/ib-* ]] && rm -rf "$IB_DOCKER_DIR" 2>/dev/null
 	return 0
 }
