@@ -785,6 +785,10 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 		if (!released && pfd[1].revents)
 			return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
 	}
+	/* Closed first: a file unlinked while open sits on ext4's orphan list
+	 * until the close (the init's ends went with its execve). */
+	close(fifo);
+	fifo = -1;
 	(void)unlink(fifo_path);
 	return 0;
 }
