@@ -36,7 +36,8 @@ teardown() {
 private_table() {
 	unshare -m --propagation private sleep 100000 </dev/null >/dev/null 2>&1 3>&- &
 	NS_PID=$!
-	retry 500 0.02 test "$(readlink /proc/$NS_PID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
+	# (evaluated on every try: the namespace exists once unshare ran)
+	retry 500 0.02 bash -c "[[ \$(readlink /proc/$NS_PID/ns/mnt) != \$(readlink /proc/self/ns/mnt) ]]"
 	NS mount -t tmpfs -o size=4m,mode=0700 ibt-table /run/ironbox
 }
 NS() { nsenter -t "$NS_PID" -m -- "$@"; }
@@ -100,6 +101,18 @@ run_detached() {
 	output=$(cat "$f")
 }
 
+# Live processes whose user namespace maps the range that starts at $1.
+range_users() {
+	local m p
+	for m in /proc/[0-9]*/uid_map; do
+		p=${m#/proc/}
+		p=${p%/uid_map}
+		[[ "$(awk 'NR == 1 { print $2 }' "$m" 2>/dev/null)" == "$1" ]] || continue
+		grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && continue
+		echo "$p"
+	done
+}
+
 gone() {
 	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status"
 }
@@ -110,17 +123,19 @@ gone() {
 	policy "$base" 2
 	setup_bundle b sleep 1000
 	private_table
-	# SIGKILL the runtime right before its k-th renameat2 (every file is
-	# written to a temporary name, then exchanged with the old one or
-	# renamed into place): the ID-range table, the first state.json,
-	# config.json (after the init reported CREATED and stopped dying with
-	# the runtime), the final state.json; k goes on until a create is no
-	# longer killed, so every step is covered however many calls each takes.
+	# SIGKILL the runtime at its k-th renameat2 (every file is written to
+	# a temporary name, then exchanged with the old one or renamed into
+	# place; the call itself is made): the ID-range table, the first
+	# state.json, config.json (the init exists by then), the final
+	# state.json; k goes on until a create is no longer killed, so every
+	# step is covered however many calls each takes.
 	local steps=0 rc
 	for k in $(seq 1 12); do
 		id=$(new_id k$k)
 		rc=0
-		NS strace -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=KILL:when=$k \
+		# (LeakSanitizer cannot run under ptrace: off for an ASan build)
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			NS strace -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=KILL:when=$k \
 			"$IRONBOX" --root "$TEST_ROOT" --policy "$POL" create --bundle "$BUNDLE" "$id" \
 			</dev/null >/dev/null 2>&1 3>&- || rc=$?
 		if [[ $rc -eq 0 ]]; then
@@ -130,6 +145,15 @@ gone() {
 			break
 		fi
 		steps=$k
+		# Killed right after its last write (strace delivers the signal
+		# once the call is made): a created container whose runtime died
+		# on the way out, holding its range until it is deleted.
+		if [[ "$(jq -r '.pid // 0' "$TEST_ROOT/$id/state.json" 2>/dev/null)" -gt 0 ]]; then
+			NS "$IRONBOX" --root "$TEST_ROOT" delete --force "$id"
+			assert_no_leftovers "$id"
+			NS jq -e '.ranges == []' /run/ironbox/idmap.json
+			continue
+		fi
 		orphan=$(orphan_of "$id" "$base")
 		echo "step $k: orphan '${orphan}'"
 		if [[ -z "$orphan" ]]; then
@@ -153,6 +177,16 @@ gone() {
 		# The orphan dies (its cgroup's processes are this test's).
 		for p in $(procs_of "$id"); do kill -KILL "$p"; done
 		retry 100 0.05 gone "$orphan"
+		# And whatever else of the runtime's had its IDs (the user
+		# namespace's placeholder, the first stage) follows it.
+		for p in $(seq 100); do
+			[[ -z "$(range_users "$obase")" ]] && break
+			sleep 0.05
+		done
+		for p in $(range_users "$obase"); do
+			echo "still using the range: $p $(cat /proc/$p/comm) $(grep PPid /proc/$p/status)"
+			fail "a process of the killed runtime's outlives it"
+		done
 		# Now its range is reclaimed.
 		run_detached "$t"
 		assert_success
