@@ -265,8 +265,10 @@ size_t ib_procview_sysinfo(const struct ib_procview_mem *m, const struct ib_proc
 
 	for (int i = 0; i < 3; i++)
 		loads[i] = (uint64_t)(in->load[i] * (double)(1 << SI_LOAD_SHIFT));
+	/* Built in an aligned local and copied: out may be any byte of the
+	 * caller's message buffer. */
 	if (compat) {
-		struct ib_compat_sysinfo *si = out;
+		struct ib_compat_sysinfo csi, *si = &csi;
 		uint64_t unit = 1, biggest = total | swap;
 
 		while (biggest / unit > UINT32_MAX)
@@ -282,9 +284,10 @@ size_t ib_procview_sysinfo(const struct ib_procview_mem *m, const struct ib_proc
 		si->freeswap = (uint32_t)(swap_free / unit);
 		si->procs = (uint16_t)procs;
 		si->mem_unit = (uint32_t)unit;
+		memcpy(out, si, sizeof(*si));
 		return sizeof(*si);
 	}
-	struct sysinfo *si = out;
+	struct sysinfo nsi, *si = &nsi;
 
 	memset(si, 0, sizeof(*si));
 	si->uptime = up;
@@ -298,6 +301,7 @@ size_t ib_procview_sysinfo(const struct ib_procview_mem *m, const struct ib_proc
 	si->freeswap = swap_free;
 	si->procs = (unsigned short)procs;
 	si->mem_unit = 1;
+	memcpy(out, si, sizeof(*si));
 	return sizeof(*si);
 }
 

@@ -315,6 +315,19 @@ static void test_sysinfo(void **state)
 	assert_true(csi.mem_unit > 1);
 	assert_int_equal((uint64_t)csi.totalram * csi.mem_unit, 16ULL << 30);
 	assert_int_equal((uint64_t)csi.freeram * csi.mem_unit, 8ULL << 30);
+	/* Into any byte of a message buffer (the supervisor's): found by
+	 * UBSan, which aborted the supervisor on an 8-byte store there. */
+	{
+		_Alignas(8) unsigned char buf[sizeof(si) + 8];
+
+		memset(buf, 0xa5, sizeof(buf));
+		assert_int_equal(ib_procview_sysinfo(&m, &in, false, buf + 4), sizeof(si));
+		memcpy(&si, buf + 4, sizeof(si));
+		assert_int_equal(si.totalram, 16ULL << 30);
+		assert_int_equal(buf[3], 0xa5);
+		assert_int_equal(buf[4 + sizeof(si)], 0xa5);
+		assert_int_equal(ib_procview_sysinfo(&m, &in, true, buf + 1), 64);
+	}
 }
 
 static void test_parse_cpuset(void **state)
