@@ -80,7 +80,7 @@ dockerd_start() {
 		--userland-proxy=false \
 		--storage-driver overlay2 \
 		--exec-opt native.cgroupdriver=cgroupfs \
-		--cgroup-parent /ib-docker \
+		--cgroup-parent "/$(basename "$IB_DOCKER_DIR")" \
 		--log-level warn \
 		</dev/null >>"$IB_DOCKER_DIR/dockerd.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	local launcher=$! i
@@ -168,7 +168,7 @@ _dockerd_stop() {
 	fi
 	ctr_stop
 	_umount_matching "$IB_DOCKER_DIR"
-	remove_cgroup_tree ib-docker
+	remove_cgroup_tree "$(basename "$IB_DOCKER_DIR")"
 	if [[ -e "$IB_DOCKER_DIR/created-run-docker" ]]; then
 		rmdir /run/docker/plugins /run/docker 2>/dev/null
 	fi
