@@ -273,25 +273,24 @@ static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_no
 	}
 	close(sp[1]);
 	close(info[1]);
-	/* Started at attach, right before the container may run: it must be
-	 * set up first (no longer ours to trace, in the container's user
-	 * namespace) before the runtime hears that we took the container. */
-	{
-		char ready = 0;
-
-		while (recv(sp[0], &ready, 1, 0) < 0 && errno == EINTR)
-			;
-		if (ready != 'R') {
-			close(sp[0]);
-			close(info[0]);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			return ib_err_set(err, EIO, "the notification agent did not start");
-		}
-	}
 	agent_sock = sp[0];
 	info_sock = info[0];
 	return pid;
+}
+
+/* The agent sets itself up while the init is (in the container's user
+ * namespace, no longer ours to trace); it says so ("R") once done. Waited
+ * for at attach: the runtime hears that we took the container only then. */
+static bool agent_ready;
+
+static int wait_agent_ready(void)
+{
+	char ready = 0;
+
+	while (recv(agent_sock, &ready, 1, 0) < 0 && errno == EINTR)
+		;
+	agent_ready = ready == 'R';
+	return agent_ready ? 0 : -1;
 }
 
 /* The supervisor: fd 3 is the runtime's control line, 4 the container's
@@ -331,8 +330,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	if (lsock < 0 || audit_fd < 0)
 		sup_exit(se, -1, 1);
 	close(5);
-	/* Ready before the agent exists (it starts at attach, when there is a
-	 * listener to serve): the runtime goes on meanwhile. If it cannot
+	/* Ready before the agent exists (it sets itself up while the init is,
+	 * see wait_agent_ready): the runtime goes on meanwhile. If it cannot
 	 * start, attach fails. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
 		sup_exit(se, -1, 0);
@@ -346,6 +345,11 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		if (ib_emul_served(&ib_emul_files[i]))
 			emulated[n++] = (char *)ib_emul_files[i].path;
 	pol.emulated = emulated;
+	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
+	close(4);
+	close(audit_fd);
+	if (agent < 0)
+		sup_exit(se, -1, 1);
 	if (se)
 		fd = fuse_session_fd(se);
 	malloc_trim(0); /* what the runtime's heap left us */
@@ -355,7 +359,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		struct pollfd pfd[5] = {{.fd = fd, .events = POLLIN},
 					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
 					{.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN},
-					{.fd = agent_sock, .events = POLLIN},
+					/* its "R" is read at attach */
+					{.fd = agent_ready ? agent_sock : -1, .events = POLLIN},
 					{.fd = info_sock, .events = POLLIN}};
 		int r = poll(pfd, 5, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
 
@@ -379,12 +384,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 				break; /* the container's init exited */
 			if (ib_sup_recv_fd(ctl, &m, sizeof(m), &lfd) < 0 || m.init <= 0)
 				break; /* create failed */
-			/* The agent, now that there is a listener for it; the
-			 * FUSE files were served while the init was set up. */
-			agent = start_agent(cfg, &pol, 4, audit_fd, &e);
-			close(4);
-			close(audit_fd);
-			if (agent < 0) {
+			if (wait_agent_ready() < 0) {
 				close(lfd);
 				break;
 			}
