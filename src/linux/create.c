@@ -427,7 +427,6 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 struct run_ctx {
 	struct ib_spec *spec; /* for start, which then need not read config.json back */
 	pid_t sup_pid;	      /* the supervisor, our child */
-	char *stage_dir;      /* removed once the container runs (off the start path) */
 };
 
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
@@ -673,13 +672,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	/* Its answer is read once the state is written. */
 	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
-	/* Detaching the staged mounts takes a while: `run` does it while the
-	 * container runs (a delete removes it too, should start fail). */
-	if (run)
-		run->stage_dir = IB_STEAL(stage_dir);
-	else
-		ib_stage_remove(stage_dir);
-	ib_phase_mark("stage-remove");
+	/* The staging directory stays until delete: removing it now would
+	 * detach the staged mounts from the supervisor's namespace (an RCU
+	 * grace period, ~0.4 ms of create), where only the supervisor, host
+	 * root anyway, can reach them; they go with that namespace when it
+	 * exits, and delete then removes an empty directory. */
 	if (tty_sock >= 0) {
 		*tty_master_out = ib_recv_fd(tty_sock, err);
 		if (*tty_master_out < 0)
@@ -866,16 +863,11 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	int r;
 
 	*exit_status = 0;
-	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0) {
-		free(run.stage_dir); /* removed by the failed create */
+	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
 		return -1;
-	}
 	s = run.spec;
 	r = start_with(g, o->id, s, err);
 	ib_phase_mark("start");
-	ib_stage_remove(run.stage_dir);
-	free(run.stage_dir);
-	ib_phase_mark("stage-remove");
 	if (r < 0) {
 		(void)ib_container_delete(g, o->id, true, &e);
 		return -1;

@@ -30,7 +30,8 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 		   ib_err *err);
 /* Back to the host's mount namespace. */
 void ib_stage_leave(int host_mntns);
-/* Remove the staging dir (after the container opened its clones). */
+/* Remove the staging dir of a create that failed (a created container keeps
+ * it until delete: its removal would detach the staged mounts, create.c). */
 void ib_stage_remove(const char *stage_dir);
 
 /* Container side: root_path in our mount namespace (where the prepared
