@@ -64,8 +64,15 @@ HELPER=$(
 	echo "bench: could not build the bundle" >&2
 	exit 1
 }
-jq "${BENCH_RESOURCES:-.linux.resources.memory = {limit: 268435456} | .linux.resources.cpu = {quota: 100000, period: 100000}}" \
-	"$BUNDLE/config.json" >"$BUNDLE/config.json.new" && mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+# (a default with braces cannot be written inside ${VAR:-...}: the first }
+# would end it)
+resources='.linux.resources.memory = {limit: 268435456} | .linux.resources.cpu = {quota: 100000, period: 100000}'
+jq "${BENCH_RESOURCES:-$resources}" \
+	"$BUNDLE/config.json" >"$BUNDLE/config.json.new" && mv "$BUNDLE/config.json.new" "$BUNDLE/config.json" ||
+	{
+		echo "bench: could not set the bundle's resources" >&2
+		exit 1
+	}
 
 if [[ -n "$LXCFS" ]]; then
 	mkdir -p "$WORK/lxcfs"
