@@ -275,10 +275,39 @@ static int send_filter(int sock, ib_err *err)
 	return ib_sync_send(sock, IB_SYNC_FILTER, 0, NULL, fd, err);
 }
 
-/* Steps after clone3 until the child reports CREATED. */
+static int drive_child_steps(struct create_ctx *c, const struct ib_spec *s,
+			     struct ib_prepared_mounts *pm, struct ib_supervisor *sup,
+			     bool procview, int sock, const char *bundle, int *listener,
+			     ib_err *err);
+
+/* Steps after clone3 until the child reports CREATED. We send ahead of what
+ * the child asks (the filter, HOOKS_DONE): a child that failed meanwhile has
+ * exited, and our send fails (EPIPE); the reason is in the error message it
+ * sent before, still queued for us. */
 static int drive_child(struct create_ctx *c, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		       struct ib_supervisor *sup, bool procview, int sock, const char *bundle,
 		       int *listener, ib_err *err)
+{
+	struct ib_sync_msg m;
+	ib_err e = {0};
+
+	if (drive_child_steps(c, s, pm, sup, procview, sock, bundle, listener, err) == 0)
+		return 0;
+	if (err->code != EPIPE && err->code != ECONNRESET)
+		return -1;
+	while (ib_sync_recv(sock, &m, &e) == 0) {
+		if (m.fd >= 0)
+			close(m.fd);
+		if (m.type == IB_SYNC_ERROR)
+			return ib_err_set(err, m.value, "%s", m.text);
+	}
+	return -1;
+}
+
+static int drive_child_steps(struct create_ctx *c, const struct ib_spec *s,
+			     struct ib_prepared_mounts *pm, struct ib_supervisor *sup,
+			     bool procview, int sock, const char *bundle, int *listener,
+			     ib_err *err)
 {
 	_cleanup_free_ char *state_json = NULL;
 	_cleanup_close_ int bundle_fd = -1;
