@@ -1540,6 +1540,8 @@ static void test_apply_read_only(void **state)
 		assert_true(m.source_fd >= 0);
 		close(m.source_fd);
 		m.source_fd = -1;
+		free(m.source_fs_path); /* the policy's identification of the object */
+		m.source_fs_path = NULL;
 		m.flags = 0;
 		spec_cleanup(&s);
 		ib_isolation_clear(&iso);
