@@ -242,45 +242,14 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
-{
-	char buf[4096];
-	size_t used = 0, total = n_files() + 2;
-
-	(void)fi;
-	if (ino != ROOT_INO) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	if (size > sizeof(buf))
-		size = sizeof(buf);
-	for (size_t i = (size_t)off; i < total; i++) {
-		struct stat st = {0};
-		const char *name = i == 0 ? "." : i == 1 ? ".." : ib_emul_files[i - 2].name;
-		size_t need;
-
-		if (i >= 2 && !ib_emul_served(&ib_emul_files[i - 2]))
-			continue;
-		st.st_ino = i < 2 ? ROOT_INO : ROOT_INO + i - 1;
-		st.st_mode = i < 2 ? S_IFDIR : S_IFREG;
-		need = fuse_add_direntry(req, buf + used, size - used, name, &st, (off_t)(i + 1));
-		if (need > size - used)
-			break;
-		used += need;
-	}
-	fuse_reply_buf(req, buf, used);
-}
-
-/* readdir with every entry's lookup in it: the kernel puts them in its
- * dentry cache, so the init's clones of our files cost no round trip each. */
-static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-			   struct fuse_file_info *fi)
+/* The root directory's entries from off on; plus: with every entry's lookup
+ * in it (readdirplus), which the kernel puts in its dentry cache, so the
+ * init's clones of our files cost no round trip each. */
+static void list_root(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus)
 {
 	char buf[8192];
 	size_t used = 0, total = n_files() + 2;
 
-	(void)fi;
 	if (ino != ROOT_INO) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
@@ -295,19 +264,35 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 		if (i >= 2 && !ib_emul_served(&ib_emul_files[i - 2]))
 			continue;
 		if (i < 2) {
-			/* Not looked up by the kernel: no entry counted. */
+			/* "." and "..": never looked up, no entry counted. */
 			e.attr.st_ino = ROOT_INO;
 			e.attr.st_mode = S_IFDIR;
 		} else {
 			fill_entry((int)i - 2, &e);
 		}
-		need = fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
-					      (off_t)(i + 1));
+		need = plus ? fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
+						     (off_t)(i + 1))
+			    : fuse_add_direntry(req, buf + used, size - used, name, &e.attr,
+						(off_t)(i + 1));
 		if (need > size - used)
 			break;
 		used += need;
 	}
 	fuse_reply_buf(req, buf, used);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_root(req, ino, size, off, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	(void)fi;
+	list_root(req, ino, size, off, true);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -358,7 +343,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
 	/* Every listing is a readdirplus (not only the first one). */
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
-		conn->want = (conn->want | FUSE_CAP_READDIRPLUS) & ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+		conn->want =
+		    (conn->want | FUSE_CAP_READDIRPLUS) & ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
 }
 
 static const struct fuse_lowlevel_ops ops = {
