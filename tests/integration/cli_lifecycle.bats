@@ -22,12 +22,6 @@ teardown() {
 }
 
 # Foreground run of $BUNDLE as ID; container stdout+stderr in $output.
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 # A bundle whose process waits until the host creates rootfs/tmp/go.
 waiting_bundle() {
 	setup_bundle "${1:-bundle}" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done'

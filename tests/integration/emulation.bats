@@ -26,12 +26,6 @@ teardown() {
 	common_teardown
 }
 
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 host_cpus() { grep -c ^processor /proc/cpuinfo; }
 
 # A bundle running sh -c SCRIPT with the ibemul helper.

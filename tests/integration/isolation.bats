@@ -40,12 +40,6 @@ teardown() {
 	rmdir /etc/docker 2>/dev/null || true
 }
 
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 # "inside host count" of a process's uid_map (first line).
 uid_map_of_pid() { awk 'NR == 1 {print $1, $2, $3}' "/proc/$1/uid_map"; }
 gid_map_of_pid() { awk 'NR == 1 {print $1, $2, $3}' "/proc/$1/gid_map"; }

@@ -33,12 +33,6 @@ teardown() {
 }
 
 # Foreground run of $BUNDLE as ID; container stdout+stderr in $output.
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 # A program that prints where it runs and tries to read the host marker
 # through `..` (which leads to the host's / from a cwd outside the root).
 escape_prog() {

@@ -26,12 +26,6 @@ teardown() {
 	common_teardown
 }
 
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 # A bundle (rootfs with ibsetid) with the host directory $VOL bind-mounted
 # at /vol; process: sh -c SCRIPT.
 setid_bundle() {

@@ -26,12 +26,6 @@ teardown() {
 	common_teardown
 }
 
-ib_run() {
-	local id=$1
-	shift
-	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
-}
-
 # Like docker --privileged: all capabilities, no seccomp profile.
 make_privileged() {
 	local caps

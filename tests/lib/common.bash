@@ -343,6 +343,14 @@ try_create() {
 	return 0
 }
 
+# ib_run ID [extra run args]: `run` of $BUNDLE in the foreground, into
+# $status/$output (runc_compat.bats has its own, with a timeout).
+ib_run() {
+	local id=$1
+	shift
+	run IB run --bundle "$BUNDLE" "$@" "$id" </dev/null 3>&-
+}
+
 # ib_run_detached ID BUNDLE [extra run args]
 ib_run_detached() {
 	local id=$1 bundle=$2
