@@ -46,9 +46,24 @@ $(BUILD)/libironbox.a: $(LIB_OBJ)
 	@echo "  AR $@"
 	@ar rcs $@ $^
 
-$(BUILD)/ironbox: $(CLI_OBJ) $(BUILD)/libironbox.a
+# ironbox's own seccomp filter, compiled at build time (seccomp_prebuilt.h).
+PREBUILT_FILTER := $(BUILD)/gen/seccomp_prebuilt.o
+$(BUILD)/gen/gen_seccomp_filter: tools/gen_seccomp_filter.c $(BUILD)/libironbox.a
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libironbox.a $(RUNTIME_LDLIBS) 2>$@.ld.log || \
+	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libironbox.a $(LDLIBS)
+
+$(BUILD)/gen/seccomp_prebuilt.c: $(BUILD)/gen/gen_seccomp_filter
+	@echo "  GEN $@"
+	@$< >$@.tmp && mv $@.tmp $@
+
+$(PREBUILT_FILTER): $(BUILD)/gen/seccomp_prebuilt.c src/linux/seccomp_prebuilt.h
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/ironbox: $(CLI_OBJ) $(PREBUILT_FILTER) $(BUILD)/libironbox.a
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(PREBUILT_FILTER) $(BUILD)/libironbox.a $(RUNTIME_LDLIBS) 2>$@.ld.log || \
 		{ cat $@.ld.log >&2; rm -f $@.ld.log; exit 1; }
 	@# glibc's notes on getpwuid/dlopen in a static binary (same glibc here).
 	@grep -v -e 'statically linked applications requires at runtime' \
@@ -72,6 +87,12 @@ $(BUILD)/tests/test_authz%: tests/unit/test_authz%.c $(BUILD)/libironbox-admin.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libironbox-admin.a $(BUILD)/libironbox.a $(LDLIBS) $(ADMIN_LDLIBS) -lcmocka
+
+# Checks the prebuilt filter against one built now: links it in.
+$(BUILD)/tests/test_seccomp_prebuilt: tests/unit/test_seccomp_prebuilt.c $(PREBUILT_FILTER) $(BUILD)/libironbox.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(PREBUILT_FILTER) $(BUILD)/libironbox.a $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libironbox.a
 	@mkdir -p $(dir $@)

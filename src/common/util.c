@@ -184,31 +184,41 @@ int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, 
 	return 0;
 }
 
+/* Write tmp, then put it in place of path: an existing file is exchanged
+ * with the new one, so readers see one or the other, as with rename. A
+ * rename that replaces a file makes ext4 write the new file back first
+ * (auto_da_alloc): ~1 ms here, where /run is ext4, for state that does not
+ * outlive a reboot anyway.
+ *
+ * reuse (only for a writer that holds the file's lock, and whose readers
+ * take it too): tmp keeps the old version afterwards and is overwritten
+ * next time, in place, rather than unlinked and created anew. Under
+ * churn, each inode ext4 allocates scans past the recently freed ones. Not
+ * truncated to zero first, which would make ext4 write it back at close
+ * (auto_da_alloc again): overwritten, then cut to length. */
 static int write_via(const char *tmp, const char *path, const char *data, size_t len, mode_t mode,
-		     ib_err *err)
+		     bool reuse, ib_err *err)
 {
 	_cleanup_close_ int fd =
-	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	    open(tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (reuse ? 0 : O_TRUNC), mode);
 
 	if (fd < 0)
 		return ib_err_sys(err, "create `%s`", tmp);
-	if (ib_write_all(fd, data, len) < 0) {
+	if (ib_write_all(fd, data, len) < 0 || (reuse && ftruncate(fd, (off_t)len) < 0)) {
+		ib_err_sys(err, "write `%s`", tmp);
 		unlink(tmp);
-		return ib_err_sys(err, "write `%s`", tmp);
+		return -1;
 	}
-	/* An existing file is exchanged with the new one, then the old one
-	 * unlinked: readers see one or the other, as with rename. A rename
-	 * that replaces a file makes ext4 write the new file back first
-	 * (auto_da_alloc): ~1 ms here, where /run is ext4, for state that
-	 * does not outlive a reboot anyway. */
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-		unlink(tmp);
+		if (!reuse)
+			unlink(tmp);
 		return 0;
 	}
 	/* Not there yet (or no exchange on this filesystem). */
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, 0) < 0) {
+		ib_err_sys(err, "rename `%s`", path);
 		unlink(tmp);
-		return ib_err_sys(err, "rename `%s`", path);
+		return -1;
 	}
 	return 0;
 }
@@ -217,7 +227,7 @@ int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 {
 	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp.%d", path, (int)getpid());
 
-	return write_via(tmp, path, data, len, mode, err);
+	return write_via(tmp, path, data, len, mode, false, err);
 }
 
 int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, mode_t mode,
@@ -225,7 +235,7 @@ int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, 
 {
 	_cleanup_free_ char *tmp = ib_xasprintf("%s.tmp", path);
 
-	return write_via(tmp, path, data, len, mode, err);
+	return write_via(tmp, path, data, len, mode, true, err);
 }
 
 int ib_mkdir_p(const char *path, mode_t mode, ib_err *err)

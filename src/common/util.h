@@ -52,9 +52,10 @@ int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err
 int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, ib_err *err);
 /* Write to a temp file beside path, fsync-less rename: readers see old or new. */
 int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err);
-/* The same for a writer that holds the file's lock: the temporary file has
- * one name (path.tmp), so one left by a writer that was killed is simply
- * reused by the next, not left behind. */
+/* The same for a writer that holds the file's lock (and readers that take
+ * it): the temporary file has one name (path.tmp) and is kept, holding the
+ * previous version, to be overwritten by the next write: no inode created
+ * and freed per write, and one left by a killed writer is simply reused. */
 int ib_write_file_atomic_locked(const char *path, const char *data, size_t len, mode_t mode,
 				ib_err *err);
 

@@ -239,7 +239,6 @@ static void undo_create(struct create_ctx *c)
 		ib_warn("remove cgroup: %s", e.msg);
 	if (c->range_held && ib_container_release_range(c->root, c->id, &e) < 0)
 		ib_warn("release ID range: %s", e.msg);
-	ib_stage_remove(c->stage_dir);
 	if (c->dir_created && ib_state_remove(c->root, c->id, &e) < 0)
 		ib_warn("%s", e.msg);
 }
@@ -633,7 +632,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	c.host_mntns = ib_stage_enter(err);
 	if (c.host_mntns < 0)
 		goto fail;
-	stage_dir = ib_state_path(c.root, o->id, "stage");
+	/* One mount point for every container's staging tmpfs, each mounted
+	 * in its own runtime's private namespace: no directory made and
+	 * removed per container (each an inode on an ext4 /run). */
+	stage_dir = ib_xstrdup(IDMAP_DIR_DEFAULT "/" IB_STAGE_DIR_NAME);
 	c.stage_dir = stage_dir;
 	if (ib_stage_binds(stage_dir, s, &pm, err) < 0)
 		goto fail;
@@ -701,11 +703,10 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	/* Its answer is read once the state is written. */
 	if (ib_supervisor_attach(&sup, c.pid, listener, err) < 0)
 		goto fail;
-	/* The staging directory stays until delete: removing it now would
-	 * detach the staged mounts from the supervisor's namespace (an RCU
-	 * grace period, ~0.4 ms of create), where only the supervisor, host
-	 * root anyway, can reach them; they go with that namespace when it
-	 * exits, and delete then removes an empty directory. */
+	/* The staged mounts stay in the supervisor's namespace, where only
+	 * the supervisor, host root anyway, can reach them; they go with that
+	 * namespace when it exits (unmounting them now cost an RCU grace
+	 * period, ~0.4 ms of create). */
 	if (tty_sock >= 0) {
 		*tty_master_out = ib_recv_fd(tty_sock, err);
 		if (*tty_master_out < 0)

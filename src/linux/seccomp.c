@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "linux/seccomp_prebuilt.h"
 #include "linux/sync.h"
 #include "supervisor/notify_rules.h"
 
@@ -421,17 +422,45 @@ static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 	return export_bpf(ctx, prog, err);
 }
 
-/* Built once per runtime process; a child (clone3 without CLONE_VM) gets
- * its copy. */
+int ib_seccomp_build_supervised_all(struct sock_fprog *extra, struct sock_fprog *prog,
+				    struct sock_fprog *quiet, ib_err *err)
+{
+	*extra = *prog = *quiet = (struct sock_fprog){0};
+	if (build_unknown(extra, err) < 0)
+		return -1;
+	if (build_supervised(prog, true, err) < 0 || build_supervised(quiet, false, err) < 0) {
+		free(extra->filter);
+		free(prog->filter);
+		*extra = *prog = (struct sock_fprog){0};
+		return -1;
+	}
+	return 0;
+}
+
+/* Built once per runtime process (or linked in prebuilt); a child (clone3
+ * without CLONE_VM) gets its copy. */
 static struct {
-	bool ready;
+	bool ready, prebuilt;
 	struct sock_fprog prog, extra;
 } filter;
+
+static struct sock_fprog prebuilt_prog(unsigned short n, const struct sock_filter *f)
+{
+	/* The kernel only reads the program. */
+	return (struct sock_fprog){.len = n, .filter = (struct sock_filter *)f};
+}
 
 int ib_seccomp_prepare_supervised(ib_err *err)
 {
 	if (filter.ready)
 		return 0;
+	if (&ib_seccomp_prebuilt != NULL) {
+		filter.extra =
+		    prebuilt_prog(ib_seccomp_prebuilt.n_extra, ib_seccomp_prebuilt.extra);
+		filter.prog = prebuilt_prog(ib_seccomp_prebuilt.n_prog, ib_seccomp_prebuilt.prog);
+		filter.ready = filter.prebuilt = true;
+		return 0;
+	}
 	if (build_unknown(&filter.extra, err) < 0)
 		return -1;
 	if (build_supervised(&filter.prog, true, err) < 0) {
@@ -501,10 +530,14 @@ int ib_seccomp_load_supervised(bool listener, ib_err *err)
 		struct sock_fprog quiet;
 		int r;
 
-		if (build_supervised(&quiet, false, err) < 0)
+		if (filter.prebuilt)
+			quiet =
+			    prebuilt_prog(ib_seccomp_prebuilt.n_quiet, ib_seccomp_prebuilt.quiet);
+		else if (build_supervised(&quiet, false, err) < 0)
 			return -1;
 		r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &quiet);
-		free(quiet.filter);
+		if (!filter.prebuilt)
+			free(quiet.filter);
 		return r < 0 ? ib_err_sys(err, "seccomp: load ironbox's filter") : 0;
 	}
 	/* Once the supervisor has a call, only a fatal signal interrupts the

@@ -131,15 +131,6 @@ void ib_stage_leave(int host_mntns)
 	close(host_mntns);
 }
 
-void ib_stage_remove(const char *stage_dir)
-{
-	/* On the host the staging dir was never a mount point; removing it
-	 * detaches the staged mounts everywhere, so only once the container
-	 * has its clones. */
-	if (stage_dir)
-		(void)rmdir(stage_dir);
-}
-
 int ib_stage_open_bind(const char *stage_dir, const struct ib_mount *m, size_t i, ib_err *err)
 {
 	char path[4096];

@@ -25,14 +25,15 @@ int ib_userns_create(const struct ib_spec *s, pid_t *placeholder, ib_err *err);
  * to the host). Returns an fd of the host's mount namespace to come back to. */
 int ib_stage_enter(ib_err *err);
 /* Attach every prepared bind (and overlay) mount of pm under a tmpfs mounted on stage_dir
- * (as m<index>); their fds in pm are consumed. */
+ * (as m<index>); their fds in pm are consumed. stage_dir is made if missing
+ * and never removed: on the host it is an empty directory, a mount point
+ * only in private namespaces (one per create, each with its own tmpfs). A
+ * name no container id can have (ids have no '@'). */
+#define IB_STAGE_DIR_NAME "stage@"
 int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		   ib_err *err);
 /* Back to the host's mount namespace. */
 void ib_stage_leave(int host_mntns);
-/* Remove the staging dir of a create that failed (a created container keeps
- * it until delete: its removal would detach the staged mounts, create.c). */
-void ib_stage_remove(const char *stage_dir);
 
 /* Container side: root_path in our mount namespace (where the prepared
  * rootfs is attached, so that createContainer hooks find it there), checked

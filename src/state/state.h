@@ -13,24 +13,29 @@
 
 #define IB_DEFAULT_ROOT "/run/ironbox"
 
-enum ib_status { IB_STATUS_CREATING, IB_STATUS_CREATED, IB_STATUS_RUNNING, IB_STATUS_PAUSED,
-		 IB_STATUS_STOPPED };
+enum ib_status {
+	IB_STATUS_CREATING,
+	IB_STATUS_CREATED,
+	IB_STATUS_RUNNING,
+	IB_STATUS_PAUSED,
+	IB_STATUS_STOPPED
+};
 
 struct ib_state {
 	char *id;
-	pid_t pid;                   /* container init, 0 before it exists */
+	pid_t pid;		      /* container init, 0 before it exists */
 	unsigned long long pid_start; /* starttime from /proc/PID/stat: guards against pid reuse */
 	char *bundle;
 	char *rootfs;
-	char *created;               /* RFC 3339 */
+	char *created; /* RFC 3339 */
 	char *owner;
-	char *cgroup_path;           /* relative cgroup path (see cgroup.h) */
+	char *cgroup_path; /* relative cgroup path (see cgroup.h) */
 	bool systemd_cgroup;
-	bool cgroup_owned;           /* ironbox created it; else joined (see cgroup.h) */
-	bool started;                /* start was called */
-	pid_t supervisor_pid;		  /* the container's supervisor (supervisor.h), 0 if none */
+	bool cgroup_owned;    /* ironbox created it; else joined (see cgroup.h) */
+	bool started;	      /* start was called */
+	pid_t supervisor_pid; /* the container's supervisor (supervisor.h), 0 if none */
 	unsigned long long supervisor_start; /* its starttime */
-	uint32_t host_id_base;       /* ID range (see idmap.h) */
+	uint32_t host_id_base;		     /* ID range (see idmap.h) */
 	uint32_t host_id_size;
 	char **annotation_keys, **annotation_values;
 	size_t n_annotations;
@@ -41,7 +46,8 @@ int ib_state_check_id(const char *id, ib_err *err);
 
 /* Create <root>/<id> exclusively (EEXIST -> "container with id exists: ID"). */
 int ib_state_create_dir(const char *root, const char *id, ib_err *err);
-/* Lock the container (flock LOCK_EX on <root>/<id>/lock). Returns the lock fd. */
+/* Lock the container (flock LOCK_EX on its directory <root>/<id>). Returns
+ * the lock fd; "does not exist" when the directory was removed meanwhile. */
 int ib_state_lock(const char *root, const char *id, ib_err *err);
 int ib_state_save(const char *root, const struct ib_state *st, ib_err *err);
 /* ENOENT -> "container does not exist" message like runc. */
@@ -52,9 +58,7 @@ void ib_state_freep(struct ib_state **st);
 /* Remove the state directory and its files. */
 int ib_state_remove(const char *root, const char *id, ib_err *err);
 /* The same for the holder of its lock (*lockfd, from ib_state_lock): the
- * lock file goes last, once closed (*lockfd = -1). Unlinking a file that is
- * still open makes ext4 keep it on its orphan list until the close: up to
- * milliseconds here, where /run is ext4. */
+ * directory goes last, still locked; then the lock is closed (*lockfd = -1). */
 int ib_state_remove_locked(const char *root, const char *id, int *lockfd, ib_err *err);
 /* Ids of all containers under root (sorted). */
 int ib_state_list(const char *root, char ***ids, ib_err *err);

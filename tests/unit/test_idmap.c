@@ -122,6 +122,52 @@ static void test_lowest_free_and_release(void **state)
 	assert_int_equal(must_alloc(root, &pool, "f", always_alive), 231072);
 }
 
+static ino_t ino_of(const char *root, const char *name)
+{
+	char *path = ib_xasprintf("%s/%s", root, name);
+	struct stat st;
+	int r = stat(path, &st);
+
+	free(path);
+	return r == 0 ? st.st_ino : 0;
+}
+
+/* The table is rewritten through one kept temporary file: after the first
+ * two writes no inode is created or freed, whatever the writes' sizes, and
+ * the table always reads back whole (shorter writes are cut to length). */
+static void test_writes_reuse_two_inodes(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	uint32_t base;
+	ino_t a, b;
+
+	must_alloc(root, &pool, "first", always_alive);
+	must_alloc(root, &pool, "second-with-a-much-longer-holder-name", always_alive);
+	a = ino_of(root, "idmap.json");
+	b = ino_of(root, "idmap.json.tmp");
+	assert_true(a && b && a != b);
+	for (int i = 0; i < 6; i++) {
+		ino_t x, y;
+
+		if (i % 2 == 0)
+			assert_int_equal(
+			    ib_idmap_release(root, "second-with-a-much-longer-holder-name", &err),
+			    0);
+		else
+			must_alloc(root, &pool, "second-with-a-much-longer-holder-name",
+				   always_alive);
+		x = ino_of(root, "idmap.json");
+		y = ino_of(root, "idmap.json.tmp");
+		assert_true((x == a && y == b) || (x == b && y == a));
+		assert_int_equal(ib_idmap_lookup(root, "first", &base, &err), 0);
+		assert_int_equal(base, 100000);
+		assert_int_equal(
+		    ib_idmap_lookup(root, "second-with-a-much-longer-holder-name", &base, &err),
+		    i % 2 == 0 ? -1 : 0);
+	}
+}
+
 static void test_concurrent(void **state)
 {
 	const char *root = *state;
@@ -551,7 +597,14 @@ static void test_release_full_fs(void **state)
 			if (ib_idmap_alloc(root, &pool, h, always_alive, NULL, &b, &e) < 0)
 				_exit(3);
 		}
-		/* Fill it up. */
+		/* Fill it up. Without the kept temporary file: a new table that
+		 * fits in its blocks could still be written. */
+		{
+			char *tmp = ib_xasprintf("%s/idmap.json.tmp", root);
+			if (unlink(tmp) < 0)
+				_exit(8);
+			free(tmp);
+		}
 		fd = open(fill, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 		while (write(fd, buf, sizeof(buf)) > 0)
 			;
@@ -585,6 +638,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_root_created, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lowest_free_and_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writes_reuse_two_inodes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_recovery, setup, teardown),

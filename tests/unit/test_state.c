@@ -269,8 +269,8 @@ static void test_lock(void **state)
 	assert_true(child >= 0);
 	if (child == 0) {
 		/* A separate open file description: must not get the lock. */
-		char *path = ib_state_path(root, "locked", "lock");
-		int fd2 = open(path, O_RDWR | O_CLOEXEC);
+		char *path = ib_state_path(root, "locked", NULL);
+		int fd2 = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd2 < 0)
 			_exit(2);
 		if (flock(fd2, LOCK_EX | LOCK_NB) == 0)
@@ -285,13 +285,65 @@ static void test_lock(void **state)
 	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
-		char *path = ib_state_path(root, "locked", "lock");
-		int fd2 = open(path, O_RDWR | O_CLOEXEC);
+		char *path = ib_state_path(root, "locked", NULL);
+		int fd2 = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_exit(fd2 >= 0 && flock(fd2, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The child pid is waiting for an flock (a "->" line of /proc/locks). */
+static bool blocked_on_flock(pid_t pid)
+{
+	char *text = NULL, want[64];
+	bool found;
+
+	snprintf(want, sizeof(want), "-> FLOCK  ADVISORY  WRITE %d ", (int)pid);
+	if (ib_read_file_at(AT_FDCWD, "/proc/locks", &text, NULL, NULL) < 0)
+		return false;
+	found = strstr(text, want) != NULL;
+	free(text);
+	return found;
+}
+
+/* A waiter whose container is deleted meanwhile, and an other container
+ * created with the same id, must not come back holding a lock on the old,
+ * removed directory while reading the new one's state. */
+static void test_lock_of_removed_dir(void **state)
+{
+	const char *root = *state;
+	ib_err err = {0};
+	int fd, status;
+	pid_t child;
+
+	assert_int_equal(ib_state_create_dir(root, "gone", &err), 0);
+	fd = ib_state_lock(root, "gone", &err);
+	assert_true(fd >= 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ib_err e = {0};
+		int r;
+
+		close(fd); /* the parent's holds the lock for both otherwise */
+		r = ib_state_lock(root, "gone", &e);
+		_exit(r < 0 && e.code == ENOENT ? 0 : 1);
+	}
+	for (int i = 0; i < 5000 && !blocked_on_flock(child); i++)
+		usleep(1000);
+	assert_true(blocked_on_flock(child));
+	assert_int_equal(ib_state_remove_locked(root, "gone", &fd, &err), 0);
+	assert_int_equal(fd, -1);
+	assert_int_equal(ib_state_create_dir(root, "gone", &err), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The new container's lock is free and works. */
+	fd = ib_state_lock(root, "gone", &err);
+	assert_true(fd >= 0);
+	close(fd);
 }
 
 int main(void)
@@ -303,6 +355,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_of_removed_dir, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
