@@ -452,15 +452,33 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
  * itself when there is no console socket. run (NULL for create): what a
  * run goes on with. */
+/* `run`'s start: the byte the init waits for, then EOF once it has
+ * executed the user's program (its end is close-on-exec) or died. */
+static int release_init_socket(int sock, ib_err *err)
+{
+	char buf[16];
+	ssize_t n;
+
+	if (send(sock, "0", 1, MSG_NOSIGNAL) != 1)
+		return ib_err_set(err, ESRCH, "cannot start a container that has stopped");
+	while ((n = read(sock, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno != EINTR)
+			return ib_err_sys(err, "wait for container start");
+	}
+	return 0;
+}
+
+/* `run`: create starts the container too, once the supervisor is attached:
+ * no exec.fifo (the init waits on a socketpair), one final state write. */
 struct run_ctx {
-	struct ib_spec *spec; /* for start, which then need not read config.json back */
+	struct ib_spec *spec; /* for the poststart hooks */
 	pid_t sup_pid;	      /* the supervisor, our child */
 };
 
 static int do_create(const struct ib_global_opts *g, const struct ib_create_opts *o, pid_t *pid_out,
 		     int *pidfd_out, int *tty_master_out, struct run_ctx *run, ib_err *err)
 {
-	_cleanup_close_ int tty_sock = -1;
+	_cleanup_close_ int tty_sock = -1, start_sock = -1;
 	struct create_ctx c = {.root = ib_root_of(g),
 			       .id = o->id,
 			       .pid = -1,
@@ -573,16 +591,28 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	ib_phase_mark("cgroup");
 
-	fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
-	if (mkfifo(fifo_path, 0622) < 0 || chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
-	    chmod(fifo_path, 0622) < 0) {
-		ib_err_sys(err, "create exec fifo");
-		goto fail;
-	}
-	fifo = open(fifo_path, O_PATH | O_CLOEXEC);
-	if (fifo < 0) {
-		ib_err_sys(err, "open exec fifo");
-		goto fail;
+	if (run) {
+		int ss[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ss) < 0) {
+			ib_err_sys(err, "socketpair");
+			goto fail;
+		}
+		start_sock = ss[0];
+		fifo = ss[1];
+	} else {
+		fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
+		if (mkfifo(fifo_path, 0622) < 0 ||
+		    chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
+		    chmod(fifo_path, 0622) < 0) {
+			ib_err_sys(err, "create exec fifo");
+			goto fail;
+		}
+		fifo = open(fifo_path, O_PATH | O_CLOEXEC);
+		if (fifo < 0) {
+			ib_err_sys(err, "open exec fifo");
+			goto fail;
+		}
 	}
 	if (o->console_socket) {
 		console = ib_console_connect(o->console_socket, err);
@@ -660,6 +690,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 				  .in_v2_cgroup = v2fd >= 0,
 				  .sync_fd = sv[1],
 				  .fifo_fd = fifo,
+				  .start_by_socket = run != NULL,
 				  .console_fd = console,
 				  .console_relayed = tty_sock >= 0,
 				  .userns_fd = userns,
@@ -687,6 +718,11 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	if (run) {
+		/* The init's end of the start socket is the init's alone. */
+		close(fifo);
+		fifo = -1;
+	}
 	c.pid = pid;
 	c.pidfd = pidfd;
 	/* While the child sets itself up (it runs on another CPU). */
@@ -719,13 +755,22 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.pid_start = ib_proc_starttime(c.pid);
 	st.supervisor_pid = sup.pid;
 	st.supervisor_start = sup.start;
-	if (ib_state_save(c.root, &st, err) < 0)
+	if (!run && ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	reap_helpers(&c);
 	ib_phase_mark("state-final");
 	if (ib_supervisor_attached(&sup, err) < 0)
 		goto fail;
 	ib_phase_mark("supervisor-attach");
+	if (run) {
+		/* Only now: the supervisor has the init's listener. */
+		ib_phase_mark("create-done");
+		if (release_init_socket(start_sock, err) < 0)
+			goto fail;
+		st.started = true;
+		if (ib_state_save(c.root, &st, err) < 0)
+			goto fail;
+	}
 	if (o->pid_file && ib_write_pid_file(o->pid_file, c.pid, err) < 0)
 		goto fail;
 	*pid_out = c.pid;
@@ -821,6 +866,21 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 }
 
 /* known: the spec create had (run), else config.json is read back. */
+static void run_poststart(const char *id, pid_t pid, const char *bundle, const struct ib_spec *s)
+{
+	_cleanup_free_ char *state_json = NULL;
+
+	if (s->hooks.n_poststart) {
+		/* A failing poststart hook is a warning; the others still run and
+		 * the container keeps running (runtime spec; runc 1.1 differs). */
+		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(bundle);
+
+		state_json = ib_hook_state_json(id, pid, bundle, "running", s);
+		ib_hooks_run_warn("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
+				  bundle_fd);
+	}
+}
+
 static int start_locked(const struct ib_global_opts *g, const char *id, const struct ib_spec *known,
 			ib_err *err)
 {
@@ -852,15 +912,7 @@ static int start_locked(const struct ib_global_opts *g, const char *id, const st
 		if (!s)
 			return -1;
 	}
-	if (s->hooks.n_poststart) {
-		/* A failing poststart hook is a warning; the others still run and
-		 * the container keeps running (runtime spec; runc 1.1 differs). */
-		_cleanup_close_ int bundle_fd = ib_hooks_open_dir(st->bundle);
-
-		state_json = ib_hook_state_json(id, st->pid, st->bundle, "running", s);
-		ib_hooks_run_warn("poststart", s->hooks.poststart, s->hooks.n_poststart, state_json,
-				  bundle_fd);
-	}
+	run_poststart(id, st->pid, st->bundle, s);
 	return 0;
 }
 
@@ -896,12 +948,8 @@ int ib_container_run(const struct ib_global_opts *g, const struct ib_create_opts
 	if (do_create(g, o, &pid, &pidfd, o->detach ? NULL : &tty_master, &run, err) < 0)
 		return -1;
 	s = run.spec;
-	r = start_with(g, o->id, s, err);
+	run_poststart(o->id, pid, o->bundle, s);
 	ib_phase_mark("start");
-	if (r < 0) {
-		(void)ib_container_delete(g, o->id, true, &e);
-		return -1;
-	}
 	if (o->detach)
 		return 0;
 	r = ib_wait_container(pid, pidfd, tty_master, exit_status, err);

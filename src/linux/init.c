@@ -299,10 +299,23 @@ static bool ns_new(const struct ib_spec *s, enum ib_ns_type t)
  * program (or died), like runc. The O_PATH fifo is reopened through the
  * container's /proc, or, in a container without one, through fd_dir: our
  * own /proc/self/fd, opened before the pivot. */
-static int wait_for_start(int fd_dir, int fifo_fd, ib_err *err)
+static int wait_for_start(int fd_dir, int fifo_fd, bool by_socket, ib_err *err)
 {
 	char path[64];
 	int fd;
+
+	/* `run`: no exec.fifo, the runtime that created us sends the byte and
+	 * reads on until EOF (this end is close-on-exec). */
+	if (by_socket) {
+		char b;
+		ssize_t n;
+
+		while ((n = read(fifo_fd, &b, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			return ib_err_set(err, ECANCELED, "the runtime went away before start");
+		return fifo_fd;
+	}
 
 	if (fd_dir >= 0) {
 		snprintf(path, sizeof(path), "%d", fifo_fd);
@@ -377,8 +390,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	if (procview) {
 		/* One listing (a readdirplus, procfs_fuse.c) looks every file up:
 		 * the clones below then cost no FUSE round trip each. */
-		_cleanup_close_ int dir =
-		    open(c->procview_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int dir = open(c->procview_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char dents[8192];
 
 		while (dir >= 0 && syscall(SYS_getdents64, dir, dents, sizeof(dents)) > 0)
@@ -497,7 +509,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		_exit(1);
 	/* Created: from now on we outlive the runtime. */
 	close(c->sync_fd);
-	if (wait_for_start(fd_dir, c->fifo_fd, &err) < 0)
+	if (wait_for_start(fd_dir, c->fifo_fd, c->start_by_socket, &err) < 0)
 		goto fail;
 	/* In the container (its root, the process's cwd), like runc. */
 	if (ib_hooks_run("startContainer", s->hooks.start_container, s->hooks.n_start_container,

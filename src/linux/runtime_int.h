@@ -20,7 +20,8 @@ struct ib_init_cfg {
 	const struct ib_cgroup *cg;
 	bool in_v2_cgroup;	  /* placed there by CLONE_INTO_CGROUP */
 	int sync_fd;		  /* our end of the socketpair */
-	int fifo_fd;		  /* O_PATH fd of exec.fifo */
+	int fifo_fd;		  /* O_PATH fd of exec.fifo, or (start_by_socket) */
+	bool start_by_socket;	  /* ...our end of a socketpair: `run` releases us */
 	int console_fd;		  /* connected --console-socket or -1 */
 	bool console_relayed;	  /* console_fd leads to our own pty relay (run) */
 	int userns_fd;		  /* shared user namespace to join, or -1 */

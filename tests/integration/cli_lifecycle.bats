@@ -190,6 +190,22 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	assert_no_leftovers "$id"
 }
 
+@test "run starts in one step: no exec.fifo, the user's program already runs" {
+	setup_bundle b sleep 100
+	local id
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	# Recorded as started at once: a second start is refused.
+	[[ "$(state_of "$id")" == running ]]
+	[[ ! -e "$TEST_ROOT/$id/exec.fifo" ]]
+	[[ "$(cat "/proc/$(IB state "$id" | jq -r .pid)/comm")" == sleep ]]
+	run IB start "$id"
+	[[ "$status" -ne 0 ]]
+	[[ "$output" == *"already running"* ]]
+	IB delete -f "$id"
+	assert_no_leftovers "$id"
+}
+
 @test "kill by signal name, SIG-prefixed name and number" {
 	setup_bundle b sh -c 'trap "echo got-usr1" USR1; trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.05; done'
 	local id
