@@ -1,9 +1,11 @@
 #include "supervisor/audit.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +71,43 @@ bool ib_audit_write(int fd, const struct ib_audit_entry *e)
 	return write(fd, line, len) == (ssize_t)len;
 }
 
+int ib_audit_sink_open(int *writer, ib_err *err)
+{
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
+		return ib_err_sys(err, "audit socketpair");
+	*writer = sp[1];
+	return sp[0];
+}
+
+void ib_audit_sink_drain(int sink, int state_dirfd, uint64_t *dropped)
+{
+	static int log_fd = -1;
+	static char buf[64 * 1024];
+
+	for (;;) {
+		ssize_t n = recv(sink, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		struct stat st;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		if (log_fd < 0)
+			log_fd =
+			    openat(state_dirfd, IB_AUDIT_FILE,
+				   O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* A line longer than the buffer was cut: dropped, not written
+		 * half. */
+		if (log_fd < 0 || (size_t)n > sizeof(buf) || fstat(log_fd, &st) < 0 ||
+		    st.st_size >= IB_AUDIT_MAX_BYTES || write(log_fd, buf, (size_t)n) != n) {
+			if (dropped)
+				__atomic_add_fetch(dropped, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
 int ib_container_audit(const struct ib_global_opts *g, const char *id, bool stats, char **out,
 		       ib_err *err)
 {
@@ -82,6 +121,14 @@ int ib_container_audit(const struct ib_global_opts *g, const char *id, bool stat
 	dir = ib_state_path(root, id, NULL);
 	if (stats)
 		return ib_supervisor_stats(dir, out, err);
+	/* A running supervisor appends what it was sent before it answers:
+	 * every call denied before now is then in the log. */
+	{
+		_cleanup_free_ char *ignored = NULL;
+		ib_err e = {0};
+
+		(void)ib_supervisor_stats(dir, &ignored, &e);
+	}
 	path = ib_state_path(root, id, IB_AUDIT_FILE);
 	if (ib_read_file_at(AT_FDCWD, path, out, NULL, err) < 0) {
 		if (err->code != ENOENT)

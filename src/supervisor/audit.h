@@ -11,6 +11,7 @@
 #define IRONBOX_AUDIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -31,9 +32,23 @@ struct ib_audit_entry {
 	int error; /* errno returned to the caller */
 };
 
+/* In the supervisor, lines are not written to the log directly: the agent
+ * and the supervisor send each one as a message on a socket (SEQPACKET,
+ * non-blocking: a full socket drops the line, counted), and the supervisor
+ * appends them to the log, which it creates with the first one: most
+ * containers are never denied anything, and a file made per container is
+ * an inode allocated and freed on the host's /run.
+ *
+ * The sink: returns the supervisor's end, *writer the end for writers. */
+int ib_audit_sink_open(int *writer, ib_err *err);
+/* Append what arrived on the sink to <state_dirfd>/audit.log (made then,
+ * 0600); lines over the cap are counted in *dropped. */
+void ib_audit_sink_drain(int sink, int state_dirfd, uint64_t *dropped);
+
 /* The JSON line (malloc'd, with its '\n'). */
 char *ib_audit_line(const struct ib_audit_entry *e);
-/* Append it to fd with one write (O_APPEND); false when the log is full. */
+/* Append it to fd with one write (O_APPEND, or one message on the sink);
+ * false when the log is full (or the sink). */
 bool ib_audit_write(int fd, const struct ib_audit_entry *e);
 
 #endif

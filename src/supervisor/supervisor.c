@@ -191,6 +191,9 @@ static int forward_init_listener(int fd, pid_t init)
 	}
 }
 
+/* Audit lines arrive on audit_sink; audit.log is made in state_dir. */
+static int audit_sink = -1, state_dir = -1;
+
 static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
 {
 	ib_proc_sys_exit();
@@ -199,6 +202,9 @@ static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t ag
 	if (agent > 0)
 		while (waitpid(agent, NULL, 0) < 0 && errno == EINTR)
 			;
+	/* What the agent and we said last. */
+	if (audit_sink >= 0)
+		ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
 	if (se) {
 		fuse_session_unmount(se);
 		fuse_session_destroy(se);
@@ -325,11 +331,10 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		rd.fuse = se != NULL;
 	}
 	lsock = ib_sup_ctl_listen(5, cfg->state_dir, &e);
-	audit_fd =
-	    openat(5, IB_AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lsock < 0 || audit_fd < 0)
+	audit_sink = ib_audit_sink_open(&audit_fd, &e);
+	if (lsock < 0 || audit_sink < 0)
 		sup_exit(se, -1, 1);
-	close(5);
+	state_dir = 5; /* for audit.log, made with the first line */
 	/* Ready before the agent exists (it sets itself up while the init is,
 	 * see wait_agent_ready): the runtime goes on meanwhile. If it cannot
 	 * start, attach fails. */
@@ -356,13 +361,14 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	/* Serve from the start (the container opens our files while it is
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {
-		struct pollfd pfd[5] = {{.fd = fd, .events = POLLIN},
+		struct pollfd pfd[6] = {{.fd = fd, .events = POLLIN},
 					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
 					{.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN},
 					/* its "R" is read at attach */
 					{.fd = agent_ready ? agent_sock : -1, .events = POLLIN},
-					{.fd = info_sock, .events = POLLIN}};
-		int r = poll(pfd, 5, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
+					{.fd = info_sock, .events = POLLIN},
+					{.fd = audit_sink, .events = POLLIN}};
+		int r = poll(pfd, 6, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -376,6 +382,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			break; /* the agent is gone: so are we (fail closed) */
 		if (pfd[4].revents & POLLIN)
 			answer_sysinfo();
+		if (pfd[5].revents & POLLIN)
+			ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
 		if (pfd[1].revents) {
 			struct attach_msg m;
 			int lfd;
@@ -404,8 +412,12 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			ctl = -1;
 			continue;
 		}
-		if (pfd[2].revents & POLLIN)
+		if (pfd[2].revents & POLLIN) {
+			/* Every line said before the request is in the log when we
+			 * answer (`ironbox audit` asks first). */
+			ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
 			ib_sup_ctl_serve(lsock, forward_listener);
+		}
 		/* The container may unmount our files (its own mounts): the
 		 * FUSE side ends, the seccomp side goes on until the init exits. */
 		if (pfd[0].revents & (POLLERR | POLLHUP)) {

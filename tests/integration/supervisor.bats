@@ -246,6 +246,12 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	# Seccomp_filters of the container's processes: ours (no spec profile;
 	# two with a libseccomp that lacks a syscall of the table)
 	grep -qE '^Seccomp_filters:[[:space:]]*[12]$' "/proc/$(pid_of "$id")/status"
+	# Nothing denied yet: no audit log was made for it.
+	[[ ! -e "$TEST_ROOT/$id/audit.log" ]]
+	# A denied call is in `ironbox audit` as soon as it has returned.
+	run IB exec "$id" sh -c 'touch /vol/d; chmod 4755 /vol/d' </dev/null 3>&-
+	[[ "$status" -ne 0 ]]
+	IB audit "$id" | jq -se 'length == 1 and .[0].target == "/vol/d" and .[0].errno == "EPERM"'
 }
 
 # ---------------------------------------------------------------------------
