@@ -668,6 +668,67 @@ static int emul_dest_created(int root_fd, const char *rel)
 	return fd;
 }
 
+/* A /proc/sys knob strictly below one of the spec's readonly paths is
+ * attached after them (ib_rootfs_finish), read-only like them: attached
+ * before, the readonly path's recursive clone would copy it and leave the
+ * original below, a hidden duplicate in the container's mount table (20
+ * with Docker's defaults, in every later mount call and every mountinfo
+ * read). Not when the spec sets that sysctl: its write must reach our
+ * file. */
+static bool knob_deferred(const struct ib_spec *s, const struct ib_emul_file *f)
+{
+	bool below = false;
+
+	if (!(f->flags & IB_EMUL_SYSCTL))
+		return false;
+	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++) {
+		const char *r = s->readonly_paths[i];
+		size_t n = strlen(r);
+
+		if (n > 1 && !strncmp(f->path, r, n) && f->path[n] == '/')
+			below = true;
+	}
+	for (size_t i = 0; below && i < s->n_sysctls; i++) {
+		_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", s->sysctls[i].key);
+
+		for (char *p = path + strlen("/proc/sys/"); *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (!strcmp(path, f->path))
+			return false;
+	}
+	return below;
+}
+
+static int mount_deferred_knobs(struct ib_rootfs_ctx *c, ib_err *err)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+
+	for (size_t i = 0; i < c->n_procview && ib_emul_files[i].name; i++) {
+		const struct ib_emul_file *f = &ib_emul_files[i];
+		_cleanup_close_ int dest = -1;
+
+		if (c->procview_fds[i] < 0 || !knob_deferred(c->spec, f))
+			continue;
+		/* After the pivot: the container's root is ours. */
+		dest = ib_openat2(AT_FDCWD, f->path, O_PATH | O_CLOEXEC,
+				  RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (dest < 0 && errno == ENOENT)
+			continue; /* a knob the container's namespaces do not show */
+		if (dest < 0)
+			return ib_err_sys(err, "emulated %s", f->path);
+		if (ib_mount_setattr(c->procview_fds[i], "", AT_EMPTY_PATH, &a) < 0)
+			return ib_err_sys(err, "emulated %s read-only", f->path);
+		if (attach(c->procview_fds[i], dest) < 0) {
+			if (errno == ENOENT)
+				continue; /* dropped by the kernel meanwhile */
+			return ib_err_sys(err, "mount emulated %s", f->path);
+		}
+	}
+	return 0;
+}
+
 /* The supervisor's emulated files (supervisor/emul.h) go over the
  * container's own: the /proc ones right over its proc mount (where /proc
  * is a proc mount; they are required), the others once every mount is in
@@ -681,6 +742,8 @@ static int mount_procview(struct ib_rootfs_ctx *c, bool proc, ib_err *err)
 
 		if (ib_emul_under_proc(f) != proc || c->procview_fds[i] < 0)
 			continue; /* not served on this host (a /proc/sys knob) */
+		if (knob_deferred(c->spec, f))
+			continue;
 		if (proc) {
 			dest =
 			    ib_openat2(c->pm->rootfs_fd, rel, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
@@ -987,6 +1050,8 @@ int ib_rootfs_finish(struct ib_rootfs_ctx *c, ib_err *err)
 	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
 		if (readonly_path(s->readonly_paths[i], err) < 0)
 			return -1;
+	if (mount_deferred_knobs(c, err) < 0)
+		return -1;
 	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
 		if (mask_path(s->masked_paths[i], err) < 0)
 			return -1;

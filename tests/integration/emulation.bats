@@ -249,3 +249,23 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$output"; }
 	[[ "$(value online)" == 1 ]]
 	[[ "$(value newsys)" == 1 ]]
 }
+
+@test "emulation: under a read-only /proc/sys each emulated knob is mounted once, read-only, and still served" {
+	setup_bundle b sleep 100
+	bundle_jq "$BUNDLE" '.linux.readonlyPaths = ["/proc/sys"]'
+	local id pid n
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	pid=$(pid_of "$id")
+	# Once: no hidden duplicate below the read-only clone of /proc/sys.
+	n=$(awk '$5 == "/proc/sys/vm/overcommit_memory"' "/proc/$pid/mountinfo" | wc -l)
+	[[ "$n" == 1 ]] || { cat "/proc/$pid/mountinfo"; false; }
+	awk '$5 == "/proc/sys/vm/overcommit_memory" { print $6 }' "/proc/$pid/mountinfo" | grep -q '^ro,'
+	awk '$5 == "/proc/sys/vm/overcommit_memory"' "/proc/$pid/mountinfo" | grep -q 'fuse.ironbox'
+	# Served by the supervisor, refused for writing as the rest of /proc/sys.
+	[[ "$(IB exec "$id" cat /proc/sys/vm/overcommit_memory)" =~ ^[0-2]$ ]]
+	run IB exec "$id" sh -c 'echo 1 > /proc/sys/vm/overcommit_memory'
+	[[ "$status" -ne 0 ]]
+	assert_output_contains "Read-only file system"
+	IB delete -f "$id"
+}
