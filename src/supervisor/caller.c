@@ -504,6 +504,11 @@ static struct {
 	bool valid;
 	uint64_t gen; /* bumped whenever tab is replaced or changed */
 	struct ib_mnttab tab;
+	/* The kernel's list of the namespace's mounts when the last change of
+	 * ours was applied (table generation ids_gen), NULL if none. */
+	uint64_t *ids;
+	size_t n_ids;
+	uint64_t ids_gen;
 	uint64_t deltas, rereads; /* statistics (tests, bench) */
 } g_tc = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
@@ -841,7 +846,16 @@ void ib_caller_tab_begin(struct ib_caller *c, struct ib_caller_tab_txn *x)
 		return;
 	pthread_mutex_lock(&g_tc.lock);
 	if (g_tc.fd >= 0 && g_tc.valid) {
-		n = list_mounts(&ids, g_tc.tab.n);
+		/* The list taken with our last change, if the table is still the
+		 * one it was applied to (else listed now; either way no change
+		 * since, as poll() then says). */
+		if (g_tc.ids && g_tc.ids_gen == g_tc.gen) {
+			n = (ssize_t)g_tc.n_ids;
+			ids = ib_xmalloc0((g_tc.n_ids ? g_tc.n_ids : 1) * sizeof(*ids));
+			memcpy(ids, g_tc.ids, g_tc.n_ids * sizeof(*ids));
+		} else {
+			n = list_mounts(&ids, g_tc.tab.n);
+		}
 		if (n >= 0 && tc_poll_locked() == 0) {
 			x->on = true;
 			x->gen = g_tc.gen;
@@ -927,10 +941,17 @@ void ib_caller_tab_commit(struct ib_caller *c, struct ib_caller_tab_txn *x, uint
 		ok = ib_mnttab_remove(&g_tc.tab, gone_id);
 	}
 out:
+	free(g_tc.ids);
+	g_tc.ids = NULL;
 	if (ok) {
 		g_tc.gen++;
 		g_tc.deltas++;
 		c->tab_kept = true;
+		/* `after` was listed once our poll() took note of the count:
+		 * it is the table's list until poll() reports a change */
+		g_tc.ids = IB_STEAL(after);
+		g_tc.n_ids = (size_t)n;
+		g_tc.ids_gen = g_tc.gen;
 	} else {
 		g_tc.valid = false;
 	}
