@@ -485,7 +485,10 @@ static const char *below(const char *path, const char *dir)
  *     namespace since the last read (the kernel counts every attach,
  *     detach and remount in it, whoever made it) or when we answered a
  *     call since then (ib_caller_tab_changed: our own calls may change
- *     what that count leaves out, propagation for one);
+ *     what that count leaves out, propagation for one) -- except a call of
+ *     ours that attached or detached exactly one mount, checked against
+ *     the kernel's list of mounts, which is applied to the table instead
+ *     (ib_caller_tab_begin/commit, below);
  *   - it is checked at the same point of a call as the file was read
  *     before (after the call's objects were resolved).
  * Each call gets its own copy. */
