@@ -629,7 +629,7 @@ EOF_SCRIPT
 
 # The agent applies its own mount/umount2 to the kept table (listmount and
 # statmount checked) rather than reading mountinfo again after each call.
-@test "vetting: the kept table follows the agent's own mounts: after 300 mount+umount pairs and stacked mounts the jail still holds; one mount propagated to a peer (two new mounts) is seen" {
+@test "vetting: the kept table follows the agent's own mounts: after 300 mount+umount pairs and stacked mounts the jail and the covers of its own proc still hold; one mount propagated to a peer (two new mounts) is seen" {
 	vet_bundle '
 		mkdir -p /tmp/t /tmp/s /tmp/p /tmp/q /tmp/z
 		ibmount loop 300 /tmp/t | tail -1 | sed "s/^/loop: /"
@@ -650,6 +650,12 @@ EOF_SCRIPT
 		echo "over-firmware: $(ibmount mount tmpfs /sys/firmware tmpfs 0 -)"
 		echo "over-sys-fs: $(ibmount mount tmpfs /sys/fs tmpfs 0 -)"
 		echo "meminfo: $(head -c 9 /proc/meminfo)"
+		# a proc of its own gets covers (registered, read again), then more pairs
+		mkdir -p /tmp/pr && mount -t proc proc /tmp/pr; echo "proc=$?"
+		ibmount loop 100 /tmp/t | tail -1 | sed "s/^/loop2: /"
+		echo "umount-cover-meminfo: $(ibmount umount /tmp/pr/meminfo 0)"
+		echo "umount-cover-keys: $(ibmount umount /tmp/pr/keys 2)"
+		echo "umount-cover-sys: $(ibmount umount /tmp/pr/sys 2)"
 		# a shared tmpfs and a bind of it (peers in this namespace): one
 		# mount on one becomes a mount on both
 		mount -t tmpfs p /tmp/p && mount --make-shared /tmp/p && mkdir /tmp/p/x &&
@@ -680,6 +686,11 @@ EOF_SCRIPT
 	assert_output_contains "over-firmware: ERR EPERM"
 	assert_output_contains "over-sys-fs: ERR EPERM"
 	assert_output_contains "meminfo: MemTotal:"
+	assert_output_contains "proc=0"
+	assert_output_contains "loop2: OK"
+	assert_output_contains "umount-cover-meminfo: ERR EPERM"
+	assert_output_contains "umount-cover-keys: ERR EPERM"
+	assert_output_contains "umount-cover-sys: ERR EPERM"
 	assert_output_contains "peers=0"
 	assert_output_contains "mount-x: OK"
 	assert_output_contains "peer-copy: 1"
