@@ -878,12 +878,22 @@ static bool stat_entry(uint64_t uid, struct ib_mnt *out)
 	struct mnt_id_req_ req = {.size = 24,
 				  .mnt_id = uid,
 				  .param = SM_NEEDED | SM_MNT_OPTS | SM_FS_SUBTYPE | SM_SB_SOURCE};
-	size_t len = 32768;
-	_cleanup_free_ struct statmount_ *sm = ib_xmalloc0(len);
+	union {
+		struct statmount_ sm;
+		char b[8192];
+	} small;
+	_cleanup_free_ struct statmount_ *big = NULL;
+	struct statmount_ *sm = &small.sm;
+	size_t len = sizeof(small);
 	struct ib_mnt_stat s;
+	long r = syscall(SYS_statmount, &req, sm, len, 0);
 
-	if (syscall(SYS_statmount, &req, sm, len, 0) < 0 || (sm->mask & SM_NEEDED) != SM_NEEDED ||
-	    sm->size > len || sm->mnt_id != uid)
+	if (r < 0 && errno == EOVERFLOW) { /* long strings (an overlay's options) */
+		len = 65536;
+		sm = big = ib_xmalloc0(len);
+		r = syscall(SYS_statmount, &req, sm, len, 0);
+	}
+	if (r < 0 || (sm->mask & SM_NEEDED) != SM_NEEDED || sm->size > len || sm->mnt_id != uid)
 		return false;
 	/* the strings are offsets into str[], NUL-terminated within size */
 	sm->str[len - sizeof(*sm) - 1] = '\0';
