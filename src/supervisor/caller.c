@@ -485,7 +485,10 @@ static const char *below(const char *path, const char *dir)
  *     namespace since the last read (the kernel counts every attach,
  *     detach and remount in it, whoever made it) or when we answered a
  *     call since then (ib_caller_tab_changed: our own calls may change
- *     what that count leaves out, propagation for one);
+ *     what that count leaves out, propagation for one) -- except a call of
+ *     ours that attached or detached exactly one mount, checked against
+ *     the kernel's list of mounts, which is applied to the table instead
+ *     (ib_caller_tab_begin/commit, below);
  *   - it is checked at the same point of a call as the file was read
  *     before (after the call's objects were resolved).
  * Each call gets its own copy. */
@@ -502,7 +505,14 @@ static struct {
 	dev_t root_dev;
 	ino_t root_ino;
 	bool valid;
+	uint64_t gen; /* bumped whenever tab is replaced or changed */
 	struct ib_mnttab tab;
+	/* The kernel's list of the namespace's mounts when the last change of
+	 * ours was applied (table generation ids_gen), NULL if none. */
+	uint64_t *ids;
+	size_t n_ids;
+	uint64_t ids_gen;
+	uint64_t deltas, rereads; /* statistics (tests, bench) */
 } g_tc = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 static int root_id(int root_fd, uint64_t *mnt, dev_t *dev, ino_t *ino)
@@ -656,6 +666,8 @@ static bool tc_fresh_locked(void)
 	ib_mnttab_free(&g_tc.tab);
 	g_tc.tab = t;
 	g_tc.valid = true;
+	g_tc.gen++;
+	g_tc.rereads++;
 	return true;
 }
 
@@ -704,6 +716,7 @@ static const struct ib_mnttab *caller_tab(struct ib_caller *c, ib_err *err)
 		return &c->tab;
 	if (tc_lookup(c, &c->tab)) {
 		c->tab_read = true;
+		c->tab_hit = true;
 		return &c->tab;
 	}
 	if (ib_read_file_at(c->proc_fd, "mountinfo", &text, NULL, err) < 0 ||
@@ -713,6 +726,256 @@ static const struct ib_mnttab *caller_tab(struct ib_caller *c, ib_err *err)
 	}
 	c->tab_read = true;
 	return &c->tab;
+}
+
+/* ---- keeping the table up to date with our own calls ----
+ *
+ * A mount or umount2 we performed changes the namespace's table by one
+ * mount; reading and parsing the whole mountinfo again after each (the
+ * kernel formats every mount) cost far more than the call. When the call's
+ * table was the kept one, the change is applied to it instead, and only
+ * when the kernel's own list of the namespace's mounts (listmount(2),
+ * unique IDs, no formatting) shows exactly that change:
+ *   begin:  (lock held) the kept table is valid; list the mounts (before);
+ *           poll(): no change of the namespace since the table was checked,
+ *           so the table and `before` describe the same mounts;
+ *   perform the call (g_lock of rule_mount serialises every call we
+ *           perform; the lock here is not held across it);
+ *   commit: (lock held) poll() (takes note of our own change: the next
+ *           lookup must not read again because of it), then list the
+ *           mounts (after). The table is still the one begin saw (gen)
+ *           and still valid (no answer of another call invalidated it),
+ *           `after` is `before` plus exactly one mount whose parent is in
+ *           the table (mount: its entry from statmount(2), the kernel's
+ *           own description of it, paths from our root = the caller's),
+ *           or minus exactly the mount we unmounted (umount2); anything
+ *           else (a propagated copy, a mount made or removed meanwhile by
+ *           someone else, a failed listing) and the table is read again.
+ * Changes that attach or detach mounts are all seen by the lists; changes
+ * of a mount's flags in the container's namespaces are made only by calls
+ * we perform and answer (which invalidate as before), propagation-type
+ * changes are not counted by the kernel for poll() either way. */
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#ifndef SYS_listmount
+#define SYS_listmount 458
+#endif
+#define STATX_MNT_ID_UNIQUE_ 0x4000U
+#define LSMT_ROOT_ 0xffffffffffffffffULL
+
+struct mnt_id_req_ {
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
+
+struct statmount_ {
+	uint32_t size, mnt_opts;
+	uint64_t mask;
+	uint32_t sb_dev_major, sb_dev_minor;
+	uint64_t sb_magic;
+	uint32_t sb_flags, fs_type;
+	uint64_t mnt_id, mnt_parent_id;
+	uint32_t mnt_id_old, mnt_parent_id_old;
+	uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+	uint32_t mnt_root, mnt_point;
+	uint64_t mnt_ns_id;
+	uint32_t fs_subtype, sb_source;
+	uint32_t opt_num, opt_array, opt_sec_num, opt_sec_array;
+	uint64_t supported_mask;
+	uint32_t uidmap_num, uidmap, gidmap_num, gidmap;
+	uint64_t spare2[43];
+	char str[];
+};
+
+#define SM_SB_BASIC 0x1U
+#define SM_MNT_BASIC 0x2U
+#define SM_MNT_ROOT 0x8U
+#define SM_MNT_POINT 0x10U
+#define SM_FS_TYPE 0x20U
+#define SM_MNT_OPTS 0x80U
+#define SM_FS_SUBTYPE 0x100U
+#define SM_SB_SOURCE 0x200U
+#define SM_NEEDED (SM_SB_BASIC | SM_MNT_BASIC | SM_MNT_ROOT | SM_MNT_POINT | SM_FS_TYPE)
+
+uint64_t ib_caller_mnt_uid(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE_, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE_))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* The unique IDs of the mounts of our mount namespace reachable from our
+ * root (what /proc/TID/mountinfo of a task with that root lists). */
+static ssize_t list_mounts(uint64_t **out, size_t hint)
+{
+	struct mnt_id_req_ req = {.size = 24, .mnt_id = LSMT_ROOT_};
+	size_t cap = hint < 128 ? 256 : 2 * hint;
+	uint64_t *ids = ib_xmalloc0(cap * sizeof(*ids));
+	long n = syscall(SYS_listmount, &req, ids, cap, 0);
+
+	if (n < 0 || (size_t)n >= cap) { /* a full buffer may have left some out */
+		free(ids);
+		return -1;
+	}
+	*out = ids;
+	return n;
+}
+
+/* 0: no change since the last poll; 1: changed; -1: error. */
+static int tc_poll_locked(void)
+{
+	struct pollfd p = {.fd = g_tc.fd, .events = POLLPRI};
+	int pr;
+
+	do
+		pr = poll(&p, 1, 0);
+	while (pr < 0 && errno == EINTR);
+	if (pr < 0)
+		return -1;
+	return (p.revents & (POLLERR | POLLPRI)) ? 1 : 0;
+}
+
+void ib_caller_tab_begin(struct ib_caller *c, struct ib_caller_tab_txn *x)
+{
+	uint64_t *ids = NULL;
+	ssize_t n;
+
+	memset(x, 0, sizeof(*x));
+	if (!c->tab_hit || !c->entered)
+		return;
+	pthread_mutex_lock(&g_tc.lock);
+	if (g_tc.fd >= 0 && g_tc.valid) {
+		/* The list taken with our last change, if the table is still the
+		 * one it was applied to (else listed now; either way no change
+		 * since, as poll() then says). */
+		if (g_tc.ids && g_tc.ids_gen == g_tc.gen) {
+			n = (ssize_t)g_tc.n_ids;
+			ids = ib_xmalloc0((g_tc.n_ids ? g_tc.n_ids : 1) * sizeof(*ids));
+			memcpy(ids, g_tc.ids, g_tc.n_ids * sizeof(*ids));
+		} else {
+			n = list_mounts(&ids, g_tc.tab.n);
+		}
+		if (n >= 0 && tc_poll_locked() == 0) {
+			x->on = true;
+			x->gen = g_tc.gen;
+			x->before = IB_STEAL(ids);
+			x->n_before = (size_t)n;
+		} else {
+			g_tc.valid = false; /* changed meanwhile: read again */
+		}
+	}
+	pthread_mutex_unlock(&g_tc.lock);
+	free(ids);
+}
+
+/* The entry of mount uid (our namespace) as mountinfo would show it. */
+static bool stat_entry(uint64_t uid, struct ib_mnt *out)
+{
+	struct mnt_id_req_ req = {.size = 24,
+				  .mnt_id = uid,
+				  .param = SM_NEEDED | SM_MNT_OPTS | SM_FS_SUBTYPE | SM_SB_SOURCE};
+	union {
+		struct statmount_ sm;
+		char b[8192];
+	} small;
+	_cleanup_free_ struct statmount_ *big = NULL;
+	struct statmount_ *sm = &small.sm;
+	size_t len = sizeof(small);
+	struct ib_mnt_stat s;
+	long r = syscall(SYS_statmount, &req, sm, len, 0);
+
+	if (r < 0 && errno == EOVERFLOW) { /* long strings (an overlay's options) */
+		len = 65536;
+		sm = big = ib_xmalloc0(len);
+		r = syscall(SYS_statmount, &req, sm, len, 0);
+	}
+	if (r < 0 || (sm->mask & SM_NEEDED) != SM_NEEDED || sm->size > len || sm->mnt_id != uid)
+		return false;
+	/* the strings are offsets into str[], NUL-terminated within size */
+	sm->str[len - sizeof(*sm) - 1] = '\0';
+	s = (struct ib_mnt_stat){
+	    .id = sm->mnt_id_old,
+	    .parent_id = sm->mnt_parent_id_old,
+	    .major = sm->sb_dev_major,
+	    .minor = sm->sb_dev_minor,
+	    .attr = sm->mnt_attr,
+	    .propagation = sm->mnt_propagation,
+	    .sb_flags = sm->sb_flags,
+	    .root = sm->str + sm->mnt_root,
+	    .mountpoint = sm->str + sm->mnt_point,
+	    .fstype = sm->str + sm->fs_type,
+	    .subtype = (sm->mask & SM_FS_SUBTYPE) ? sm->str + sm->fs_subtype : NULL,
+	    .source = (sm->mask & SM_SB_SOURCE) ? sm->str + sm->sb_source : NULL,
+	    .opts = (sm->mask & SM_MNT_OPTS) ? sm->str + sm->mnt_opts : NULL,
+	};
+	if (s.root[0] != '/' || s.mountpoint[0] != '/')
+		return false; /* unreachable from our root */
+	ib_mnt_from_stat(&s, out);
+	return true;
+}
+
+void ib_caller_tab_commit(struct ib_caller *c, struct ib_caller_tab_txn *x, uint64_t gone_uid,
+			  uint64_t gone_id)
+{
+	uint64_t *after = NULL, added[2], removed[2];
+	size_t n_added, n_removed, diff;
+	bool ok = false;
+	ssize_t n;
+
+	if (!x->on)
+		return;
+	pthread_mutex_lock(&g_tc.lock);
+	if (g_tc.fd < 0 || !g_tc.valid || g_tc.gen != x->gen || tc_poll_locked() < 0)
+		goto out;
+	n = list_mounts(&after, x->n_before);
+	if (n < 0)
+		goto out;
+	diff = ib_mnt_ids_delta(x->before, x->n_before, after, (size_t)n, added, &n_added, removed,
+				&n_removed, IB_ARRAY_SIZE(added));
+	if (!gone_uid && diff == 1 && n_added == 1) {
+		struct ib_mnt e;
+
+		if (!stat_entry(added[0], &e))
+			goto out;
+		if (!ib_mnttab_find(&g_tc.tab, e.id) && ib_mnttab_find(&g_tc.tab, e.parent_id)) {
+			ib_mnttab_add(&g_tc.tab, &e);
+			ok = true;
+		}
+		ib_mnt_free(&e);
+	} else if (gone_uid && diff == 1 && n_removed == 1 && removed[0] == gone_uid) {
+		/* (a mount with submounts in the table cannot go alone) */
+		for (size_t i = 0; i < g_tc.tab.n; i++)
+			if (g_tc.tab.m[i].parent_id == gone_id && g_tc.tab.m[i].id != gone_id)
+				goto out;
+		ok = ib_mnttab_remove(&g_tc.tab, gone_id);
+	}
+out:
+	free(g_tc.ids);
+	g_tc.ids = NULL;
+	if (ok) {
+		g_tc.gen++;
+		g_tc.deltas++;
+		c->tab_kept = true;
+		/* `after` was listed once our poll() took note of the count:
+		 * it is the table's list until poll() reports a change */
+		g_tc.ids = IB_STEAL(after);
+		g_tc.n_ids = (size_t)n;
+		g_tc.ids_gen = g_tc.gen;
+	} else {
+		g_tc.valid = false;
+	}
+	pthread_mutex_unlock(&g_tc.lock);
+	free(after);
+}
+
+void ib_caller_tab_txn_free(struct ib_caller_tab_txn *x)
+{
+	free(x->before);
+	memset(x, 0, sizeof(*x));
 }
 
 int ib_caller_take_mnttab(struct ib_caller *c, struct ib_mnttab *out, ib_err *err)

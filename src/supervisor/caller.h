@@ -56,6 +56,8 @@ struct ib_caller {
 	struct ib_caller_creds creds;
 	struct ib_mnttab tab; /* its mountinfo, parsed (read on demand) */
 	bool tab_read;
+	bool tab_hit;  /* the table came from the kept one (same namespace and root) */
+	bool tab_kept; /* what the call did was applied to the kept table */
 };
 
 /* Per process: the host's procfs and the namespace to come back to. */
@@ -112,6 +114,25 @@ void ib_caller_tab_changed(void);
 /* Read the kept table again now if it is out of date (after an answer, so
  * that the next call finds it ready). */
 void ib_caller_tab_prefetch(void);
+/* Keeping the table up to date with a call of ours that attaches or
+ * detaches one mount in the caller's namespace, instead of reading it
+ * again (see caller.c): begin() right before performing the call, on the
+ * worker still in the caller's context, commit() after it succeeded, in
+ * that context too (gone_uid/gone_id: the unique and mountinfo IDs of the
+ * mount an umount2 removed; 0 for a mount, which adds one). Whatever does
+ * not add up exactly leaves the table to be read again. */
+struct ib_caller_tab_txn {
+	bool on;
+	uint64_t gen;
+	uint64_t *before;
+	size_t n_before;
+};
+void ib_caller_tab_begin(struct ib_caller *c, struct ib_caller_tab_txn *x);
+void ib_caller_tab_commit(struct ib_caller *c, struct ib_caller_tab_txn *x, uint64_t gone_uid,
+			  uint64_t gone_id);
+void ib_caller_tab_txn_free(struct ib_caller_tab_txn *x);
+/* The unique mount ID (STATX_MNT_ID_UNIQUE) of fd's mount, 0 if unknown. */
+uint64_t ib_caller_mnt_uid(int fd);
 /* Move the caller's mount table (read now if it was not yet) to *out;
  * a later identify reads it again. */
 int ib_caller_take_mnttab(struct ib_caller *c, struct ib_mnttab *out, ib_err *err);

@@ -7,11 +7,10 @@
 
 #include "common/util.h"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s, size_t len)
+/* mountinfo escapes space, tab, newline and backslash as \ooo: s (len
+ * bytes) unescaped into o, NUL-terminated; returns what follows the NUL. */
+static char *unescape_into(char *o, const char *s, size_t len)
 {
-	char *out = ib_xmalloc0(len + 1), *o = out;
-
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
@@ -22,7 +21,51 @@ static char *unescape(const char *s, size_t len)
 			*o++ = s[i];
 		}
 	}
-	return out;
+	*o++ = '\0';
+	return o;
+}
+
+enum { S_ROOT, S_MNTPOINT, S_FSTYPE, S_SOURCE, S_SUPER, S_N };
+
+/* The entry's five strings in one allocation (m->mem), each unescaped when
+ * escaped[i] (mountinfo's fields are; statmount's names are not). */
+static void set_strings(struct ib_mnt *m, const char *const s[S_N], const size_t len[S_N],
+			const bool escaped[S_N])
+{
+	size_t total = 0;
+	char *o;
+
+	for (size_t i = 0; i < S_N; i++)
+		total += len[i] + 1;
+	o = m->mem = ib_xmalloc0(total);
+	for (size_t i = 0; i < S_N; i++) {
+		char *start = o;
+
+		if (escaped[i]) {
+			o = unescape_into(o, s[i], len[i]);
+		} else {
+			memcpy(o, s[i], len[i]);
+			o[len[i]] = '\0';
+			o += len[i] + 1;
+		}
+		switch (i) {
+		case S_ROOT:
+			m->root = start;
+			break;
+		case S_MNTPOINT:
+			m->mountpoint = start;
+			break;
+		case S_FSTYPE:
+			m->fstype = start;
+			break;
+		case S_SOURCE:
+			m->source = start;
+			break;
+		default:
+			m->super_opts = start;
+			break;
+		}
+	}
 }
 
 unsigned long ib_mnt_flag_word(const char *w)
@@ -43,13 +86,13 @@ unsigned long ib_mnt_flag_word(const char *w)
 	return 0;
 }
 
-static unsigned long parse_flags(const char *opts)
+/* Comma-separated option words (opts is ours to cut up). */
+static unsigned long parse_flags(char *opts)
 {
-	_cleanup_free_ char *copy = ib_xstrdup(opts);
 	unsigned long flags = 0;
 	char *save = NULL;
 
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+	for (char *w = strtok_r(opts, ",", &save); w; w = strtok_r(NULL, ",", &save))
 		flags |= ib_mnt_flag_word(w);
 	return flags;
 }
@@ -71,11 +114,8 @@ static bool parse_u64(const char *s, size_t len, uint64_t *out)
 
 static void mnt_free(struct ib_mnt *m)
 {
-	free(m->root);
-	free(m->mountpoint);
-	free(m->fstype);
-	free(m->source);
-	free(m->super_opts);
+	free(m->mem);
+	m->mem = NULL;
 }
 
 /* Split one line into space-separated fields (pointers into line). */
@@ -118,8 +158,15 @@ static int parse_line(char *line, struct ib_mnt *m, ib_err *err)
 				  (unsigned long long)m->id);
 	m->major = (unsigned)maj;
 	m->minor = (unsigned)min;
-	m->root = unescape(f[3], strlen(f[3]));
-	m->mountpoint = unescape(f[4], strlen(f[4]));
+	{
+		const char *str[S_N] = {f[3], f[4], f[dash + 1], f[dash + 2], f[dash + 3]};
+		const bool esc[S_N] = {true, true, true, true, true};
+		size_t len[S_N];
+
+		for (size_t i = 0; i < S_N; i++)
+			len[i] = strlen(str[i]);
+		set_strings(m, str, len, esc);
+	}
 	m->flags = parse_flags(f[5]);
 	for (size_t i = 6; i < dash; i++) {
 		if (strncmp(f[i], "shared:", 7) == 0)
@@ -129,9 +176,6 @@ static int parse_line(char *line, struct ib_mnt *m, ib_err *err)
 		else if (strcmp(f[i], "unbindable") == 0)
 			m->propagation |= IB_MNT_UNBINDABLE;
 	}
-	m->fstype = unescape(f[dash + 1], strlen(f[dash + 1]));
-	m->source = unescape(f[dash + 2], strlen(f[dash + 2]));
-	m->super_opts = unescape(f[dash + 3], strlen(f[dash + 3]));
 	return 0;
 }
 
@@ -139,6 +183,7 @@ int ib_mnttab_parse(const char *text, struct ib_mnttab *t, ib_err *err)
 {
 	_cleanup_free_ char *copy = ib_xstrdup(text ? text : "");
 	char *save = NULL;
+	size_t cap = 0;
 
 	t->m = NULL;
 	t->n = 0;
@@ -150,10 +195,18 @@ int ib_mnttab_parse(const char *text, struct ib_mnttab *t, ib_err *err)
 			ib_mnttab_free(t);
 			return -1;
 		}
-		t->m = ib_xrealloc(t->m, (t->n + 1) * sizeof(*t->m));
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			t->m = ib_xrealloc(t->m, cap * sizeof(*t->m));
+		}
 		t->m[t->n++] = m;
 	}
 	return 0;
+}
+
+void ib_mnt_free(struct ib_mnt *m)
+{
+	mnt_free(m);
 }
 
 void ib_mnttab_free(struct ib_mnttab *t)
@@ -165,21 +218,108 @@ void ib_mnttab_free(struct ib_mnttab *t)
 	t->n = 0;
 }
 
+static void mnt_copy(const struct ib_mnt *a, struct ib_mnt *b)
+{
+	const char *str[S_N] = {a->root ? a->root : "", a->mountpoint ? a->mountpoint : "",
+				a->fstype ? a->fstype : "", a->source ? a->source : "",
+				a->super_opts ? a->super_opts : ""};
+	const bool esc[S_N] = {false};
+	size_t len[S_N];
+
+	*b = *a;
+	for (size_t i = 0; i < S_N; i++)
+		len[i] = strlen(str[i]);
+	set_strings(b, str, len, esc);
+}
+
 void ib_mnttab_copy(const struct ib_mnttab *from, struct ib_mnttab *to)
 {
 	to->n = from->n;
 	to->m = from->n ? ib_xmalloc0(from->n * sizeof(*to->m)) : NULL;
-	for (size_t i = 0; i < from->n; i++) {
-		const struct ib_mnt *a = &from->m[i];
-		struct ib_mnt *b = &to->m[i];
+	for (size_t i = 0; i < from->n; i++)
+		mnt_copy(&from->m[i], &to->m[i]);
+}
 
-		*b = *a;
-		b->root = a->root ? ib_xstrdup(a->root) : NULL;
-		b->mountpoint = a->mountpoint ? ib_xstrdup(a->mountpoint) : NULL;
-		b->fstype = a->fstype ? ib_xstrdup(a->fstype) : NULL;
-		b->source = a->source ? ib_xstrdup(a->source) : NULL;
-		b->super_opts = a->super_opts ? ib_xstrdup(a->super_opts) : NULL;
+void ib_mnttab_add(struct ib_mnttab *t, const struct ib_mnt *m)
+{
+	t->m = ib_xrealloc(t->m, (t->n + 1) * sizeof(*t->m));
+	mnt_copy(m, &t->m[t->n++]);
+}
+
+bool ib_mnttab_remove(struct ib_mnttab *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->m[i].id != id)
+			continue;
+		mnt_free(&t->m[i]);
+		memmove(&t->m[i], &t->m[i + 1], (t->n - i - 1) * sizeof(*t->m));
+		t->n--;
+		return true;
 	}
+	return false;
+}
+
+/* MOUNT_ATTR_* (statmount's mnt_attr) as mountinfo's per-mount words. */
+#define ATTR_RDONLY 0x1u
+#define ATTR_NOSUID 0x2u
+#define ATTR_NODEV 0x4u
+#define ATTR_NOEXEC 0x8u
+#define ATTR__ATIME 0x70u
+#define ATTR_NOATIME 0x10u
+#define ATTR_NODIRATIME 0x80u
+/* SB_* (statmount's sb_flags) shown in mountinfo's super options. */
+#define SBF_RDONLY 0x1u
+#define SBF_SYNC 0x10u
+#define SBF_DIRSYNC 0x80u
+#define SBF_LAZYTIME (1u << 25)
+
+void ib_mnt_from_stat(const struct ib_mnt_stat *s, struct ib_mnt *m)
+{
+	_cleanup_free_ char *fstype = NULL, *super = NULL;
+	const char *str[S_N];
+	bool esc[S_N] = {false, false, false, false, true};
+	size_t len[S_N];
+
+	memset(m, 0, sizeof(*m));
+	m->id = s->id;
+	m->parent_id = s->parent_id;
+	m->major = s->major;
+	m->minor = s->minor;
+	if (s->attr & ATTR_RDONLY)
+		m->flags |= MS_RDONLY;
+	if (s->attr & ATTR_NOSUID)
+		m->flags |= MS_NOSUID;
+	if (s->attr & ATTR_NODEV)
+		m->flags |= MS_NODEV;
+	if (s->attr & ATTR_NOEXEC)
+		m->flags |= MS_NOEXEC;
+	if ((s->attr & ATTR__ATIME) == ATTR_NOATIME)
+		m->flags |= MS_NOATIME;
+	else if ((s->attr & ATTR__ATIME) == 0) /* MOUNT_ATTR_RELATIME is 0 */
+		m->flags |= MS_RELATIME;
+	if (s->attr & ATTR_NODIRATIME)
+		m->flags |= MS_NODIRATIME;
+	if (s->propagation & MS_SHARED)
+		m->propagation |= IB_MNT_SHARED;
+	if (s->propagation & MS_SLAVE)
+		m->propagation |= IB_MNT_SLAVE;
+	if (s->propagation & MS_UNBINDABLE)
+		m->propagation |= IB_MNT_UNBINDABLE;
+	fstype = s->subtype && *s->subtype ? ib_xasprintf("%s.%s", s->fstype, s->subtype)
+					   : ib_xstrdup(s->fstype);
+	super = ib_xasprintf("%s%s%s%s%s%s", (s->sb_flags & SBF_RDONLY) ? "ro" : "rw",
+			     (s->sb_flags & SBF_SYNC) ? ",sync" : "",
+			     (s->sb_flags & SBF_DIRSYNC) ? ",dirsync" : "",
+			     (s->sb_flags & SBF_LAZYTIME) ? ",lazytime" : "",
+			     s->opts && *s->opts ? "," : "", s->opts ? s->opts : "");
+	str[S_ROOT] = s->root;
+	str[S_MNTPOINT] = s->mountpoint;
+	str[S_FSTYPE] = fstype;
+	str[S_SOURCE] = s->source && *s->source ? s->source : "none";
+	str[S_SUPER] = super;
+	for (size_t i = 0; i < S_N; i++)
+		len[i] = strlen(str[i]);
+	set_strings(m, str, len, esc);
 }
 
 const struct ib_mnt *ib_mnttab_find(const struct ib_mnttab *t, uint64_t id)
@@ -247,4 +387,35 @@ bool ib_mnttab_spot(const struct ib_mnttab *t, const struct ib_mnt *m, unsigned 
 	*major = p->major;
 	*minor = p->minor;
 	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t ib_mnt_ids_delta(uint64_t *before, size_t nb, uint64_t *after, size_t na, uint64_t *added,
+			size_t *n_added, uint64_t *removed, size_t *n_removed, size_t max)
+{
+	size_t i = 0, j = 0, total = 0;
+
+	*n_added = *n_removed = 0;
+	qsort(before, nb, sizeof(*before), cmp_u64);
+	qsort(after, na, sizeof(*after), cmp_u64);
+	while (i < nb || j < na) {
+		if (j == na || (i < nb && before[i] < after[j])) {
+			if (*n_removed < max)
+				removed[(*n_removed)++] = before[i];
+			i++, total++;
+		} else if (i == nb || after[j] < before[i]) {
+			if (*n_added < max)
+				added[(*n_added)++] = after[j];
+			j++, total++;
+		} else {
+			i++, j++;
+		}
+	}
+	return total;
 }

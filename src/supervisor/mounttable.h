@@ -31,6 +31,7 @@ struct ib_mnt {
 	char *fstype;	       /* "tmpfs", "fuse.ironbox", ... */
 	char *source;
 	char *super_opts; /* the filesystem's own options (field after the source) */
+	char *mem;	  /* the five strings above live in this one allocation */
 };
 
 struct ib_mnttab {
@@ -42,8 +43,36 @@ struct ib_mnttab {
  * malformed line (EINVAL) rather than guessing: decisions rest on it. */
 int ib_mnttab_parse(const char *text, struct ib_mnttab *t, ib_err *err);
 void ib_mnttab_free(struct ib_mnttab *t);
-/* A deep copy (every string of struct ib_mnt: keep in step with it). */
+/* A deep copy (every string of struct ib_mnt: keep in step with it); one
+ * allocation per entry. */
 void ib_mnttab_copy(const struct ib_mnttab *from, struct ib_mnttab *to);
+/* Append a deep copy of m / remove the entry of mount id (false: none).
+ * For a table kept up to date with the changes the agent itself made
+ * (caller.c checks the result against the kernel's list of mounts). */
+void ib_mnttab_add(struct ib_mnttab *t, const struct ib_mnt *m);
+bool ib_mnttab_remove(struct ib_mnttab *t, uint64_t id);
+
+/* One mount as statmount(2) describes it (the fields mountinfo shows). */
+struct ib_mnt_stat {
+	uint64_t id, parent_id; /* statmount's mnt_id_old, mnt_parent_id_old */
+	unsigned major, minor;	/* sb_dev_major, sb_dev_minor */
+	uint64_t attr;		/* mnt_attr: MOUNT_ATTR_* */
+	uint64_t propagation;	/* mnt_propagation: MS_SHARED|MS_SLAVE|MS_UNBINDABLE|MS_PRIVATE */
+	uint32_t sb_flags;	/* SB_RDONLY, SB_SYNCHRONOUS, SB_DIRSYNC, SB_LAZYTIME */
+	const char *root, *mountpoint, *fstype; /* raw (not escaped) */
+	const char *subtype, *source;		/* NULL: none */
+	const char *opts; /* mnt_opts: the filesystem's options, escaped as in mountinfo */
+};
+/* The entry mountinfo would show for it (unit-tested against the parser). */
+void ib_mnt_from_stat(const struct ib_mnt_stat *s, struct ib_mnt *out);
+void ib_mnt_free(struct ib_mnt *m);
+
+/* Two lists of mount IDs (listmount(2) before and after a call; sorted
+ * here, in place): the IDs only in `after` (added, at most max kept) and
+ * only in `before` (removed). Returns the total number of differences
+ * (also those beyond max). A duplicate ID counts as a difference. */
+size_t ib_mnt_ids_delta(uint64_t *before, size_t nb, uint64_t *after, size_t na, uint64_t *added,
+			size_t *n_added, uint64_t *removed, size_t *n_removed, size_t max);
 
 const struct ib_mnt *ib_mnttab_find(const struct ib_mnttab *t, uint64_t id);
 /* The mount m is attached to; NULL for the namespace's root or when the

@@ -93,16 +93,24 @@ bool ib_notify_valid(struct ib_notify_call *c)
 	return false;
 }
 
+/* Our answer lets the caller see what the call did: the kept mount table
+ * is read again, unless the call's change was applied to it already. */
+static void tab_answered(struct ib_notify_call *c)
+{
+	if (!c->caller.tab_kept)
+		ib_caller_tab_changed();
+}
+
 void ib_notify_reply(struct ib_notify_call *c, int64_t val)
 {
-	ib_caller_tab_changed();
+	tab_answered(c);
 	if (send_resp(c, val, 0) == 0)
 		IB_STAT_ADD(ag.cfg->stats, allowed, 1);
 }
 
 void ib_notify_fail(struct ib_notify_call *c, int error)
 {
-	ib_caller_tab_changed();
+	tab_answered(c);
 	if (send_resp(c, -1, error ? error : EIO) == 0)
 		IB_STAT_ADD(ag.cfg->stats, failed, 1);
 }
@@ -134,7 +142,7 @@ void ib_notify_reply_fd(struct ib_notify_call *c, int fd, bool cloexec)
 					  .newfd_flags = cloexec ? O_CLOEXEC : 0};
 	int r, saved;
 
-	ib_caller_tab_changed();
+	tab_answered(c);
 	r = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	saved = errno;
 

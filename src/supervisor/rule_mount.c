@@ -1081,11 +1081,38 @@ static int perform_nested(struct mcall *m, const struct ib_vet_decision *d)
 	return wait_code(pid);
 }
 
+/* A call whose effect on the caller's mount table is one mount attached
+ * (a new filesystem mounted by mount(2) on our fd's magic link: not one
+ * covered or made in the caller's namespaces) or detached (umount2): the
+ * agent's kept table is updated with it rather than read again
+ * (ib_caller_tab_begin/commit check it against the kernel's list). */
+static bool one_mount_change(const struct mcall *m, const struct ib_vet_decision *d)
+{
+	if (m->call.sys == IB_VET_UMOUNT2)
+		return m->dst.fd >= 0;
+	return m->call.sys == IB_VET_MOUNT &&
+	       !(d->flags & (MS_BIND | MS_MOVE | MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE |
+			     MS_UNBINDABLE)) &&
+	       !ns_scoped(m->fstype) && !(d->post & IB_VET_POST_COVER);
+}
+
 static void perform(struct mcall *m, const struct ib_vet_decision *d)
 {
-	int rc = m->c->caller.foreign_userns && !new_ns_fs(m, d) ? perform_nested(m, d)
-								 : perform_call(m, d);
+	struct ib_caller_tab_txn x = {0};
+	uint64_t gone_uid = 0, gone_id = m->dst.v.mnt_id;
+	int rc;
 
+	if (one_mount_change(m, d)) {
+		if (m->call.sys == IB_VET_UMOUNT2)
+			gone_uid = ib_caller_mnt_uid(m->dst.fd);
+		if (m->call.sys != IB_VET_UMOUNT2 || gone_uid)
+			ib_caller_tab_begin(&m->c->caller, &x);
+	}
+	rc = m->c->caller.foreign_userns && !new_ns_fs(m, d) ? perform_nested(m, d)
+							     : perform_call(m, d);
+	if (!rc)
+		ib_caller_tab_commit(&m->c->caller, &x, gone_uid, gone_id);
+	ib_caller_tab_txn_free(&x);
 	if (rc)
 		ib_notify_fail(m->c, rc);
 	else

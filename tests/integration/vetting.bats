@@ -627,6 +627,90 @@ EOF_SCRIPT
 	IB delete -f "$id"
 }
 
+# The agent applies its own mount/umount2 to the kept table (listmount and
+# statmount checked) rather than reading mountinfo again after each call.
+@test "vetting: the kept table follows the agent's own mounts: after 300 mount+umount pairs and stacked mounts the jail and the covers of its own proc still hold; one mount propagated to a peer (two new mounts) is seen" {
+	vet_bundle '
+		mkdir -p /tmp/t /tmp/s /tmp/p /tmp/q /tmp/z
+		ibmount loop 300 /tmp/t | tail -1 | sed "s/^/loop: /"
+		# a stack: the kernel refuses the lower umount (busy), then both go
+		mount -t tmpfs a /tmp/s && mkdir /tmp/s/in && mount -t tmpfs b /tmp/s/in
+		echo "umount-busy: $(ibmount umount /tmp/s 0)"
+		echo "umount-in: $(ibmount umount /tmp/s/in 0)"
+		echo "umount-s: $(ibmount umount /tmp/s 0)"
+		# a lazy umount of a tree (two mounts gone for one call)
+		mount -t tmpfs c /tmp/s && mkdir /tmp/s/in && mount -t tmpfs d /tmp/s/in
+		echo "umount-l-tree: $(ibmount umount /tmp/s 2)"
+		echo "after-tree: $(grep -c " /tmp/s" /proc/self/mountinfo)"
+		# the jail, after all that
+		echo "umount-proc: $(ibmount umount /proc 2)"
+		echo "umount-meminfo: $(ibmount umount /proc/meminfo 0)"
+		echo "umount-keys: $(ibmount umount /proc/keys 2)"
+		echo "umount-vol: $(ibmount umount /mnt 0)"
+		echo "over-firmware: $(ibmount mount tmpfs /sys/firmware tmpfs 0 -)"
+		echo "over-sys-fs: $(ibmount mount tmpfs /sys/fs tmpfs 0 -)"
+		echo "meminfo: $(head -c 9 /proc/meminfo)"
+		# a proc of its own gets covers (registered, read again), then more pairs
+		mkdir -p /tmp/pr && mount -t proc proc /tmp/pr; echo "proc=$?"
+		ibmount loop 100 /tmp/t | tail -1 | sed "s/^/loop2: /"
+		echo "umount-cover-meminfo: $(ibmount umount /tmp/pr/meminfo 0)"
+		echo "umount-cover-keys: $(ibmount umount /tmp/pr/keys 2)"
+		echo "umount-cover-sys: $(ibmount umount /tmp/pr/sys 2)"
+		# a shared tmpfs and a bind of it (peers in this namespace): one
+		# mount on one becomes a mount on both
+		mount -t tmpfs p /tmp/p && mount --make-shared /tmp/p && mkdir /tmp/p/x &&
+			mount --bind /tmp/p /tmp/q; echo "peers=$?"
+		echo "mount-x: $(ibmount mount x /tmp/p/x tmpfs 0 -)"
+		echo "peer-copy: $(grep -c " /tmp/q/x " /proc/self/mountinfo)"
+		echo "move-vol-to-peer: $(ibmount move /mnt /tmp/q/x)"
+		echo "umount-peer-copy: $(ibmount umount /tmp/q/x 0)"
+		# a tmpfs the table got call by call, then a refused call on it
+		mount -t tmpfs z /tmp/z && mkdir /tmp/z/d
+		echo "move-vol-to-z: $(ibmount move /mnt /tmp/z/d)"
+		echo "umount-z: $(ibmount umount /tmp/z 0)"'
+	local id
+	id=$(new_id)
+	ib_run "$id" --keep
+	echo "$output"
+	assert_success
+	assert_output_contains "loop: OK"
+	assert_output_contains "umount-busy: ERR EBUSY"
+	assert_output_contains "umount-in: OK"
+	assert_output_contains "umount-s: OK"
+	assert_output_contains "umount-l-tree: OK"
+	assert_output_contains "after-tree: 0"
+	assert_output_contains "umount-proc: ERR EPERM"
+	assert_output_contains "umount-meminfo: ERR EPERM"
+	assert_output_contains "umount-keys: ERR EPERM"
+	assert_output_contains "umount-vol: ERR EPERM"
+	assert_output_contains "over-firmware: ERR EPERM"
+	assert_output_contains "over-sys-fs: ERR EPERM"
+	assert_output_contains "meminfo: MemTotal:"
+	assert_output_contains "proc=0"
+	assert_output_contains "loop2: OK"
+	assert_output_contains "umount-cover-meminfo: ERR EPERM"
+	assert_output_contains "umount-cover-keys: ERR EPERM"
+	assert_output_contains "umount-cover-sys: ERR EPERM"
+	assert_output_contains "peers=0"
+	assert_output_contains "mount-x: OK"
+	assert_output_contains "peer-copy: 1"
+	assert_output_contains "move-vol-to-peer: ERR EPERM"
+	assert_output_contains "umount-peer-copy: OK"
+	assert_output_contains "move-vol-to-z: ERR EPERM"
+	assert_output_contains "umount-z: OK"
+	run audit_of "$id"
+	echo "$output"
+	assert_success
+	# the refused calls were judged on a table that knew the target's
+	# mount: the copy the kernel propagated (not made by the agent's call,
+	# so the table was read again), and the tmpfs added call by call
+	jq -se 'any(.syscall == "move_mount" and .args.dst.path == "/tmp/q/x" and
+		.args.dst.mountpoint == "/tmp/q/x" and .args.dst.fstype == "tmpfs")' <<<"$output"
+	jq -se 'any(.syscall == "move_mount" and .args.dst.path == "/tmp/z/d" and
+		.args.dst.mountpoint == "/tmp/z" and .args.dst.fstype == "tmpfs")' <<<"$output"
+	IB delete "$id"
+}
+
 @test "vetting: each call acts with its own caller's credentials: a user's (no capabilities; CAP_SYS_ADMIN with fsuid 1000) and root's, interleaved" {
 	vet_bundle 'mkdir -p /tmp/u /root/secret/x && chmod 0700 /root/secret && exec sleep 1000'
 	bundle_jq "$BUNDLE" '.process.capabilities |= map_values(. + ["CAP_SETUID", "CAP_SETGID"] | unique)'

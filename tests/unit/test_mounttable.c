@@ -229,6 +229,177 @@ static void test_flag_words(void **state)
 	assert_int_equal(ib_mnt_flag_word("idmapped"), 0);
 }
 
+static void assert_same_mnt(const struct ib_mnt *a, const struct ib_mnt *b)
+{
+	assert_int_equal(a->id, b->id);
+	assert_int_equal(a->parent_id, b->parent_id);
+	assert_int_equal(a->major, b->major);
+	assert_int_equal(a->minor, b->minor);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->propagation, b->propagation);
+	assert_string_equal(a->root, b->root);
+	assert_string_equal(a->mountpoint, b->mountpoint);
+	assert_string_equal(a->fstype, b->fstype);
+	assert_string_equal(a->source, b->source);
+	assert_string_equal(a->super_opts, b->super_opts);
+}
+
+/* What statmount(2) says of a mount becomes the very entry the parser
+ * makes of mountinfo's line for it (the kept table mixes both): flags,
+ * atime words, propagation, subtype, missing source, superblock flags,
+ * escaped options, names with spaces (raw in statmount). */
+static void test_from_stat_matches_mountinfo(void **state)
+{
+	static const struct {
+		struct ib_mnt_stat s;
+		const char *line;
+	} cases[] = {
+	    {{.id = 300,
+	      .parent_id = 65,
+	      .major = 0,
+	      .minor = 77,
+	      .attr = 0,
+	      .propagation = 1 << 18,
+	      .root = "/",
+	      .mountpoint = "/tmp/t",
+	      .fstype = "tmpfs",
+	      .source = "tmpfs",
+	      .opts = "uid=100000,gid=100000",
+	      .sb_flags = 0},
+	     "300 65 0:77 / /tmp/t rw,relatime - tmpfs tmpfs rw,uid=100000,gid=100000"},
+	    {{.id = 301,
+	      .parent_id = 300,
+	      .major = 0,
+	      .minor = 78,
+	      .attr = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x80,
+	      .propagation = (1 << 20) | (1 << 19),
+	      .root = "/a dir",
+	      .mountpoint = "/tmp/t/with space",
+	      .fstype = "fuse",
+	      .subtype = "sshfs",
+	      .source = NULL,
+	      .opts = "",
+	      .sb_flags = 0x1 | 0x10 | 0x80},
+	     "301 300 0:78 /a\\040dir /tmp/t/with\\040space ro,nosuid,nodev,noexec,noatime,"
+	     "nodiratime shared:4 master:2 - fuse.sshfs none ro,sync,dirsync"},
+	    {{.id = 302,
+	      .parent_id = 300,
+	      .major = 8,
+	      .minor = 1,
+	      .attr = 0x20,
+	      .propagation = 1 << 17,
+	      .root = "/",
+	      .mountpoint = "/x",
+	      .fstype = "ext4",
+	      .source = "/dev/sda1",
+	      .opts = "a\\054b",
+	      .sb_flags = 1u << 25},
+	     "302 300 8:1 / /x rw unbindable - ext4 /dev/sda1 rw,lazytime,a\\054b"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ib_mnttab t;
+		struct ib_mnt m;
+		ib_err err = {0};
+
+		assert_int_equal(ib_mnttab_parse(cases[i].line, &t, &err), 0);
+		assert_int_equal(t.n, 1);
+		ib_mnt_from_stat(&cases[i].s, &m);
+		assert_same_mnt(&m, &t.m[0]);
+		ib_mnt_free(&m);
+		ib_mnttab_free(&t);
+	}
+}
+
+/* Entries added and removed one by one (the kept table between reads). */
+static void test_add_remove(void **state)
+{
+	struct ib_mnttab t, ref;
+	struct ib_mnt_stat s = {.id = 500,
+				.parent_id = 101,
+				.major = 0,
+				.minor = 90,
+				.root = "/",
+				.mountpoint = "/mnt/ro/sub",
+				.fstype = "tmpfs",
+				.source = "tmpfs",
+				.opts = ""};
+	struct ib_mnt m;
+	ib_err err = {0};
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ib_mnttab_parse(FX_CREATED, &t, &err), 0);
+	assert_int_equal(ib_mnttab_parse(FX_CREATED, &ref, &err), 0);
+	n = t.n;
+	for (int round = 0; round < 100; round++) {
+		ib_mnt_from_stat(&s, &m);
+		ib_mnttab_add(&t, &m);
+		ib_mnt_free(&m);
+		assert_int_equal(t.n, n + 1);
+		assert_string_equal(ib_mnttab_find(&t, 500)->mountpoint, "/mnt/ro/sub");
+		assert_int_equal(ib_mnttab_parent(&t, ib_mnttab_find(&t, 500))->id, 101);
+		assert_true(ib_mnttab_remove(&t, 500));
+		assert_false(ib_mnttab_remove(&t, 500));
+		assert_null(ib_mnttab_find(&t, 500));
+	}
+	/* what is left is the table as read, in its order */
+	assert_int_equal(t.n, ref.n);
+	for (size_t i = 0; i < t.n; i++)
+		assert_same_mnt(&t.m[i], &ref.m[i]);
+	/* removing from the middle keeps the others */
+	assert_true(ib_mnttab_remove(&t, 101));
+	assert_int_equal(t.n, ref.n - 1);
+	assert_null(ib_mnttab_find(&t, 101));
+	assert_non_null(ib_mnttab_find(&t, 102));
+	ib_mnttab_free(&t);
+	ib_mnttab_free(&ref);
+}
+
+/* The comparison of the kernel's mount lists before and after a call:
+ * exactly what was added and removed, whatever the order; duplicates and
+ * changes beyond the room given still count. */
+static void test_ids_delta(void **state)
+{
+	uint64_t added[2], removed[2];
+	size_t na, nr;
+
+	(void)state;
+	{
+		uint64_t b[] = {5, 1, 3}, a[] = {3, 9, 1, 5};
+		assert_int_equal(ib_mnt_ids_delta(b, 3, a, 4, added, &na, removed, &nr, 2), 1);
+		assert_int_equal(na, 1);
+		assert_int_equal(added[0], 9);
+		assert_int_equal(nr, 0);
+	}
+	{
+		uint64_t b[] = {5, 1, 3}, a[] = {5, 1};
+		assert_int_equal(ib_mnt_ids_delta(b, 3, a, 2, added, &na, removed, &nr, 2), 1);
+		assert_int_equal(nr, 1);
+		assert_int_equal(removed[0], 3);
+		assert_int_equal(na, 0);
+	}
+	{
+		/* one removed and one added: same count, two differences */
+		uint64_t b[] = {1, 2, 3}, a[] = {1, 2, 4};
+		assert_int_equal(ib_mnt_ids_delta(b, 3, a, 3, added, &na, removed, &nr, 2), 2);
+	}
+	{
+		uint64_t b[] = {1, 2}, a[] = {1, 2};
+		assert_int_equal(ib_mnt_ids_delta(b, 2, a, 2, added, &na, removed, &nr, 2), 0);
+	}
+	{
+		uint64_t b[] = {1, 2}, a[] = {1, 2, 2};
+		assert_int_equal(ib_mnt_ids_delta(b, 2, a, 3, added, &na, removed, &nr, 2), 1);
+	}
+	{
+		uint64_t b[] = {1}, a[] = {1, 2, 3, 4, 5};
+		assert_int_equal(ib_mnt_ids_delta(b, 1, a, 5, added, &na, removed, &nr, 2), 4);
+		assert_int_equal(na, 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +411,9 @@ int main(void)
 	    cmocka_unit_test(test_fs_path_and_spot),
 	    cmocka_unit_test(test_parent_cycle_terminates),
 	    cmocka_unit_test(test_flag_words),
+	    cmocka_unit_test(test_from_stat_matches_mountinfo),
+	    cmocka_unit_test(test_add_remove),
+	    cmocka_unit_test(test_ids_delta),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
