@@ -537,7 +537,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		return -1;
 	c.sysctl_max = pol->sysctl_max;
 	use_host_idmap_table();
-	if (ib_mkdir_p(c.root, 0700, err) < 0 || ib_state_create_dir(c.root, o->id, err) < 0)
+	if (ib_state_create_dir(c.root, o->id, err) < 0)
 		return -1;
 	c.dir_created = true;
 	lock = ib_state_lock(c.root, o->id, err);

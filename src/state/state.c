@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,13 +50,38 @@ static int not_exist(ib_err *err, const char *id)
 	return ib_err_set(err, ENOENT, "container \"%s\" does not exist", id);
 }
 
+/* A state root we make is marked as the top of unrelated trees (ext4's
+ * Orlov allocator then spreads its subdirectories over block groups):
+ * each container's files are made and freed in its own directory's group.
+ * All in one group, where the filesystem has no journal (/run here),
+ * each new inode scanned past every one freed there in the last half
+ * minute: 10% of the CPU of 32 creates at once. Best effort: a hint. */
+static int make_root(const char *root, ib_err *err)
+{
+	struct stat st;
+	int fd, flags;
+
+	if (stat(root, &st) == 0)
+		return 0;
+	if (ib_mkdir_p(root, 0700, err) < 0)
+		return -1;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+		flags |= FS_TOPDIR_FL;
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int ib_state_create_dir(const char *root, const char *id, ib_err *err)
 {
 	_cleanup_free_ char *dir = NULL;
 
 	if (ib_state_check_id(id, err) < 0)
 		return -1;
-	if (ib_mkdir_p(root, 0700, err) < 0)
+	if (make_root(root, err) < 0)
 		return ib_err_wrap(err, "create state root");
 	dir = ib_state_path(root, id, NULL);
 	if (mkdir(dir, 0700) < 0) {

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +94,21 @@ static void test_create_dir(void **state)
 	assert_int_equal(ib_state_create_dir(root, "c1", &err), 0);
 	assert_int_equal(stat(root, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0700);
+	/* Where the filesystem has inode flags (ext4), the root we made is
+	 * marked the top of unrelated trees. */
+	{
+		int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), flags = 0;
+
+		assert_true(fd >= 0);
+		struct statfs sf;
+
+		assert_int_equal(fstatfs(fd, &sf), 0);
+		if (sf.f_type == 0xEF53 /* ext2/3/4 */) {
+			assert_int_equal(ioctl(fd, FS_IOC_GETFLAGS, &flags), 0);
+			assert_true(flags & FS_TOPDIR_FL);
+		}
+		close(fd);
+	}
 	dir = ib_state_path(root, "c1", NULL);
 	assert_int_equal(stat(dir, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0700);
