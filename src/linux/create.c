@@ -886,7 +886,7 @@ static int start_locked(const struct ib_global_opts *g, const char *id, const st
 {
 	const char *root = ib_root_of(g);
 	_cleanup_state_ struct ib_state *st = ib_state_load(root, id, err);
-	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL, *state_json = NULL;
+	_cleanup_free_ char *cfg_path = NULL, *cfg_text = NULL;
 	_cleanup_spec_ struct ib_spec *parsed = NULL;
 	const struct ib_spec *s = known;
 	enum ib_status status;

@@ -63,7 +63,9 @@ static char *resolve_existing(const char *head)
 	return real ? real : realpath(head, NULL);
 }
 
-char *ib_policy_resolve(const char *path)
+/* known_missing: path was just found not to exist (ENOENT): its parents
+ * are tried at once. */
+static char *resolve(const char *path, bool known_missing)
 {
 	_cleanup_free_ char *full = NULL, *head = NULL, *tail = NULL;
 	char *real;
@@ -74,7 +76,7 @@ char *ib_policy_resolve(const char *path)
 		_cleanup_free_ char *cwd = getcwd(NULL, 0);
 		full = ib_xasprintf("%s/%s", cwd ? cwd : "/", path);
 	}
-	real = resolve_existing(full);
+	real = known_missing ? NULL : resolve_existing(full);
 	if (real)
 		return real;
 
@@ -103,6 +105,11 @@ char *ib_policy_resolve(const char *path)
 			return ib_policy_normalize(joined);
 		}
 	}
+}
+
+char *ib_policy_resolve(const char *path)
+{
+	return resolve(path, false);
 }
 
 static bool path_inside(const char *path, const char *dir)
@@ -210,6 +217,10 @@ static void pentry_resolve(struct ib_pentry *e, const struct ib_mount_table *mt)
 	free(e->resolved);
 	e->resolved = NULL;
 	fd = ib_openat2(AT_FDCWD, e->literal, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	if (fd < 0 && errno == ENOENT && e->literal[0] == '/') {
+		e->resolved = resolve(e->literal, true);
+		return;
+	}
 	if (fd >= 0 && ib_fsid_from_fd_table(fd, mt, &e->id, &ignored) == 0) {
 		e->have_id = true;
 		/* The object's path as we see it: what realpath() would say,
