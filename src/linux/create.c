@@ -574,6 +574,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.cgroup_owned = !cg_join;
 	st.host_id_base = iso.host_base;
 	st.host_id_size = iso.size;
+	st.hooks_recorded = true;
+	st.poststart_hooks = s->hooks.n_poststart > 0;
+	st.poststop_hooks = s->hooks.n_poststop > 0;
 	st.annotation_keys = s->annotation_keys;
 	st.annotation_values = s->annotation_values;
 	st.n_annotations = s->n_annotations;
@@ -904,6 +907,9 @@ static int start_locked(const struct ib_global_opts *g, const char *id, const st
 	st->started = true;
 	if (ib_state_save(root, st, err) < 0)
 		return -1;
+	/* Nothing to run: config.json is not read back and parsed. */
+	if (!s && st->hooks_recorded && !st->poststart_hooks)
+		return 0;
 	if (!s) {
 		cfg_path = ib_state_path(root, id, "config.json");
 		if (ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, err) < 0)

@@ -304,7 +304,8 @@ static int destroy(const char *root, struct ib_state *st, const struct ib_spec *
 	const struct ib_spec *spec = known;
 	ib_err e = {0};
 
-	if (!spec && ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, &e) == 0) {
+	if (!spec && (!st->hooks_recorded || st->poststop_hooks) &&
+	    ib_read_file_at(AT_FDCWD, cfg_path, &cfg_text, NULL, &e) == 0) {
 		spec = parsed = ib_spec_parse(cfg_text, st->bundle ? st->bundle : "/", &e);
 		if (!spec)
 			ib_warn("delete %s: cannot parse config for poststop hooks: %s", st->id,

@@ -155,6 +155,14 @@ int ib_state_save(const char *root, const struct ib_state *st, ib_err *err)
 	json_object_object_add(o, "supervisor_start", json_object_new_uint64(st->supervisor_start));
 	json_object_object_add(o, "host_id_base", json_object_new_int64(st->host_id_base));
 	json_object_object_add(o, "host_id_size", json_object_new_int64(st->host_id_size));
+	if (st->hooks_recorded) {
+		struct json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "poststart",
+				       json_object_new_boolean(st->poststart_hooks));
+		json_object_object_add(h, "poststop", json_object_new_boolean(st->poststop_hooks));
+		json_object_object_add(o, "hooks", h);
+	}
 	for (size_t i = 0; i < st->n_annotations; i++)
 		add_str(ann, st->annotation_keys[i], st->annotation_values[i]);
 	json_object_object_add(o, "annotations", ann);
@@ -235,6 +243,16 @@ struct ib_state *ib_state_load(const char *root, const char *id, ib_err *err)
 	st->owner = get_str(o, "owner");
 	st->cgroup_path = get_str(o, "cgroup_path");
 	st->systemd_cgroup = get_bool(o, "systemd_cgroup");
+	{
+		struct json_object *h;
+
+		if (json_object_object_get_ex(o, "hooks", &h) &&
+		    json_object_is_type(h, json_type_object)) {
+			st->hooks_recorded = true;
+			st->poststart_hooks = get_bool(h, "poststart");
+			st->poststop_hooks = get_bool(h, "poststop");
+		}
+	}
 	/* Written by every create since it exists; state from before always
 	 * created its cgroup. */
 	st->cgroup_owned =
@@ -524,6 +542,14 @@ char *ib_state_oci_json(const char *root, const struct ib_state *st, bool pretty
 	json_object_object_add(o, "created",
 			       json_object_new_string(st->created ? st->created : ""));
 	json_object_object_add(o, "owner", json_object_new_string(st->owner ? st->owner : ""));
+	if (st->hooks_recorded) {
+		struct json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "poststart",
+				       json_object_new_boolean(st->poststart_hooks));
+		json_object_object_add(h, "poststop", json_object_new_boolean(st->poststop_hooks));
+		json_object_object_add(o, "hooks", h);
+	}
 	for (size_t i = 0; i < st->n_annotations; i++)
 		add_str(ann, st->annotation_keys[i], st->annotation_values[i]);
 	json_object_object_add(o, "annotations", ann);

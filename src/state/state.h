@@ -37,6 +37,10 @@ struct ib_state {
 	unsigned long long supervisor_start; /* its starttime */
 	uint32_t host_id_base;		     /* ID range (see idmap.h) */
 	uint32_t host_id_size;
+	/* Whether the spec has poststart/poststop hooks (hooks_recorded: the
+	 * state says; else unknown): start and delete then read config.json
+	 * back only when they have hooks to run. */
+	bool hooks_recorded, poststart_hooks, poststop_hooks;
 	char **annotation_keys, **annotation_values;
 	size_t n_annotations;
 };

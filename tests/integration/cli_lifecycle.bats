@@ -567,6 +567,24 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	assert_no_leftovers "$id"
 }
 
+@test "hooks: poststart through start and poststop through delete (separate commands)" {
+	setup_bundle b sleep 100
+	local h="$BATS_TEST_TMPDIR/hooks"
+	mkdir -p "$h"
+	bundle_jq "$BUNDLE" '.hooks = {
+		poststart: [{path: "/bin/sh", args: ["sh", "-c", "cat > \($d)/poststart"]}],
+		poststop:  [{path: "/bin/sh", args: ["sh", "-c", "cat > \($d)/poststop"]}]}' --arg d "$h"
+	local id
+	id=$(new_id)
+	IB create --bundle "$BUNDLE" "$id" </dev/null
+	IB start "$id"
+	jq -e --arg id "$id" '.id == $id and .status == "running"' "$h/poststart"
+	[[ ! -e "$h/poststop" ]]
+	IB delete -f "$id"
+	jq -e --arg id "$id" '.id == $id' "$h/poststop"
+	assert_no_leftovers "$id"
+}
+
 @test "hooks: createRuntime, createContainer, startContainer" {
 	setup_bundle b sh -c 'cat /tmp/startc 2>/dev/null || echo none'
 	local h="$BATS_TEST_TMPDIR/hooks"

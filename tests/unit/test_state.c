@@ -149,14 +149,21 @@ static void test_save_load(void **state)
 	assert_int_equal(got->n_annotations, 1);
 	assert_string_equal(got->annotation_keys[0], "org.example/key");
 	assert_string_equal(got->annotation_values[0], "value \"quoted\"");
+	/* No hooks recorded: unknown, start and delete read config.json. */
+	assert_false(got->hooks_recorded);
 
 	/* Saved again (atomic replace) with a change. */
 	st->started = false;
+	st->hooks_recorded = true;
+	st->poststop_hooks = true;
 	assert_int_equal(ib_state_save(root, st, &err), 0);
 	ib_state_free(got);
 	got = ib_state_load(root, "roundtrip", &err);
 	assert_non_null(got);
 	assert_false(got->started);
+	assert_true(got->hooks_recorded);
+	assert_false(got->poststart_hooks);
+	assert_true(got->poststop_hooks);
 	ib_state_free(st);
 
 	/* Missing container: runc's message. */
