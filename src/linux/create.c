@@ -452,6 +452,30 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 /* tty_master_out: non-NULL for a foreground run, which relays the terminal
  * itself when there is no console socket. run (NULL for create): what a
  * run goes on with. */
+/* What the init waits on until start (returned: its end). `start`'s
+ * exec.fifo in the state dir, owned by the container's root; under `run`
+ * a socketpair, whose other end (*runtime_end) release_init_socket writes. */
+static int start_gate(const char *root, const char *id, bool by_socket, uid_t owner,
+		      int *runtime_end, ib_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	int ss[2], fd;
+
+	if (by_socket) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ss) < 0)
+			return ib_err_sys(err, "socketpair");
+		*runtime_end = ss[0];
+		return ss[1];
+	}
+	path = ib_state_path(root, id, "exec.fifo");
+	if (mkfifo(path, 0622) < 0 || chown(path, owner, owner) < 0 || chmod(path, 0622) < 0)
+		return ib_err_sys(err, "create exec fifo");
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return ib_err_sys(err, "open exec fifo");
+	return fd;
+}
+
 /* `run`'s start: the byte the init waits for, then EOF once it has
  * executed the user's program (its end is close-on-exec) or died. */
 static int release_init_socket(int sock, ib_err *err)
@@ -499,7 +523,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	struct ib_isolation iso = {0};
 	_cleanup_close_ int lock = -1, fifo = -1, console = -1, v2fd = -1, userns = -1,
 			    own_pidns = -1;
-	_cleanup_free_ char *fifo_path = NULL, *cg_path = NULL, *config = NULL;
+	_cleanup_free_ char *cg_path = NULL, *config = NULL;
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
@@ -594,29 +618,9 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 		goto fail;
 	ib_phase_mark("cgroup");
 
-	if (run) {
-		int ss[2];
-
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ss) < 0) {
-			ib_err_sys(err, "socketpair");
-			goto fail;
-		}
-		start_sock = ss[0];
-		fifo = ss[1];
-	} else {
-		fifo_path = ib_state_path(c.root, o->id, "exec.fifo");
-		if (mkfifo(fifo_path, 0622) < 0 ||
-		    chown(fifo_path, iso.host_base, iso.host_base) < 0 ||
-		    chmod(fifo_path, 0622) < 0) {
-			ib_err_sys(err, "create exec fifo");
-			goto fail;
-		}
-		fifo = open(fifo_path, O_PATH | O_CLOEXEC);
-		if (fifo < 0) {
-			ib_err_sys(err, "open exec fifo");
-			goto fail;
-		}
-	}
+	fifo = start_gate(c.root, o->id, run != NULL, iso.host_base, &start_sock, err);
+	if (fifo < 0)
+		goto fail;
 	if (o->console_socket) {
 		console = ib_console_connect(o->console_socket, err);
 		if (console < 0)

@@ -668,6 +668,17 @@ static int emul_dest_created(int root_fd, const char *rel)
 	return fd;
 }
 
+/* A sysctl key's file: "net.ipv4.ip_forward" -> /proc/sys/net/ipv4/ip_forward. */
+static char *sysctl_path(const char *key)
+{
+	char *path = ib_xasprintf("/proc/sys/%s", key);
+
+	for (char *p = path + strlen("/proc/sys/"); *p; p++)
+		if (*p == '.')
+			*p = '/';
+	return path;
+}
+
 /* A /proc/sys knob strictly below one of the spec's readonly paths is
  * attached after them (ib_rootfs_finish), read-only like them: attached
  * before, the readonly path's recursive clone would copy it and leave the
@@ -689,11 +700,8 @@ static bool knob_deferred(const struct ib_spec *s, const struct ib_emul_file *f)
 			below = true;
 	}
 	for (size_t i = 0; below && i < s->n_sysctls; i++) {
-		_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", s->sysctls[i].key);
+		_cleanup_free_ char *path = sysctl_path(s->sysctls[i].key);
 
-		for (char *p = path + strlen("/proc/sys/"); *p; p++)
-			if (*p == '.')
-				*p = '/';
 		if (!strcmp(path, f->path))
 			return false;
 	}
@@ -981,11 +989,7 @@ int ib_rootfs_pivot(struct ib_rootfs_ctx *c, ib_err *err)
 
 static int write_sysctl(const struct ib_sysctl *sc, ib_err *err)
 {
-	_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", sc->key);
-
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
+	_cleanup_free_ char *path = sysctl_path(sc->key);
 	if (ib_write_file_at(AT_FDCWD, path, sc->value, strlen(sc->value), err) == 0)
 		return 0;
 	if (strcmp(sc->key, "net.ipv4.ping_group_range") == 0) {

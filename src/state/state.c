@@ -542,14 +542,6 @@ char *ib_state_oci_json(const char *root, const struct ib_state *st, bool pretty
 	json_object_object_add(o, "created",
 			       json_object_new_string(st->created ? st->created : ""));
 	json_object_object_add(o, "owner", json_object_new_string(st->owner ? st->owner : ""));
-	if (st->hooks_recorded) {
-		struct json_object *h = json_object_new_object();
-
-		json_object_object_add(h, "poststart",
-				       json_object_new_boolean(st->poststart_hooks));
-		json_object_object_add(h, "poststop", json_object_new_boolean(st->poststop_hooks));
-		json_object_object_add(o, "hooks", h);
-	}
 	for (size_t i = 0; i < st->n_annotations; i++)
 		add_str(ann, st->annotation_keys[i], st->annotation_values[i]);
 	json_object_object_add(o, "annotations", ann);
