@@ -234,7 +234,7 @@ int ib_caps_apply(const struct ib_capabilities *caps, ib_err *err)
 	if (amb_failed) {
 		_cleanup_free_ char *names = caps_list(amb_failed);
 		ib_debug("ambient capabilities not raised (not in permitted and inheritable): %s",
-			names);
+			 names);
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include "state/state.h"
 
 struct ib_global_opts {
-	const char *root;      /* state root, default /run/ironbox */
+	const char *root;	 /* state root, default /run/ironbox */
 	const char *policy_path; /* default /etc/ironbox/policy.json */
 	bool systemd_cgroup;
 	bool debug;
@@ -26,15 +26,15 @@ static inline const char *ib_root_of(const struct ib_global_opts *g)
 
 struct ib_create_opts {
 	const char *id;
-	const char *bundle;       /* absolute path */
-	const char *pid_file;     /* may be NULL */
+	const char *bundle;	    /* absolute path */
+	const char *pid_file;	    /* may be NULL */
 	const char *console_socket; /* may be NULL */
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
 	/* run only: */
 	bool detach;
-	bool keep;                /* run --keep: don't delete after exit */
+	bool keep; /* run --keep: don't delete after exit */
 };
 
 /* create: the container process exists, namespaces/mounts/cgroups are set up,
@@ -74,8 +74,7 @@ int ib_container_pids(const struct ib_global_opts *g, const char *id, pid_t **pi
  * is not running. */
 int ib_container_init_pidfd(const struct ib_global_opts *g, const char *id, ib_err *err);
 /* One `runc events --stats` JSON object (malloc'd). */
-int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json,
-		       ib_err *err);
+int ib_container_stats(const struct ib_global_opts *g, const char *id, char **json, ib_err *err);
 
 /* The supervisor's audit log of container id (JSON lines, malloc'd; empty
  * when nothing was denied), or with stats its counters (a JSON object). */

@@ -20,7 +20,8 @@ enum ib_sync_type {
 	IB_SYNC_PID,	    /* exec: intermediate -> runtime: payload = pid */
 	IB_SYNC_AGENT_FD,   /* child -> runtime: the spec filter's listener, for listenerPath */
 	IB_SYNC_LISTENER,   /* child -> runtime: its seccomp listener (1 fd), for the supervisor */
-	IB_SYNC_PROCVIEW,   /* runtime -> init: value 1 = the supervisor's emulated files are served */
+	IB_SYNC_PROCVIEW,   /* runtime -> init: value 1 = the supervisor's emulated files are served
+			     */
 	IB_SYNC_FILTER,	    /* runtime -> init: ironbox's seccomp filter, built meanwhile (memfd) */
 };
 

@@ -47,24 +47,26 @@ struct ib_mount {
 	char *destination;
 	char *source;
 	char *type;
-	char **options;         /* raw option strings, NULL-terminated */
-	unsigned long flags;    /* MS_* derived from options */
-	unsigned long clear;    /* MS_* flags explicitly cleared (rw, suid, ...) */
+	char **options;		   /* raw option strings, NULL-terminated */
+	unsigned long flags;	   /* MS_* derived from options */
+	unsigned long clear;	   /* MS_* flags explicitly cleared (rw, suid, ...) */
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC) or 0 */
-	bool bind;              /* bind or rbind */
-	bool recursive;         /* rbind / r* propagation */
-	bool idmap;             /* "idmap"/"ridmap" option or uidMappings given */
-	bool tmpcopyup;         /* "tmpcopyup": copy the destination's contents into the tmpfs */
+	bool bind;		   /* bind or rbind */
+	bool recursive;		   /* rbind / r* propagation */
+	bool idmap;		   /* "idmap"/"ridmap" option or uidMappings given */
+	bool tmpcopyup;		   /* "tmpcopyup": copy the destination's contents into the tmpfs */
 	/* MOUNT_ATTR_* set/cleared on the whole mount tree (mount_setattr with
 	 * AT_RECURSIVE) by "rro", "rnosuid", "rrw", ...; MS_* flags of "ro",
 	 * "nosuid", ... apply to the top mount only (like runc). */
 	unsigned rec_attr_set, rec_attr_clr;
-	char *data;             /* comma-joined options not understood as flags (fs data) */
+	char *data; /* comma-joined options not understood as flags (fs data) */
 	struct ib_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
 	/* Set by the policy stage (ib_policy_apply); the parser leaves -1/true/NULL. */
-	int source_fd; /* policy-opened object of a bind source (O_PATH or a detached clone), -1 if none */
-	bool host_shared; /* a bind of a shared host directory (not an engine-owned per-container file or named volume): set-id files may not be created on it */
+	int source_fd; /* policy-opened object of a bind source (O_PATH or a detached clone), -1 if
+			  none */
+	bool host_shared; /* a bind of a shared host directory (not an engine-owned per-container
+			     file or named volume): set-id files may not be created on it */
 	struct ib_overlay_src *overlay; /* an "overlay" mount: its policed layers */
 	/* A bind whose source lies inside the container's own rootfs: resolved
 	 * there by the init, after the mounts before it (runc does so), never
@@ -117,10 +119,10 @@ struct ib_hook {
 };
 
 struct ib_hooks {
-	struct ib_hook *prestart, *create_runtime, *create_container, *start_container,
-		*poststart, *poststop;
-	size_t n_prestart, n_create_runtime, n_create_container, n_start_container,
-		n_poststart, n_poststop;
+	struct ib_hook *prestart, *create_runtime, *create_container, *start_container, *poststart,
+	    *poststop;
+	size_t n_prestart, n_create_runtime, n_create_container, n_start_container, n_poststart,
+	    n_poststop;
 };
 
 struct ib_device {
@@ -135,9 +137,9 @@ struct ib_device {
 
 struct ib_device_rule {
 	bool allow;
-	char type;             /* 'a', 'c', 'b' */
-	int64_t major, minor;  /* -1 = wildcard */
-	char access[4];        /* subset of "rwm" */
+	char type;	      /* 'a', 'c', 'b' */
+	int64_t major, minor; /* -1 = wildcard */
+	char access[4];	      /* subset of "rwm" */
 };
 
 struct ib_sysctl {
@@ -163,9 +165,9 @@ struct ib_seccomp {
 	uint32_t default_action;
 	bool has_default_errno_ret;
 	uint32_t default_errno_ret;
-	char **architectures; /* "SCMP_ARCH_X86_64", ... */
-	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", ... */
-	char *listener_path;     /* an OCI seccomp agent's socket (SCMP_ACT_NOTIFY) */
+	char **architectures;	 /* "SCMP_ARCH_X86_64", ... */
+	char **flags;		 /* "SECCOMP_FILTER_FLAG_LOG", ... */
+	char *listener_path;	 /* an OCI seccomp agent's socket (SCMP_ACT_NOTIFY) */
 	char *listener_metadata; /* passed to it as is */
 	struct ib_seccomp_rule *rules;
 	size_t n_rules;
@@ -190,13 +192,13 @@ struct ib_hugepage_limit {
 /* Resource values: has_* says whether the field was given. */
 struct ib_resources {
 	bool has_mem_limit, has_mem_reservation, has_mem_swap, has_mem_kernel, has_mem_swappiness,
-		has_disable_oom_killer, has_mem_use_hierarchy;
+	    has_disable_oom_killer, has_mem_use_hierarchy;
 	int64_t mem_limit, mem_reservation, mem_swap, mem_kernel;
 	uint64_t mem_swappiness;
 	bool disable_oom_killer, mem_use_hierarchy;
 
 	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_rt_runtime, has_cpu_rt_period,
-		has_cpu_idle, has_cpu_burst;
+	    has_cpu_idle, has_cpu_burst;
 	uint64_t cpu_shares, cpu_period, cpu_rt_period, cpu_burst;
 	int64_t cpu_quota, cpu_rt_runtime, cpu_idle;
 	char *cpuset_cpus, *cpuset_mems;
@@ -209,9 +211,9 @@ struct ib_resources {
 	struct ib_weight_device *blkio_weight_devices;
 	size_t n_blkio_weight_devices;
 	struct ib_throttle_device *throttle_read_bps, *throttle_write_bps, *throttle_read_iops,
-		*throttle_write_iops;
+	    *throttle_write_iops;
 	size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
-		n_throttle_write_iops;
+	    n_throttle_write_iops;
 
 	struct ib_hugepage_limit *hugepage_limits;
 	size_t n_hugepage_limits;
@@ -255,7 +257,7 @@ struct ib_spec {
 	bool has_resources;
 	struct ib_sysctl *sysctls;
 	size_t n_sysctls;
-	struct ib_seccomp *seccomp; /* NULL = no filter */
+	struct ib_seccomp *seccomp;	  /* NULL = no filter */
 	unsigned long rootfs_propagation; /* MS_* or 0 for default (MS_REC|MS_SLAVE) */
 	char **masked_paths, **readonly_paths;
 	char *mount_label;
@@ -281,12 +283,12 @@ void ib_spec_freep(struct ib_spec **s);
 #define _cleanup_spec_ __attribute__((cleanup(ib_spec_freep)))
 
 /* Lookup helpers. */
-const char *ib_ns_name(enum ib_ns_type t);          /* "pid", "network", ... (OCI names) */
-int ib_ns_clone_flag(enum ib_ns_type t);            /* CLONE_NEW* */
-const char *ib_ns_proc_name(enum ib_ns_type t);     /* "pid", "net", ... (/proc/PID/ns names) */
-int ib_cap_from_name(const char *name);             /* "CAP_SYS_ADMIN" -> 21, -1 if unknown */
+const char *ib_ns_name(enum ib_ns_type t);	/* "pid", "network", ... (OCI names) */
+int ib_ns_clone_flag(enum ib_ns_type t);	/* CLONE_NEW* */
+const char *ib_ns_proc_name(enum ib_ns_type t); /* "pid", "net", ... (/proc/PID/ns names) */
+int ib_cap_from_name(const char *name);		/* "CAP_SYS_ADMIN" -> 21, -1 if unknown */
 const char *ib_cap_name(int cap);
-int ib_rlimit_from_name(const char *name);          /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+int ib_rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 const char *ib_spec_annotation(const struct ib_spec *s, const char *key);
 
 /* Serialize the (possibly policy-rewritten) spec back to JSON for the state dir:

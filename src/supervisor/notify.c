@@ -271,13 +271,11 @@ static void listener_put(struct listener *l)
 	}
 }
 
-/* A listener from the supervisor: 'L', or 'I' + the init's host pid (the
- * first one: the jail of rule "mount" is read then, before its calls are
- * served), after 'J' + the jail's mount namespace (not a listener: -1). */
+/* A listener from the supervisor ('L' + its fd). */
 static int recv_listener(int sock)
 {
-	char msg[1 + sizeof(pid_t)] = {0}, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {msg, sizeof(msg)};
+	char msg = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&msg, 1};
 	struct msghdr m = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	int fd = -1;
@@ -291,25 +289,9 @@ static int recv_listener(int sock)
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
 		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	if (msg[0] == 'J' && r == 1) {
-		if (fd >= 0)
-			ib_rule_mount_jail_ns(fd);
-		return -1;
-	}
-	if (msg[0] == 'I' && r == (ssize_t)sizeof(msg)) {
-		pid_t init;
-		ib_err err = {0};
-
-		memcpy(&init, msg + 1, sizeof(init));
-		/* Without a jail every mount call is refused (fails closed). */
-		(void)ib_rule_mount_jail(init, ag.cfg->policy, &err);
-		/* Without it every call reads its mount table itself. */
-		ib_caller_tab_cache(init);
-		/* Taken from the init's mount namespace before it runs the
-		 * user's program (which may unshare it): the supervisor waits
-		 * for this before the runtime may start the container. */
-		if (write(ag.cfg->sup_fd, "K", 1) != 1)
-			_exit(1);
+	if (msg != 'L' && fd >= 0) {
+		close(fd);
+		fd = -1;
 	}
 	return fd;
 }
@@ -399,7 +381,6 @@ static struct seccomp_notif *lead(struct listener **from)
 				l->refs = 1;
 				ag.ls = ib_xrealloc(ag.ls, (ag.n + 1) * sizeof(*ag.ls));
 				ag.ls[ag.n++] = l;
-				IB_STAT_ADD(ag.cfg->stats, listeners, 1);
 			}
 		}
 		/* Only those polled: a listener just received is polled next time. */
@@ -537,10 +518,15 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	 * first of them. */
 	if (ib_caller_thread_init(&err) < 0)
 		_exit(1);
-	/* Set up (in the container's user namespace, not dumpable): the
-	 * supervisor tells the runtime it took the container only now. */
-	if (write(cfg->sup_fd, "R", 1) != 1)
-		_exit(1);
+	/* The jail, as the supervisor took it at attach. Without it every
+	 * mount call is refused (fails closed); without the init's table
+	 * cached every call reads its mount table itself. */
+	if (cfg->jail_ns_fd >= 0)
+		ib_rule_mount_jail_ns(cfg->jail_ns_fd);
+	if (cfg->jail) {
+		(void)ib_rule_mount_jail(cfg->jail, cfg->policy, &err);
+		ib_caller_tab_cache(cfg->jail->init);
+	}
 	ag.workers = 1;
 	serve();
 }

@@ -123,10 +123,14 @@ void ib_rule_setid_xattr(struct ib_notify_call *c);
 
 /* Rule "mount" (rule_mount.c): the mount family, decided by vet_mount.h. */
 void ib_rule_mount(struct ib_notify_call *c);
-/* The jail: the mounts of the container's init (host pid init) at CREATED,
- * read through our procfs. Called once, by the agent's main thread, before
- * the init's listener is served. */
-int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err);
+/* The jail: the mounts and ID maps of the container's init (host pid
+ * init) at CREATED, as the supervisor read them at attach. */
+struct ib_jail_text {
+	pid_t init;
+	char *mountinfo, *uid_map, *gid_map;
+};
+/* Called once, by the agent's main thread, before any listener is served. */
+int ib_rule_mount_jail(const struct ib_jail_text *j, const struct ib_notify_policy *p, ib_err *err);
 /* The jail's mount namespace (the init's at CREATED, opened by the
  * supervisor), where nested procfs/sysfs mounts are built. Consumes fd. */
 void ib_rule_mount_jail_ns(int fd);
@@ -137,10 +141,12 @@ void ib_rule_sysinfo(struct ib_notify_call *c);
 
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {
-	int sup_fd;    /* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
-	int userns_fd; /* the container's user namespace */
-	int audit_fd;  /* audit.log, O_APPEND */
-	int info_fd;   /* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
+	int sup_fd;	/* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
+	int userns_fd;	/* the container's user namespace */
+	int audit_fd;	/* audit.log, O_APPEND */
+	int info_fd;	/* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
+	int jail_ns_fd; /* the jail's mount namespace (-1: none) */
+	const struct ib_jail_text *jail; /* NULL: none (mount calls refused) */
 	struct ib_notify_stats *stats;
 	const struct ib_notify_policy *policy;
 };

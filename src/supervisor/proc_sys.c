@@ -316,4 +316,3 @@ ssize_t ib_emul_sysctl_write(const struct ib_emul_file *f, const char *buf, size
 	own_set[i] = true;
 	return used;
 }
-

@@ -85,30 +85,17 @@ static struct {
 
 /* ---- the jail ---- */
 
-static int read_map(int procfs, pid_t pid, const char *which, struct ib_idmap **out, size_t *n,
-		    ib_err *err)
-{
-	_cleanup_free_ char *path = ib_xasprintf("%d/%s", (int)pid, which), *text = NULL;
-
-	if (ib_read_file_at(procfs, path, &text, NULL, err) < 0)
-		return -1;
-	return ib_idopts_parse_map(text, out, n, err);
-}
-
-int ib_rule_mount_jail(pid_t init, const struct ib_notify_policy *p, ib_err *err)
+int ib_rule_mount_jail(const struct ib_jail_text *j, const struct ib_notify_policy *p, ib_err *err)
 {
 	static char *none[] = {NULL};
-	int procfs = ib_caller_procfs();
-	_cleanup_free_ char *path = ib_xasprintf("%d/mountinfo", (int)init), *text = NULL;
 	struct ib_idmap *uid = NULL, *gid = NULL;
 	size_t n_uid = 0, n_gid = 0;
 	struct ib_mnttab t = {0};
 	int r = -1;
 
-	if (ib_read_file_at(procfs, path, &text, NULL, err) < 0 ||
-	    read_map(procfs, init, "uid_map", &uid, &n_uid, err) < 0 ||
-	    read_map(procfs, init, "gid_map", &gid, &n_gid, err) < 0 ||
-	    ib_mnttab_parse(text, &t, err) < 0)
+	if (ib_idopts_parse_map(j->uid_map, &uid, &n_uid, err) < 0 ||
+	    ib_idopts_parse_map(j->gid_map, &gid, &n_gid, err) < 0 ||
+	    ib_mnttab_parse(j->mountinfo, &t, err) < 0)
 		goto out;
 	{
 		struct ib_vet_policy pol = {

@@ -123,85 +123,30 @@ struct attach_msg {
 	pid_t init;
 };
 
-static int agent_sock = -1;
-/* The agent's rule "sysinfo" asks here (sysinfo_msg.h). */
-static int info_sock = -1;
-
-static void answer_sysinfo(void)
+/* The agent's rule "sysinfo" asks on sock (sysinfo_msg.h). */
+void ib_sup_answer_sysinfo(int sock)
 {
 	struct ib_sysinfo_req req;
 	struct ib_sysinfo_reply rep = {0};
 	size_t len = sizeof(rep.data);
 	int r;
 
-	if (recv(info_sock, &req, sizeof(req), MSG_DONTWAIT) != sizeof(req))
+	if (recv(sock, &req, sizeof(req), MSG_DONTWAIT) != sizeof(req))
 		return;
 	rep.seq = req.seq;
 	r = ib_emul_sysinfo(req.compat, rep.data, &len);
 	rep.error = r < 0 ? -r : 0;
 	rep.len = r < 0 ? 0 : (uint32_t)len;
-	(void)!send(info_sock, &rep, sizeof(rep), MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-/* A listener (from create or exec) goes to the agent; ours is closed so
- * that it dies with the agent. */
-static int forward_listener(int fd)
-{
-	char byte = 'L';
-	int r = ib_sup_send_fd(agent_sock, &byte, 1, fd);
-
-	close(fd);
-	return r;
-}
-
-/* The init's listener, with its pid: the agent reads the jail (rule
- * "mount") from it before it serves the listener. First the init's mount
- * namespace, the jail's ('J'; we may open it, the agent may not while the
- * init is not dumpable): rule "mount" builds nested procfs mounts there. */
-static int forward_init_listener(int fd, pid_t init)
-{
-	char msg[1 + sizeof(pid_t)] = {'I'}, path[48];
-	int r, ns;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns >= 0) {
-		char j = 'J';
-
-		r = ib_sup_send_fd(agent_sock, &j, 1, ns);
-		close(ns);
-		if (r < 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	memcpy(msg + 1, &init, sizeof(init));
-	r = ib_sup_send_fd(agent_sock, msg, sizeof(msg), fd);
-	close(fd);
-	if (r < 0)
-		return -1;
-	/* The agent has the jail (the init's mount table) before the
-	 * container can run: the runtime hears of the attach only then. */
-	{
-		char ack = 0;
-
-		while (recv(agent_sock, &ack, 1, 0) < 0 && errno == EINTR)
-			;
-		return ack == 'K' ? 0 : -1;
-	}
+	(void)!send(sock, &rep, sizeof(rep), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Audit lines arrive on audit_sink; audit.log is made in state_dir. */
 static int audit_sink = -1, state_dir = -1;
 
-static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, pid_t agent, int code)
+static __attribute__((noreturn)) void sup_exit(struct fuse_session *se, int code)
 {
 	ib_proc_sys_exit();
-	if (agent_sock >= 0)
-		close(agent_sock); /* the agent exits on EOF */
-	if (agent > 0)
-		while (waitpid(agent, NULL, 0) < 0 && errno == EINTR)
-			;
+	ib_sup_agent_stop();
 	/* What the agent and we said last. */
 	if (audit_sink >= 0)
 		ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
@@ -225,78 +170,20 @@ static void ignore_signals(void)
 }
 
 /* Put fds[i] at 3 + i and close everything above (sources may be anywhere,
- * even among the targets). */
-static int place_fds(const int *fds, int n)
+ * even among the targets; -1: that fd is closed). */
+int ib_sup_place_fds(const int *fds, int n)
 {
 	int tmp[8];
 
 	for (int i = 0; i < n; i++) {
-		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n);
-		if (tmp[i] < 0)
+		tmp[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n);
+		if (fds[i] >= 0 && tmp[i] < 0)
 			return -1;
 	}
 	for (int i = 0; i < n; i++)
-		if (dup2(tmp[i], 3 + i) < 0)
+		if (tmp[i] >= 0 ? dup2(tmp[i], 3 + i) < 0 : close(3 + i) < 0 && errno != EBADF)
 			return -1;
 	return (int)syscall(SYS_close_range, 3 + n, ~0U, 0);
-}
-
-static pid_t start_agent(const struct ib_supervisor_cfg *cfg, const struct ib_notify_policy *pol,
-			 int userns_fd, int audit_fd, ib_err *err)
-{
-	int sp[2], info[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return ib_err_sys(err, "socketpair");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, info) < 0) {
-		close(sp[0]);
-		close(sp[1]);
-		return ib_err_sys(err, "socketpair");
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(sp[0]);
-		close(sp[1]);
-		close(info[0]);
-		close(info[1]);
-		return ib_err_sys(err, "fork notification agent");
-	}
-	if (pid == 0) {
-		struct ib_notify_agent_cfg ac = {.sup_fd = 3,
-						 .userns_fd = 4,
-						 .audit_fd = 5,
-						 .info_fd = 6,
-						 .stats = ib_sup_stats,
-						 .policy = pol};
-
-		int fds[] = {sp[1], userns_fd, audit_fd, info[1]};
-
-		(void)cfg;
-		if (place_fds(fds, 4) < 0)
-			_exit(1);
-		ib_notify_agent_main(&ac);
-	}
-	close(sp[1]);
-	close(info[1]);
-	agent_sock = sp[0];
-	info_sock = info[0];
-	return pid;
-}
-
-/* The agent sets itself up while the init is (in the container's user
- * namespace, no longer ours to trace); it says so ("R") once done. Waited
- * for at attach: the runtime hears that we took the container only then. */
-static bool agent_ready;
-
-static int wait_agent_ready(void)
-{
-	char ready = 0;
-
-	while (recv(agent_sock, &ready, 1, 0) < 0 && errno == EINTR)
-		;
-	agent_ready = ready == 'R';
-	return agent_ready ? 0 : -1;
 }
 
 /* The supervisor: fd 3 is the runtime's control line, 4 the container's
@@ -316,7 +203,6 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct ready rd = {.ok = 'R'};
 	int ctl = 3, pidfd = -1, lsock, audit_fd, fd = -1;
-	pid_t agent = -1;
 	ib_err e = {0};
 
 	ib_sup_stats = mmap(NULL, sizeof(*ib_sup_stats), PROT_READ | PROT_WRITE,
@@ -333,13 +219,11 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	lsock = ib_sup_ctl_listen(5, cfg->state_dir, &e);
 	audit_sink = ib_audit_sink_open(&audit_fd, &e);
 	if (lsock < 0 || audit_sink < 0)
-		sup_exit(se, -1, 1);
+		sup_exit(se, 1);
 	state_dir = 5; /* for audit.log, made with the first line */
-	/* Ready before the agent exists (it sets itself up while the init is,
-	 * see wait_agent_ready): the runtime goes on meanwhile. If it cannot
-	 * start, attach fails. */
+	/* Ready: the runtime goes on meanwhile. */
 	if (write(ctl, &rd, sizeof(rd)) != sizeof(rd))
-		sup_exit(se, -1, 0);
+		sup_exit(se, 0);
 	/* Nothing is served before the loop below: what is served is decided
 	 * while the runtime goes on (the /proc/sys knobs this host has). */
 	if (se)
@@ -350,26 +234,24 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		if (ib_emul_served(&ib_emul_files[i]))
 			emulated[n++] = (char *)ib_emul_files[i].path;
 	pol.emulated = emulated;
-	agent = start_agent(cfg, &pol, 4, audit_fd, &e);
-	close(4);
-	close(audit_fd);
-	if (agent < 0)
-		sup_exit(se, -1, 1);
+	/* The agent starts with the first trapped call (agent_link.c). */
+	ib_sup_agent_prepare(&pol, 4, audit_fd);
 	if (se)
 		fd = fuse_session_fd(se);
 	malloc_trim(0); /* what the runtime's heap left us */
 	/* Serve from the start (the container opens our files while it is
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {
-		struct pollfd pfd[6] = {{.fd = fd, .events = POLLIN},
-					{.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN},
-					{.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN},
-					/* its "R" is read at attach */
-					{.fd = agent_ready ? agent_sock : -1, .events = POLLIN},
-					{.fd = info_sock, .events = POLLIN},
-					{.fd = audit_sink, .events = POLLIN}};
-		int r = poll(pfd, 6, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
+		size_t n_agent = ib_sup_agent_n_pollfds();
+		struct pollfd pfd[4 + n_agent];
+		int r;
 
+		pfd[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN};
+		pfd[3] = (struct pollfd){.fd = audit_sink, .events = POLLIN};
+		n_agent = ib_sup_agent_pollfds(pfd + 4, n_agent);
+		r = poll(pfd, 4 + n_agent, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -378,11 +260,11 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			sample_load();
 			continue;
 		}
-		if (pfd[3].revents || (pfd[4].revents & (POLLERR | POLLHUP)))
-			break; /* the agent is gone: so are we (fail closed) */
-		if (pfd[4].revents & POLLIN)
-			answer_sysinfo();
-		if (pfd[5].revents & POLLIN)
+		/* The agent is gone, or could not start: so are we (fails
+		 * closed: the listeners go with us). */
+		if (ib_sup_agent_events(pfd + 4, n_agent) < 0)
+			break;
+		if (pfd[3].revents & POLLIN)
 			ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
 		if (pfd[1].revents) {
 			struct attach_msg m;
@@ -392,18 +274,17 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 				break; /* the container's init exited */
 			if (ib_sup_recv_fd(ctl, &m, sizeof(m), &lfd) < 0 || m.init <= 0)
 				break; /* create failed */
-			if (wait_agent_ready() < 0) {
-				close(lfd);
-				break;
-			}
 			pidfd = ib_pidfd_open(m.init, 0);
-			/* No listener: the spec's seccomp agent has the process's
-			 * one; ironbox's filter then refuses what it would vet. */
-			if (pidfd < 0 || (lfd >= 0 && forward_init_listener(lfd, m.init) < 0)) {
-				if (pidfd < 0)
+			/* The jail before the container can run. No listener: the
+			 * spec's seccomp agent has the process's one; ironbox's
+			 * filter then refuses what it would vet. */
+			if (pidfd < 0 || ib_sup_agent_take_jail(m.init, pidfd) < 0) {
+				if (lfd >= 0)
 					close(lfd);
 				break;
 			}
+			if (lfd >= 0)
+				(void)ib_sup_agent_listener(lfd);
 			ib_emul.init = m.init;
 			ib_emul.init_start = proc_start_seconds(m.init);
 			sample_load();
@@ -416,7 +297,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			/* Every line said before the request is in the log when we
 			 * answer (`ironbox audit` asks first). */
 			ib_audit_sink_drain(audit_sink, state_dir, &ib_sup_stats->audit_dropped);
-			ib_sup_ctl_serve(lsock, forward_listener);
+			ib_sup_ctl_serve(lsock, ib_sup_agent_listener);
 		}
 		/* The container may unmount our files (its own mounts): the
 		 * FUSE side ends, the seccomp side goes on until the init exits. */
@@ -435,7 +316,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		}
 	}
 	free(fbuf.mem);
-	sup_exit(se, agent, 0);
+	sup_exit(se, 0);
 }
 
 /* The container's memory cgroup(s) get a child for us: charged to the
@@ -535,7 +416,7 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		{
 			int fds[] = {sp[1], cfg->userns_fd, dirfd, fuse_fd};
 
-			if (place_fds(fds, fuse_fd >= 0 ? 4 : 3) < 0)
+			if (ib_sup_place_fds(fds, fuse_fd >= 0 ? 4 : 3) < 0)
 				_exit(1);
 			sup_fuse_fd = fuse_fd >= 0 ? 6 : -1;
 		}

@@ -29,6 +29,30 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd);
 /* The container is gone: its max-reconciled values leave the host. */
 void ib_proc_sys_exit(void);
 
+/* ---- the notification agent (agent_link.c) ---- */
+struct ib_notify_policy;
+struct pollfd;
+/* What the agent will get: the policy, the container's user namespace and
+ * the audit sink (both fds kept, then closed once it is started). */
+void ib_sup_agent_prepare(const struct ib_notify_policy *pol, int userns_fd, int audit_fd);
+/* At attach, before the init runs the user's program: its mount
+ * namespace, mount table and ID maps (the jail of rule "mount"). */
+int ib_sup_agent_take_jail(pid_t init, int pidfd);
+/* A seccomp listener (from create or exec, consumed): held until the first
+ * notification starts the agent, then forwarded to it. */
+int ib_sup_agent_listener(int fd);
+/* What to poll: the held listeners, or the agent's sockets. */
+size_t ib_sup_agent_n_pollfds(void);
+size_t ib_sup_agent_pollfds(struct pollfd *pfd, size_t max);
+/* After poll: may start the agent. -1: it is gone or could not start. */
+int ib_sup_agent_events(const struct pollfd *pfd, size_t n);
+/* Stop it (EOF on its socket) and reap it. */
+void ib_sup_agent_stop(void);
+/* Put fds[i] at 3 + i (-1: closed) and close every fd above (supervisor.c). */
+int ib_sup_place_fds(const int *fds, int n);
+/* Answer one rule "sysinfo" request on sock (supervisor.c). */
+void ib_sup_answer_sysinfo(int sock);
+
 /* ---- control socket (control.c) ---- */
 enum { IB_SUP_OP_LISTENER = 1, IB_SUP_OP_STATS = 2 };
 

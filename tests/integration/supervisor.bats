@@ -47,6 +47,8 @@ make_privileged() {
 setid_files() { find "$1" -perm /6000 ! -type d 2>/dev/null; }
 
 sup_pid() { jq -r '.supervisor_pid' "$TEST_ROOT/$1/state.json"; }
+# The notification agent of container ID (started by its first trapped call).
+agent_of() { pgrep -x -P "$(sup_pid "$1")" ironbox-notify; }
 stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 
 # ---------------------------------------------------------------------------
@@ -238,8 +240,12 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	[[ "$(stat_of "$id" listeners)" == 1 ]]
 	n=$(stat_of "$id" notifications)
 	[[ "$n" == 0 ]] || fail "$n notifications for the data path"
-	# the counter does count: one set-id chmod in /tmp, performed
+	# ... so no notification agent was ever started
+	[[ -z "$(agent_of "$id")" ]]
+	# the counter does count: one set-id chmod in /tmp, performed (by the
+	# agent it started)
 	IB exec "$id" sh -c 'touch /tmp/s; chmod 4755 /tmp/s' </dev/null 3>&-
+	[[ -n "$(agent_of "$id")" ]]
 	[[ "$(stat_of "$id" notifications)" == 1 ]]
 	[[ "$(stat_of "$id" allowed)" == 1 ]]
 	[[ "$(stat_of "$id" listeners)" == 2 ]]
@@ -270,8 +276,10 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	ib_run_detached "$b" "$BUNDLE"
 	IB exec "$a" touch /tmp/y </dev/null 3>&-
 	[[ "$(IB state "$a" | jq -r .supervisor)" == running ]]
-	sup=$(sup_pid "$a")
-	agent=$(pgrep -x -P "$sup" ironbox-notify)
+	# a trapped call starts the agent
+	run IB exec "$a" ibsetid chmod /tmp/y 4755 </dev/null 3>&-
+	assert_output_contains OK
+	agent=$(agent_of "$a")
 	[[ -n "$agent" && "$(cat "/proc/$agent/comm")" == ironbox-notify ]]
 	kill -KILL "$agent"
 	retry 100 0.05 bash -c "[[ \$($IRONBOX --root $TEST_ROOT state $a | jq -r .supervisor) == dead ]]"
@@ -317,7 +325,12 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	id=$(new_id)
 	ib_run_detached "$id" "$BUNDLE"
 	sup=$(sup_pid "$id")
-	agent=$(pgrep -x -P "$sup" ironbox-notify)
+	# no notification agent until the container's first trapped call
+	[[ -z "$(agent_of "$id")" ]]
+	run IB exec "$id" sh -c 'touch /tmp/s; ibsetid chmod /tmp/s 4755' </dev/null 3>&-
+	assert_output_contains OK
+	agent=$(agent_of "$id")
+	[[ -n "$agent" ]]
 	[[ "$(cat "/proc/$sup/comm")" == ironbox-sup ]]
 	[[ "$(ps -o sid= -p "$sup" | tr -d ' ')" == "$sup" ]]
 	[[ "$(readlink "/proc/$sup/fd/1")" == /dev/null ]]
@@ -399,7 +412,9 @@ mem_cgroup_of() {
 	ctr_cg=$(mem_cgroup_of "$(pid_of "$id")")
 	sup_cg=$(mem_cgroup_of "$sup")
 	[[ "$sup_cg" == "$ctr_cg/ironbox-supervisor" ]]
-	[[ "$(mem_cgroup_of "$(pgrep -P "$sup")")" == "$sup_cg" ]]
+	# and so is its notification agent (started by a trapped call)
+	IB exec "$id" sh -c 'touch /tmp/s; ibsetid chmod /tmp/s 4755' </dev/null 3>&-
+	[[ "$(mem_cgroup_of "$(agent_of "$id")")" == "$sup_cg" ]]
 	if [[ -e "$ctr_cg/memory.limit_in_bytes" ]]; then
 		[[ "$(cat "$ctr_cg/memory.limit_in_bytes")" == 67108864 ]]
 		[[ "$(cat "$sup_cg/memory.usage_in_bytes")" -gt 0 ]]
