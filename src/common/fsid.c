@@ -94,7 +94,6 @@ int ib_fsid_resolve(const char *mountinfo, uint64_t mnt_id, const char *path, de
  * closed for an unreachable or deleted object). */
 static int fd_identity(int fd, struct statx *stx, char path[4096], ib_err *err)
 {
-	char link[64];
 	ssize_t n;
 
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
@@ -102,10 +101,9 @@ static int fd_identity(int fd, struct statx *stx, char path[4096], ib_err *err)
 		return ib_err_sys(err, "statx");
 	if (!(stx->stx_mask & STATX_MNT_ID))
 		return ib_err_set(err, ENOTSUP, "statx gives no mount id");
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, 4095);
+	n = ib_fd_readlink(fd, path, 4095);
 	if (n < 0)
-		return ib_err_sys(err, "readlink %s", link);
+		return ib_err_sys(err, "readlink /proc/self/fd/%d", fd);
 	path[n] = '\0';
 	if (path[0] != '/')
 		return ib_err_set(err, EXDEV, "`%s` is not reachable from our root", path);

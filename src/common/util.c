@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -268,4 +269,24 @@ bool ib_parse_long(const char *s, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+ssize_t ib_fd_readlink(int fd, char *buf, size_t len)
+{
+	static int dir = -1;
+	static pid_t owner;
+	char name[16];
+	pid_t self = getpid();
+
+	if (dir < 0 || owner != self) {
+		/* A fork's copy names the parent's fds: never used, replaced. */
+		if (dir >= 0 && owner != self)
+			close(dir);
+		dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			return -1;
+		owner = self;
+	}
+	snprintf(name, sizeof(name), "%d", fd);
+	return readlinkat(dir, name, buf, len);
 }

@@ -49,6 +49,11 @@ void ib_strv_push(char ***v, const char *s);
 
 /* Whole-file helpers; dirfd may be AT_FDCWD. Return -1 and fill err. */
 int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err *err);
+/* readlink() of our /proc/self/fd/<fd>: the kernel's name for what fd
+ * names. Through a kept O_PATH fd of that directory (close-on-exec, our
+ * process's only: reopened after a fork), so no path walk through /proc
+ * per call. Like readlink: no NUL; -1 + errno. */
+ssize_t ib_fd_readlink(int fd, char *buf, size_t len);
 int ib_write_file_at(int dirfd, const char *path, const char *data, size_t len, ib_err *err);
 /* Write to a temp file beside path, fsync-less rename: readers see old or new. */
 int ib_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, ib_err *err);

@@ -353,6 +353,7 @@ static int loopback_up(ib_err *err)
 static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 {
 	int pv_fds[IB_EMUL_MAX_FILES];
+	bool pv_ro[IB_EMUL_MAX_FILES] = {false};
 	const struct ib_spec *s = c->spec;
 	const struct ib_process *p = s->process;
 	struct ib_prepared_mounts pm;
@@ -400,7 +401,18 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		_cleanup_free_ char *p =
 		    ib_xasprintf("%s/%s", c->procview_dir, ib_emul_files[i].name);
 
-		pv_fds[i] = ib_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		/* A knob attached read-only later: from the read-only view. */
+		pv_fds[i] = -1;
+		if (ib_rootfs_knob_deferred(s, &ib_emul_files[i])) {
+			_cleanup_free_ char *ro =
+			    ib_xasprintf("%s" IB_PROCVIEW_RO_SUFFIX "/%s", c->procview_dir,
+					 ib_emul_files[i].name);
+
+			pv_fds[i] = ib_open_tree(AT_FDCWD, ro, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			pv_ro[i] = pv_fds[i] >= 0;
+		}
+		if (pv_fds[i] < 0)
+			pv_fds[i] = ib_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		/* Not served on this host (a /proc/sys knob it lacks). */
 		if (pv_fds[i] < 0 && errno == ENOENT && (ib_emul_files[i].flags & IB_EMUL_SYSCTL)) {
 			rc.n_procview = i + 1;
@@ -413,6 +425,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		rc.n_procview = i + 1;
 	}
 	rc.procview_fds = pv_fds;
+	rc.procview_ro = pv_ro;
 	ib_phase_mark("init-clone-emulated");
 	if (ib_sync_expect(c->sync_fd, IB_SYNC_MAPS_DONE, &m, &err) < 0)
 		_exit(1);

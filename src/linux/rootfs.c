@@ -686,7 +686,7 @@ static char *sysctl_path(const char *key)
  * with Docker's defaults, in every later mount call and every mountinfo
  * read). Not when the spec sets that sysctl: its write must reach our
  * file. */
-static bool knob_deferred(const struct ib_spec *s, const struct ib_emul_file *f)
+bool ib_rootfs_knob_deferred(const struct ib_spec *s, const struct ib_emul_file *f)
 {
 	bool below = false;
 
@@ -717,7 +717,7 @@ static int mount_deferred_knobs(struct ib_rootfs_ctx *c, ib_err *err)
 		const struct ib_emul_file *f = &ib_emul_files[i];
 		_cleanup_close_ int dest = -1;
 
-		if (c->procview_fds[i] < 0 || !knob_deferred(c->spec, f))
+		if (c->procview_fds[i] < 0 || !ib_rootfs_knob_deferred(c->spec, f))
 			continue;
 		/* After the pivot: the container's root is ours. */
 		dest = ib_openat2(AT_FDCWD, f->path, O_PATH | O_CLOEXEC,
@@ -726,7 +726,10 @@ static int mount_deferred_knobs(struct ib_rootfs_ctx *c, ib_err *err)
 			continue; /* a knob the container's namespaces do not show */
 		if (dest < 0)
 			return ib_err_sys(err, "emulated %s", f->path);
-		if (ib_mount_setattr(c->procview_fds[i], "", AT_EMPTY_PATH, &a) < 0)
+		/* A clone of the read-only view (init.c) has its flags: the
+		 * runtime attached that view only once they were set. */
+		if (!(c->procview_ro && c->procview_ro[i]) &&
+		    ib_mount_setattr(c->procview_fds[i], "", AT_EMPTY_PATH, &a) < 0)
 			return ib_err_sys(err, "emulated %s read-only", f->path);
 		if (attach(c->procview_fds[i], dest) < 0) {
 			if (errno == ENOENT)
@@ -750,7 +753,7 @@ static int mount_procview(struct ib_rootfs_ctx *c, bool proc, ib_err *err)
 
 		if (ib_emul_under_proc(f) != proc || c->procview_fds[i] < 0)
 			continue; /* not served on this host (a /proc/sys knob) */
-		if (knob_deferred(c->spec, f))
+		if (ib_rootfs_knob_deferred(c->spec, f))
 			continue;
 		if (proc) {
 			dest =

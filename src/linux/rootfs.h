@@ -20,6 +20,7 @@ struct ib_rootfs_ctx {
 	const struct ib_cgroup *cg;    /* container cgroup (for cgroup mounts), may be NULL */
 	bool no_pivot;
 	const int *procview_fds; /* emulated files (supervisor/emul.h order) */
+	const bool *procview_ro; /* cloned from the read-only view: read-only */
 	size_t n_procview;
 	/* Set by ib_rootfs_mount_all: read-only tmpfs and /dev mounts, made
 	 * read-only by ib_rootfs_finish once everything below them exists. */
@@ -34,6 +35,10 @@ int ib_rootfs_pivot(struct ib_rootfs_ctx *c, ib_err *err);
 /* After the pivot: sysctls, masked and readonly paths, read-only root,
  * rootfs propagation. */
 int ib_rootfs_finish(struct ib_rootfs_ctx *c, ib_err *err);
+/* Is emulated file f a /proc/sys knob attached read-only after the spec's
+ * readonly paths (ib_rootfs_finish)? */
+struct ib_emul_file;
+bool ib_rootfs_knob_deferred(const struct ib_spec *s, const struct ib_emul_file *f);
 
 /* Open (O_PATH) path inside the tree rooted at root_fd, creating missing
  * directories (and the last component as an empty file when want_file).

@@ -33,11 +33,9 @@
  * not reachable from our root or was deleted. */
 static char *fd_real_path(int fd)
 {
-	char link[64], buf[4096];
-	ssize_t n;
+	char buf[4096];
+	ssize_t n = ib_fd_readlink(fd, buf, sizeof(buf) - 1);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return NULL;
 	buf[n] = '\0';

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "linux/syscalls.h"
 
 #include "supervisor/emul.h"
 #include "supervisor/notify.h"
@@ -365,6 +366,23 @@ static const struct fuse_lowlevel_ops ops = {
  * allow_other, nosuid, nodev), done by the runtime itself: the mount then
  * exists before the container's mount namespace is copied, while the
  * supervisor that serves it is still starting (requests wait in the fd). */
+/* A read-only view beside the mount (<mountpoint>-ro), which the init
+ * clones the /proc/sys knobs that go below a read-only path from: read-only
+ * already, no mount_setattr (a global lock) per knob and container. Best
+ * effort: without it the init makes each clone read-only itself. */
+static void ro_view(const char *mountpoint)
+{
+	_cleanup_free_ char *ro = ib_xasprintf("%s" IB_PROCVIEW_RO_SUFFIX, mountpoint);
+	_cleanup_close_ int t =
+	    ib_open_tree(AT_FDCWD, mountpoint, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+
+	if (t >= 0 && ib_mount_setattr(t, "", AT_EMPTY_PATH, &a) == 0 &&
+	    (mkdir(ro, 0555) == 0 || errno == EEXIST))
+		(void)ib_move_mount(t, "", AT_FDCWD, ro, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
 int ib_procfs_fuse_mount(const char *mountpoint, ib_err *err)
 {
 	_cleanup_close_ int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
@@ -375,6 +393,7 @@ int ib_procfs_fuse_mount(const char *mountpoint, ib_err *err)
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
 	if (mount("ironbox-proc", mountpoint, "fuse.ironbox", MS_NOSUID | MS_NODEV, opts) < 0)
 		return ib_err_sys(err, "mount the emulated /proc files on %s", mountpoint);
+	ro_view(mountpoint);
 	return IB_STEAL_FD(fd);
 }
 

@@ -38,10 +38,14 @@
 
 struct ib_shared_src; /* notify.h */
 
+/* Where the read-only view of the emulated files is (procfs_fuse.c). */
+#define IB_PROCVIEW_RO_SUFFIX "-ro"
+
 struct ib_supervisor_cfg {
 	const char *id;
-	const char *state_dir;		    /* <root>/<id>: control socket, audit log */
-	const char *proc_mountpoint;	    /* serve the /proc files there; NULL: none */
+	const char *state_dir;	     /* <root>/<id>: control socket, audit log */
+	const char *proc_mountpoint; /* serve the /proc files there; NULL: none */
+	/* (and a read-only view of them at proc_mountpoint IB_PROCVIEW_RO_SUFFIX) */
 	const struct ib_cgroup *cg;	    /* the container's (charged to it); may be NULL */
 	int userns_fd;			    /* the container's user namespace */
 	const struct ib_shared_src *shared; /* host-shared bind sources */
