@@ -13,6 +13,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "common/fsid.h"
@@ -23,6 +25,46 @@ static const char *mountinfo =
     "30 22 254:1 /etc /var/lib/docker/volumes/v/_data rw - ext4 /dev/vda rw\n"
     "31 22 0:45 / /tmp/with\\040space rw - tmpfs tmpfs rw\n"
     "32 22 254:1 /srv/x /mnt/a rw - ext4 /dev/vda rw\n";
+
+/* ib_fd_readlink names fds through a kept /proc/self/fd: the same answer
+ * as readlink(2) of the magic link, and in a forked child that child's own
+ * fds (the kept directory is the parent's; a stale one would name the
+ * parent's fd of that number). */
+static void test_fd_readlink_own_fds_after_fork(void **state)
+{
+	char buf[4096], link[64];
+	int fd = open("/", O_PATH | O_CLOEXEC);
+	ssize_t n;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_true(fd >= 0);
+	n = ib_fd_readlink(fd, buf, sizeof(buf) - 1);
+	assert_int_equal(n, 1);
+	assert_memory_equal(buf, "/", 1);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The same number, another object, in the child only. */
+		int d = open("/proc", O_PATH | O_CLOEXEC);
+
+		if (d < 0 || dup2(d, fd) < 0)
+			_exit(2);
+		n = ib_fd_readlink(fd, buf, sizeof(buf) - 1);
+		_exit(n == 5 && !memcmp(buf, "/proc", 5) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The parent's answer is unchanged; a closed fd is an error. */
+	n = ib_fd_readlink(fd, buf, sizeof(buf) - 1);
+	assert_int_equal(n, 1);
+	close(fd);
+	assert_int_equal(ib_fd_readlink(fd, buf, sizeof(buf) - 1), -1);
+	assert_int_equal(errno, ENOENT);
+}
 
 static void test_resolve_root_mount(void **state)
 {
@@ -276,6 +318,7 @@ static void test_from_fd_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fd_readlink_own_fds_after_fork),
 	    cmocka_unit_test(test_resolve_root_mount),
 	    cmocka_unit_test(test_resolve_bind_volume),
 	    cmocka_unit_test(test_resolve_escaped_and_errors),
