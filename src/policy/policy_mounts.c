@@ -49,9 +49,21 @@ static char *fd_real_path(int fd)
  * and a readlink per component. */
 static char *resolve_existing(const char *head)
 {
-	_cleanup_close_ int fd =
-	    ib_openat2(AT_FDCWD, head, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	_cleanup_free_ char *norm = ib_policy_normalize(head);
+	_cleanup_close_ int fd = -1;
 	char *real;
+
+	/* A normalized path with no symlink on the way is the kernel's name
+	 * for the object (no readlink). Missing (ENOENT, ENOTDIR): the same
+	 * answer as with symlinks followed, as none was met before. */
+	if (!strcmp(norm, head)) {
+		fd = ib_openat2(AT_FDCWD, head, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+		if (fd >= 0)
+			return IB_STEAL(norm);
+		if (errno == ENOENT || errno == ENOTDIR)
+			return NULL;
+	}
+	fd = ib_openat2(AT_FDCWD, head, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
 
 	/* Missing: the caller tries the parent. Anything else (a magic link on
 	 * the way: ELOOP) gets realpath()'s own answer. */

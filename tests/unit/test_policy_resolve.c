@@ -96,6 +96,16 @@ static void test_resolve_like_realpath(void **state)
 	expect_resolved(p, want);
 	free(want);
 	free(p);
+	/* No symlink on the way: the path itself (no readlink); a symlink
+	 * as the last component: its target. */
+	p = ib_xasprintf("%s/real/sub", real_dir);
+	expect_resolved(p, p);
+	free(p);
+	p = ib_xasprintf("%s/link", dir);
+	want = ib_xasprintf("%s/real/sub", real_dir);
+	expect_resolved(p, want);
+	free(want);
+	free(p);
 	/* Missing below a symlinked directory: resolved prefix + tail. */
 	p = ib_xasprintf("%s/link/missing/deeper", dir);
 	want = ib_xasprintf("%s/real/sub/missing/deeper", real_dir);
