@@ -68,8 +68,9 @@ one() { # BIN ID -> "ns/pair cpu-us/pair syscalls/pair cs/pair threads"
 		return
 	}
 	sup=$(jq -r '.supervisor_pid // 0' "$WORK/state/$id/state.json")
+	# warm (and, for ironbox, start the agent: the first trapped call does)
+	"$rt" --root "$WORK/state" exec "$id" ibmount loop 20 /tmp/t >/dev/null
 	agent=$(pgrep -P "$sup" -x ironbox-notify | head -1)
-	"$rt" --root "$WORK/state" exec "$id" ibmount loop 20 /tmp/t >/dev/null # warm
 	if [[ -n "$PERF" ]]; then
 		"$PERF" stat -x, -e raw_syscalls:sys_enter,context-switches -p "$agent" -o "$WORK/perf" &
 		pp=$!

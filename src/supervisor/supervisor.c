@@ -203,6 +203,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	struct fuse_buf fbuf = {.mem = NULL};
 	struct ready rd = {.ok = 'R'};
 	int ctl = 3, pidfd = -1, lsock, audit_fd, fd = -1;
+	struct pollfd *pfd = NULL;
+	size_t n_pfd = 0;
 	ib_err e = {0};
 
 	ib_sup_stats = mmap(NULL, sizeof(*ib_sup_stats), PROT_READ | PROT_WRITE,
@@ -243,8 +245,13 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 	 * being created); the init's pid arrives on ctl once it exists. */
 	for (;;) {
 		size_t n_agent = ib_sup_agent_n_pollfds();
-		struct pollfd pfd[4 + n_agent];
 		int r;
+
+		/* As many listeners as the container has processes waiting. */
+		if (4 + n_agent > n_pfd) {
+			n_pfd = 4 + n_agent + 16;
+			pfd = ib_xrealloc(pfd, n_pfd * sizeof(*pfd));
+		}
 
 		pfd[0] = (struct pollfd){.fd = fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = pidfd >= 0 ? pidfd : ctl, .events = POLLIN};
@@ -285,12 +292,14 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			}
 			if (lfd >= 0)
 				(void)ib_sup_agent_listener(lfd);
-			ib_emul.init = m.init;
-			ib_emul.init_start = proc_start_seconds(m.init);
-			sample_load();
+			/* The runtime goes on; the container's figures are ours
+			 * to take before we serve anything again. */
 			(void)!write(ctl, "A", 1);
 			close(ctl);
 			ctl = -1;
+			ib_emul.init = m.init;
+			ib_emul.init_start = proc_start_seconds(m.init);
+			sample_load();
 			continue;
 		}
 		if (pfd[2].revents & POLLIN) {
