@@ -137,6 +137,10 @@ static int start(void)
 	if (ln.jail_ns >= 0)
 		close(ln.jail_ns);
 	ln.userns_fd = ln.audit_fd = ln.jail_ns = -1;
+	free(ln.jail.mountinfo);
+	free(ln.jail.uid_map);
+	free(ln.jail.gid_map);
+	ln.jail = (struct ib_jail_text){0};
 	return 0;
 }
 

@@ -230,6 +230,33 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 # ---------------------------------------------------------------------------
 # the data path never reaches the supervisor
 
+@test "supervisor: holds the listeners of processes that never trap until they exit; the first trapped call starts the agent, which then serves the init's held listener too" {
+	setid_bundle 'while [ ! -e /tmp/go ]; do sleep 0.1; done; touch /tmp/c; ibsetid chmod /tmp/c 4755 >/tmp/rc; sleep 1000'
+	local id sup fds0 res
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(sup_pid "$id")
+	fds0=$(ls "/proc/$sup/fd" | wc -l)
+	# 40 exec'd processes that trap nothing: each listener is held while
+	# its process lives, dropped when it exits (no fd kept per exec)
+	for _ in $(seq 40); do IB exec "$id" true </dev/null 3>&-; done
+	[[ "$(stat_of "$id" listeners)" == 41 ]]
+	retry 50 0.1 bash -c "(( \$(ls /proc/$sup/fd | wc -l) <= $fds0 ))"
+	[[ -z "$(agent_of "$id")" ]]
+	# two calls wait on an exec'd process's held listener; the first
+	# starts the agent, and both are answered
+	IB exec "$id" sh -c 'touch /tmp/a /tmp/b; (sleep 0.5; ibsetid chmod /tmp/a 4755 >/tmp/ra) & (sleep 0.5; ibsetid chmod /tmp/b 4755 >/tmp/rb) & wait' </dev/null 3>&-
+	res=$(IB exec "$id" cat /tmp/ra /tmp/rb </dev/null 3>&-)
+	[[ "$res" == $'OK\nOK' ]] || fail "answers: $res"
+	[[ -n "$(agent_of "$id")" ]]
+	# the init's listener, held since create, was handed to the agent
+	IB exec "$id" touch /tmp/go </dev/null 3>&-
+	retry 50 0.1 bash -c "[[ \$($IRONBOX --root $TEST_ROOT exec $id cat /tmp/rc 2>/dev/null </dev/null) == OK ]]"
+	[[ "$(stat_of "$id" notifications)" == 3 ]]
+	IB delete -f "$id"
+	assert_no_leftovers "$id"
+}
+
 @test "supervisor: ordinary open/chmod/mknod are never trapped (notification counter)" {
 	setid_bundle 'ibsetid datapath /vol 300 && ibsetid datapath /tmp 300 && sleep 1000'
 	local id n
