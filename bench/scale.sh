@@ -4,7 +4,8 @@
 #
 #   bench/scale.sh [IRONBOX_BIN]     (default: $IRONBOX or build/ironbox)
 #
-# Environment: COUNT (default 200), PARALLEL (default "2 8 32"),
+# Environment: COUNT (default 200), PARALLEL (default "2 8 32"), ROUNDS
+# (default 2: each K that many times, every other round in reverse order),
 # RUNC, CRUN (defaults from PATH).
 #
 # Per runtime and K: total wall time to start all COUNT, throughput
@@ -24,6 +25,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
 COUNT=${COUNT:-200}
 PARALLEL=${PARALLEL:-"2 8 32"}
+ROUNDS=${ROUNDS:-2}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
 
@@ -127,42 +129,53 @@ printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' runtime K "total s" "cont
 RES="$WORK/res"
 : >"$RES"
 for k in $PARALLEL; do
-	for entry in "${RUNTIMES[@]}"; do
-		label=${entry%% *}
-		rt=${entry#* }
-		root="$WORK/state-$label-$k"
-		mkdir -p "$root"
-		RUN_STARTED=$(date +%s)
-		t0=$(now_ns)
-		seq 1 "$COUNT" | xargs -P "$k" -I{} bash -c 'start_one "$0" "$1" "$2"' "$rt" "$root" "$label-$k-{}" >"$WORK/times"
-		t1=$(now_ns)
-		errors=$(awk '$2 != 0' "$WORK/times" | wc -l)
-		read -r p50 p99 < <(awk '{ print $1 / 1000 }' "$WORK/times" | sort -n |
-			awk '{ a[NR] = $1 } END { i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5);
-				if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.1f %.1f\n", a[i50], a[i99] }')
-		IFS=$'\t' read -r running sup_kb init_kb < <(measure_memory "$rt" "$root" "$label")
-		d0=$(now_ns)
-		"$rt" --root "$root" list -q 2>/dev/null | xargs -r -P "$k" -I{} "$rt" --root "$root" delete -f {} >/dev/null 2>&1
-		d1=$(now_ns)
-		total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-		tput=$(awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
-		dels=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-		printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
-			"$errors" "$dels" "$sup_kb" "$init_kb"
-		printf '%s\t%s\t%s\n' "$label" "$k" "$tput" >>"$RES"
-		if [[ "$running" -ne $((COUNT - errors)) ]]; then
-			echo "   note: $label K=$k: $running running of $((COUNT - errors)) started"
+	for round in $(seq 1 "$ROUNDS"); do
+		# Every other round in the reverse order: what the runtime before
+		# left behind (200 directories just deleted, which ext4 scans past
+		# when it allocates inodes for ~30 s) is not always the same one's.
+		order=("${RUNTIMES[@]}")
+		if ((round % 2 == 0)); then
+			order=()
+			for ((i = ${#RUNTIMES[@]} - 1; i >= 0; i--)); do order+=("${RUNTIMES[i]}"); done
 		fi
-		if [[ -s "$root.err" ]]; then
-			echo "   first errors of $label K=$k:"
-			sort "$root.err" | uniq -c | sort -rn | head -3 | sed 's/^/     /'
-		fi
+		for entry in "${order[@]}"; do
+			label=${entry%% *}
+			rt=${entry#* }
+			root="$WORK/state-$label-$k-$round"
+			mkdir -p "$root"
+			RUN_STARTED=$(date +%s)
+			t0=$(now_ns)
+			seq 1 "$COUNT" | xargs -P "$k" -I{} bash -c 'start_one "$0" "$1" "$2"' "$rt" "$root" "$label-$k-{}" >"$WORK/times"
+			t1=$(now_ns)
+			errors=$(awk '$2 != 0' "$WORK/times" | wc -l)
+			read -r p50 p99 < <(awk '{ print $1 / 1000 }' "$WORK/times" | sort -n |
+				awk '{ a[NR] = $1 } END { i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5);
+					if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.1f %.1f\n", a[i50], a[i99] }')
+			IFS=$'\t' read -r running sup_kb init_kb < <(measure_memory "$rt" "$root" "$label")
+			d0=$(now_ns)
+			"$rt" --root "$root" list -q 2>/dev/null | xargs -r -P "$k" -I{} "$rt" --root "$root" delete -f {} >/dev/null 2>&1
+			d1=$(now_ns)
+			total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+			tput=$(awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
+			dels=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+			printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
+				"$errors" "$dels" "$sup_kb" "$init_kb"
+			printf '%s\t%s\t%s\n' "$label" "$k" "$tput" >>"$RES"
+			if [[ "$running" -ne $((COUNT - errors)) ]]; then
+				echo "   note: $label K=$k: $running running of $((COUNT - errors)) started"
+			fi
+			if [[ -s "$root.err" ]]; then
+				echo "   first errors of $label K=$k:"
+				sort "$root.err" | uniq -c | sort -rn | head -3 | sed 's/^/     /'
+			fi
+		done
 	done
 done
 echo
-echo "throughput ratios (goal: ironbox >= crun):"
+echo "throughput ratios, of the mean over $ROUNDS round(s) (goal: ironbox >= crun):"
 for k in $PARALLEL; do
-	awk -F'\t' -v k="$k" '$2 == k { t[$1] = $3 } END {
+	awk -F'\t' -v k="$k" '$2 == k { s[$1] += $3; n[$1]++ } END {
+		for (l in s) t[l] = s[l] / n[l]
 		printf "  K=%-3s ironbox/runc = %.2f   ironbox/crun = %s\n", k, t["ironbox"] / t["runc"],
 			("crun" in t) ? sprintf("%.2f", t["ironbox"] / t["crun"]) : "n/a" }' "$RES"
 done
