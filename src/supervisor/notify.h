@@ -1,6 +1,7 @@
 /* The supervisor's seccomp notification agent and the API its rules use.
  *
- * The agent is a process forked by the supervisor that joins the
+ * The agent is a process forked by the supervisor (with the container's
+ * first trapped call, agent_link.c) that joins the
  * container's user namespace (so nothing it does on a caller's behalf can
  * exceed what the container itself may do), leaves the host's mounts
  * behind (an empty tmpfs root of its own), and serves the seccomp listeners
@@ -143,7 +144,7 @@ void ib_rule_sysinfo(struct ib_notify_call *c);
 struct ib_notify_agent_cfg {
 	int sup_fd;	/* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
 	int userns_fd;	/* the container's user namespace */
-	int audit_fd;	/* audit.log, O_APPEND */
+	int audit_fd;	/* the supervisor's audit sink (audit.h) */
 	int info_fd;	/* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
 	int jail_ns_fd; /* the jail's mount namespace (-1: none) */
 	const struct ib_jail_text *jail; /* NULL: none (mount calls refused) */

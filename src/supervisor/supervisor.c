@@ -2,8 +2,9 @@
  * the caller (new session, stdio on /dev/null, no inherited fds: containerd's
  * shim reads the runtime's stdout until EOF), charged to the container's
  * memory cgroup, serves the emulated files (emul.h) over FUSE, samples the
- * container's load every 5 s, forwards seccomp listeners to its notification
- * agent and answers its rule "sysinfo" (sysinfo_msg.h), and exits when the
+ * container's load every 5 s, holds the seccomp listeners until the first
+ * notification starts its agent, then forwards them to it (agent_link.c),
+ * answers the agent's rule "sysinfo" (sysinfo_msg.h), and exits when the
  * container's init does (or when its agent does). */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
