@@ -30,6 +30,14 @@ static void expect_resolved(const char *path, const char *want)
 	free(got);
 }
 
+/* expect_resolved, for two formatted strings it frees. */
+static void expect_resolved_free(char *path, char *want)
+{
+	expect_resolved(path, want);
+	free(path);
+	free(want);
+}
+
 /* A missing path is resolved lexically below its longest existing prefix,
  * also when that prefix is "/" (the first component used to be dropped:
  * "/missing" resolved to "/", "/missing/sub" to "/sub"). */
@@ -101,36 +109,19 @@ static void test_resolve_like_realpath(void **state)
 	p = ib_xasprintf("%s/real/sub", real_dir);
 	expect_resolved(p, p);
 	free(p);
-	p = ib_xasprintf("%s/link", dir);
-	want = ib_xasprintf("%s/real/sub", real_dir);
-	expect_resolved(p, want);
-	free(want);
-	free(p);
+	expect_resolved_free(ib_xasprintf("%s/link", dir), ib_xasprintf("%s/real/sub", real_dir));
 	/* Missing below a symlinked directory: resolved prefix + tail. */
-	p = ib_xasprintf("%s/link/missing/deeper", dir);
-	want = ib_xasprintf("%s/real/sub/missing/deeper", real_dir);
-	expect_resolved(p, want);
-	free(want);
-	free(p);
+	expect_resolved_free(ib_xasprintf("%s/link/missing/deeper", dir),
+			     ib_xasprintf("%s/real/sub/missing/deeper", real_dir));
 	/* A dangling link is missing: kept by name under its directory. */
-	p = ib_xasprintf("%s/dangling", dir);
-	want = ib_xasprintf("%s/dangling", real_dir);
-	expect_resolved(p, want);
-	free(want);
-	free(p);
+	expect_resolved_free(ib_xasprintf("%s/dangling", dir),
+			     ib_xasprintf("%s/dangling", real_dir));
 	/* Below a regular file (ENOTDIR): lexical below the file. */
-	p = ib_xasprintf("%s/file/x", dir);
-	want = ib_xasprintf("%s/file/x", real_dir);
-	expect_resolved(p, want);
-	free(want);
-	free(p);
+	expect_resolved_free(ib_xasprintf("%s/file/x", dir), ib_xasprintf("%s/file/x", real_dir));
 	/* Through a magic link: realpath's answer (our root, not a name under
 	 * /proc). */
-	p = ib_xasprintf("/proc/self/root%s/link", dir);
-	want = ib_xasprintf("%s/real/sub", real_dir);
-	expect_resolved(p, want);
-	free(want);
-	free(p);
+	expect_resolved_free(ib_xasprintf("/proc/self/root%s/link", dir),
+			     ib_xasprintf("%s/real/sub", real_dir));
 
 	p = ib_xasprintf("rm -rf '%s'", dir);
 	assert_int_equal(system(p), 0);
