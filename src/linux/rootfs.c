@@ -121,6 +121,39 @@ static char *squeeze_slashes(const char *path)
 	return out;
 }
 
+/* The common case of a missing destination: only its last component is
+ * missing. The parent is resolved from the root as walk_create does, the
+ * name created in it (O_EXCL: never through a symlink) and opened without
+ * following one. Returns the fd, or -1 for anything else (a missing
+ * parent, a name that exists after all, such as a dangling symlink): the
+ * caller then takes the full walk, which decides and reports. */
+static int create_last(int root_fd, const char *rel, bool want_file, bool *created)
+{
+	const char *slash = strrchr(rel, '/');
+	_cleanup_free_ char *dir = slash ? ib_xasprintf("%.*s", (int)(slash - rel), rel) : NULL;
+	const char *name = slash ? slash + 1 : rel;
+	_cleanup_close_ int parent = open_in_root(root_fd, dir ? dir : ".", O_PATH | O_DIRECTORY);
+	int r;
+
+	if (parent < 0)
+		return -1;
+	if (want_file) {
+		r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			   0644);
+		if (r >= 0)
+			close(r);
+	} else {
+		r = mkdirat(parent, name, 0755);
+	}
+	if (r < 0)
+		return -1;
+	r = ib_openat2(parent, name, O_PATH | O_CLOEXEC,
+		       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (r >= 0 && created)
+		*created = true;
+	return r;
+}
+
 static int open_dest(int root_fd, const char *path, bool want_file, bool *created, ib_err *err)
 {
 	_cleanup_free_ char *rel = squeeze_slashes(path);
@@ -138,6 +171,9 @@ static int open_dest(int root_fd, const char *path, bool want_file, bool *create
 			return fd;
 		if (errno != ENOENT)
 			return ib_err_sys(err, "open `%s` in rootfs", path);
+		fd = create_last(root_fd, p, want_file, created);
+		if (fd >= 0)
+			return fd;
 		if (links >= MAX_DEST_SYMLINKS) {
 			errno = ELOOP;
 			return ib_err_sys(err, "create `%s` in rootfs", path);
@@ -309,7 +345,7 @@ static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int d
 		if (mkdirat(tmp, name, 0755) < 0 && errno != EEXIST)
 			return ib_err_sys(err, "mkdir cgroup `%s`", name);
 		sub = ib_openat2(tmp, name, O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
-		t = clone_tree(dir, attrs, err);
+		t = clone_tree(dir, 0, err);
 		if (sub < 0 || t < 0 || attach(t, sub) < 0)
 			return t < 0 ? -1 : ib_err_sys(err, "mount cgroup `%s`", name);
 		/* cpu -> cpu,cpuacct like the host's layout. */
@@ -326,14 +362,17 @@ static int mount_cgroup(struct ib_rootfs_ctx *c, const struct ib_mount *m, int d
 		if (mkdirat(tmp, "unified", 0755) < 0 && errno != EEXIST)
 			return ib_err_sys(err, "mkdir cgroup unified");
 		sub = ib_openat2(tmp, "unified", O_PATH | O_CLOEXEC, RESOLVE_INSIDE);
-		t = clone_tree(cg->v2_dir, attrs, err);
+		t = clone_tree(cg->v2_dir, 0, err);
 		if (sub < 0 || t < 0 || attach(t, sub) < 0)
 			return t < 0 ? -1 : ib_err_sys(err, "mount cgroup unified");
 	}
-	if (attrs & MOUNT_ATTR_RDONLY) {
-		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-		if (ib_mount_setattr(tmp, "", AT_EMPTY_PATH, &a) < 0)
-			return ib_err_sys(err, "make cgroup tmpfs read-only");
+	/* The tmpfs and every bind below it at once (one call, not one per
+	 * hierarchy: each takes the global mount lock). Nothing runs in this
+	 * mount namespace before it is done. */
+	if (attrs) {
+		struct mount_attr a = {.attr_set = attrs};
+		if (ib_mount_setattr(tmp, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
+			return ib_err_sys(err, "set attributes on the cgroup tree");
 	}
 	return 0;
 }

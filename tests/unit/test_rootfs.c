@@ -130,6 +130,25 @@ static void test_never_outside(void **state)
 		  strcat(strcpy(inside, outside + 1), "/y"), S_IFREG);
 	assert_int_equal(lstat(outside, &st), -1);
 	assert_int_equal(errno, ENOENT);
+	/* Only the last component missing (the short path of open_dest), in a
+	 * directory reached through a symlink, and it is a symlink dangling to
+	 * a host path whose directory exists: created inside, not there. */
+	{
+		char real[256], host_file[256];
+
+		snprintf(real, sizeof(real), "%s/real", root);
+		assert_int_equal(mkdir(real, 0755), 0);
+		mk_link("/real", "via");
+		snprintf(host_file, sizeof(host_file), "%s/z", top);
+		mk_link(host_file, "real/last");
+		expect_at(ib_rootfs_open_dest(root_fd, "/via/last", true, &err),
+			  strcat(strcpy(inside, top + 1), "/z"), S_IFREG);
+		assert_int_equal(lstat(host_file, &st), -1);
+		assert_int_equal(errno, ENOENT);
+		/* And a plain missing name there: created in place. */
+		expect_at(ib_rootfs_open_dest(root_fd, "/via/new", false, &err), "real/new",
+			  S_IFDIR);
+	}
 
 	/* A loop is an error, not a hang. */
 	mk_link("/loop2", "loop1");
