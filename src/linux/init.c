@@ -1,6 +1,7 @@
 /* The container process: from clone3 to execve of the user's program. It
  * talks to the runtime over the sync socket until it reports CREATED, then
  * waits on exec.fifo for `start`. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
@@ -350,6 +351,44 @@ static int loopback_up(ib_err *err)
 	return 0;
 }
 
+/* The names the emulated view lists. One listing (a readdirplus,
+ * procfs_fuse.c) also looks every one of them up, so the clones that follow
+ * cost no FUSE round trip each; a name it does not list (a /proc/sys knob
+ * this host lacks) is not looked up at all, which would be a round trip
+ * each time. NULL when the listing failed: every name is then tried. */
+static char **list_procview(const char *path)
+{
+	_cleanup_close_ int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **names = NULL;
+	char buf[8192];
+	long n;
+
+	if (dir < 0)
+		return NULL;
+	names = ib_xmalloc0(sizeof(*names));
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+
+			ib_strv_push(&names, d->d_name);
+			off += d->d_reclen;
+		}
+	}
+	if (n < 0) {
+		ib_strv_free(names);
+		return NULL;
+	}
+	return names;
+}
+
+static bool strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
 static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 {
 	int pv_fds[IB_EMUL_MAX_FILES];
@@ -363,6 +402,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	ib_err err = {0};
 	_cleanup_free_ char *state_json = NULL;
 	int bundle_fd = -1, fd_dir = -1;
+	_cleanup_strv_ char **listed = NULL;
 	bool procview;
 	pid_t host_pid;
 
@@ -388,21 +428,19 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		_exit(1);
 	procview = m.value == 1;
 	ib_phase_mark("init-wait-supervisor");
-	if (procview) {
-		/* One listing (a readdirplus, procfs_fuse.c) looks every file up:
-		 * the clones below then cost no FUSE round trip each. */
-		_cleanup_close_ int dir = open(c->procview_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		char dents[8192];
-
-		while (dir >= 0 && syscall(SYS_getdents64, dir, dents, sizeof(dents)) > 0)
-			;
-	}
+	if (procview)
+		listed = list_procview(c->procview_dir);
 	for (size_t i = 0; procview && ib_emul_files[i].name && i < IB_ARRAY_SIZE(pv_fds); i++) {
 		_cleanup_free_ char *p =
 		    ib_xasprintf("%s/%s", c->procview_dir, ib_emul_files[i].name);
 
-		/* A knob attached read-only later: from the read-only view. */
 		pv_fds[i] = -1;
+		if (listed && !strv_has(listed, ib_emul_files[i].name) &&
+		    (ib_emul_files[i].flags & IB_EMUL_SYSCTL)) {
+			rc.n_procview = i + 1;
+			continue;
+		}
+		/* A knob attached read-only later: from the read-only view. */
 		if (ib_rootfs_knob_deferred(s, &ib_emul_files[i])) {
 			_cleanup_free_ char *ro =
 			    ib_xasprintf("%s" IB_PROCVIEW_RO_SUFFIX "/%s", c->procview_dir,
