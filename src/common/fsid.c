@@ -300,20 +300,17 @@ size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, ui
 	return n;
 }
 
-int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err)
+/* The identity of fd, opened as path, from its statx and the table. */
+static int fsid_in_table(const struct statx *stx, const char *path, const struct ib_mount_table *t,
+			 struct ib_fsid *out, ib_err *err)
 {
 	const struct ib_mount_entry *m;
-	char path[4096];
-	struct statx stx;
 	const char *rest;
 
-	memset(out, 0, sizeof(*out));
-	if (fd_identity(fd, &stx, path, err) < 0)
-		return -1;
-	m = ib_mount_table_find(t, stx.stx_mnt_id);
+	m = ib_mount_table_find(t, stx->stx_mnt_id);
 	if (!m)
 		return ib_err_set(err, ENOENT, "mount %llu of `%s` not in mountinfo",
-				  (unsigned long long)stx.stx_mnt_id, path);
+				  (unsigned long long)stx->stx_mnt_id, path);
 	rest = below(path, m->mnt);
 	if (!rest)
 		return ib_err_set(err, EXDEV, "`%s` is not below its mount point `%s`", path,
@@ -321,9 +318,36 @@ int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid
 	out->dev = m->dev;
 	out->fs_path = !strcmp(m->root, "/") ? ib_xstrdup(*rest ? rest : "/")
 					     : ib_xasprintf("%s%s", m->root, rest);
-	out->ino = (ino_t)stx.stx_ino;
-	out->mode = stx.stx_mode;
-	out->mnt_id = stx.stx_mnt_id;
+	out->ino = (ino_t)stx->stx_ino;
+	out->mode = stx->stx_mode;
+	out->mnt_id = stx->stx_mnt_id;
 	out->path = ib_xstrdup(path);
 	return 0;
+}
+
+int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err)
+{
+	char path[4096];
+	struct statx stx;
+
+	memset(out, 0, sizeof(*out));
+	if (fd_identity(fd, &stx, path, err) < 0)
+		return -1;
+	return fsid_in_table(&stx, path, t, out, err);
+}
+
+int ib_fsid_from_fd_named(int fd, const char *path, const struct ib_mount_table *t,
+			  struct ib_fsid *out, ib_err *err)
+{
+	struct statx stx;
+
+	memset(out, 0, sizeof(*out));
+	if (path[0] != '/')
+		return ib_err_set(err, EINVAL, "`%s` is not an absolute path", path);
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return ib_err_sys(err, "statx");
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return ib_err_set(err, ENOTSUP, "statx gives no mount id");
+	return fsid_in_table(&stx, path, t, out, err);
 }

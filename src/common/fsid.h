@@ -87,5 +87,11 @@ size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, ui
 			    const struct ib_mount_entry ***out);
 /* ib_fsid_from_fd with an already parsed table of the caller's mounts. */
 int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err);
+/* The same for an fd the caller opened by path, an absolute path without
+ * "." or ".." components, with no symlink followed (openat2
+ * RESOLVE_NO_SYMLINKS): that path is the kernel's name for the object, no
+ * readlink is needed. Any other fd must go through ib_fsid_from_fd_table. */
+int ib_fsid_from_fd_named(int fd, const char *path, const struct ib_mount_table *t,
+			  struct ib_fsid *out, ib_err *err);
 
 #endif

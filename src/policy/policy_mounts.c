@@ -226,6 +226,21 @@ static void pentry_resolve(struct ib_pentry *e, const struct ib_mount_table *mt)
 
 	free(e->resolved);
 	e->resolved = NULL;
+	/* No symlink on the way (most entries): the literal, normalized, is
+	 * the kernel's name for the object, no readlink. Missing: the same
+	 * answer as with symlinks followed, as none was met before. */
+	fd = ib_openat2(AT_FDCWD, e->literal, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+	if (fd >= 0 && ib_fsid_from_fd_named(fd, e->literal, mt, &e->id, &ignored) == 0) {
+		e->have_id = true;
+		e->resolved = ib_xstrdup(e->literal);
+		return;
+	}
+	if (fd < 0 && errno == ENOENT) {
+		e->resolved = resolve(e->literal, true);
+		return;
+	}
+	ib_closep(&fd);
+	ib_err_clear(&ignored);
 	fd = ib_openat2(AT_FDCWD, e->literal, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
 	if (fd < 0 && errno == ENOENT && e->literal[0] == '/') {
 		e->resolved = resolve(e->literal, true);

@@ -19,6 +19,7 @@
 
 #include "common/fsid.h"
 #include "common/util.h"
+#include "linux/syscalls.h"
 
 static const char *mountinfo =
     "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
@@ -315,6 +316,54 @@ static void test_from_fd_table(void **state)
 	ib_mount_table_clear(&t);
 }
 
+/* An fd opened by a symlink-free absolute path is named by that path: the
+ * same identity as through its readlink, below a bind mount too. */
+static void test_from_fd_named(void **state)
+{
+	char tmpl[] = "/tmp/ib-fsid-XXXXXX";
+	_cleanup_free_ char *a = NULL, *b = NULL, *sub = NULL;
+	struct ib_mount_table t;
+	struct ib_fsid named = {0}, read_back = {0};
+	ib_err e = {0};
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		skip();
+	assert_non_null(mkdtemp(tmpl));
+	a = ib_xasprintf("%s/a", tmpl);
+	b = ib_xasprintf("%s/b", tmpl);
+	sub = ib_xasprintf("%s/a/inner", tmpl);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	assert_int_equal(mount("tmpfs", a, "tmpfs", 0, NULL), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(mount(sub, b, NULL, MS_BIND, NULL), 0);
+	assert_int_equal(ib_mount_table_read(&t, &e), 0);
+
+	fd = ib_openat2(AT_FDCWD, b, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+	assert_true(fd >= 0);
+	assert_int_equal(ib_fsid_from_fd_named(fd, b, &t, &named, &e), 0);
+	assert_int_equal(ib_fsid_from_fd_table(fd, &t, &read_back, &e), 0);
+	assert_string_equal(named.fs_path, "/inner");
+	assert_string_equal(named.fs_path, read_back.fs_path);
+	assert_string_equal(named.path, read_back.path);
+	assert_true(named.dev == read_back.dev && named.ino == read_back.ino &&
+		    named.mnt_id == read_back.mnt_id);
+	/* Only an absolute path names an fd. */
+	assert_int_equal(ib_fsid_from_fd_named(fd, "b", &t, &named, &e), -1);
+	close(fd);
+	ib_fsid_clear(&named);
+	ib_fsid_clear(&read_back);
+	ib_mount_table_clear(&t);
+	umount2(b, MNT_DETACH);
+	umount2(a, MNT_DETACH);
+	rmdir(b);
+	rmdir(a);
+	rmdir(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_table_visible),
 	    cmocka_unit_test(test_table_below),
 	    cmocka_unit_test(test_from_fd_table),
+	    cmocka_unit_test(test_from_fd_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
