@@ -1,5 +1,5 @@
 /* config.json -> typed structs (OCI runtime-spec 1.0 - 1.2, Linux). */
-#include "spec/spec.h"
+#include "spec/spec_int.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,293 +303,6 @@ static const char *const seccomp_flags[] = {
     "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
-/* ------------------------------------------------------------------------ */
-/* Typed access to JSON members with located error messages                 */
-
-struct pctx {
-	const char *file; /* "config.json" or "process.json" */
-	ib_err *err;
-};
-
-/* "file: where.key: message" (where / key may be empty). */
-static int __attribute__((format(printf, 4, 5)))
-perr(struct pctx *c, const char *where, const char *key, const char *fmt, ...)
-{
-	char msg[IB_ERR_MSG_MAX];
-	va_list ap;
-	bool w = where && *where, k = key && *key;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (w && k)
-		return ib_err_set(c->err, EINVAL, "%s: %s.%s: %s", c->file, where, key, msg);
-	if (w || k)
-		return ib_err_set(c->err, EINVAL, "%s: %s: %s", c->file, w ? where : key, msg);
-	return ib_err_set(c->err, EINVAL, "%s: %s", c->file, msg);
-}
-
-static const char *jtype(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "boolean";
-	case json_type_double:
-	case json_type_int:
-		return "number";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	case json_type_string:
-		return "string";
-	}
-	return "unknown";
-}
-
-/* Look up o[key]. Returns 1 (found, *out set), 0 (absent or null), -1 (wrong type). */
-static int field(struct pctx *c, json_object *o, const char *where, const char *key,
-		 enum json_type t, json_object **out)
-{
-	json_object *v = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return 0;
-	if (!json_object_is_type(v, t)) {
-		const char *want = t == json_type_object    ? "an object"
-				   : t == json_type_array   ? "an array"
-				   : t == json_type_string  ? "a string"
-				   : t == json_type_boolean ? "a boolean"
-							    : "a number";
-		return perr(c, where, key, "expected %s, got %s", want, jtype(v));
-	}
-	*out = v;
-	return 1;
-}
-
-static int num_i64(struct pctx *c, json_object *v, const char *where, const char *key, int64_t *out)
-{
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-		if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-			return perr(c, where, key, "value out of range");
-		*out = i;
-		return 0;
-	}
-	if (json_object_is_type(v, json_type_double)) {
-		double d = json_object_get_double(v);
-		if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
-			return perr(c, where, key, "expected an integer");
-		*out = (int64_t)d;
-		return 0;
-	}
-	return perr(c, where, key, "expected a number, got %s", jtype(v));
-}
-
-static int num_u64(struct pctx *c, json_object *v, const char *where, const char *key,
-		   uint64_t *out)
-{
-	if (json_object_is_type(v, json_type_int)) {
-		if (json_object_get_int64(v) < 0)
-			return perr(c, where, key, "must not be negative");
-		*out = json_object_get_uint64(v);
-		return 0;
-	}
-	if (json_object_is_type(v, json_type_double)) {
-		double d = json_object_get_double(v);
-		if (d < 0)
-			return perr(c, where, key, "must not be negative");
-		if (!(d <= 1.8e19) || d != (double)(uint64_t)d)
-			return perr(c, where, key, "expected an integer");
-		*out = (uint64_t)d;
-		return 0;
-	}
-	return perr(c, where, key, "expected a number, got %s", jtype(v));
-}
-
-/* get_*: -1 on error, 0 otherwise; *has (optional) says whether the field was given. */
-static int get_i64(struct pctx *c, json_object *o, const char *where, const char *key, int64_t *out,
-		   bool *has)
-{
-	json_object *v = NULL;
-
-	if (has)
-		*has = false;
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return 0;
-	if (num_i64(c, v, where, key, out) < 0)
-		return -1;
-	if (has)
-		*has = true;
-	return 0;
-}
-
-static int get_u64(struct pctx *c, json_object *o, const char *where, const char *key,
-		   uint64_t *out, bool *has)
-{
-	json_object *v = NULL;
-
-	if (has)
-		*has = false;
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return 0;
-	if (num_u64(c, v, where, key, out) < 0)
-		return -1;
-	if (has)
-		*has = true;
-	return 0;
-}
-
-static int get_u32(struct pctx *c, json_object *o, const char *where, const char *key,
-		   uint32_t *out, bool *has)
-{
-	uint64_t u = 0;
-	bool h = false;
-
-	if (get_u64(c, o, where, key, &u, &h) < 0)
-		return -1;
-	if (h && u > UINT32_MAX)
-		return perr(c, where, key, "value %llu out of range", (unsigned long long)u);
-	if (h)
-		*out = (uint32_t)u;
-	if (has)
-		*has = h;
-	return 0;
-}
-
-static int get_req_u32(struct pctx *c, json_object *o, const char *where, const char *key,
-		       uint32_t *out)
-{
-	bool has = false;
-
-	if (get_u32(c, o, where, key, out, &has) < 0)
-		return -1;
-	if (!has)
-		return perr(c, where, key, "required");
-	return 0;
-}
-
-static int get_bool(struct pctx *c, json_object *o, const char *where, const char *key, bool *out,
-		    bool *has)
-{
-	json_object *v;
-	int r = field(c, o, where, key, json_type_boolean, &v);
-
-	if (has)
-		*has = r > 0;
-	if (r > 0)
-		*out = json_object_get_boolean(v);
-	return r < 0 ? -1 : 0;
-}
-
-/* Duplicates the string into *out (freeing a previous value). */
-static int get_str(struct pctx *c, json_object *o, const char *where, const char *key, char **out)
-{
-	json_object *v;
-	int r = field(c, o, where, key, json_type_string, &v);
-
-	if (r > 0) {
-		free(*out);
-		*out = ib_xstrdup(json_object_get_string(v));
-	}
-	return r < 0 ? -1 : 0;
-}
-
-/* Array of strings -> NULL-terminated vector; *out stays NULL when absent. */
-static int get_strv(struct pctx *c, json_object *o, const char *where, const char *key, char ***out)
-{
-	json_object *arr;
-	int r = field(c, o, where, key, json_type_array, &arr);
-	size_t n;
-	char **v;
-
-	if (r <= 0)
-		return r;
-	n = json_object_array_length(arr);
-	v = ib_xmalloc0((n + 1) * sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(e, json_type_string)) {
-			ib_strv_free(v);
-			_cleanup_free_ char *k = ib_xasprintf("%s[%zu]", key, i);
-			return perr(c, where, k, "expected a string, got %s", jtype(e));
-		}
-		v[i] = ib_xstrdup(json_object_get_string(e));
-	}
-	ib_strv_free(*out);
-	*out = v;
-	return 0;
-}
-
-/* Object of string values -> parallel key/value vectors. */
-static int get_strmap(struct pctx *c, json_object *o, const char *where, const char *key,
-		      char ***keys, char ***values, size_t *n)
-{
-	json_object *obj;
-	int r = field(c, o, where, key, json_type_object, &obj);
-	size_t cnt, i = 0;
-
-	if (r <= 0)
-		return r;
-	cnt = (size_t)json_object_object_length(obj);
-	*keys = ib_xmalloc0((cnt + 1) * sizeof(char *));
-	*values = ib_xmalloc0((cnt + 1) * sizeof(char *));
-	*n = 0;
-	json_object_object_foreach(obj, k, v)
-	{
-		if (!v || !json_object_is_type(v, json_type_string)) {
-			_cleanup_free_ char *w =
-			    *where ? ib_xasprintf("%s.%s", where, key) : ib_xstrdup(key);
-			return perr(c, w, k, "expected a string, got %s", jtype(v));
-		}
-		(*keys)[i] = ib_xstrdup(k);
-		(*values)[i] = ib_xstrdup(json_object_get_string(v));
-		*n = ++i;
-	}
-	return 0;
-}
-
-/* Iterate an array of objects: calls fn(c, element, "where.key[i]", i, data). */
-typedef int (*elem_fn)(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
-
-static int for_each_obj(struct pctx *c, json_object *o, const char *where, const char *key,
-			size_t *count, elem_fn fn, void *data)
-{
-	json_object *arr;
-	int r = field(c, o, where, key, json_type_array, &arr);
-	size_t n;
-
-	if (count)
-		*count = 0;
-	if (r <= 0)
-		return r;
-	n = json_object_array_length(arr);
-	if (count)
-		*count = n;
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		_cleanup_free_ char *w = *where ? ib_xasprintf("%s.%s[%zu]", where, key, i)
-						: ib_xasprintf("%s[%zu]", key, i);
-		if (!e || !json_object_is_type(e, json_type_object))
-			return perr(c, w, NULL, "expected an object, got %s", jtype(e));
-		if (fn(c, e, w, i, data) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static size_t array_len(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return 0;
-	return json_object_array_length(v);
-}
-
 /* Build "where.key" for nested objects. */
 static char *sub(const char *where, const char *key)
 {
@@ -605,7 +317,7 @@ static int parse_capset(struct pctx *c, json_object *o, const char *where, const
 {
 	_cleanup_strv_ char **names = NULL;
 
-	if (get_strv(c, o, where, key, &names) < 0)
+	if (ib_spec_get_strv(c, o, where, key, &names) < 0)
 		return -1;
 	*out = 0;
 	for (size_t i = 0; names && names[i]; i++) {
@@ -627,26 +339,26 @@ static int rlimit_elem(struct pctx *c, json_object *e, const char *where, size_t
 	_cleanup_free_ char *type = NULL;
 	bool has_soft = false, has_hard = false;
 
-	if (get_str(c, e, where, "type", &type) < 0)
+	if (ib_spec_get_str(c, e, where, "type", &type) < 0)
 		return -1;
 	if (!type)
-		return perr(c, where, "type", "required");
+		return ib_spec_perr(c, where, "type", "required");
 	rl->resource = ib_rlimit_from_name(type);
 	if (rl->resource < 0)
-		return perr(c, where, "type", "unknown rlimit \"%s\"", type);
+		return ib_spec_perr(c, where, "type", "unknown rlimit \"%s\"", type);
 	for (size_t j = 0; j < i; j++)
 		if (p->rlimits[j].resource == rl->resource)
-			return perr(c, where, "type", "duplicate rlimit \"%s\"", type);
-	if (get_u64(c, e, where, "soft", &rl->soft, &has_soft) < 0 ||
-	    get_u64(c, e, where, "hard", &rl->hard, &has_hard) < 0)
+			return ib_spec_perr(c, where, "type", "duplicate rlimit \"%s\"", type);
+	if (ib_spec_get_u64(c, e, where, "soft", &rl->soft, &has_soft) < 0 ||
+	    ib_spec_get_u64(c, e, where, "hard", &rl->hard, &has_hard) < 0)
 		return -1;
 	if (!has_soft)
-		return perr(c, where, "soft", "required");
+		return ib_spec_perr(c, where, "soft", "required");
 	if (!has_hard)
-		return perr(c, where, "hard", "required");
+		return ib_spec_perr(c, where, "hard", "required");
 	if (rl->soft > rl->hard)
-		return perr(c, where, NULL, "soft limit %llu exceeds hard limit %llu",
-			    (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+		return ib_spec_perr(c, where, NULL, "soft limit %llu exceeds hard limit %llu",
+				    (unsigned long long)rl->soft, (unsigned long long)rl->hard);
 	p->n_rlimits = i + 1;
 	return 0;
 }
@@ -660,37 +372,37 @@ static int parse_process_obj(struct pctx *c, json_object *o, const char *where,
 	_cleanup_free_ char *w_caps = sub(where, "capabilities");
 	int r;
 
-	if (get_bool(c, o, where, "terminal", &p->terminal, NULL) < 0)
+	if (ib_spec_get_bool(c, o, where, "terminal", &p->terminal, NULL) < 0)
 		return -1;
 
-	r = field(c, o, where, "consoleSize", json_type_object, &v);
+	r = ib_spec_field(c, o, where, "consoleSize", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
 		uint32_t h = 0, wd = 0;
-		if (get_u32(c, v, w_console, "height", &h, NULL) < 0 ||
-		    get_u32(c, v, w_console, "width", &wd, NULL) < 0)
+		if (ib_spec_get_u32(c, v, w_console, "height", &h, NULL) < 0 ||
+		    ib_spec_get_u32(c, v, w_console, "width", &wd, NULL) < 0)
 			return -1;
 		p->console_height = h;
 		p->console_width = wd;
 	}
 
-	r = field(c, o, where, "user", json_type_object, &v);
+	r = ib_spec_field(c, o, where, "user", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
 		uint32_t uid = 0, gid = 0, umask = 0;
 		json_object *gids;
-		if (get_u32(c, v, w_user, "uid", &uid, NULL) < 0 ||
-		    get_u32(c, v, w_user, "gid", &gid, NULL) < 0 ||
-		    get_u32(c, v, w_user, "umask", &umask, &p->has_umask) < 0)
+		if (ib_spec_get_u32(c, v, w_user, "uid", &uid, NULL) < 0 ||
+		    ib_spec_get_u32(c, v, w_user, "gid", &gid, NULL) < 0 ||
+		    ib_spec_get_u32(c, v, w_user, "umask", &umask, &p->has_umask) < 0)
 			return -1;
 		if (p->has_umask && umask > 07777)
-			return perr(c, w_user, "umask", "invalid umask %#o", umask);
+			return ib_spec_perr(c, w_user, "umask", "invalid umask %#o", umask);
 		p->uid = uid;
 		p->gid = gid;
 		p->umask = umask;
-		r = field(c, v, w_user, "additionalGids", json_type_array, &gids);
+		r = ib_spec_field(c, v, w_user, "additionalGids", json_type_array, &gids);
 		if (r < 0)
 			return -1;
 		if (r > 0) {
@@ -701,24 +413,27 @@ static int parse_process_obj(struct pctx *c, json_object *o, const char *where,
 				uint64_t g = 0;
 				_cleanup_free_ char *k = ib_xasprintf("additionalGids[%zu]", i);
 				if (!e)
-					return perr(c, w_user, k, "expected a number, got null");
-				if (num_u64(c, e, w_user, k, &g) < 0)
+					return ib_spec_perr(c, w_user, k,
+							    "expected a number, got null");
+				if (ib_spec_num_u64(c, e, w_user, k, &g) < 0)
 					return -1;
 				if (g > UINT32_MAX)
-					return perr(c, w_user, k, "value out of range");
+					return ib_spec_perr(c, w_user, k, "value out of range");
 				p->additional_gids[i] = (gid_t)g;
 				p->n_additional_gids = i + 1;
 			}
 		}
 	}
 
-	if (get_strv(c, o, where, "args", &p->args) < 0 ||
-	    get_strv(c, o, where, "env", &p->env) < 0 || get_str(c, o, where, "cwd", &p->cwd) < 0)
+	if (ib_spec_get_strv(c, o, where, "args", &p->args) < 0 ||
+	    ib_spec_get_strv(c, o, where, "env", &p->env) < 0 ||
+	    ib_spec_get_str(c, o, where, "cwd", &p->cwd) < 0)
 		return -1;
 	if (p->cwd && p->cwd[0] != '/')
-		return perr(c, where, "cwd", "must be an absolute path, got \"%s\"", p->cwd);
+		return ib_spec_perr(c, where, "cwd", "must be an absolute path, got \"%s\"",
+				    p->cwd);
 
-	r = field(c, o, where, "capabilities", json_type_object, &v);
+	r = ib_spec_field(c, o, where, "capabilities", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
@@ -731,22 +446,22 @@ static int parse_process_obj(struct pctx *c, json_object *o, const char *where,
 			return -1;
 	}
 
-	p->rlimits = ib_xmalloc0((array_len(o, "rlimits") + 1) * sizeof(struct ib_rlimit));
-	if (for_each_obj(c, o, where, "rlimits", NULL, rlimit_elem, p) < 0)
+	p->rlimits = ib_xmalloc0((ib_spec_array_len(o, "rlimits") + 1) * sizeof(struct ib_rlimit));
+	if (ib_spec_for_each_obj(c, o, where, "rlimits", NULL, rlimit_elem, p) < 0)
 		return -1;
 
-	if (get_bool(c, o, where, "noNewPrivileges", &p->no_new_privileges, NULL) < 0 ||
-	    get_str(c, o, where, "apparmorProfile", &p->apparmor_profile) < 0 ||
-	    get_str(c, o, where, "selinuxLabel", &p->selinux_label) < 0)
+	if (ib_spec_get_bool(c, o, where, "noNewPrivileges", &p->no_new_privileges, NULL) < 0 ||
+	    ib_spec_get_str(c, o, where, "apparmorProfile", &p->apparmor_profile) < 0 ||
+	    ib_spec_get_str(c, o, where, "selinuxLabel", &p->selinux_label) < 0)
 		return -1;
 
 	{
 		int64_t adj = 0;
-		if (get_i64(c, o, where, "oomScoreAdj", &adj, &p->has_oom_score_adj) < 0)
+		if (ib_spec_get_i64(c, o, where, "oomScoreAdj", &adj, &p->has_oom_score_adj) < 0)
 			return -1;
 		if (p->has_oom_score_adj && (adj < -1000 || adj > 1000))
-			return perr(c, where, "oomScoreAdj", "%lld is out of range [-1000, 1000]",
-				    (long long)adj);
+			return ib_spec_perr(c, where, "oomScoreAdj",
+					    "%lld is out of range [-1000, 1000]", (long long)adj);
 		p->oom_score_adj = (int)adj;
 	}
 	return 0;
@@ -763,12 +478,12 @@ static int idmap_elem(struct pctx *c, json_object *e, const char *where, size_t 
 {
 	struct ib_idmap *m = &((struct idmap_out *)data)->maps[i];
 
-	if (get_req_u32(c, e, where, "containerID", &m->container_id) < 0 ||
-	    get_req_u32(c, e, where, "hostID", &m->host_id) < 0 ||
-	    get_req_u32(c, e, where, "size", &m->size) < 0)
+	if (ib_spec_get_req_u32(c, e, where, "containerID", &m->container_id) < 0 ||
+	    ib_spec_get_req_u32(c, e, where, "hostID", &m->host_id) < 0 ||
+	    ib_spec_get_req_u32(c, e, where, "size", &m->size) < 0)
 		return -1;
 	if (m->size == 0)
-		return perr(c, where, "size", "must be greater than 0");
+		return ib_spec_perr(c, where, "size", "must be greater than 0");
 	return 0;
 }
 
@@ -777,17 +492,17 @@ static int parse_idmaps(struct pctx *c, json_object *o, const char *where, const
 {
 	struct idmap_out d;
 
-	size_t len = array_len(o, key);
+	size_t len = ib_spec_array_len(o, key);
 
 	*n = 0;
 	if (len == 0) {
 		/* Empty stays NULL so the policy stage can simply assign a new array. */
 		*out = NULL;
-		return for_each_obj(c, o, where, key, NULL, idmap_elem, NULL);
+		return ib_spec_for_each_obj(c, o, where, key, NULL, idmap_elem, NULL);
 	}
 	d.maps = ib_xmalloc0(len * sizeof(struct ib_idmap));
 	*out = d.maps;
-	return for_each_obj(c, o, where, key, n, idmap_elem, &d);
+	return ib_spec_for_each_obj(c, o, where, key, n, idmap_elem, &d);
 }
 
 static void strbuf_add(char **buf, const char *s)
@@ -865,16 +580,17 @@ static int mount_elem(struct pctx *c, json_object *e, const char *where, size_t 
 	s->n_mounts = i + 1;
 	m->source_fd = -1;
 	m->host_shared = true;
-	if (get_str(c, e, where, "destination", &m->destination) < 0)
+	if (ib_spec_get_str(c, e, where, "destination", &m->destination) < 0)
 		return -1;
 	if (!m->destination)
-		return perr(c, where, NULL, "destination is required");
+		return ib_spec_perr(c, where, NULL, "destination is required");
 	if (m->destination[0] != '/')
-		return perr(c, where, NULL, "destination must be an absolute path, got \"%s\"",
-			    m->destination);
-	if (get_str(c, e, where, "source", &m->source) < 0 ||
-	    get_str(c, e, where, "type", &m->type) < 0 ||
-	    get_strv(c, e, where, "options", &m->options) < 0)
+		return ib_spec_perr(c, where, NULL,
+				    "destination must be an absolute path, got \"%s\"",
+				    m->destination);
+	if (ib_spec_get_str(c, e, where, "source", &m->source) < 0 ||
+	    ib_spec_get_str(c, e, where, "type", &m->type) < 0 ||
+	    ib_spec_get_strv(c, e, where, "options", &m->options) < 0)
 		return -1;
 	if (m->type && strcmp(m->type, "bind") == 0) {
 		m->bind = true;
@@ -900,21 +616,21 @@ static int hook_elem(struct pctx *c, json_object *e, const char *where, size_t i
 	int64_t timeout = 0;
 	bool has_timeout = false;
 
-	if (get_str(c, e, where, "path", &h->path) < 0)
+	if (ib_spec_get_str(c, e, where, "path", &h->path) < 0)
 		return -1;
 	if (!h->path)
-		return perr(c, where, NULL, "path is required");
+		return ib_spec_perr(c, where, NULL, "path is required");
 	if (h->path[0] != '/')
-		return perr(c, where, NULL, "path must be absolute, got \"%s\"", h->path);
-	if (get_strv(c, e, where, "args", &h->args) < 0 ||
-	    get_strv(c, e, where, "env", &h->env) < 0 ||
-	    get_i64(c, e, where, "timeout", &timeout, &has_timeout) < 0)
+		return ib_spec_perr(c, where, NULL, "path must be absolute, got \"%s\"", h->path);
+	if (ib_spec_get_strv(c, e, where, "args", &h->args) < 0 ||
+	    ib_spec_get_strv(c, e, where, "env", &h->env) < 0 ||
+	    ib_spec_get_i64(c, e, where, "timeout", &timeout, &has_timeout) < 0)
 		return -1;
 	if (has_timeout && timeout <= 0)
-		return perr(c, where, "timeout", "must be greater than 0, got %lld",
-			    (long long)timeout);
+		return ib_spec_perr(c, where, "timeout", "must be greater than 0, got %lld",
+				    (long long)timeout);
 	if (timeout > INT_MAX)
-		return perr(c, where, "timeout", "value out of range");
+		return ib_spec_perr(c, where, "timeout", "value out of range");
 	h->timeout = (int)timeout;
 	return 0;
 }
@@ -922,18 +638,18 @@ static int hook_elem(struct pctx *c, json_object *e, const char *where, size_t i
 static int parse_hook_list(struct pctx *c, json_object *o, const char *key, struct ib_hook **out,
 			   size_t *n)
 {
-	size_t len = array_len(o, key);
+	size_t len = ib_spec_array_len(o, key);
 
 	*out = ib_xmalloc0((len + 1) * sizeof(struct ib_hook));
 	/* n is set up front so everything allocated so far is freed on error. */
 	*n = len;
-	return for_each_obj(c, o, "hooks", key, NULL, hook_elem, *out);
+	return ib_spec_for_each_obj(c, o, "hooks", key, NULL, hook_elem, *out);
 }
 
 static int parse_hooks(struct pctx *c, json_object *root, struct ib_hooks *h)
 {
 	json_object *o;
-	int r = field(c, root, "", "hooks", json_type_object, &o);
+	int r = ib_spec_field(c, root, "", "hooks", json_type_object, &o);
 
 	if (r <= 0)
 		return r;
@@ -959,21 +675,22 @@ static int ns_elem(struct pctx *c, json_object *e, const char *where, size_t i, 
 	int t;
 
 	(void)i;
-	if (get_str(c, e, where, "type", &type) < 0 || get_str(c, e, where, "path", &path) < 0)
+	if (ib_spec_get_str(c, e, where, "type", &type) < 0 ||
+	    ib_spec_get_str(c, e, where, "path", &path) < 0)
 		return -1;
 	if (!type)
-		return perr(c, where, "type", "required");
+		return ib_spec_perr(c, where, "type", "required");
 	t = ns_from_name(type);
 	if (t < 0)
-		return perr(c, where, "type", "unknown namespace type \"%s\"", type);
+		return ib_spec_perr(c, where, "type", "unknown namespace type \"%s\"", type);
 	if (s->ns[t].present)
-		return perr(c, where, "type", "duplicate namespace \"%s\"", type);
+		return ib_spec_perr(c, where, "type", "duplicate namespace \"%s\"", type);
 	if (path && path[0] == '\0') {
 		free(path);
 		path = NULL;
 	}
 	if (path && path[0] != '/')
-		return perr(c, where, "path", "must be an absolute path, got \"%s\"", path);
+		return ib_spec_perr(c, where, "path", "must be an absolute path, got \"%s\"", path);
 	s->ns[t].present = true;
 	s->ns[t].path = IB_STEAL(path);
 	return 0;
@@ -988,28 +705,30 @@ static int device_elem(struct pctx *c, json_object *e, const char *where, size_t
 	uint32_t mode = 0, uid = 0, gid = 0;
 
 	s->n_devices = i + 1;
-	if (get_str(c, e, where, "path", &d->path) < 0 || get_str(c, e, where, "type", &type) < 0)
+	if (ib_spec_get_str(c, e, where, "path", &d->path) < 0 ||
+	    ib_spec_get_str(c, e, where, "type", &type) < 0)
 		return -1;
 	if (!d->path)
-		return perr(c, where, NULL, "path is required");
+		return ib_spec_perr(c, where, NULL, "path is required");
 	if (d->path[0] != '/')
-		return perr(c, where, NULL, "path must be an absolute path, got \"%s\"", d->path);
+		return ib_spec_perr(c, where, NULL, "path must be an absolute path, got \"%s\"",
+				    d->path);
 	if (!type)
-		return perr(c, where, NULL, "type is required");
+		return ib_spec_perr(c, where, NULL, "type is required");
 	if (strlen(type) != 1 || !strchr("cbup", type[0]))
-		return perr(c, where, "type", "invalid device type \"%s\"", type);
+		return ib_spec_perr(c, where, "type", "invalid device type \"%s\"", type);
 	d->type = type[0];
-	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
-	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
+	if (ib_spec_get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    ib_spec_get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
 		return -1;
 	if (d->type != 'p' && (!has_major || !has_minor))
-		return perr(c, where, NULL, "major and minor are required for type \"%c\"",
-			    d->type);
+		return ib_spec_perr(c, where, NULL, "major and minor are required for type \"%c\"",
+				    d->type);
 	if (d->major < 0 || d->minor < 0)
-		return perr(c, where, NULL, "major and minor must not be negative");
-	if (get_u32(c, e, where, "fileMode", &mode, &d->has_mode) < 0 ||
-	    get_u32(c, e, where, "uid", &uid, &d->has_uid) < 0 ||
-	    get_u32(c, e, where, "gid", &gid, &d->has_gid) < 0)
+		return ib_spec_perr(c, where, NULL, "major and minor must not be negative");
+	if (ib_spec_get_u32(c, e, where, "fileMode", &mode, &d->has_mode) < 0 ||
+	    ib_spec_get_u32(c, e, where, "uid", &uid, &d->has_uid) < 0 ||
+	    ib_spec_get_u32(c, e, where, "gid", &gid, &d->has_gid) < 0)
 		return -1;
 	d->mode = mode & 07777;
 	d->uid = uid;
@@ -1025,26 +744,27 @@ static int devrule_elem(struct pctx *c, json_object *e, const char *where, size_
 	bool has = false;
 
 	r->n_devices = i + 1;
-	if (get_bool(c, e, where, "allow", &d->allow, NULL) < 0 ||
-	    get_str(c, e, where, "type", &type) < 0 || get_str(c, e, where, "access", &access) < 0)
+	if (ib_spec_get_bool(c, e, where, "allow", &d->allow, NULL) < 0 ||
+	    ib_spec_get_str(c, e, where, "type", &type) < 0 ||
+	    ib_spec_get_str(c, e, where, "access", &access) < 0)
 		return -1;
 	d->type = 'a';
 	if (type) {
 		if (strlen(type) != 1 || !strchr("acb", type[0]))
-			return perr(c, where, "type", "invalid device type \"%s\"", type);
+			return ib_spec_perr(c, where, "type", "invalid device type \"%s\"", type);
 		d->type = type[0];
 	}
 	d->major = d->minor = -1;
-	if (get_i64(c, e, where, "major", &d->major, &has) < 0)
+	if (ib_spec_get_i64(c, e, where, "major", &d->major, &has) < 0)
 		return -1;
 	if (!has)
 		d->major = -1;
-	if (get_i64(c, e, where, "minor", &d->minor, &has) < 0)
+	if (ib_spec_get_i64(c, e, where, "minor", &d->minor, &has) < 0)
 		return -1;
 	if (!has)
 		d->minor = -1;
 	if (d->major < -1 || d->minor < -1)
-		return perr(c, where, NULL, "major and minor must be >= -1");
+		return ib_spec_perr(c, where, NULL, "major and minor must be >= -1");
 	if (!access) {
 		strcpy(d->access, "rwm");
 	} else {
@@ -1066,16 +786,16 @@ static int weightdev_elem(struct pctx *c, json_object *e, const char *where, siz
 	bool has_major = false, has_minor = false;
 	uint32_t w = 0, lw = 0;
 
-	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
-	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
+	if (ib_spec_get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    ib_spec_get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0)
 		return -1;
 	if (!has_major || !has_minor)
-		return perr(c, where, NULL, "major and minor are required");
-	if (get_u32(c, e, where, "weight", &w, &d->has_weight) < 0 ||
-	    get_u32(c, e, where, "leafWeight", &lw, &d->has_leaf_weight) < 0)
+		return ib_spec_perr(c, where, NULL, "major and minor are required");
+	if (ib_spec_get_u32(c, e, where, "weight", &w, &d->has_weight) < 0 ||
+	    ib_spec_get_u32(c, e, where, "leafWeight", &lw, &d->has_leaf_weight) < 0)
 		return -1;
 	if (w > UINT16_MAX || lw > UINT16_MAX)
-		return perr(c, where, NULL, "weight out of range");
+		return ib_spec_perr(c, where, NULL, "weight out of range");
 	d->weight = (uint16_t)w;
 	d->leaf_weight = (uint16_t)lw;
 	return 0;
@@ -1086,14 +806,14 @@ static int throttle_elem(struct pctx *c, json_object *e, const char *where, size
 	struct ib_throttle_device *d = &((struct ib_throttle_device *)data)[i];
 	bool has_major = false, has_minor = false, has_rate = false;
 
-	if (get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
-	    get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0 ||
-	    get_u64(c, e, where, "rate", &d->rate, &has_rate) < 0)
+	if (ib_spec_get_i64(c, e, where, "major", &d->major, &has_major) < 0 ||
+	    ib_spec_get_i64(c, e, where, "minor", &d->minor, &has_minor) < 0 ||
+	    ib_spec_get_u64(c, e, where, "rate", &d->rate, &has_rate) < 0)
 		return -1;
 	if (!has_major || !has_minor)
-		return perr(c, where, NULL, "major and minor are required");
+		return ib_spec_perr(c, where, NULL, "major and minor are required");
 	if (!has_rate)
-		return perr(c, where, "rate", "required");
+		return ib_spec_perr(c, where, "rate", "required");
 	return 0;
 }
 
@@ -1104,21 +824,21 @@ static int hugepage_elem(struct pctx *c, json_object *e, const char *where, size
 	bool has_limit = false;
 
 	r->n_hugepage_limits = i + 1;
-	if (get_str(c, e, where, "pageSize", &h->page_size) < 0 ||
-	    get_u64(c, e, where, "limit", &h->limit, &has_limit) < 0)
+	if (ib_spec_get_str(c, e, where, "pageSize", &h->page_size) < 0 ||
+	    ib_spec_get_u64(c, e, where, "limit", &h->limit, &has_limit) < 0)
 		return -1;
 	if (!h->page_size)
-		return perr(c, where, "pageSize", "required");
+		return ib_spec_perr(c, where, "pageSize", "required");
 	if (!has_limit)
-		return perr(c, where, "limit", "required");
+		return ib_spec_perr(c, where, "limit", "required");
 	return 0;
 }
 
 static int parse_throttle(struct pctx *c, json_object *o, const char *where, const char *key,
 			  struct ib_throttle_device **out, size_t *n)
 {
-	*out = ib_xmalloc0((array_len(o, key) + 1) * sizeof(struct ib_throttle_device));
-	return for_each_obj(c, o, where, key, n, throttle_elem, *out);
+	*out = ib_xmalloc0((ib_spec_array_len(o, key) + 1) * sizeof(struct ib_throttle_device));
+	return ib_spec_for_each_obj(c, o, where, key, n, throttle_elem, *out);
 }
 
 static int parse_resources(struct pctx *c, json_object *o, struct ib_resources *r)
@@ -1127,26 +847,27 @@ static int parse_resources(struct pctx *c, json_object *o, struct ib_resources *
 	json_object *v;
 	int rc;
 
-	r->devices = ib_xmalloc0((array_len(o, "devices") + 1) * sizeof(struct ib_device_rule));
-	if (for_each_obj(c, o, W, "devices", NULL, devrule_elem, r) < 0)
+	r->devices =
+	    ib_xmalloc0((ib_spec_array_len(o, "devices") + 1) * sizeof(struct ib_device_rule));
+	if (ib_spec_for_each_obj(c, o, W, "devices", NULL, devrule_elem, r) < 0)
 		return -1;
 
-	rc = field(c, o, W, "memory", json_type_object, &v);
+	rc = ib_spec_field(c, o, W, "memory", json_type_object, &v);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
 		const char *w = "linux.resources.memory";
 		uint64_t swappiness = 0;
 		bool has_swappiness = false;
-		if (get_i64(c, v, w, "limit", &r->mem_limit, &r->has_mem_limit) < 0 ||
-		    get_i64(c, v, w, "reservation", &r->mem_reservation, &r->has_mem_reservation) <
-			0 ||
-		    get_i64(c, v, w, "swap", &r->mem_swap, &r->has_mem_swap) < 0 ||
-		    get_i64(c, v, w, "kernel", &r->mem_kernel, &r->has_mem_kernel) < 0 ||
-		    get_bool(c, v, w, "disableOOMKiller", &r->disable_oom_killer,
-			     &r->has_disable_oom_killer) < 0 ||
-		    get_bool(c, v, w, "useHierarchy", &r->mem_use_hierarchy,
-			     &r->has_mem_use_hierarchy) < 0)
+		if (ib_spec_get_i64(c, v, w, "limit", &r->mem_limit, &r->has_mem_limit) < 0 ||
+		    ib_spec_get_i64(c, v, w, "reservation", &r->mem_reservation,
+				    &r->has_mem_reservation) < 0 ||
+		    ib_spec_get_i64(c, v, w, "swap", &r->mem_swap, &r->has_mem_swap) < 0 ||
+		    ib_spec_get_i64(c, v, w, "kernel", &r->mem_kernel, &r->has_mem_kernel) < 0 ||
+		    ib_spec_get_bool(c, v, w, "disableOOMKiller", &r->disable_oom_killer,
+				     &r->has_disable_oom_killer) < 0 ||
+		    ib_spec_get_bool(c, v, w, "useHierarchy", &r->mem_use_hierarchy,
+				     &r->has_mem_use_hierarchy) < 0)
 			return -1;
 		/* -1 (or its uint64 wrap) means "unset", as in runc. */
 		json_object *sw = NULL;
@@ -1154,62 +875,63 @@ static int parse_resources(struct pctx *c, json_object *o, struct ib_resources *
 		    json_object_is_type(sw, json_type_int) && json_object_get_int64(sw) == -1) {
 			has_swappiness = false;
 		} else {
-			if (get_u64(c, v, w, "swappiness", &swappiness, &has_swappiness) < 0)
+			if (ib_spec_get_u64(c, v, w, "swappiness", &swappiness, &has_swappiness) <
+			    0)
 				return -1;
 			if (has_swappiness && swappiness == UINT64_MAX)
 				has_swappiness = false;
 			else if (has_swappiness && swappiness > 100)
-				return perr(c, w, "swappiness",
-					    "invalid value %llu, valid range is 0-100",
-					    (unsigned long long)swappiness);
+				return ib_spec_perr(c, w, "swappiness",
+						    "invalid value %llu, valid range is 0-100",
+						    (unsigned long long)swappiness);
 		}
 		r->has_mem_swappiness = has_swappiness;
 		r->mem_swappiness = swappiness;
 	}
 
-	rc = field(c, o, W, "cpu", json_type_object, &v);
+	rc = ib_spec_field(c, o, W, "cpu", json_type_object, &v);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
 		const char *w = "linux.resources.cpu";
-		if (get_u64(c, v, w, "shares", &r->cpu_shares, &r->has_cpu_shares) < 0 ||
-		    get_i64(c, v, w, "quota", &r->cpu_quota, &r->has_cpu_quota) < 0 ||
-		    get_u64(c, v, w, "period", &r->cpu_period, &r->has_cpu_period) < 0 ||
-		    get_i64(c, v, w, "realtimeRuntime", &r->cpu_rt_runtime,
-			    &r->has_cpu_rt_runtime) < 0 ||
-		    get_u64(c, v, w, "realtimePeriod", &r->cpu_rt_period, &r->has_cpu_rt_period) <
-			0 ||
-		    get_str(c, v, w, "cpus", &r->cpuset_cpus) < 0 ||
-		    get_str(c, v, w, "mems", &r->cpuset_mems) < 0 ||
-		    get_i64(c, v, w, "idle", &r->cpu_idle, &r->has_cpu_idle) < 0 ||
-		    get_u64(c, v, w, "burst", &r->cpu_burst, &r->has_cpu_burst) < 0)
+		if (ib_spec_get_u64(c, v, w, "shares", &r->cpu_shares, &r->has_cpu_shares) < 0 ||
+		    ib_spec_get_i64(c, v, w, "quota", &r->cpu_quota, &r->has_cpu_quota) < 0 ||
+		    ib_spec_get_u64(c, v, w, "period", &r->cpu_period, &r->has_cpu_period) < 0 ||
+		    ib_spec_get_i64(c, v, w, "realtimeRuntime", &r->cpu_rt_runtime,
+				    &r->has_cpu_rt_runtime) < 0 ||
+		    ib_spec_get_u64(c, v, w, "realtimePeriod", &r->cpu_rt_period,
+				    &r->has_cpu_rt_period) < 0 ||
+		    ib_spec_get_str(c, v, w, "cpus", &r->cpuset_cpus) < 0 ||
+		    ib_spec_get_str(c, v, w, "mems", &r->cpuset_mems) < 0 ||
+		    ib_spec_get_i64(c, v, w, "idle", &r->cpu_idle, &r->has_cpu_idle) < 0 ||
+		    ib_spec_get_u64(c, v, w, "burst", &r->cpu_burst, &r->has_cpu_burst) < 0)
 			return -1;
 	}
 
-	rc = field(c, o, W, "pids", json_type_object, &v);
+	rc = ib_spec_field(c, o, W, "pids", json_type_object, &v);
 	if (rc < 0)
 		return -1;
-	if (rc > 0 &&
-	    get_i64(c, v, "linux.resources.pids", "limit", &r->pids_limit, &r->has_pids_limit) < 0)
+	if (rc > 0 && ib_spec_get_i64(c, v, "linux.resources.pids", "limit", &r->pids_limit,
+				      &r->has_pids_limit) < 0)
 		return -1;
 
-	rc = field(c, o, W, "blockIO", json_type_object, &v);
+	rc = ib_spec_field(c, o, W, "blockIO", json_type_object, &v);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
 		const char *w = "linux.resources.blockIO";
 		uint32_t wt = 0, lwt = 0;
-		if (get_u32(c, v, w, "weight", &wt, &r->has_blkio_weight) < 0 ||
-		    get_u32(c, v, w, "leafWeight", &lwt, &r->has_blkio_leaf_weight) < 0)
+		if (ib_spec_get_u32(c, v, w, "weight", &wt, &r->has_blkio_weight) < 0 ||
+		    ib_spec_get_u32(c, v, w, "leafWeight", &lwt, &r->has_blkio_leaf_weight) < 0)
 			return -1;
 		if (wt > UINT16_MAX || lwt > UINT16_MAX)
-			return perr(c, w, NULL, "weight out of range");
+			return ib_spec_perr(c, w, NULL, "weight out of range");
 		r->blkio_weight = (uint16_t)wt;
 		r->blkio_leaf_weight = (uint16_t)lwt;
-		r->blkio_weight_devices = ib_xmalloc0((array_len(v, "weightDevice") + 1) *
+		r->blkio_weight_devices = ib_xmalloc0((ib_spec_array_len(v, "weightDevice") + 1) *
 						      sizeof(struct ib_weight_device));
-		if (for_each_obj(c, v, w, "weightDevice", &r->n_blkio_weight_devices,
-				 weightdev_elem, r) < 0 ||
+		if (ib_spec_for_each_obj(c, v, w, "weightDevice", &r->n_blkio_weight_devices,
+					 weightdev_elem, r) < 0 ||
 		    parse_throttle(c, v, w, "throttleReadBpsDevice", &r->throttle_read_bps,
 				   &r->n_throttle_read_bps) < 0 ||
 		    parse_throttle(c, v, w, "throttleWriteBpsDevice", &r->throttle_write_bps,
@@ -1221,12 +943,13 @@ static int parse_resources(struct pctx *c, json_object *o, struct ib_resources *
 			return -1;
 	}
 
-	r->hugepage_limits =
-	    ib_xmalloc0((array_len(o, "hugepageLimits") + 1) * sizeof(struct ib_hugepage_limit));
-	if (for_each_obj(c, o, W, "hugepageLimits", NULL, hugepage_elem, r) < 0)
+	r->hugepage_limits = ib_xmalloc0((ib_spec_array_len(o, "hugepageLimits") + 1) *
+					 sizeof(struct ib_hugepage_limit));
+	if (ib_spec_for_each_obj(c, o, W, "hugepageLimits", NULL, hugepage_elem, r) < 0)
 		return -1;
 
-	if (get_strmap(c, o, W, "unified", &r->unified_keys, &r->unified_values, &r->n_unified) < 0)
+	if (ib_spec_get_strmap(c, o, W, "unified", &r->unified_keys, &r->unified_values,
+			       &r->n_unified) < 0)
 		return -1;
 	return 0;
 }
@@ -1239,19 +962,20 @@ static int parse_action(struct pctx *c, json_object *o, const char *where, const
 	bool has = false;
 	uint32_t e = 0;
 
-	if (get_str(c, o, where, key, &name) < 0 || get_u32(c, o, where, errno_key, &e, &has) < 0)
+	if (ib_spec_get_str(c, o, where, key, &name) < 0 ||
+	    ib_spec_get_u32(c, o, where, errno_key, &e, &has) < 0)
 		return -1;
 	if (!name)
-		return perr(c, where, key, "required");
+		return ib_spec_perr(c, where, key, "required");
 	for (size_t i = 0; i < IB_ARRAY_SIZE(seccomp_actions); i++) {
 		if (strcmp(seccomp_actions[i].name, name) != 0)
 			continue;
 		if (has && !seccomp_actions[i].takes_errno)
-			return perr(c, where, errno_key,
-				    "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s",
-				    name);
+			return ib_spec_perr(
+			    c, where, errno_key,
+			    "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s", name);
 		if (has && e > 0xffff)
-			return perr(c, where, errno_key, "value %u out of range", e);
+			return ib_spec_perr(c, where, errno_key, "value %u out of range", e);
 		*action = seccomp_actions[i].action;
 		if (seccomp_actions[i].takes_errno)
 			*action |= (has ? e : (uint32_t)EPERM) & 0xffffU;
@@ -1259,7 +983,7 @@ static int parse_action(struct pctx *c, json_object *o, const char *where, const
 		*errno_ret = e;
 		return 0;
 	}
-	return perr(c, where, key, "unknown seccomp action \"%s\"", name);
+	return ib_spec_perr(c, where, key, "unknown seccomp action \"%s\"", name);
 }
 
 static int seccomp_arg_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data)
@@ -1271,26 +995,26 @@ static int seccomp_arg_elem(struct pctx *c, json_object *e, const char *where, s
 	bool has_index = false, has_value = false;
 
 	rule->n_args = i + 1;
-	if (get_u32(c, e, where, "index", &index, &has_index) < 0 ||
-	    get_u64(c, e, where, "value", &a->value, &has_value) < 0 ||
-	    get_u64(c, e, where, "valueTwo", &a->value_two, NULL) < 0 ||
-	    get_str(c, e, where, "op", &op) < 0)
+	if (ib_spec_get_u32(c, e, where, "index", &index, &has_index) < 0 ||
+	    ib_spec_get_u64(c, e, where, "value", &a->value, &has_value) < 0 ||
+	    ib_spec_get_u64(c, e, where, "valueTwo", &a->value_two, NULL) < 0 ||
+	    ib_spec_get_str(c, e, where, "op", &op) < 0)
 		return -1;
 	if (!has_index)
-		return perr(c, where, "index", "required");
+		return ib_spec_perr(c, where, "index", "required");
 	if (index > 5)
-		return perr(c, where, "index", "must be between 0 and 5, got %u", index);
+		return ib_spec_perr(c, where, "index", "must be between 0 and 5, got %u", index);
 	if (!has_value)
-		return perr(c, where, "value", "required");
+		return ib_spec_perr(c, where, "value", "required");
 	if (!op)
-		return perr(c, where, "op", "required");
+		return ib_spec_perr(c, where, "op", "required");
 	a->index = index;
 	a->op = -1;
 	for (size_t k = 0; k < IB_ARRAY_SIZE(seccomp_ops); k++)
 		if (strcmp(seccomp_ops[k].name, op) == 0)
 			a->op = seccomp_ops[k].op;
 	if (a->op < 0)
-		return perr(c, where, "op", "unknown operator \"%s\"", op);
+		return ib_spec_perr(c, where, "op", "unknown operator \"%s\"", op);
 	return 0;
 }
 
@@ -1301,15 +1025,15 @@ static int seccomp_rule_elem(struct pctx *c, json_object *e, const char *where, 
 	struct ib_seccomp_rule *r = &sc->rules[i];
 
 	sc->n_rules = i + 1;
-	if (get_strv(c, e, where, "names", &r->names) < 0)
+	if (ib_spec_get_strv(c, e, where, "names", &r->names) < 0)
 		return -1;
 	if (!r->names || !r->names[0])
-		return perr(c, where, "names", "at least one syscall name is required");
+		return ib_spec_perr(c, where, "names", "at least one syscall name is required");
 	if (parse_action(c, e, where, "action", "errnoRet", &r->action, &r->has_errno_ret,
 			 &r->errno_ret) < 0)
 		return -1;
-	r->args = ib_xmalloc0((array_len(e, "args") + 1) * sizeof(struct ib_seccomp_arg));
-	return for_each_obj(c, e, where, "args", NULL, seccomp_arg_elem, r);
+	r->args = ib_xmalloc0((ib_spec_array_len(e, "args") + 1) * sizeof(struct ib_seccomp_arg));
+	return ib_spec_for_each_obj(c, e, where, "args", NULL, seccomp_arg_elem, r);
 }
 
 static int parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
@@ -1318,33 +1042,36 @@ static int parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
 
 	if (parse_action(c, o, w, "defaultAction", "defaultErrnoRet", &sc->default_action,
 			 &sc->has_default_errno_ret, &sc->default_errno_ret) < 0 ||
-	    get_strv(c, o, w, "architectures", &sc->architectures) < 0 ||
-	    get_strv(c, o, w, "flags", &sc->flags) < 0 ||
-	    get_str(c, o, w, "listenerPath", &sc->listener_path) < 0 ||
-	    get_str(c, o, w, "listenerMetadata", &sc->listener_metadata) < 0)
+	    ib_spec_get_strv(c, o, w, "architectures", &sc->architectures) < 0 ||
+	    ib_spec_get_strv(c, o, w, "flags", &sc->flags) < 0 ||
+	    ib_spec_get_str(c, o, w, "listenerPath", &sc->listener_path) < 0 ||
+	    ib_spec_get_str(c, o, w, "listenerMetadata", &sc->listener_metadata) < 0)
 		return -1;
 	if (sc->listener_path && sc->listener_path[0] != '/')
-		return perr(c, w, "listenerPath", "must be an absolute path");
+		return ib_spec_perr(c, w, "listenerPath", "must be an absolute path");
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
 		if (strncmp(sc->architectures[i], "SCMP_ARCH_", 10) != 0)
-			return perr(c, w, "architectures", "invalid architecture \"%s\"",
-				    sc->architectures[i]);
+			return ib_spec_perr(c, w, "architectures", "invalid architecture \"%s\"",
+					    sc->architectures[i]);
 	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
 		bool ok = false;
 		for (size_t k = 0; k < IB_ARRAY_SIZE(seccomp_flags); k++)
 			ok = ok || strcmp(seccomp_flags[k], sc->flags[i]) == 0;
 		if (!ok)
-			return perr(c, w, "flags", "unknown seccomp flag \"%s\"", sc->flags[i]);
+			return ib_spec_perr(c, w, "flags", "unknown seccomp flag \"%s\"",
+					    sc->flags[i]);
 	}
-	sc->rules = ib_xmalloc0((array_len(o, "syscalls") + 1) * sizeof(struct ib_seccomp_rule));
-	if (for_each_obj(c, o, w, "syscalls", NULL, seccomp_rule_elem, sc) < 0)
+	sc->rules =
+	    ib_xmalloc0((ib_spec_array_len(o, "syscalls") + 1) * sizeof(struct ib_seccomp_rule));
+	if (ib_spec_for_each_obj(c, o, w, "syscalls", NULL, seccomp_rule_elem, sc) < 0)
 		return -1;
 	/* A notifying rule nobody answers would only ever fail (or hang an
 	 * agent's peer): like runc, it needs an agent. */
 	for (size_t i = 0; i < sc->n_rules && !sc->listener_path; i++)
 		if ((sc->rules[i].action & 0xffff0000U) == SCMP_ACT_NOTIFY)
-			return perr(c, w, "listenerPath",
-				    "SCMP_ACT_NOTIFY needs a listenerPath (a seccomp agent)");
+			return ib_spec_perr(
+			    c, w, "listenerPath",
+			    "SCMP_ACT_NOTIFY needs a listenerPath (a seccomp agent)");
 	return 0;
 }
 
@@ -1353,7 +1080,8 @@ static int check_abs_paths(struct pctx *c, const char *where, const char *key, c
 	for (size_t i = 0; v && v[i]; i++)
 		if (v[i][0] != '/') {
 			_cleanup_free_ char *k = ib_xasprintf("%s[%zu]", key, i);
-			return perr(c, where, k, "must be an absolute path, got \"%s\"", v[i]);
+			return ib_spec_perr(c, where, k, "must be an absolute path, got \"%s\"",
+					    v[i]);
 		}
 	return 0;
 }
@@ -1362,23 +1090,23 @@ static int parse_linux(struct pctx *c, json_object *root, struct ib_spec *s)
 {
 	const char *W = "linux";
 	json_object *o, *v;
-	int r = field(c, root, "", "linux", json_type_object, &o);
+	int r = ib_spec_field(c, root, "", "linux", json_type_object, &o);
 	_cleanup_free_ char *prop = NULL;
 
 	if (r <= 0)
 		return r;
-	if (for_each_obj(c, o, W, "namespaces", NULL, ns_elem, s) < 0)
+	if (ib_spec_for_each_obj(c, o, W, "namespaces", NULL, ns_elem, s) < 0)
 		return -1;
 	if (parse_idmaps(c, o, W, "uidMappings", &s->uid_mappings, &s->n_uid_mappings) < 0 ||
 	    parse_idmaps(c, o, W, "gidMappings", &s->gid_mappings, &s->n_gid_mappings) < 0)
 		return -1;
-	s->devices = ib_xmalloc0((array_len(o, "devices") + 1) * sizeof(struct ib_device));
-	if (for_each_obj(c, o, W, "devices", NULL, device_elem, s) < 0)
+	s->devices = ib_xmalloc0((ib_spec_array_len(o, "devices") + 1) * sizeof(struct ib_device));
+	if (ib_spec_for_each_obj(c, o, W, "devices", NULL, device_elem, s) < 0)
 		return -1;
-	if (get_str(c, o, W, "cgroupsPath", &s->cgroups_path) < 0)
+	if (ib_spec_get_str(c, o, W, "cgroupsPath", &s->cgroups_path) < 0)
 		return -1;
 
-	r = field(c, o, W, "resources", json_type_object, &v);
+	r = ib_spec_field(c, o, W, "resources", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
@@ -1390,7 +1118,7 @@ static int parse_linux(struct pctx *c, json_object *root, struct ib_spec *s)
 	{
 		_cleanup_strv_ char **keys = NULL, **vals = NULL;
 		size_t n = 0;
-		if (get_strmap(c, o, W, "sysctl", &keys, &vals, &n) < 0)
+		if (ib_spec_get_strmap(c, o, W, "sysctl", &keys, &vals, &n) < 0)
 			return -1;
 		if (n) {
 			s->sysctls = ib_xmalloc0(n * sizeof(struct ib_sysctl));
@@ -1402,7 +1130,7 @@ static int parse_linux(struct pctx *c, json_object *root, struct ib_spec *s)
 		}
 	}
 
-	r = field(c, o, W, "seccomp", json_type_object, &v);
+	r = ib_spec_field(c, o, W, "seccomp", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
@@ -1411,30 +1139,31 @@ static int parse_linux(struct pctx *c, json_object *root, struct ib_spec *s)
 			return -1;
 	}
 
-	if (get_str(c, o, W, "rootfsPropagation", &prop) < 0)
+	if (ib_spec_get_str(c, o, W, "rootfsPropagation", &prop) < 0)
 		return -1;
 	if (prop && *prop && prop_from_name(prop, &s->rootfs_propagation) < 0)
-		return perr(c, W, "rootfsPropagation", "invalid propagation \"%s\"", prop);
+		return ib_spec_perr(c, W, "rootfsPropagation", "invalid propagation \"%s\"", prop);
 
-	if (get_strv(c, o, W, "maskedPaths", &s->masked_paths) < 0 ||
-	    get_strv(c, o, W, "readonlyPaths", &s->readonly_paths) < 0 ||
+	if (ib_spec_get_strv(c, o, W, "maskedPaths", &s->masked_paths) < 0 ||
+	    ib_spec_get_strv(c, o, W, "readonlyPaths", &s->readonly_paths) < 0 ||
 	    check_abs_paths(c, W, "maskedPaths", s->masked_paths) < 0 ||
 	    check_abs_paths(c, W, "readonlyPaths", s->readonly_paths) < 0 ||
-	    get_str(c, o, W, "mountLabel", &s->mount_label) < 0)
+	    ib_spec_get_str(c, o, W, "mountLabel", &s->mount_label) < 0)
 		return -1;
 
-	r = field(c, o, W, "personality", json_type_object, &v);
+	r = ib_spec_field(c, o, W, "personality", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
-		if (get_str(c, v, "linux.personality", "domain", &s->personality_domain) < 0)
+		if (ib_spec_get_str(c, v, "linux.personality", "domain", &s->personality_domain) <
+		    0)
 			return -1;
 		if (!s->personality_domain)
-			return perr(c, "linux.personality", "domain", "required");
+			return ib_spec_perr(c, "linux.personality", "domain", "required");
 		if (strcmp(s->personality_domain, "LINUX") != 0 &&
 		    strcmp(s->personality_domain, "LINUX32") != 0)
-			return perr(c, "linux.personality", "domain", "unknown domain \"%s\"",
-				    s->personality_domain);
+			return ib_spec_perr(c, "linux.personality", "domain",
+					    "unknown domain \"%s\"", s->personality_domain);
 	}
 	return 0;
 }
@@ -1544,7 +1273,7 @@ static json_object *parse_json_text(struct pctx *c, const char *text)
 	json_tokener_free(tok);
 	if (o && !json_object_is_type(o, json_type_object)) {
 		ib_err_set(c->err, EINVAL, "%s: expected a JSON object at the top level, got %s",
-			   c->file, jtype(o));
+			   c->file, ib_spec_jtype(o));
 		json_object_put(o);
 		return NULL;
 	}
@@ -1560,31 +1289,31 @@ static int parse_spec_obj(struct pctx *c, json_object *root, const char *bundle,
 	_cleanup_free_ char *rootpath = NULL;
 	int r;
 
-	if (get_str(c, root, "", "ociVersion", &s->oci_version) < 0)
+	if (ib_spec_get_str(c, root, "", "ociVersion", &s->oci_version) < 0)
 		return -1;
 	if (!s->oci_version)
-		return perr(c, "ociVersion", NULL, "required");
+		return ib_spec_perr(c, "ociVersion", NULL, "required");
 	if (strncmp(s->oci_version, "1.", 2) != 0)
-		return perr(c, "ociVersion", NULL, "unsupported version \"%s\" (need 1.x)",
-			    s->oci_version);
+		return ib_spec_perr(c, "ociVersion", NULL, "unsupported version \"%s\" (need 1.x)",
+				    s->oci_version);
 
-	r = field(c, root, "", "root", json_type_object, &v);
+	r = ib_spec_field(c, root, "", "root", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r == 0)
-		return perr(c, "root", NULL, "required");
-	if (get_str(c, v, "root", "path", &rootpath) < 0 ||
-	    get_bool(c, v, "root", "readonly", &s->root_readonly, NULL) < 0)
+		return ib_spec_perr(c, "root", NULL, "required");
+	if (ib_spec_get_str(c, v, "root", "path", &rootpath) < 0 ||
+	    ib_spec_get_bool(c, v, "root", "readonly", &s->root_readonly, NULL) < 0)
 		return -1;
 	if (!rootpath || !*rootpath)
-		return perr(c, "root", "path", "required");
+		return ib_spec_perr(c, "root", "path", "required");
 	s->root_path = resolve_root(rootpath, bundle);
 
-	if (get_str(c, root, "", "hostname", &s->hostname) < 0 ||
-	    get_str(c, root, "", "domainname", &s->domainname) < 0)
+	if (ib_spec_get_str(c, root, "", "hostname", &s->hostname) < 0 ||
+	    ib_spec_get_str(c, root, "", "domainname", &s->domainname) < 0)
 		return -1;
 
-	r = field(c, root, "", "process", json_type_object, &v);
+	r = ib_spec_field(c, root, "", "process", json_type_object, &v);
 	if (r < 0)
 		return -1;
 	if (r > 0) {
@@ -1593,14 +1322,14 @@ static int parse_spec_obj(struct pctx *c, json_object *root, const char *bundle,
 			return -1;
 	}
 
-	s->mounts = ib_xmalloc0((array_len(root, "mounts") + 1) * sizeof(struct ib_mount));
-	if (for_each_obj(c, root, "", "mounts", NULL, mount_elem, s) < 0)
+	s->mounts = ib_xmalloc0((ib_spec_array_len(root, "mounts") + 1) * sizeof(struct ib_mount));
+	if (ib_spec_for_each_obj(c, root, "", "mounts", NULL, mount_elem, s) < 0)
 		return -1;
 
 	if (parse_hooks(c, root, &s->hooks) < 0)
 		return -1;
-	if (get_strmap(c, root, "", "annotations", &s->annotation_keys, &s->annotation_values,
-		       &s->n_annotations) < 0)
+	if (ib_spec_get_strmap(c, root, "", "annotations", &s->annotation_keys,
+			       &s->annotation_values, &s->n_annotations) < 0)
 		return -1;
 	return parse_linux(c, root, s);
 }
