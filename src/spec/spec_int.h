@@ -46,4 +46,9 @@ int ib_spec_for_each_obj(struct pctx *c, json_object *o, const char *where, cons
 			 size_t *count, elem_fn fn, void *data);
 size_t ib_spec_array_len(json_object *o, const char *key);
 
+/* ---- the parser of each area ---- */
+
+/* spec_seccomp.c */
+int ib_spec_parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc);
+
 #endif
