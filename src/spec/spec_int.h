@@ -51,4 +51,7 @@ size_t ib_spec_array_len(json_object *o, const char *key);
 /* spec_seccomp.c */
 int ib_spec_parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc);
 
+/* spec_resources.c */
+int ib_spec_parse_resources(struct pctx *c, json_object *o, struct ib_resources *r);
+
 #endif
