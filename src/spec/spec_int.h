@@ -54,4 +54,8 @@ int ib_spec_parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc)
 /* spec_resources.c */
 int ib_spec_parse_resources(struct pctx *c, json_object *o, struct ib_resources *r);
 
+/* spec_process.c (where: "process", or "" for process.json) */
+int ib_spec_parse_process_obj(struct pctx *c, json_object *o, const char *where,
+			      struct ib_process *p);
+
 #endif
