@@ -58,4 +58,12 @@ int ib_spec_parse_resources(struct pctx *c, json_object *o, struct ib_resources 
 int ib_spec_parse_process_obj(struct pctx *c, json_object *o, const char *where,
 			      struct ib_process *p);
 
+/* spec_linux.c */
+int ib_spec_parse_idmaps(struct pctx *c, json_object *o, const char *where, const char *key,
+			 struct ib_idmap **out, size_t *n);
+int ib_spec_parse_linux(struct pctx *c, json_object *root, struct ib_spec *s);
+
+/* spec.c */
+int ib_spec_prop_from_name(const char *name, unsigned long *out);
+
 #endif
