@@ -63,7 +63,8 @@ int ib_spec_parse_idmaps(struct pctx *c, json_object *o, const char *where, cons
 			 struct ib_idmap **out, size_t *n);
 int ib_spec_parse_linux(struct pctx *c, json_object *root, struct ib_spec *s);
 
-/* spec.c */
+/* spec_mounts.c */
 int ib_spec_prop_from_name(const char *name, unsigned long *out);
+int ib_spec_mount_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
 
 #endif
