@@ -11,11 +11,13 @@
 #include "common/err.h"
 #include "spec/spec.h"
 
+/* The parse context: the file named in error messages, the error to fill. */
 struct pctx {
 	const char *file; /* "config.json" or "process.json" */
 	ib_err *err;
 };
 
+/* Called on element i of an array of objects (ib_spec_for_each_obj). */
 typedef int (*elem_fn)(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
 
 /* ---- typed access to JSON members (spec_field.c; contracts there) ---- */
@@ -48,23 +50,23 @@ size_t ib_spec_array_len(json_object *o, const char *key);
 
 /* ---- the parser of each area ---- */
 
-/* spec_seccomp.c */
-int ib_spec_parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc);
-
-/* spec_resources.c */
-int ib_spec_parse_resources(struct pctx *c, json_object *o, struct ib_resources *r);
-
 /* spec_process.c (where: "process", or "" for process.json) */
 int ib_spec_parse_process_obj(struct pctx *c, json_object *o, const char *where,
 			      struct ib_process *p);
+
+/* spec_mounts.c */
+int ib_spec_prop_from_name(const char *name, unsigned long *out);
+int ib_spec_mount_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
 
 /* spec_linux.c */
 int ib_spec_parse_idmaps(struct pctx *c, json_object *o, const char *where, const char *key,
 			 struct ib_idmap **out, size_t *n);
 int ib_spec_parse_linux(struct pctx *c, json_object *root, struct ib_spec *s);
 
-/* spec_mounts.c */
-int ib_spec_prop_from_name(const char *name, unsigned long *out);
-int ib_spec_mount_elem(struct pctx *c, json_object *e, const char *where, size_t i, void *data);
+/* spec_resources.c */
+int ib_spec_parse_resources(struct pctx *c, json_object *o, struct ib_resources *r);
+
+/* spec_seccomp.c */
+int ib_spec_parse_seccomp(struct pctx *c, json_object *o, struct ib_seccomp *sc);
 
 #endif
