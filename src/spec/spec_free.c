@@ -1,4 +1,4 @@
-/* Releasing what spec.c parsed (spec.h). */
+/* Releasing what the parser (spec.c and the spec_*.c of each area) made (spec.h). */
 #include "spec/spec.h"
 
 #include <json-c/json.h>
