@@ -314,7 +314,9 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, ib_err *err)
 }
 
 /* Calls this libseccomp does not know yet (entries with native_nr): a
- * small filter of our own, since libseccomp refuses numbers it cannot name.
+ * small program of our own, since libseccomp refuses numbers it cannot name;
+ * it is put in front of libseccomp's (one filter, not two: each filter
+ * costs its load and runs on every system call).
  * New system calls have one number on every ABI of x86_64 and arm64
  * kernels (x32 adds its bit), so it needs no architecture check. */
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -364,9 +366,9 @@ static int build_unknown(struct sock_fprog *extra, ib_err *err)
 	return 0;
 }
 
-/* The BPF of notify_rules.h. Unknown architectures are killed (libseccomp's
- * default): every ABI of this kernel is in the filter. */
-static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
+/* The BPF of notify_rules.h that libseccomp builds. Unknown architectures
+ * are killed (libseccomp's default): every ABI of this kernel is in it. */
+static int build_known(struct sock_fprog *prog, bool notify, ib_err *err)
 {
 	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx =
 	    seccomp_init(SCMP_ACT_ALLOW);
@@ -429,16 +431,49 @@ static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 	return export_bpf(ctx, prog, err);
 }
 
-int ib_seccomp_build_supervised_all(struct sock_fprog *extra, struct sock_fprog *prog,
-				    struct sock_fprog *quiet, ib_err *err)
+/* The whole filter: the unknown calls' program, whose final "allow" falls
+ * through into libseccomp's. Its jumps are forward and within itself, the
+ * last one at most to that final instruction, which is now libseccomp's
+ * first: the same decisions as the two loaded one after the other. */
+static int build_supervised(struct sock_fprog *prog, bool notify, ib_err *err)
 {
-	*extra = *prog = *quiet = (struct sock_fprog){0};
-	if (build_unknown(extra, err) < 0)
+	struct sock_fprog unknown = {0}, known = {0};
+	size_t n;
+
+	*prog = (struct sock_fprog){0};
+	if (build_unknown(&unknown, err) < 0)
 		return -1;
-	if (build_supervised(prog, true, err) < 0 || build_supervised(quiet, false, err) < 0) {
-		free(extra->filter);
+	if (build_known(&known, notify, err) < 0) {
+		free(unknown.filter);
+		return -1;
+	}
+	if (unknown.len == 0) {
+		*prog = known;
+		return 0;
+	}
+	n = (size_t)unknown.len - 1 + known.len;
+	if (n > BPF_MAXINSNS) {
+		free(unknown.filter);
+		free(known.filter);
+		return ib_err_set(err, E2BIG, "seccomp: filter of %zu instructions", n);
+	}
+	prog->filter = ib_xmalloc0(n * sizeof(*prog->filter));
+	memcpy(prog->filter, unknown.filter, (unknown.len - 1) * sizeof(*prog->filter));
+	memcpy(prog->filter + unknown.len - 1, known.filter, known.len * sizeof(*prog->filter));
+	prog->len = (unsigned short)n;
+	free(unknown.filter);
+	free(known.filter);
+	return 0;
+}
+
+int ib_seccomp_build_supervised_all(struct sock_fprog *prog, struct sock_fprog *quiet, ib_err *err)
+{
+	*prog = *quiet = (struct sock_fprog){0};
+	if (build_supervised(prog, true, err) < 0)
+		return -1;
+	if (build_supervised(quiet, false, err) < 0) {
 		free(prog->filter);
-		*extra = *prog = (struct sock_fprog){0};
+		*prog = (struct sock_fprog){0};
 		return -1;
 	}
 	return 0;
@@ -448,7 +483,7 @@ int ib_seccomp_build_supervised_all(struct sock_fprog *extra, struct sock_fprog 
  * without CLONE_VM) gets its copy. */
 static struct {
 	bool ready, prebuilt;
-	struct sock_fprog prog, extra;
+	struct sock_fprog prog;
 } filter;
 
 static struct sock_fprog prebuilt_prog(unsigned short n, const struct sock_filter *f)
@@ -462,24 +497,18 @@ int ib_seccomp_prepare_supervised(ib_err *err)
 	if (filter.ready)
 		return 0;
 	if (&ib_seccomp_prebuilt != NULL) {
-		filter.extra =
-		    prebuilt_prog(ib_seccomp_prebuilt.n_extra, ib_seccomp_prebuilt.extra);
 		filter.prog = prebuilt_prog(ib_seccomp_prebuilt.n_prog, ib_seccomp_prebuilt.prog);
 		filter.ready = filter.prebuilt = true;
 		return 0;
 	}
-	if (build_unknown(&filter.extra, err) < 0)
+	if (build_supervised(&filter.prog, true, err) < 0)
 		return -1;
-	if (build_supervised(&filter.prog, true, err) < 0) {
-		free(filter.extra.filter);
-		return -1;
-	}
 	filter.ready = true;
 	return 0;
 }
 
 struct exported_hdr {
-	uint16_t n_extra, n_prog;
+	uint16_t n_prog;
 };
 
 int ib_seccomp_supervised_export(ib_err *err)
@@ -489,12 +518,11 @@ int ib_seccomp_supervised_export(ib_err *err)
 
 	if (ib_seccomp_prepare_supervised(err) < 0)
 		return -1;
-	h = (struct exported_hdr){filter.extra.len, filter.prog.len};
+	h = (struct exported_hdr){filter.prog.len};
 	fd = memfd_create("ironbox-filter", MFD_CLOEXEC);
 	if (fd < 0)
 		return ib_err_sys(err, "memfd_create");
 	if (ib_write_all(fd, &h, sizeof(h)) < 0 ||
-	    ib_write_all(fd, filter.extra.filter, h.n_extra * sizeof(struct sock_filter)) < 0 ||
 	    ib_write_all(fd, filter.prog.filter, h.n_prog * sizeof(struct sock_filter)) < 0)
 		return ib_err_sys(err, "write the seccomp filter");
 	return IB_STEAL_FD(fd);
@@ -516,9 +544,7 @@ int ib_seccomp_supervised_import(int fd, ib_err *err)
 	if (filter.ready)
 		return 0;
 	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.n_prog == 0 ||
-	    read_prog(fd, sizeof(h), h.n_extra, &filter.extra) < 0 ||
-	    read_prog(fd, (off_t)(sizeof(h) + h.n_extra * sizeof(struct sock_filter)), h.n_prog,
-		      &filter.prog) < 0)
+	    read_prog(fd, sizeof(h), h.n_prog, &filter.prog) < 0)
 		return ib_err_set(err, EIO, "read ironbox's seccomp filter from the runtime");
 	filter.ready = true;
 	return 0;
@@ -531,8 +557,6 @@ int ib_seccomp_load_supervised(bool listener, ib_err *err)
 	if (ib_seccomp_prepare_supervised(err) < 0)
 		return -1;
 	/* No listener of its own: errno answers only. */
-	if (filter.extra.len && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter.extra) < 0)
-		return ib_err_sys(err, "seccomp: load ironbox's filter of new calls");
 	if (!listener) {
 		struct sock_fprog quiet;
 		int r;

@@ -14,16 +14,14 @@
 #include "common/err.h"
 
 struct ib_seccomp_prebuilt {
-	unsigned short n_extra, n_prog, n_quiet;
-	const struct sock_filter *extra; /* calls libseccomp cannot name (may be empty) */
+	unsigned short n_prog, n_quiet;
 	const struct sock_filter *prog;	 /* with SCMP_ACT_NOTIFY: the supervised filter */
 	const struct sock_filter *quiet; /* without a listener: errno answers only */
 };
 
 extern const struct ib_seccomp_prebuilt ib_seccomp_prebuilt __attribute__((weak));
 
-/* Build all three now with libseccomp (malloc'd programs). */
-int ib_seccomp_build_supervised_all(struct sock_fprog *extra, struct sock_fprog *prog,
-				    struct sock_fprog *quiet, ib_err *err);
+/* Build both now with libseccomp (malloc'd programs). */
+int ib_seccomp_build_supervised_all(struct sock_fprog *prog, struct sock_fprog *quiet, ib_err *err);
 
 #endif

@@ -23,20 +23,18 @@ static void same_prog(unsigned short n, const struct sock_filter *f, const struc
 
 static void test_prebuilt_is_current(void **state)
 {
-	struct sock_fprog extra, prog, quiet;
+	struct sock_fprog prog, quiet;
 	ib_err err = {0};
 
 	(void)state;
 	assert_non_null(&ib_seccomp_prebuilt);
-	assert_int_equal(ib_seccomp_build_supervised_all(&extra, &prog, &quiet, &err), 0);
+	assert_int_equal(ib_seccomp_build_supervised_all(&prog, &quiet, &err), 0);
 	assert_true(prog.len > 10 && quiet.len > 10);
-	same_prog(ib_seccomp_prebuilt.n_extra, ib_seccomp_prebuilt.extra, &extra);
 	same_prog(ib_seccomp_prebuilt.n_prog, ib_seccomp_prebuilt.prog, &prog);
 	same_prog(ib_seccomp_prebuilt.n_quiet, ib_seccomp_prebuilt.quiet, &quiet);
 	/* The two flavours differ (NOTIFY against errno answers). */
 	assert_true(prog.len != quiet.len ||
 		    memcmp(prog.filter, quiet.filter, prog.len * sizeof(*prog.filter)) != 0);
-	free(extra.filter);
 	free(prog.filter);
 	free(quiet.filter);
 }
@@ -45,7 +43,7 @@ static void test_prebuilt_is_current(void **state)
 static void test_runtime_exports_prebuilt(void **state)
 {
 	struct {
-		uint16_t n_extra, n_prog;
+		uint16_t n_prog;
 	} h;
 	struct sock_filter *f;
 	ib_err err = {0};
@@ -57,9 +55,8 @@ static void test_runtime_exports_prebuilt(void **state)
 	assert_int_equal(pread(fd, &h, sizeof(h), 0), sizeof(h));
 	assert_int_equal(h.n_prog, ib_seccomp_prebuilt.n_prog);
 	f = calloc(h.n_prog, sizeof(*f));
-	assert_int_equal(
-	    pread(fd, f, h.n_prog * sizeof(*f), (off_t)(sizeof(h) + h.n_extra * sizeof(*f))),
-	    (ssize_t)(h.n_prog * sizeof(*f)));
+	assert_int_equal(pread(fd, f, h.n_prog * sizeof(*f), (off_t)sizeof(h)),
+			 (ssize_t)(h.n_prog * sizeof(*f)));
 	assert_memory_equal(f, ib_seccomp_prebuilt.prog, h.n_prog * sizeof(*f));
 	free(f);
 	close(fd);
