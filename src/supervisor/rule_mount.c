@@ -179,6 +179,26 @@ static void obj_clear(struct obj *o)
 	ib_caller_obj_clear(&o->o);
 }
 
+/* Our references to the caller's objects, dropped before its call is
+ * answered: a mount we still held when its next call comes (an umount of
+ * what it just mounted, or of the target of a refused move) would fail
+ * with EBUSY. */
+static void mcall_drop_refs(struct mcall *m)
+{
+	struct obj *objs[] = {&m->src, &m->dst};
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(objs); i++) {
+		if (objs[i]->fd >= 0)
+			close(objs[i]->fd);
+		objs[i]->fd = -1;
+	}
+	for (int *fd = &m->src_dirfd; fd <= &m->userns_fd; fd++) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
 static void mcall_free(struct mcall *m)
 {
 	obj_clear(&m->src);
@@ -1100,6 +1120,7 @@ static void perform(struct mcall *m, const struct ib_vet_decision *d)
 	if (!rc)
 		ib_caller_tab_commit(&m->c->caller, &x, gone_uid, gone_id);
 	ib_caller_tab_txn_free(&x);
+	mcall_drop_refs(m);
 	if (rc)
 		ib_notify_fail(m->c, rc);
 	else
@@ -1258,6 +1279,7 @@ void ib_rule_mount(struct ib_notify_call *c)
 	if (!rc && ib_caller_take_mnttab(&c->caller, &m.tab, &err) < 0)
 		rc = EIO;
 	if (rc) {
+		mcall_drop_refs(&m);
 		ib_notify_fail(c, rc);
 		goto leave;
 	}
@@ -1274,6 +1296,7 @@ void ib_rule_mount(struct ib_notify_call *c)
 	pthread_mutex_lock(&g_lock);
 	if (!g_jail) {
 		pthread_mutex_unlock(&g_lock);
+		mcall_drop_refs(&m);
 		ib_notify_deny(c, EPERM, "no jail recorded for this container");
 		goto leave;
 	}
@@ -1296,6 +1319,7 @@ void ib_rule_mount(struct ib_notify_call *c)
 	if (!d.allow) {
 		json_object_put(c->args);
 		c->args = ib_vet_audit(&ctx, &m.call, &d);
+		mcall_drop_refs(&m);
 		ib_notify_deny(c, d.error ? d.error : EPERM,
 			       d.reason ? d.reason : "refused by the mount rules");
 	}

@@ -627,6 +627,20 @@ EOF_SCRIPT
 	IB delete -f "$id"
 }
 
+# The agent drops its references to a call's objects before it answers:
+# the target of a refused move, still held by the worker that refused it,
+# made the caller's next call, an umount of it (performed by another
+# worker), fail with EBUSY now and then.
+@test "vetting: a refused move onto a mount, then its umount at once: 300 rounds, never EBUSY" {
+	vet_bundle '
+		mkdir -p /tmp/t
+		echo "moveloop: $(ibmount moveloop 300 /mnt /tmp/t)"'
+	ib_run "$(new_id)"
+	echo "$output"
+	assert_success
+	assert_output_contains "moveloop: OK"
+}
+
 # The agent applies its own mount/umount2 to the kept table (listmount and
 # statmount checked) rather than reading mountinfo again after each call.
 @test "vetting: the kept table follows the agent's own mounts: after 300 mount+umount pairs and stacked mounts the jail and the covers of its own proc still hold; one mount propagated to a peer (two new mounts) is seen" {

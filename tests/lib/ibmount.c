@@ -19,6 +19,9 @@
  *   fsmount TYPE DST [KEY=VAL...]   fsopen/fsconfig/fsmount/move_mount to DST
  *   loop N DIR                      N rounds of mount tmpfs on DIR + umount,
  *                                   prints "ns_per_pair <n>" before "OK"
+ *   moveloop N FROM DIR             N rounds of mount tmpfs on DIR, move FROM
+ *                                   onto it (refused: must fail EPERM), umount
+ *                                   it at once (must succeed)
  *   in-root DIR OP ARGS...          chroot(DIR), chdir("/"), then OP
  *   as UID[:admin] OP ARGS...       all IDs UID, no groups, no capabilities
  *                                   (":admin": CAP_SYS_ADMIN kept), then OP
@@ -166,6 +169,21 @@ int main(int argc, char **argv)
 			       ((long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
 				(t1.tv_nsec - t0.tv_nsec)) /
 				   n);
+	} else if (!strcmp(op, "moveloop") && argc == 5) {
+		long n = strtol(argv[2], NULL, 10);
+
+		for (long i = 0; i < n; i++) {
+			if (syscall(SYS_mount, "tmpfs", argv[4], "tmpfs", 0UL, NULL) < 0)
+				return fail("mount");
+			if (syscall(SYS_move_mount, AT_FDCWD, argv[3], AT_FDCWD, argv[4], 0) == 0) {
+				printf("ERR moved %s onto %s\n", argv[3], argv[4]);
+				return 1;
+			}
+			if (errno != EPERM)
+				return fail("move_mount");
+			if (syscall(SYS_umount2, argv[4], 0) < 0)
+				return fail("umount2");
+		}
 	} else {
 		fprintf(stderr, "usage: see tests/lib/ibmount.c\n");
 		return 2;
