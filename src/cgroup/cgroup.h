@@ -179,14 +179,14 @@ struct ib_cgroup_layout {
 /* Parse mountinfo text into the list of cgroup hierarchies (one entry per
  * hierarchy: bind mounts of the same superblock are merged). */
 int ib_cgroup_parse_mountinfo(const char *text, struct ib_cgroup_layout *out, ib_err *err);
-/* The same, keeping only the cgroup mounts usable() accepts. */
-typedef bool (*ib_cgroup_usable_fn)(const char *mount, unsigned major, unsigned minor, bool v2,
-				    void *data);
+/* The same, keeping only the cgroup mounts usable() accepts (mnt_id: the
+ * mount's ID, mountinfo's first field). */
+typedef bool (*ib_cgroup_usable_fn)(const char *mount, uint64_t mnt_id, bool v2, void *data);
 int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usable, void *data,
 				     struct ib_cgroup_layout *out, ib_err *err);
 /* The layout really there, from /proc/self/mountinfo: a cgroup mount counts
- * only when its mount point is that file system (statfs magic, and the device
- * mountinfo names), not something mounted over it. */
+ * only when it is what its mount point shows (the mount ID statx gives for
+ * that path), not hidden by something mounted over it. */
 int ib_cgroup_read_layout(struct ib_cgroup_layout *out, ib_err *err);
 void ib_cgroup_layout_clear(struct ib_cgroup_layout *l);
 enum ib_cgroup_mode ib_cgroup_layout_mode(const struct ib_cgroup_layout *l);

@@ -2,16 +2,13 @@
  * /proc/self/mountinfo, never a hardcoded list), which mode the host is in,
  * and where a container's cgroup lives (cgroupsPath, systemd slices). */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -96,6 +93,7 @@ static bool opts_has(const char *opts, const char *want)
 }
 
 struct mi_entry {
+	uint64_t id;
 	unsigned major, minor;
 	char *root, *mount, *fstype, *mount_opts, *super_opts;
 };
@@ -132,7 +130,8 @@ static bool parse_mi_line(const char *line, size_t len, struct mi_entry *e)
 	}
 	if (!sep || n < sep + 4)
 		return false;
-	if (sscanf(f[2], "%u:%u", &e->major, &e->minor) != 2)
+	if (sscanf(f[0], "%" SCNu64, &e->id) != 1 ||
+	    sscanf(f[2], "%u:%u", &e->major, &e->minor) != 2)
 		return false;
 	e->root = unescape_mountinfo(f[3], fl[3]);
 	e->mount = unescape_mountinfo(f[4], fl[4]);
@@ -170,7 +169,7 @@ int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usabl
 			goto next_free;
 		/* A mount hidden by another one (e.g. an empty tmpfs over
 		 * /sys/fs/cgroup/unified) is not a hierarchy we can use. */
-		if (usable && !usable(e.mount, e.major, e.minor, v2, data))
+		if (usable && !usable(e.mount, e.id, v2, data))
 			goto next_free;
 		dev = (e.major << 20) | e.minor;
 		for (idx = 0; idx < l.n; idx++)
@@ -232,20 +231,19 @@ int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usabl
 	return 0;
 }
 
-/* Is the mount point really that cgroup file system, as seen from here: the
- * right magic (statfs) and the device mountinfo names (stat), not whatever
- * was mounted over it? */
-static bool mount_visible(const char *mount, unsigned maj, unsigned min, bool v2, void *data)
+/* Is the mount point really that cgroup mount, as seen from here, not
+ * whatever was mounted over it? The path's mount ID is the entry's own (one
+ * statx: what a lookup of the path reaches is exactly that mount). */
+static bool mount_visible(const char *mount, uint64_t mnt_id, bool v2, void *data)
 {
-	struct statfs sfs;
-	struct stat st;
+	struct statx stx;
 
+	(void)v2;
 	(void)data;
-	if (statfs(mount, &sfs) < 0 || stat(mount, &st) < 0)
+	if (statx(AT_FDCWD, mount, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
 		return false;
-	if ((unsigned long)sfs.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
-		return false;
-	return major(st.st_dev) == maj && minor(st.st_dev) == min;
+	return stx.stx_mnt_id == mnt_id;
 }
 
 static void layout_copy(struct ib_cgroup_layout *dst, const struct ib_cgroup_layout *src)
