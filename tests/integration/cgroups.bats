@@ -588,6 +588,46 @@ host_cg() {
 	assert_no_leftovers "$id" "$a"
 }
 
+# Every mount of the container's cgroup view, as the probe prints them
+# ("mi: <mount point> <options>"), then attempts to make it writable.
+CG_RO_PROBE='
+	grep " /sys/fs/cgroup" /proc/self/mountinfo | cut -d" " -f5,6 | sed "s/^/mi: /"
+	echo "remount-rw: $(ibmount mount - /sys/fs/cgroup - 0x1020 -)"
+	for d in /sys/fs/cgroup /sys/fs/cgroup/pids /sys/fs/cgroup/unified; do
+		[ -d $d ] && echo "setattr-rw $d: $(ibmount setattr $d 0 1 1)"
+	done
+	mkdir -p /tmp/b && mount --rbind /sys/fs/cgroup /tmp/b && echo "bind-setattr-rw: $(ibmount setattr /tmp/b 0 1 1)"
+	grep " /tmp/b" /proc/self/mountinfo | cut -d" " -f5,6 | sed "s/^/mi-b: /"'
+
+@test "not delegated, every capability (cgroupfs ro): each hierarchy and the unified tree read-only, nosuid, nodev, noexec; remount, mount_setattr and a rbind made read-write refused (control: delegated, the probe sees them writable)" {
+	local id n
+	cgroup_v1 || skip "needs cgroup v1 controllers (v1 or hybrid host)"
+	priv_bundle sh -c "$CG_RO_PROBE"
+	install_helper "$BUNDLE" ibmount
+	bundle_jq "$BUNDLE" '.mounts |= map(if .type == "cgroup" then .options = (.options - ["rw"] + ["ro", "nosuid", "nodev", "noexec"]) else . end)'
+	id=$(new_id)
+	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	echo "$output"
+	assert_success
+	# the tmpfs, one bind per hierarchy, and the unified tree on a hybrid host
+	n=$(grep -c "^mi: " <<<"$output")
+	[[ "$n" -ge 3 ]]
+	if [[ -d /sys/fs/cgroup/unified ]]; then
+		grep -qE "^mi: /sys/fs/cgroup/unified ro,nosuid,nodev,noexec" <<<"$output"
+	fi
+	[[ "$(grep -cE "^mi: \S+ ro,nosuid,nodev,noexec" <<<"$output")" == "$n" ]]
+	assert_output_not_contains ": OK"
+	grep -q "^bind-setattr-rw: ERR" <<<"$output"
+	[[ -z "$(grep -E "^mi-b: /tmp/b\S* rw" <<<"$output")" ]]
+	# Control: delegated, the same mounts writable (the probe sees it).
+	bundle_jq "$BUNDLE" '.annotations["run.ironbox.cgroup-delegate"] = "true"'
+	id=$(new_id c)
+	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	echo "$output"
+	assert_success
+	grep -qE "^mi: /sys/fs/cgroup/pids rw" <<<"$output"
+}
+
 @test "cgroup v1 only (private mount namespace, the unified tree hidden): delegated, own limits not writable, sub-cgroups removed" {
 	local id script
 	cgroup_v1 || skip "needs cgroup v1 controllers"

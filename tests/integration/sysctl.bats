@@ -333,6 +333,66 @@ sup_pid() { jq -r '.supervisor_pid' "$TEST_ROOT/$1/state.json"; }
 	[[ "$(cat /proc/sys/vm/overcommit_memory)" == "$ORIG_LOCAL" ]]
 }
 
+# A privileged container (every capability, no seccomp profile) under a
+# read-only /proc/sys, trying to make a knob writable: a remount, a
+# mount_setattr of the knob and of /proc/sys, a bind of the knob made
+# read-write, a fresh proc (its covers), a nested mount namespace. The
+# knobs there are clones of the runtime's read-only view of the emulated
+# files (kernel-locked read-only in the container's namespace) and the
+# supervisor refuses the write anyway. Control: without the read-only
+# /proc/sys the same writes reach the container's value.
+KNOB_ESCAPES='
+	k=/proc/sys/$0; v=$1
+	echo $v > $k; echo "write=$?"
+	echo "remount-rw: $(ibmount mount - $k - 0x1020 -)"
+	echo "setattr-rw: $(ibmount setattr $k 0 1)"
+	echo "setattr-rw-sys: $(ibmount setattr /proc/sys 0 1 1)"
+	touch /tmp/f && mount --bind $k /tmp/f && echo "bind-setattr-rw: $(ibmount setattr /tmp/f 0 1)"
+	echo $v > /tmp/f; echo "write-bind=$?"
+	mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo "proc=0"
+	echo "newproc-setattr-rw: $(ibmount setattr /tmp/p/sys/$0 0 1)"
+	echo $v > /tmp/p/sys/$0; echo "write-newproc=$?"
+	unshare -m sh -c "mount -o remount,bind,rw $k; echo $v > $k; echo nested-write=\$?"
+	echo "value=$(cat $k)"'
+
+@test "sysctl: a privileged container under a read-only /proc/sys cannot make a knob writable (remount, mount_setattr, a bind, a fresh proc, unshare -m); control: it writes without it" {
+	local a b v
+	v=$((ORIG_MAX + 5000))
+	a=$(new_id)
+	setup_bundle "b-$a" sleep 3600
+	local caps
+	caps=$(jq -c '[.process.capabilities.bounding[]] + ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"] | unique' "$BUNDLE/config.json")
+	bundle_jq "$BUNDLE" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c} | del(.linux.seccomp) | .linux.readonlyPaths = ["/proc/sys"]' --argjson c "$caps"
+	install_helper "$BUNDLE" ibmount
+	ib_run_detached "$a" "$BUNDLE"
+	run IB exec "$a" sh -c "$KNOB_ESCAPES" "$MAX_KNOB" "$v" </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "proc=0"
+	grep -qE "^write=[1-9]" <<<"$output"
+	grep -qE "^write-bind=[1-9]" <<<"$output"
+	grep -qE "^write-newproc=[1-9]" <<<"$output"
+	grep -qE "^nested-write=[1-9]" <<<"$output"
+	assert_output_contains "remount-rw: ERR"
+	assert_output_contains "setattr-rw: ERR"
+	assert_output_contains "setattr-rw-sys: ERR"
+	assert_output_contains "bind-setattr-rw: ERR"
+	assert_output_contains "newproc-setattr-rw: ERR"
+	assert_output_contains "value=$ORIG_MAX"
+	[[ "$(cat /proc/sys/$MAX_KNOB)" == "$ORIG_MAX" ]]
+	IB delete -f "$a"
+	# Control: the same container without the read-only /proc/sys.
+	b=$(new_id b)
+	bundle_jq "$BUNDLE" '.linux.readonlyPaths = []'
+	ib_run_detached "$b" "$BUNDLE"
+	run IB exec "$b" sh -c "$KNOB_ESCAPES" "$MAX_KNOB" "$v" </dev/null 3>&-
+	echo "$output"
+	assert_output_contains "write=0"
+	assert_output_contains "write-newproc=0"
+	assert_output_contains "value=$v"
+	IB delete -f "$b"
+	[[ "$(cat /proc/sys/$MAX_KNOB)" == "$ORIG_MAX" ]]
+}
+
 @test "sysctl: a read-only /proc mount in the spec: the knobs are read-only too" {
 	local a
 	a=$(new_id)
