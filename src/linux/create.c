@@ -868,7 +868,12 @@ static int release_init(const char *root, struct ib_state *st, ib_err *err)
 	 * until the close (the init's ends went with its execve). */
 	close(fifo);
 	fifo = -1;
-	(void)unlink(fifo_path);
+	/* Its absence tells the container started (ib_state_status); should
+	 * it stay, the state file says so instead. */
+	if (unlink(fifo_path) < 0 && errno != ENOENT) {
+		st->started = true;
+		return ib_state_save(root, st, err);
+	}
 	return 0;
 }
 
@@ -906,10 +911,8 @@ static int start_locked(const struct ib_global_opts *g, const char *id, const st
 	if (status != IB_STATUS_CREATED)
 		return ib_err_set(err, EINVAL, "cannot start an already running container");
 	ib_phase_mark("create-done");
+	/* Started from now on: the fifo is gone (ib_state_status). */
 	if (release_init(root, st, err) < 0)
-		return -1;
-	st->started = true;
-	if (ib_state_save(root, st, err) < 0)
 		return -1;
 	/* Nothing to run: config.json is not read back and parsed. */
 	if (!s && st->hooks_recorded && !st->poststart_hooks)

@@ -488,9 +488,21 @@ bool ib_state_supervisor_alive(const struct ib_state *st)
 	       pid_alive(st->supervisor_pid, st->supervisor_start);
 }
 
+/* Started by `start`: it removes the exec fifo once the init has run the
+ * user's program (as runc tells created from running); its state file is
+ * not written again for that. */
+static bool fifo_gone(const char *root, const struct ib_state *st)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!root)
+		return false;
+	path = ib_state_path(root, st->id, "exec.fifo");
+	return access(path, F_OK) < 0 && errno == ENOENT;
+}
+
 enum ib_status ib_state_status(const char *root, const struct ib_state *st)
 {
-	(void)root;
 	if (!init_alive(st))
 		return IB_STATUS_STOPPED;
 	if (st->cgroup_path && *st->cgroup_path) {
@@ -504,7 +516,7 @@ enum ib_status ib_state_status(const char *root, const struct ib_state *st)
 				return IB_STATUS_PAUSED;
 		}
 	}
-	if (!st->started)
+	if (!st->started && !fifo_gone(root, st))
 		return IB_STATUS_CREATED;
 	return IB_STATUS_RUNNING;
 }

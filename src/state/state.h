@@ -32,7 +32,7 @@ struct ib_state {
 	char *cgroup_path; /* relative cgroup path (see cgroup.h) */
 	bool systemd_cgroup;
 	bool cgroup_owned;    /* ironbox created it; else joined (see cgroup.h) */
-	bool started;	      /* start was called */
+	bool started;	      /* run started it (start: its exec fifo is gone) */
 	pid_t supervisor_pid; /* the container's supervisor (supervisor.h), 0 if none */
 	unsigned long long supervisor_start; /* its starttime */
 	uint32_t host_id_base;		     /* ID range (see idmap.h) */

@@ -225,9 +225,24 @@ static void test_status(void **state)
 	}
 	st = make_state("s", child);
 	assert_true(st->pid_start != 0);
-	assert_int_equal(ib_state_status(root, st), IB_STATUS_CREATED);
-	st->started = true;
-	assert_int_equal(ib_state_status(root, st), IB_STATUS_RUNNING);
+	/* Created: its exec fifo waits for start. */
+	{
+		_cleanup_free_ char *dir = ib_state_path(root, "s", NULL);
+		_cleanup_free_ char *fifo = ib_state_path(root, "s", "exec.fifo");
+
+		assert_int_equal(ib_mkdir_p(dir, 0700, &err), 0);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(ib_state_status(root, st), IB_STATUS_CREATED);
+		/* start removes it: running, with no state written. */
+		assert_int_equal(unlink(fifo), 0);
+		assert_int_equal(ib_state_status(root, st), IB_STATUS_RUNNING);
+		/* run's state says so itself (and so does a start whose unlink
+		 * failed). */
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		st->started = true;
+		assert_int_equal(ib_state_status(root, st), IB_STATUS_RUNNING);
+		unlink(fifo);
+	}
 
 	json = ib_state_oci_json(root, st, false);
 	assert_non_null(strstr(json, "\"status\":\"running\""));
