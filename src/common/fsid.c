@@ -300,6 +300,36 @@ size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, ui
 	return n;
 }
 
+size_t ib_mount_table_descendants(const struct ib_mount_table *t, uint64_t top,
+				  const struct ib_mount_entry ***out)
+{
+	_cleanup_free_ bool *in = ib_xmalloc0((t->n + 1) * sizeof(*in));
+	size_t n = 0;
+
+	*out = ib_xmalloc0((t->n + 1) * sizeof(**out));
+	/* Parents come before children in mountinfo, but a move can reorder
+	 * them: add until nothing more is added. */
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < t->n; i++) {
+			bool parent_in = t->e[i].parent == top;
+
+			for (size_t j = 0; j < t->n && !parent_in; j++)
+				parent_in = in[j] && t->e[j].id == t->e[i].parent;
+			if (in[i] || t->e[i].id == top || !parent_in)
+				continue;
+			in[i] = more = true;
+			(*out)[n++] = &t->e[i];
+		}
+	}
+	return n;
+}
+
+char *ib_mount_entry_identity(const struct ib_mount_entry *e)
+{
+	return ib_xasprintf("%u:%u %s", major(e->dev), minor(e->dev), e->root ? e->root : "");
+}
+
 /* The identity of fd, opened as path, from its statx and the table. */
 static int fsid_in_table(const struct statx *stx, const char *path, const struct ib_mount_table *t,
 			 struct ib_fsid *out, ib_err *err)

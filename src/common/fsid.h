@@ -85,6 +85,14 @@ char **ib_mount_table_visible(const struct ib_mount_table *t, dev_t dev, const c
  * along. Returns their count and a malloc'd array of pointers into t. */
 size_t ib_mount_table_below(const struct ib_mount_table *t, const char *path, uint64_t self,
 			    const struct ib_mount_entry ***out);
+/* The mounts below mount `top` in the tree (by parent IDs, not by path):
+ * what a recursive clone attached there holds, wherever renames moved its
+ * mount points. Returns their count and a malloc'd array of pointers into t. */
+size_t ib_mount_table_descendants(const struct ib_mount_table *t, uint64_t top,
+				  const struct ib_mount_entry ***out);
+/* What a mount shows, independent of where: "MAJOR:MINOR ROOT" (its
+ * filesystem and the path of its root in it); a clone shows the same. */
+char *ib_mount_entry_identity(const struct ib_mount_entry *e);
 /* ib_fsid_from_fd with an already parsed table of the caller's mounts. */
 int ib_fsid_from_fd_table(int fd, const struct ib_mount_table *t, struct ib_fsid *out, ib_err *err);
 /* The same for an fd the caller opened by path, an absolute path without

@@ -290,11 +290,14 @@ static int prepare_root(const struct ib_spec *s, int userns_fd, uid_t host_base,
 		return ib_err_set(err, EINVAL, "rootfs `%s` was not opened by the policy", rootfs);
 	if (s->root_overlay)
 		return prepare_overlay(s->root_overlay, true, 0, userns_fd, host_base, rootfs, err);
+	/* Recursive only when the policy decided on mounts below it (the staged
+	 * clone is checked to hold no other, stage.c). */
 	tree = ib_open_tree(s->root_fd, "",
-			    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+			    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				(s->root_below ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return ib_err_sys(err, "open_tree rootfs `%s`", rootfs);
-	if (idmap_tree(tree, userns_fd, true, 0) < 0) {
+	if (idmap_tree(tree, userns_fd, s->root_below != NULL, 0) < 0) {
 		/* A submount that cannot be ID-mapped: map just the top. */
 		close(tree);
 		tree = ib_open_tree(s->root_fd, "",

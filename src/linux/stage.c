@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -13,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fsid.h"
 #include "common/util.h"
 #include "linux/syscalls.h"
 
@@ -112,9 +115,98 @@ int ib_stage_enter(ib_err *err)
 	return IB_STEAL_FD(host);
 }
 
+static bool strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* NS_MNT_GET_INFO (Linux 6.12): how many mounts a namespace has. */
+struct mnt_ns_info_ {
+	uint32_t size, nr_mounts;
+	uint64_t mnt_ns_id;
+};
+#define NS_MNT_GET_INFO_ _IOR(0xb7, 10, struct mnt_ns_info_)
+
+/* Every mount of our (staging) namespace in one table. mountinfo leaves out
+ * a mount whose mount point is out of sight (renamed out of its parent's
+ * root: it can be renamed back later), the kernel's count does not: the
+ * table is whole when it has as many entries as the count before and after
+ * it was read (else read again: the host's mount events reach us too). */
+static int read_whole_table(struct ib_mount_table *t, const char *shown, ib_err *err)
+{
+	_cleanup_close_ int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	for (int tries = 0; tries < 8; tries++) {
+		struct mnt_ns_info_ a = {.size = sizeof(a)}, b = {.size = sizeof(b)};
+
+		if (ns < 0 || ioctl(ns, NS_MNT_GET_INFO_, &a) < 0)
+			return ib_err_sys(err,
+					  "can't mount %s: the mounts below it cannot be checked "
+					  "(counting a namespace's mounts needs Linux 6.12)",
+					  shown);
+		if (ib_mount_table_read(t, err) < 0)
+			return -1;
+		if (ioctl(ns, NS_MNT_GET_INFO_, &b) < 0)
+			return ib_err_sys(err, "count the staging namespace's mounts");
+		if (a.nr_mounts == b.nr_mounts && b.nr_mounts == t->n)
+			return 0;
+		ib_mount_table_clear(t);
+	}
+	return ib_err_set(err, EPERM,
+			  "can't mount %s: the mounts below it changed while the container was "
+			  "created (some out of sight)",
+			  shown);
+}
+
+/* A recursive clone, now attached at <stage>/<name>: every mount it holds
+ * (by the mount tree, wherever renames moved them) must be one the policy
+ * decided on (below: their identities). A mount moved below the source
+ * between that decision and the clone is refused, not mounted. */
+static int check_staged(int stage, const char *name, char **below, const char *shown,
+			struct ib_mount_table *t, ib_err *err)
+{
+	const struct ib_mount_entry **sub = NULL;
+	struct statx stx;
+	size_t n;
+	int r = 0;
+
+	if (!t->e && read_whole_table(t, shown, err) < 0)
+		return -1;
+	if (statx(stage, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return ib_err_sys(err, "staged mount of `%s`", shown);
+	n = ib_mount_table_descendants(t, stx.stx_mnt_id, &sub);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *who = ib_mount_entry_identity(sub[i]);
+
+		if (!strv_has(below, who))
+			r = ib_err_set(err, EPERM,
+				       "can't mount %s: the mounts below it changed while the "
+				       "container was created (%s)",
+				       shown, who);
+	}
+	free(sub);
+	return r;
+}
+
+/* A rootfs cloned with mounts below it: attached here to be checked like a
+ * bind; what the init gets is then a clone of what was checked. */
+static int stage_root(int stage, const struct ib_spec *s, struct ib_prepared_mounts *pm,
+		      ib_err *err)
+{
+	if (mkdirat(stage, "root", 0700) < 0 ||
+	    ib_move_mount(pm->rootfs_fd, "", stage, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return ib_err_sys(err, "stage rootfs `%s`", s->root_path);
+	return 0;
+}
+
 int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		   ib_err *err)
 {
+	__attribute__((cleanup(ib_mount_table_clear))) struct ib_mount_table staged = {0};
 	_cleanup_close_ int fsfd = -1, stage = -1;
 
 	if (mkdir(stage_dir, 0700) < 0 && errno != EEXIST)
@@ -146,6 +238,32 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 			return ib_err_sys(err, "stage bind mount %s", s->mounts[i].destination);
 		close(fd);
 		pm->mount_fds[i] = -1;
+	}
+	if (s->root_below && pm->rootfs_fd >= 0 && stage_root(stage, s, pm, err) < 0)
+		return -1;
+	/* What the recursive clones hold, all attached now: one table. */
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		char name[32];
+
+		if (!s->mounts[i].source_below || !ib_mount_is_staged(&s->mounts[i]))
+			continue;
+		snprintf(name, sizeof(name), "m%zu", i);
+		if (check_staged(stage, name, s->mounts[i].source_below, s->mounts[i].source,
+				 &staged, err) < 0)
+			return -1;
+	}
+	if (s->root_below && pm->rootfs_fd >= 0) {
+		int fd;
+
+		if (check_staged(stage, "root", s->root_below, s->root_path, &staged, err) < 0)
+			return -1;
+		/* The init gets a clone of what was checked. */
+		fd =
+		    ib_open_tree(stage, "root", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (fd < 0)
+			return ib_err_sys(err, "rootfs `%s`", s->root_path);
+		close(pm->rootfs_fd);
+		pm->rootfs_fd = fd;
 	}
 	return 0;
 }

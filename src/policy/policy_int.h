@@ -100,9 +100,10 @@ enum ib_verdict ib_mount_ctx_decide(const struct ib_mount_ctx *c, const struct i
  * *engine_owned: every part is engine-owned. */
 int ib_mount_ctx_check_fd(struct ib_mount_ctx *c, int fd, enum ib_role role, bool recursive,
 			  const char *shown, bool *engine_owned, ib_err *err);
-/* The mounts below an already-decided object (id.path), from a fresh table. */
+/* The mounts below an already-decided object (id.path) in the context's
+ * table; below (may be NULL): gets their ib_mount_entry_identity()s. */
 int ib_mount_ctx_check_below(struct ib_mount_ctx *c, const struct ib_fsid *id, enum ib_role role,
-			     const char *shown, bool *engine_owned, ib_err *err);
+			     const char *shown, bool *engine_owned, char ***below, ib_err *err);
 
 /* ---- engine sockets (engine_sockets.c) ---- */
 

@@ -768,12 +768,19 @@ static int check_engine_fs(struct ib_mount_ctx *c, const struct ib_fsid *id, con
 }
 
 int ib_mount_ctx_check_below(struct ib_mount_ctx *c, const struct ib_fsid *id, enum ib_role role,
-			     const char *shown, bool *engine_owned, ib_err *err)
+			     const char *shown, bool *engine_owned, char ***below, ib_err *err)
 {
 	const struct ib_mount_entry **subs = NULL;
 	size_t n = ib_mount_table_below(&c->mt, id->path, id->mnt_id, &subs);
 	int r = 0;
 
+	for (size_t i = 0; below && i < n; i++) {
+		_cleanup_free_ char *who = ib_mount_entry_identity(subs[i]);
+
+		if (!*below)
+			*below = ib_xmalloc0(sizeof(**below));
+		ib_strv_push(below, who);
+	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct ib_fsid sid = {.dev = subs[i]->dev,
 				      .fs_path = subs[i]->root,
@@ -807,7 +814,7 @@ int ib_mount_ctx_check_fd(struct ib_mount_ctx *c, int fd, enum ib_role role, boo
 		return ib_err_wrap(err, "can't mount %s", shown);
 	r = check_object(c, &id, fd, role, shown, "", NULL, engine_owned, err);
 	if (r == 0 && recursive)
-		r = ib_mount_ctx_check_below(c, &id, role, shown, engine_owned, err);
+		r = ib_mount_ctx_check_below(c, &id, role, shown, engine_owned, NULL, err);
 	ib_fsid_clear(&id);
 	return r;
 }
@@ -1052,7 +1059,8 @@ static int open_rootfs(struct ib_mount_ctx *c, struct ib_spec *s, ib_err *err)
 		return ib_err_wrap(err, "rootfs (%s)", s->root_path);
 	r = check_object(c, &id, fd, IB_ROLE_ROOTFS, shown, what, NULL, &eng, err);
 	if (r == 0)
-		r = ib_mount_ctx_check_below(c, &id, IB_ROLE_ROOTFS, shown, &eng, err);
+		r = ib_mount_ctx_check_below(c, &id, IB_ROLE_ROOTFS, shown, &eng, &s->root_below,
+					     err);
 	m = ib_mount_table_find(&c->mt, id.mnt_id);
 	if (r == 0 && m && !strcmp(m->fstype, "overlay") && !strcmp(id.fs_path, "/") &&
 	    !strcmp(m->root, "/")) {
@@ -1142,11 +1150,19 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 			break;
 		}
 		r = check_object(&c, &ids[i], fd, IB_ROLE_BIND, shown, "", NULL, &eng[i], err);
+		/* What a recursive clone takes along, decided before it is made:
+		 * with nothing below, the source is cloned alone (a mount moved
+		 * below it meanwhile stays out); otherwise the staged clone is
+		 * checked to hold only what was decided on (stage.c). */
+		if (r == 0 && m->recursive)
+			r = ib_mount_ctx_check_below(&c, &ids[i], IB_ROLE_BIND, shown, &eng[i],
+						     &m->source_below, err);
 		if (r < 0)
 			break;
+		m->host_shared = !eng[i];
 		m->source_fd = ib_open_tree(fd, "",
 					    AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-						(m->recursive ? AT_RECURSIVE : 0));
+						(m->source_below ? AT_RECURSIVE : 0));
 		if (m->source_fd < 0) {
 			r = ib_err_sys(err, "bind mount source `%s`", m->source);
 			break;
@@ -1156,32 +1172,6 @@ int ib_policy_open_mounts(const struct ib_policy *p, struct ib_spec *s, const ch
 		m->source_dev = ids[i].dev;
 		free(m->source_fs_path);
 		m->source_fs_path = ib_xstrdup(ids[i].fs_path);
-	}
-	/* What the recursive clones took along: the mounts below each source,
-	 * from the table as it is now, after the clones. */
-	if (r == 0) {
-		bool any = false;
-
-		for (size_t i = 0; i < s->n_mounts; i++)
-			any |= s->mounts[i].source_fd >= 0 && s->mounts[i].recursive;
-		if (any) {
-			ib_mount_table_clear(&c.mt);
-			r = ib_mount_table_read(&c.mt, err);
-		}
-		for (size_t i = 0; i < s->n_mounts && r == 0; i++) {
-			struct ib_mount *m = &s->mounts[i];
-			_cleanup_free_ char *shown = NULL;
-
-			if (m->source_fd < 0)
-				continue;
-			shown = shown_path(m->source);
-			c.bind_ro = m->flags & MS_RDONLY;
-			c.bind_rro = m->rec_attr_set & MOUNT_ATTR_RDONLY;
-			if (m->recursive)
-				r = ib_mount_ctx_check_below(&c, &ids[i], IB_ROLE_BIND, shown,
-							     &eng[i], err);
-			m->host_shared = !eng[i];
-		}
 	}
 	for (size_t i = 0; i < s->n_mounts; i++)
 		ib_fsid_clear(&ids[i]);

@@ -76,6 +76,10 @@ struct ib_mount {
 	 * its filesystem and path from that filesystem's root; NULL if none. */
 	dev_t source_dev;
 	char *source_fs_path;
+	/* A recursive bind whose source had mounts below it: what the policy
+	 * decided on, each as ib_mount_entry_identity(); the staged clone may
+	 * hold nothing else (stage.c). NULL: none, the source is cloned alone. */
+	char **source_below;
 };
 
 struct ib_rlimit {
@@ -238,6 +242,9 @@ struct ib_spec {
 	dev_t root_dev;
 	ino_t root_ino;
 	struct ib_overlay_src *root_overlay;
+	/* The mounts below the rootfs directory the policy decided on, as
+	 * source_below of a mount (NULL: none, the directory is cloned alone). */
+	char **root_below;
 	char *hostname, *domainname;
 	struct ib_process *process; /* may be NULL (create without process is invalid, checked) */
 	struct ib_mount *mounts;

@@ -40,6 +40,8 @@ static void mount_free(struct ib_mount *m)
 	m->rootfs_source = NULL;
 	free(m->source_fs_path);
 	m->source_fs_path = NULL;
+	ib_strv_free(m->source_below);
+	m->source_below = NULL;
 	ib_overlay_src_free(m->overlay);
 	m->overlay = NULL;
 	free(m->destination);
@@ -114,6 +116,8 @@ void ib_spec_close_fds(struct ib_spec *s)
 	s->root_fd = -1;
 	ib_overlay_src_free(s->root_overlay);
 	s->root_overlay = NULL;
+	ib_strv_free(s->root_below);
+	s->root_below = NULL;
 }
 
 void ib_spec_free(struct ib_spec *s)

@@ -525,6 +525,66 @@ privileged_bundle() {
 	[[ $mounted -ge 1 && $refused -ge 1 ]]
 }
 
+# A host mount of restricted content inside a tree someone may rename in
+# (a host user, or a container given the parent directory): moved below a
+# recursive bind's source, or a rootfs, between the policy's look at the
+# mounts below it and the clone. The clone itself is checked (stage.c):
+# only the mounts decided on may come along. The legitimate tmpfs below
+# makes the clone recursive; without it the source is cloned alone.
+race_mount_below() {
+	local top=$1 pol=$2 i out leaks=0 mounted=0 refused=0 changed=0 other=0 mover
+	mkdir -p "$top/legit" "$BATS_TEST_TMPDIR/out/box/sub"
+	mount -t tmpfs legit "$top/legit"
+	mount --bind "$BATS_TEST_TMPDIR/secret" "$BATS_TEST_TMPDIR/out/box/sub"
+	# Control: moved there for good, the mount below is refused.
+	mv "$BATS_TEST_TMPDIR/out/box" "$top/box"
+	run IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id r)" </dev/null 3>&-
+	assert_failure
+	assert_output_contains "is configured as a restricted host mount"
+	mv "$top/box" "$BATS_TEST_TMPDIR/out/box"
+	(
+		while :; do
+			mv "$BATS_TEST_TMPDIR/out/box" "$top/box"
+			mv "$top/box" "$BATS_TEST_TMPDIR/out/box"
+		done
+	) </dev/null >/dev/null 2>&1 3>&- &
+	mover=$!
+	BG_KILL+=("$mover")
+	for ((i = 0; i < 40; i++)); do
+		out=$(IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id f)" </dev/null 2>&1 3>&-) || true
+		case "$out" in
+		*SECRET*) leaks=$((leaks + 1)); echo "leak: $out" >&2 ;;
+		*done*) mounted=$((mounted + 1)) ;;
+		*"restricted host mount"*) refused=$((refused + 1)) ;;
+		*"changed while the container was created"*) changed=$((changed + 1)) ;;
+		*) other=$((other + 1)); echo "other: $out" >&2 ;;
+		esac
+	done
+	kill -KILL "$mover"
+	echo "mounted=$mounted refused=$refused changed=$changed leaks=$leaks other=$other" >&2
+	[[ $leaks -eq 0 && $other -eq 0 ]]
+	[[ $mounted -ge 1 && $((refused + changed)) -ge 1 ]]
+}
+
+@test "isolation: a restricted mount moved below an rbind source during create never comes along" {
+	local pol src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$BATS_TEST_TMPDIR/secret" "$src"
+	echo SECRET >"$BATS_TEST_TMPDIR/secret/marker"
+	pol=$(make_policy --arg s "$BATS_TEST_TMPDIR/secret" '.restrictedMounts += [$s]')
+	setup_bundle b sh -c 'for i in $(seq 300); do cat /mnt/x/box/sub/marker 2>/dev/null && { grep /mnt/x /proc/self/mountinfo; break; }; done; echo done'
+	bundle_jq "$BUNDLE" '.mounts += [{destination: "/mnt/x", type: "bind", source: $s, options: ["rbind", "ro"]}]' --arg s "$src"
+	race_mount_below "$src" "$pol"
+}
+
+@test "isolation: a restricted mount moved below the rootfs directory during create never comes along" {
+	local pol
+	mkdir -p "$BATS_TEST_TMPDIR/secret"
+	echo SECRET >"$BATS_TEST_TMPDIR/secret/marker"
+	pol=$(make_policy --arg s "$BATS_TEST_TMPDIR/secret" '.restrictedMounts += [$s]')
+	setup_bundle b sh -c 'for i in $(seq 300); do cat /box/sub/marker 2>/dev/null && break; done; echo done'
+	race_mount_below "$BUNDLE/rootfs" "$pol"
+}
+
 @test "isolation: a bind source through a /proc magic link is refused" {
 	local p id
 	for p in /proc/self/fd/0 /proc/self/root/tmp /proc/self/cwd /dev/fd/0 "/proc/$$/root$BATS_TEST_TMPDIR"; do
