@@ -81,6 +81,14 @@ size_t ib_strv_len(char **v)
 	return n;
 }
 
+bool ib_strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
 void ib_strv_free(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)

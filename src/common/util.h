@@ -46,6 +46,7 @@ void ib_strv_free(char **v);
 char **ib_strv_dup(char **v);
 /* Append a copy of s to a NULL-terminated vector (reallocates). */
 void ib_strv_push(char ***v, const char *s);
+bool ib_strv_has(char **v, const char *s);
 
 /* Whole-file helpers; dirfd may be AT_FDCWD. Return -1 and fill err. */
 int ib_read_file_at(int dirfd, const char *path, char **out, size_t *len, ib_err *err);

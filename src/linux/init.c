@@ -381,14 +381,6 @@ static char **list_procview(const char *path)
 	return names;
 }
 
-static bool strv_has(char **v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
-
 static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 {
 	int pv_fds[IB_EMUL_MAX_FILES];
@@ -435,7 +427,7 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		    ib_xasprintf("%s/%s", c->procview_dir, ib_emul_files[i].name);
 
 		pv_fds[i] = -1;
-		if (listed && !strv_has(listed, ib_emul_files[i].name) &&
+		if (listed && !ib_strv_has(listed, ib_emul_files[i].name) &&
 		    (ib_emul_files[i].flags & IB_EMUL_SYSCTL)) {
 			rc.n_procview = i + 1;
 			continue;

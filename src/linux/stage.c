@@ -115,14 +115,6 @@ int ib_stage_enter(ib_err *err)
 	return IB_STEAL_FD(host);
 }
 
-static bool strv_has(char **v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
-
 /* NS_MNT_GET_INFO (Linux 6.12): how many mounts a namespace has. */
 struct mnt_ns_info_ {
 	uint32_t size, nr_mounts;
@@ -182,7 +174,7 @@ static int check_staged(int stage, const char *name, char **below, const char *s
 	for (size_t i = 0; i < n && r == 0; i++) {
 		_cleanup_free_ char *who = ib_mount_entry_identity(sub[i]);
 
-		if (!strv_has(below, who))
+		if (!ib_strv_has(below, who))
 			r = ib_err_set(err, EPERM,
 				       "can't mount %s: the mounts below it changed while the "
 				       "container was created (%s)",

@@ -134,36 +134,64 @@ static void test_within(void **state)
 	assert_false(ib_fspath_within(d, "/etc/docker", o, "/etc"));
 }
 
+/* The fixture of the tests below, in a private mount namespace: a tmpfs at
+ * DIR/a and its subdirectory "inner" bound at DIR/b. false: not possible
+ * here (not root). */
+struct bind_fixture {
+	char dir[32];
+	char *a, *b;
+};
+
+static bool bind_fixture_make(struct bind_fixture *f)
+{
+	_cleanup_free_ char *sub = NULL;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return false;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ib-fsid-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->a = ib_xasprintf("%s/a", f->dir);
+	f->b = ib_xasprintf("%s/b", f->dir);
+	sub = ib_xasprintf("%s/a/inner", f->dir);
+	assert_int_equal(mkdir(f->a, 0700), 0);
+	assert_int_equal(mkdir(f->b, 0700), 0);
+	assert_int_equal(mount("tmpfs", f->a, "tmpfs", 0, NULL), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(mount(sub, f->b, NULL, MS_BIND, NULL), 0);
+	return true;
+}
+
+static void bind_fixture_remove(struct bind_fixture *f)
+{
+	umount2(f->b, MNT_DETACH);
+	umount2(f->a, MNT_DETACH);
+	rmdir(f->b);
+	rmdir(f->a);
+	rmdir(f->dir);
+	free(f->a);
+	free(f->b);
+}
+
 /* For real: a bind mount of a subdirectory of a tmpfs, in a private mount
  * namespace. The fd opened through the bind is the subdirectory. */
 static void test_from_fd_through_bind(void **state)
 {
-	char tmpl[] = "/tmp/ib-fsid-XXXXXX";
-	_cleanup_free_ char *a = NULL, *b = NULL, *sub = NULL;
+	struct bind_fixture f;
 	struct ib_fsid id = {0}, whole = {0};
 	ib_err e = {0};
 	int fd, rfd;
 
 	(void)state;
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (!bind_fixture_make(&f))
 		skip();
-	assert_non_null(mkdtemp(tmpl));
-	a = ib_xasprintf("%s/a", tmpl);
-	b = ib_xasprintf("%s/b", tmpl);
-	sub = ib_xasprintf("%s/a/inner", tmpl);
-	assert_int_equal(mkdir(a, 0700), 0);
-	assert_int_equal(mkdir(b, 0700), 0);
-	assert_int_equal(mount("tmpfs", a, "tmpfs", 0, NULL), 0);
-	assert_int_equal(mkdir(sub, 0700), 0);
-	assert_int_equal(mount(sub, b, NULL, MS_BIND, NULL), 0);
 
-	fd = open(b, O_PATH | O_CLOEXEC);
+	fd = open(f.b, O_PATH | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(ib_fsid_from_fd(fd, NULL, &id, &e), 0);
 	assert_string_equal(id.fs_path, "/inner");
-	assert_string_equal(id.path, b);
-	rfd = open(a, O_PATH | O_CLOEXEC);
+	assert_string_equal(id.path, f.b);
+	rfd = open(f.a, O_PATH | O_CLOEXEC);
 	assert_int_equal(ib_fsid_from_fd(rfd, NULL, &whole, &e), 0);
 	assert_string_equal(whole.fs_path, "/");
 	assert_true(ib_fsid_within(&id, &whole));
@@ -172,11 +200,7 @@ static void test_from_fd_through_bind(void **state)
 	close(rfd);
 	ib_fsid_clear(&id);
 	ib_fsid_clear(&whole);
-	umount2(b, MNT_DETACH);
-	umount2(a, MNT_DETACH);
-	rmdir(b);
-	rmdir(a);
-	rmdir(tmpl);
+	bind_fixture_remove(&f);
 }
 
 static const char *table_text =
@@ -320,31 +344,20 @@ static void test_from_fd_table(void **state)
  * same identity as through its readlink, below a bind mount too. */
 static void test_from_fd_named(void **state)
 {
-	char tmpl[] = "/tmp/ib-fsid-XXXXXX";
-	_cleanup_free_ char *a = NULL, *b = NULL, *sub = NULL;
+	struct bind_fixture f;
 	struct ib_mount_table t;
 	struct ib_fsid named = {0}, read_back = {0};
 	ib_err e = {0};
 	int fd;
 
 	(void)state;
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (!bind_fixture_make(&f))
 		skip();
-	assert_non_null(mkdtemp(tmpl));
-	a = ib_xasprintf("%s/a", tmpl);
-	b = ib_xasprintf("%s/b", tmpl);
-	sub = ib_xasprintf("%s/a/inner", tmpl);
-	assert_int_equal(mkdir(a, 0700), 0);
-	assert_int_equal(mkdir(b, 0700), 0);
-	assert_int_equal(mount("tmpfs", a, "tmpfs", 0, NULL), 0);
-	assert_int_equal(mkdir(sub, 0700), 0);
-	assert_int_equal(mount(sub, b, NULL, MS_BIND, NULL), 0);
 	assert_int_equal(ib_mount_table_read(&t, &e), 0);
 
-	fd = ib_openat2(AT_FDCWD, b, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+	fd = ib_openat2(AT_FDCWD, f.b, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
 	assert_true(fd >= 0);
-	assert_int_equal(ib_fsid_from_fd_named(fd, b, &t, &named, &e), 0);
+	assert_int_equal(ib_fsid_from_fd_named(fd, f.b, &t, &named, &e), 0);
 	assert_int_equal(ib_fsid_from_fd_table(fd, &t, &read_back, &e), 0);
 	assert_string_equal(named.fs_path, "/inner");
 	assert_string_equal(named.fs_path, read_back.fs_path);
@@ -357,11 +370,7 @@ static void test_from_fd_named(void **state)
 	ib_fsid_clear(&named);
 	ib_fsid_clear(&read_back);
 	ib_mount_table_clear(&t);
-	umount2(b, MNT_DETACH);
-	umount2(a, MNT_DETACH);
-	rmdir(b);
-	rmdir(a);
-	rmdir(tmpl);
+	bind_fixture_remove(&f);
 }
 
 int main(void)
