@@ -532,7 +532,7 @@ privileged_bundle() {
 # only the mounts decided on may come along. The legitimate tmpfs below
 # makes the clone recursive; without it the source is cloned alone.
 race_mount_below() {
-	local top=$1 pol=$2 i out leaks=0 mounted=0 refused=0 changed=0 other=0 mover
+	local top=$1 pol=$2 i id out leaks=0 mounted=0 refused=0 changed=0 other=0 mover
 	mkdir -p "$top/legit" "$BATS_TEST_TMPDIR/out/box/sub"
 	mount -t tmpfs legit "$top/legit"
 	mount --bind "$BATS_TEST_TMPDIR/secret" "$BATS_TEST_TMPDIR/out/box/sub"
@@ -551,12 +551,17 @@ race_mount_below() {
 	mover=$!
 	BG_KILL+=("$mover")
 	for ((i = 0; i < 40; i++)); do
-		out=$(IB --policy "$pol" run --bundle "$BUNDLE" "$(new_id f)" </dev/null 2>&1 3>&-) || true
+		id=$(new_id f)
+		out=$(IB --policy "$pol" run --bundle "$BUNDLE" "$id" </dev/null 2>&1 3>&-) || true
 		case "$out" in
 		*SECRET*) leaks=$((leaks + 1)); echo "leak: $out" >&2 ;;
 		*done*) mounted=$((mounted + 1)) ;;
 		*"restricted host mount"*) refused=$((refused + 1)) ;;
-		*"changed while the container was created"*) changed=$((changed + 1)) ;;
+		*"changed while the container was created"*)
+			changed=$((changed + 1))
+			# refused after its clone was staged: nothing left behind
+			assert_no_leftovers "$id"
+			;;
 		*) other=$((other + 1)); echo "other: $out" >&2 ;;
 		esac
 	done
