@@ -365,6 +365,7 @@ static void test_from_fd_named(void **state)
 	assert_true(named.dev == read_back.dev && named.ino == read_back.ino &&
 		    named.mnt_id == read_back.mnt_id);
 	/* Only an absolute path names an fd. */
+	ib_fsid_clear(&named);
 	assert_int_equal(ib_fsid_from_fd_named(fd, "b", &t, &named, &e), -1);
 	close(fd);
 	ib_fsid_clear(&named);
