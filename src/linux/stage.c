@@ -184,17 +184,6 @@ static int check_staged(int stage, const char *name, char **below, const char *s
 	return r;
 }
 
-/* A rootfs cloned with mounts below it: attached here to be checked like a
- * bind; what the init gets is then a clone of what was checked. */
-static int stage_root(int stage, const struct ib_spec *s, struct ib_prepared_mounts *pm,
-		      ib_err *err)
-{
-	if (mkdirat(stage, "root", 0700) < 0 ||
-	    ib_move_mount(pm->rootfs_fd, "", stage, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return ib_err_sys(err, "stage rootfs `%s`", s->root_path);
-	return 0;
-}
-
 int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_prepared_mounts *pm,
 		   ib_err *err)
 {
@@ -231,8 +220,12 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 		close(fd);
 		pm->mount_fds[i] = -1;
 	}
-	if (s->root_below && pm->rootfs_fd >= 0 && stage_root(stage, s, pm, err) < 0)
-		return -1;
+	/* A rootfs cloned with mounts below it: attached too, to be checked
+	 * like a bind; the init then gets a clone of what was checked. */
+	if (s->root_below && pm->rootfs_fd >= 0 &&
+	    (mkdirat(stage, "root", 0700) < 0 ||
+	     ib_move_mount(pm->rootfs_fd, "", stage, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0))
+		return ib_err_sys(err, "stage rootfs `%s`", s->root_path);
 	/* What the recursive clones hold, all attached now: one table. */
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		char name[32];
@@ -249,7 +242,6 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 
 		if (check_staged(stage, "root", s->root_below, s->root_path, &staged, err) < 0)
 			return -1;
-		/* The init gets a clone of what was checked. */
 		fd =
 		    ib_open_tree(stage, "root", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fd < 0)

@@ -25,7 +25,10 @@ int ib_userns_create(const struct ib_spec *s, pid_t *placeholder, ib_err *err);
  * to the host). Returns an fd of the host's mount namespace to come back to. */
 int ib_stage_enter(ib_err *err);
 /* Attach every prepared bind (and overlay) mount of pm under a tmpfs mounted on stage_dir
- * (as m<index>); their fds in pm are consumed. stage_dir is made if missing
+ * (as m<index>); their fds in pm are consumed. A rootfs with mounts below it
+ * (spec root_below) is attached there too (as root) and pm's rootfs fd
+ * replaced by a clone of it. Each recursive clone must hold only the mounts
+ * the policy decided on (source_below, root_below): else EPERM. stage_dir is made if missing
  * and never removed: on the host it is an empty directory, a mount point
  * only in private namespaces (one per create, each with its own tmpfs). A
  * name no container id can have (ids have no '@'). */

@@ -239,7 +239,8 @@ static void pentry_resolve(struct ib_pentry *e, const struct ib_mount_table *mt)
 		e->resolved = resolve(e->literal, true);
 		return;
 	}
-	ib_closep(&fd);
+	if (fd >= 0)
+		close(fd);
 	ib_err_clear(&ignored);
 	fd = ib_openat2(AT_FDCWD, e->literal, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
 	if (fd < 0 && errno == ENOENT && e->literal[0] == '/') {
