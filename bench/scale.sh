@@ -5,8 +5,9 @@
 #   bench/scale.sh [IRONBOX_BIN]     (default: $IRONBOX or build/ironbox)
 #
 # Environment: COUNT (default 200), PARALLEL (default "2 8 32"), ROUNDS
-# (default 2: each K that many times, every other round in reverse order),
-# RUNC, CRUN (defaults from PATH).
+# (default 3: each K that many times, every other round in reverse order),
+# QUIET_PCT (default 90: before each run, wait up to 20 s for the CPUs to
+# be that idle over 0.5 s), RUNC, CRUN (defaults from PATH).
 #
 # Per runtime and K: total wall time to start all COUNT, throughput
 # (containers/s), median and p99 of the per-container `run -d` time, errors,
@@ -25,7 +26,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IRONBOX_BIN=${1:-${IRONBOX:-$REPO/build/ironbox}}
 COUNT=${COUNT:-200}
 PARALLEL=${PARALLEL:-"2 8 32"}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
+QUIET_PCT=${QUIET_PCT:-90}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
 
@@ -73,6 +75,25 @@ BUNDLE="$WORK/bundle"
 }
 
 now_ns() { date +%s%N; }
+
+# Wait until the machine is quiet: the previous run's deletions finish in
+# the kernel after the runtime returns (network namespaces are torn down by
+# a kernel worker, unmounts wait for RCU), and would otherwise be charged
+# to whichever runtime runs next. Prints the seconds waited.
+wait_quiet() {
+	local t0 b0 i0 b1 i1 waited=0
+	t0=$(now_ns)
+	while :; do
+		read -r b0 i0 < <(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+		sleep 0.5
+		read -r b1 i1 < <(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+		waited=$((($(now_ns) - t0) / 1000000000))
+		if ((100 * (i1 - i0) >= QUIET_PCT * (b1 - b0 + i1 - i0) || waited >= 20)); then
+			break
+		fi
+	done
+	echo "$waited"
+}
 
 # One container start, timed: prints "ms rc".
 start_one() {
@@ -143,6 +164,7 @@ for k in $PARALLEL; do
 			rt=${entry#* }
 			root="$WORK/state-$label-$k-$round"
 			mkdir -p "$root"
+			quiet_s=$(wait_quiet)
 			RUN_STARTED=$(date +%s)
 			t0=$(now_ns)
 			seq 1 "$COUNT" | xargs -P "$k" -I{} bash -c 'start_one "$0" "$1" "$2"' "$rt" "$root" "$label-$k-{}" >"$WORK/times"
@@ -161,6 +183,9 @@ for k in $PARALLEL; do
 			printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
 				"$errors" "$dels" "$sup_kb" "$init_kb"
 			printf '%s\t%s\t%s\n' "$label" "$k" "$tput" >>"$RES"
+			if [[ "$quiet_s" -ge 20 ]]; then
+				echo "   note: the machine was not quiet before this run (less than $QUIET_PCT% idle)"
+			fi
 			if [[ "$running" -ne $((COUNT - errors)) ]]; then
 				echo "   note: $label K=$k: $running running of $((COUNT - errors)) started"
 			fi

@@ -45,9 +45,9 @@ __attribute__((no_sanitize("address", "undefined"))) static int placeholder_main
 {
 	intptr_t fds = (intptr_t)arg;
 
-	syscall(SYS_close, (int)(fds >> 16));
-	syscall(SYS_read, (int)(fds & 0xffff), &placeholder_sink, 1);
-	syscall(SYS_exit, 0);
+	ib_raw_syscall3(SYS_close, (int)(fds >> 16), 0, 0);
+	ib_raw_syscall3(SYS_read, (int)(fds & 0xffff), (long)(uintptr_t)&placeholder_sink, 1);
+	ib_raw_syscall3(SYS_exit, 0, 0, 0);
 	return 0;
 }
 

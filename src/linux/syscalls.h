@@ -21,6 +21,32 @@
 #define FSCONFIG_SET_FD 5
 #endif
 
+/* A system call that returns -errno and never writes errno: for a child
+ * that shares our memory (CLONE_VM) but not our thread pointer, in which
+ * glibc's syscall() would set the errno of the thread that cloned it. */
+static inline long ib_raw_syscall3(long nr, long a, long b, long c)
+{
+#if defined(__x86_64__)
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+
+	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+	return x0;
+#else
+#error "ib_raw_syscall3: no raw system call for this architecture"
+#endif
+}
+
 static inline int ib_open_tree(int dfd, const char *path, unsigned int flags)
 {
 	return (int)syscall(SYS_open_tree, dfd, path, flags);

@@ -29,8 +29,37 @@
 #include "common/util.h"
 #include "linux/hooks.h"
 #include "linux/process.h"
+#include "linux/syscalls.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
+
+/* ---- the raw system call of the CLONE_VM placeholder --------------------- */
+
+/* A failing call returns -errno and leaves errno alone (the placeholder
+ * shares the runtime's memory, and glibc's errno is the runtime's); the
+ * control shows glibc's syscall() would have written it. */
+static void test_raw_syscall_keeps_errno(void **state)
+{
+	char c;
+	int p[2];
+
+	(void)state;
+	errno = 1234;
+	assert_int_equal(ib_raw_syscall3(SYS_close, -1, 0, 0), -EBADF);
+	assert_int_equal(errno, 1234);
+	assert_int_equal(ib_raw_syscall3(SYS_read, -1, (long)(uintptr_t)&c, 1), -EBADF);
+	assert_int_equal(errno, 1234);
+	/* It does the call: a read at EOF. */
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	assert_int_equal(ib_raw_syscall3(SYS_read, p[0], (long)(uintptr_t)&c, 1), 0);
+	assert_int_equal(ib_raw_syscall3(SYS_close, p[0], 0, 0), 0);
+	assert_int_equal(fcntl(p[0], F_GETFD), -1);
+	/* Control. */
+	errno = 1234;
+	assert_int_equal(syscall(SYS_close, -1), -1);
+	assert_int_equal(errno, EBADF);
+}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -899,6 +928,7 @@ int main(void)
 	    cmocka_unit_test(test_env_merge_rejects_bad_entries),
 	    cmocka_unit_test(test_env_default_home),
 	    cmocka_unit_test(test_passwd_home),
+	    cmocka_unit_test(test_raw_syscall_keeps_errno),
 	    cmocka_unit_test(test_close_fds_except),
 	    cmocka_unit_test(test_verify_cwd),
 	    cmocka_unit_test(test_check_preserved_fds),
