@@ -245,12 +245,65 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 	return true;
 }
 
+/* Sorted copies, not pairs: every create and delete reads the whole table,
+ * and with hundreds of containers comparing every pair (of holder IDs that
+ * share a long state-root prefix) cost milliseconds per command. */
+struct span {
+	uint64_t base, end;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool table_consistent(const struct table *t, const char **why)
+{
+	_cleanup_free_ struct span *spans = ib_xmalloc0((t->n_ranges + 1) * sizeof(*spans));
+	_cleanup_free_ char **ids = NULL;
+	size_t n_ids = 0, k = 0;
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		spans[i] = (struct span){t->ranges[i].base, t->ranges[i].base + t->ranges[i].size};
+		n_ids += t->ranges[i].n_holders;
+	}
+	qsort(spans, t->n_ranges, sizeof(*spans), cmp_span);
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		if (i > 0 && spans[i].base < end) {
+			*why = "overlapping ranges";
+			return false;
+		}
+		if (spans[i].end > end)
+			end = spans[i].end;
+	}
+	ids = ib_xmalloc0((n_ids + 1) * sizeof(*ids));
+	for (size_t i = 0; i < t->n_ranges; i++)
+		for (size_t j = 0; j < t->ranges[i].n_holders; j++)
+			ids[k++] = t->ranges[i].holders[j].id;
+	qsort(ids, n_ids, sizeof(*ids), cmp_str);
+	for (size_t i = 1; i < n_ids; i++) {
+		if (!strcmp(ids[i - 1], ids[i])) {
+			*why = "holder listed twice";
+			return false;
+		}
+	}
+	return true;
+}
+
 static int table_parse(struct table *t, const char *text, ib_err *err)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *doc, *ranges, *v;
 	enum json_tokener_error jerr;
 	size_t len = strlen(text);
+	const char *why = NULL;
 	int ret = -1;
 
 	doc = json_tokener_parse_ex(tok, text, (int)len);
@@ -331,26 +384,9 @@ static int table_parse(struct table *t, const char *text, ib_err *err)
 		}
 	}
 	/* Consistency: no overlapping ranges, no holder twice. */
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		for (size_t k = i + 1; k < t->n_ranges; k++) {
-			const struct range *a = &t->ranges[i], *b = &t->ranges[k];
-			if (a->base < b->base + b->size && b->base < a->base + a->size) {
-				corrupted(t, err, "overlapping ranges");
-				goto out;
-			}
-		}
-		for (size_t j = 0; j < t->ranges[i].n_holders; j++) {
-			for (size_t k = i; k < t->n_ranges; k++) {
-				for (size_t m = (k == i ? j + 1 : 0); m < t->ranges[k].n_holders;
-				     m++) {
-					if (!strcmp(t->ranges[i].holders[j].id,
-						    t->ranges[k].holders[m].id)) {
-						corrupted(t, err, "holder listed twice");
-						goto out;
-					}
-				}
-			}
-		}
+	if (!table_consistent(t, &why)) {
+		corrupted(t, err, why);
+		goto out;
 	}
 	ret = 0;
 out:

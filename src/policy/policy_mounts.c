@@ -504,14 +504,26 @@ static void locate_socket(const struct ib_mount_ctx *c, struct ib_unix_sock *s)
 	struct statx stx;
 	ib_err ignored = {0};
 
+	_cleanup_free_ char *norm = NULL;
+	bool named;
+
 	if (s->located)
 		return;
 	s->located = -1;
-	fd = ib_openat2(AT_FDCWD, s->name, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	/* Reached without a symlink (as nearly every socket is), the name,
+	 * normalized, is the kernel's name for the file: no readlink. */
+	fd = ib_openat2(AT_FDCWD, s->name, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+	named = fd >= 0 && s->name[0] == '/';
+	if (fd < 0 && errno == ELOOP)
+		fd = ib_openat2(AT_FDCWD, s->name, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				RESOLVE_NO_MAGICLINKS);
 	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_NLINK | STATX_INO, &stx) < 0 ||
 	    stx.stx_ino != s->ino || stx.stx_nlink != 1)
 		return;
-	if (ib_fsid_from_fd_table(fd, &c->mt, &id, &ignored) < 0)
+	if (named)
+		norm = ib_policy_normalize(s->name);
+	if ((named ? ib_fsid_from_fd_named(fd, norm, &c->mt, &id, &ignored)
+		   : ib_fsid_from_fd_table(fd, &c->mt, &id, &ignored)) < 0)
 		return;
 	if (id.dev == s->dev) {
 		s->fs_path = IB_STEAL(id.fs_path);

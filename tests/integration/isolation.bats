@@ -648,6 +648,14 @@ race_mount_below() {
 	bind_bundle "$BATS_TEST_TMPDIR/other"
 	ib_run "$(new_id)"
 	assert_success
+	# Bound through a symlinked directory: found by the file's own name.
+	stop_sock
+	rm -f "$d/engine.sock" "$share/a/b/hl"
+	mkdir -p "$BATS_TEST_TMPDIR/real"
+	ln -s "$BATS_TEST_TMPDIR/real" "$BATS_TEST_TMPDIR/via"
+	start_sock "$BATS_TEST_TMPDIR/via/engine.sock" dockerd
+	assert_refused_mount "$BATS_TEST_TMPDIR/real"
+	assert_refused_mount "$BATS_TEST_TMPDIR/via/engine.sock"
 	# Control: the same socket served by a program that is no container
 	# engine is an ordinary file of a shared directory.
 	stop_sock

@@ -366,6 +366,16 @@ static void test_corrupted(void **state)
 	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
 	    "[{\"id\":\"a\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}",
 	    "{\"version\":1,\"ranges\":[],\"extra\":true}",
+	    /* Overlap, the later range first and the inner one listed first. */
+	    "{\"version\":1,\"ranges\":[{\"base\":300000,\"size\":10,\"holders\":"
+	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":165536,\"size\":65536,"
+	    "\"holders\":[{\"id\":\"c\",\"pid\":1,\"start\":0}]},{\"base\":231072,"
+	    "\"size\":100000,\"holders\":[{\"id\":\"b\",\"pid\":1,\"start\":0}]}]}",
+	    /* The same holder in two ranges. */
+	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
+	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":165536,\"size\":65536,"
+	    "\"holders\":[{\"id\":\"c\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,"
+	    "\"start\":0}]}]}",
 	};
 
 	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
@@ -385,6 +395,14 @@ static void test_corrupted(void **state)
 	write_table(root, "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,"
 			  "\"holders\":[{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}\n");
 	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 165536);
+	/* So are adjacent ranges in any order, holders sharing a prefix. */
+	write_table(root, "{\"version\":1,\"ranges\":[{\"base\":231072,\"size\":65536,"
+			  "\"holders\":[{\"id\":\"/s/c1\",\"pid\":1,\"start\":0}]},"
+			  "{\"base\":100000,\"size\":65536,\"holders\":[{\"id\":\"/s/c10\","
+			  "\"pid\":1,\"start\":0},{\"id\":\"/s/c\",\"pid\":1,\"start\":0}]},"
+			  "{\"base\":165536,\"size\":65536,\"holders\":[{\"id\":\"/s/c2\","
+			  "\"pid\":1,\"start\":0}]}]}\n");
+	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 296608);
 }
 
 static void test_parse_subid(void **state)
