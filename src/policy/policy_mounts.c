@@ -28,6 +28,11 @@
 #include "policy/policy_int.h"
 
 #define MAX_TREE_ENTRIES 100000 /* hard-link search of a directory, then fail closed */
+/* Beyond this many listening sockets on a directory's filesystem, its tree
+ * is searched for them first, up to this many entries per socket (one entry
+ * costs a fraction of locating one socket by its name). */
+#define LOCATE_EACH_MAX 16
+#define WALK_ENTRIES_PER_SOCKET 8
 
 /* The path of what fd names, as realpath() would give it; NULL when it is
  * not reachable from our root or was deleted. */
@@ -551,6 +556,33 @@ static void find_served(struct ib_mount_ctx *c, const size_t *idx, size_t n)
 	free(served);
 }
 
+/* Could a socket file of the directory's filesystem be in its tree? With
+ * many of them there (a state root of hundreds of containers beside their
+ * bundles), one bounded walk of the tree for their inodes costs less than
+ * locating each by its name; found none: none is. Few of them, or a tree
+ * too big to walk for the price: "maybe", each is located. */
+static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fsid *id,
+				int dirfd)
+{
+	_cleanup_free_ ino_t *inos = NULL;
+	_cleanup_close_ int d = -1;
+	size_t n = 0;
+	ino_t found = 0;
+
+	for (size_t i = 0; i < c->n_socks; i++)
+		n += c->socks[i].dev == id->dev;
+	if (n <= LOCATE_EACH_MAX)
+		return true;
+	inos = ib_xmalloc0(n * sizeof(*inos));
+	n = 0;
+	for (size_t i = 0; i < c->n_socks; i++)
+		if (c->socks[i].dev == id->dev)
+			inos[n++] = c->socks[i].ino;
+	d = dirfd >= 0 ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		       : open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return d < 0 || ib_tree_has_inode(d, inos, n, n * WALK_ENTRIES_PER_SOCKET, &found) != 0;
+}
+
 /* sub: NULL for the object itself, else what refused it, e.g.
  * "/x/y (mounted below it)". */
 static int refuse_restricted(const char *shown, const char *what, const char *sub, ib_err *err)
@@ -586,6 +618,8 @@ static int check_sockets(struct ib_mount_ctx *c, const struct ib_fsid *id, int d
 		return 0;
 	if (load_sockets(c, err) < 0)
 		return -1;
+	if (S_ISDIR(id->mode) && !socket_files_within(c, id, dirfd))
+		return 0;
 	cand = ib_xmalloc0((c->n_socks + 1) * sizeof(*cand));
 	maybe = ib_xmalloc0((c->n_socks + 1) * sizeof(*maybe));
 	for (size_t i = 0; i < c->n_socks; i++) {

@@ -979,6 +979,58 @@ static void test_engine_socket(void **state)
 	ib_policy_free(p);
 }
 
+/* Many listening sockets on the filesystem (a state root of hundreds of
+ * containers): a directory's tree is searched for them first. The answers
+ * are those of test_engine_socket; setting the search aside (mutation)
+ * lets the hard-linked engine socket through. */
+static void test_engine_socket_among_many(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *many = mkpath("%s/%s", "many-socks/");
+	char *sockdir = mkpath("%s/%s", "run-engine2/");
+	char *sock = ib_xasprintf("%s/run-engine2/engine.sock", tmpdir);
+	char *deep = mkpath("%s/%s", "shared2/a/b/c/");
+	char *hl = ib_xasprintf("%s/shared2/a/b/c/hl", tmpdir);
+	char *shared = ib_xasprintf("%s/shared2", tmpdir);
+	char *other = mkpath("%s/%s", "shared2-other/x/y/");
+	char *other_top = ib_xasprintf("%s/shared2-other", tmpdir);
+	pid_t pids[40];
+	int holds[40], hold;
+	pid_t pid;
+
+	(void)state;
+	(void)deep;
+	(void)other;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(pids); i++) {
+		char *path = ib_xasprintf("%s%zu.sock", many, i);
+		pids[i] = serve_socket(path, "notanengine", &holds[i]);
+		free(path);
+	}
+	pid = serve_socket(sock, "dockerd", &hold);
+	assert_int_equal(link(sock, hl), 0);
+	expect_refused(p, sock);
+	expect_refused(p, sockdir);
+	expect_refused(p, hl);
+	expect_refused(p, shared);
+	expect_allowed(p, other_top);
+	expect_allowed(p, many);
+	/* Last first: each child holds the earlier ones' pipes. */
+	stop_serving(pid, hold);
+	for (size_t i = IB_ARRAY_SIZE(pids); i-- > 0;)
+		stop_serving(pids[i], holds[i]);
+	unlink(hl);
+	unlink(sock);
+	free(many);
+	free(sockdir);
+	free(sock);
+	free(deep);
+	free(hl);
+	free(shared);
+	free(other);
+	free(other_top);
+	ib_policy_free(p);
+}
+
 /* A named volume bound from a restricted directory, for real: a bind mount
  * in a private mount namespace (child process). */
 static void test_volume_bound_from_restricted(void **state)
@@ -1717,6 +1769,7 @@ int main(void)
 	    cmocka_unit_test(test_decide_identity),
 	    cmocka_unit_test(test_decide_aliases),
 	    cmocka_unit_test(test_engine_socket),
+	    cmocka_unit_test(test_engine_socket_among_many),
 	    cmocka_unit_test(test_volume_bound_from_restricted),
 	    cmocka_unit_test(test_apply_host_paths),
 	    cmocka_unit_test(test_apply_read_only),
