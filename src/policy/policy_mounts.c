@@ -561,8 +561,7 @@ static void find_served(struct ib_mount_ctx *c, const size_t *idx, size_t n)
  * bundles), one bounded walk of the tree for their inodes costs less than
  * locating each by its name; found none: none is. Few of them, or a tree
  * too big to walk for the price: "maybe", each is located. */
-static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fsid *id,
-				int dirfd)
+static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fsid *id, int dirfd)
 {
 	_cleanup_free_ ino_t *inos = NULL;
 	_cleanup_close_ int d = -1;
