@@ -7,7 +7,9 @@
 # Environment: COUNT (default 200), PARALLEL (default "2 8 32"), ROUNDS
 # (default 3: each K that many times, every other round in reverse order),
 # QUIET_PCT (default 90: before each run, wait up to 20 s for the CPUs to
-# be that idle over 0.5 s), RUNC, CRUN (defaults from PATH).
+# be that idle over 0.5 s), RUNC, CRUN (defaults from PATH). Also printed:
+# ironbox's create CPU with none and with COUNT containers up (work that
+# grows with the host).
 #
 # Per runtime and K: total wall time to start all COUNT, throughput
 # (containers/s), median and p99 of the per-container `run -d` time, errors,
@@ -142,6 +144,23 @@ measure_memory() {
 	fi
 }
 
+# Work that grows with the host: the CPU of a create (policy and ID range,
+# and in all) with no container up, and with COUNT up (after ironbox's first
+# run at the largest K). Ten creates each, in a state root of their own,
+# deleted at once; medians.
+probe_growth() {
+	local root="$WORK/state-probe-$1" ph="$WORK/phases-$1" i
+	mkdir -p "$root"
+	: >"$ph"
+	for i in $(seq 10); do
+		IRONBOX_PHASES="$ph" "$IRONBOX_BIN" --root "$root" run -d --bundle "$BUNDLE" "probe-$1-$i" \
+			</dev/null >/dev/null 2>&1
+	done
+	"$IRONBOX_BIN" --root "$root" list -q 2>/dev/null | xargs -r -I{} "$IRONBOX_BIN" --root "$root" delete -f {} >/dev/null 2>&1
+	jq -rs '[.[] | select(.cmd == "run")] as $r | def med(f): ($r | map(f) | sort | .[(length / 2 | floor)] // 0) / 1000;
+		"\(med(.cpu_phases["policy+idrange"])) \(med(.total_cpu_us)) \(med(.total_us))"' "$ph"
+}
+
 RUNTIMES=("ironbox $IRONBOX_BIN" "runc $RUNC")
 [[ -x "$CRUN" ]] && RUNTIMES+=("crun $CRUN")
 
@@ -149,6 +168,9 @@ echo "== scale: $COUNT containers (run -d sleep), in flight: $PARALLEL; $(nproc)
 printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' runtime K "total s" "cont/s" "p50 ms" "p99 ms" errors "delete s" "runtime kB/ct" "init kB/ct"
 RES="$WORK/res"
 : >"$RES"
+LAST_K=${PARALLEL##* }
+read -r GROW0_POL GROW0_CPU GROW0_WALL < <(probe_growth 0)
+GROWN=""
 for k in $PARALLEL; do
 	for round in $(seq 1 "$ROUNDS"); do
 		# Every other round in the reverse order: what the runtime before
@@ -174,6 +196,9 @@ for k in $PARALLEL; do
 				awk '{ a[NR] = $1 } END { i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5);
 					if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.1f %.1f\n", a[i50], a[i99] }')
 			IFS=$'\t' read -r running sup_kb init_kb < <(measure_memory "$rt" "$root" "$label")
+			if [[ "$label" == ironbox && "$k" == "$LAST_K" && -z "$GROWN" ]]; then
+				GROWN=$(probe_growth "$COUNT")
+			fi
 			d0=$(now_ns)
 			"$rt" --root "$root" list -q 2>/dev/null | xargs -r -P "$k" -I{} "$rt" --root "$root" delete -f {} >/dev/null 2>&1
 			d1=$(now_ns)
@@ -205,3 +230,8 @@ for k in $PARALLEL; do
 			("crun" in t) ? sprintf("%.2f", t["ironbox"] / t["crun"]) : "n/a" }' "$RES"
 done
 echo "(runtime kB/ct: PSS per container of what the runtime leaves running beside the container)"
+if [[ -n "$GROWN" ]]; then
+	read -r g_pol g_cpu g_wall <<<"$GROWN"
+	printf 'ironbox create, CPU ms (median of 10): policy+ID range %s -> %s, runtime %s -> %s, wall %s -> %s, with 0 -> %s containers up\n' \
+		"$GROW0_POL" "$g_pol" "$GROW0_CPU" "$g_cpu" "$GROW0_WALL" "$g_wall" "$COUNT"
+fi

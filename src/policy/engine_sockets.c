@@ -244,7 +244,7 @@ int ib_unix_sockets_list(const struct ib_mount_table *t, struct ib_unix_sock **o
 /* Depth-first over the directory's own mount (hard links never cross a
  * filesystem; submounts are checked on their own). */
 static int walk(int dfd, const struct statx *top, const ino_t *inos, size_t n, size_t *budget,
-		int depth, ino_t *found)
+		size_t dir_cost, int depth, ino_t *found)
 {
 	DIR *d;
 	struct dirent *de;
@@ -282,19 +282,25 @@ static int walk(int dfd, const struct statx *top, const ino_t *inos, size_t n, s
 			  &stx) < 0 ||
 		    !S_ISDIR(stx.stx_mode) || stx.stx_mnt_id != top->stx_mnt_id)
 			continue;
+		if (*budget < dir_cost) {
+			r = -1;
+			break;
+		}
+		*budget -= dir_cost;
 		sub = openat(dirfd(d), de->d_name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (sub < 0) {
 			r = -1; /* not searched: fail closed */
 			break;
 		}
-		r = walk(sub, top, inos, n, budget, depth + 1, found);
+		r = walk(sub, top, inos, n, budget, dir_cost, depth + 1, found);
 	}
 	closedir(d);
 	return r;
 }
 
-int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, ino_t *found_ino)
+int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, size_t dir_cost,
+		      ino_t *found_ino)
 {
 	struct statx top;
 	size_t budget = max_entries;
@@ -305,5 +311,5 @@ int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	return walk(fd, &top, inos, n, &budget, 0, found_ino);
+	return walk(fd, &top, inos, n, &budget, dir_cost, 0, found_ino);
 }

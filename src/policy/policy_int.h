@@ -118,8 +118,10 @@ void ib_engine_served(const unsigned long *inos, size_t n, bool *served);
 bool ib_policy_is_engine_name(const char *comm);
 /* Is a socket with one of these file inodes somewhere in the tree of
  * directory dirfd (its own mount only)? Returns 1 found (*found_ino set),
- * 0 not found, -1 when more than max_entries entries would have to be
- * searched (the caller fails closed). */
-int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, ino_t *found_ino);
+ * 0 not found, -1 when the search would cost more than max_entries: one
+ * per entry read, dir_cost more per subdirectory opened (the caller fails
+ * closed, or looks another way). */
+int ib_tree_has_inode(int dirfd, const ino_t *inos, size_t n, size_t max_entries, size_t dir_cost,
+		      ino_t *found_ino);
 
 #endif

@@ -961,9 +961,11 @@ static void test_engine_socket(void **state)
 		struct stat st;
 		int d = open(shared, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		assert_int_equal(stat(sock, &st), 0);
-		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 100, &found), 1);
+		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 100, 0, &found), 1);
 		assert_int_equal(found, st.st_ino);
-		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 2, &found), -1);
+		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 2, 0, &found), -1);
+		/* Directories weigh: the same tree, too costly to search. */
+		assert_int_equal(ib_tree_has_inode(d, &st.st_ino, 1, 100, 60, &found), -1);
 		close(d);
 	}
 	stop_serving(pid, hold);
@@ -979,10 +981,47 @@ static void test_engine_socket(void **state)
 	ib_policy_free(p);
 }
 
+/* n listening sockets dir/<i>.sock, served by one process named comm. */
+static pid_t serve_many(const char *dir, size_t n, const char *comm, int *hold)
+{
+	int ready[2], h[2];
+	pid_t pid;
+	char b;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(h, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(h[1]);
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+		for (size_t i = 0; i < n; i++) {
+			struct sockaddr_un sa = {.sun_family = AF_UNIX};
+			int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%zu.sock", dir, i);
+			if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			    listen(s, 1) < 0)
+				_exit(1);
+		}
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		(void)!read(h[0], &b, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(h[0]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	*hold = h[1];
+	return pid;
+}
+
 /* Many listening sockets on the filesystem (a state root of hundreds of
  * containers): a directory's tree is searched for them first. The answers
- * are those of test_engine_socket; setting the search aside (mutation)
- * lets the hard-linked engine socket through. */
+ * are those of test_engine_socket; a search that misses (mutation) lets
+ * the hard-linked engine socket through. */
 static void test_engine_socket_among_many(void **state)
 {
 	struct ib_policy *p = ib_policy_default();
@@ -994,18 +1033,13 @@ static void test_engine_socket_among_many(void **state)
 	char *shared = ib_xasprintf("%s/shared2", tmpdir);
 	char *other = mkpath("%s/%s", "shared2-other/x/y/");
 	char *other_top = ib_xasprintf("%s/shared2-other", tmpdir);
-	pid_t pids[40];
-	int holds[40], hold;
-	pid_t pid;
+	int many_hold, hold;
+	pid_t many_pid, pid;
 
 	(void)state;
 	(void)deep;
 	(void)other;
-	for (size_t i = 0; i < IB_ARRAY_SIZE(pids); i++) {
-		char *path = ib_xasprintf("%s%zu.sock", many, i);
-		pids[i] = serve_socket(path, "notanengine", &holds[i]);
-		free(path);
-	}
+	many_pid = serve_many(many, 100, "notanengine", &many_hold);
 	pid = serve_socket(sock, "dockerd", &hold);
 	assert_int_equal(link(sock, hl), 0);
 	expect_refused(p, sock);
@@ -1014,10 +1048,8 @@ static void test_engine_socket_among_many(void **state)
 	expect_refused(p, shared);
 	expect_allowed(p, other_top);
 	expect_allowed(p, many);
-	/* Last first: each child holds the earlier ones' pipes. */
 	stop_serving(pid, hold);
-	for (size_t i = IB_ARRAY_SIZE(pids); i-- > 0;)
-		stop_serving(pids[i], holds[i]);
+	stop_serving(many_pid, many_hold);
 	unlink(hl);
 	unlink(sock);
 	free(many);
