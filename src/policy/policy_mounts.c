@@ -19,7 +19,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -561,12 +563,15 @@ static void find_served(struct ib_mount_ctx *c, const size_t *idx, size_t n)
 /* Could a socket file of the directory's filesystem be in its tree? With
  * many of them there (a state root of hundreds of containers beside their
  * bundles), one bounded walk of the tree for their inodes costs less than
- * locating each by its name; found none: none is. Few of them, or a tree
- * too big to walk for the price: "maybe", each is located. */
+ * locating each by its name; found none: none is. Only where a directory
+ * entry's inode number is the file's (overlayfs, for one, may list another
+ * than stat shows). Few of them, another filesystem, or a tree too big to
+ * walk for the price: "maybe", each is located. */
 static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fsid *id, int dirfd)
 {
 	_cleanup_free_ ino_t *inos = NULL;
 	_cleanup_close_ int d = -1;
+	struct statfs fs;
 	size_t n = 0;
 	ino_t found = 0;
 
@@ -581,8 +586,11 @@ static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fs
 			inos[n++] = c->socks[i].ino;
 	d = dirfd >= 0 ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 		       : open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return d < 0 ||
-	       ib_tree_has_inode(d, inos, n, n * WALK_COST_PER_SOCKET, WALK_DIR_COST, &found) != 0;
+	if (d < 0 || fstatfs(d, &fs) < 0 ||
+	    (fs.f_type != EXT4_SUPER_MAGIC && fs.f_type != XFS_SUPER_MAGIC &&
+	     fs.f_type != TMPFS_MAGIC))
+		return true;
+	return ib_tree_has_inode(d, inos, n, n * WALK_COST_PER_SOCKET, WALK_DIR_COST, &found) != 0;
 }
 
 /* sub: NULL for the object itself, else what refused it, e.g.
