@@ -958,15 +958,22 @@ static int rmdir_at(int parent_fd, const char *name, void *data, ib_err *err)
 	}
 }
 
-/* Remove dir and everything below it, bottom-up. */
-static int rm_tree(const char *dir, long deadline, ib_err *err)
+/* Remove dir and everything below it, bottom-up. deadline 0: one rmdir,
+ * nothing below is touched (the caller waits, then tries again).
+ * children_first: dir is known to be busy (a first try failed), so its
+ * sub-cgroups go before it is tried again. */
+static int rm_tree(const char *dir, long deadline, bool children_first, ib_err *err)
 {
 	_cleanup_close_ int fd = -1;
 
 	/* Most have nothing below them and no process left: one rmdir, no
 	 * listing (EBUSY: sub-cgroups, or processes not reaped yet). */
-	if (rmdir(dir) == 0 || errno == ENOENT)
-		return 0;
+	if (!children_first) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (deadline == 0)
+			return ib_err_sys(err, "rmdir `%s`", dir);
+	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -1010,14 +1017,14 @@ int ib_cgroup_destroy_then(const struct ib_cgroup *cg, void (*wait_busy)(void *)
 	for (size_t i = 0; i <= n; i++) {
 		const char *dir = i < n ? cg->v1_dirs[i] : cg->v2_dir;
 
-		left[i] = dir && (!wait_busy || rm_tree(dir, 0, &e2) < 0);
+		left[i] = dir && (!wait_busy || rm_tree(dir, 0, false, &e2) < 0);
 	}
 	if (wait_busy)
 		wait_busy(arg);
 	deadline = now_ms() + 1000;
 	for (size_t i = 0; i <= n; i++)
-		if (left[i] &&
-		    rm_tree(i < n ? cg->v1_dirs[i] : cg->v2_dir, deadline, rc ? &e2 : err) < 0)
+		if (left[i] && rm_tree(i < n ? cg->v1_dirs[i] : cg->v2_dir, deadline,
+				       wait_busy != NULL, rc ? &e2 : err) < 0)
 			rc = -1;
 	if (rc < 0)
 		ib_err_wrap(err, "destroy cgroup `%s`", cg->path);
