@@ -21,6 +21,7 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -560,6 +561,29 @@ static void find_served(struct ib_mount_ctx *c, const size_t *idx, size_t n)
 	free(served);
 }
 
+/* The directory id is, opened for reading: from the fd it was decided on,
+ * or (a mount below a recursive bind, known by its mount) by its path, and
+ * then only if what opened is still that mount's root: a directory renamed
+ * in its place is not searched instead. -1 (ESTALE) otherwise. */
+static int open_dir_of(const struct ib_fsid *id, int dirfd)
+{
+	struct statx stx;
+	int d;
+
+	if (dirfd >= 0)
+		return openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d >= 0 && (statx(d, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+		       !(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != id->mnt_id ||
+		       !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
+		       makedev(stx.stx_dev_major, stx.stx_dev_minor) != id->dev)) {
+		close(d);
+		errno = ESTALE;
+		return -1;
+	}
+	return d;
+}
+
 /* Could a socket file of the directory's filesystem be in its tree? With
  * many of them there (a state root of hundreds of containers beside their
  * bundles), one bounded walk of the tree for their inodes costs less than
@@ -584,8 +608,7 @@ static bool socket_files_within(const struct ib_mount_ctx *c, const struct ib_fs
 	for (size_t i = 0; i < c->n_socks; i++)
 		if (c->socks[i].dev == id->dev)
 			inos[n++] = c->socks[i].ino;
-	d = dirfd >= 0 ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-		       : open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = open_dir_of(id, dirfd);
 	if (d < 0 || fstatfs(d, &fs) < 0 ||
 	    (fs.f_type != EXT4_SUPER_MAGIC && fs.f_type != XFS_SUPER_MAGIC &&
 	     fs.f_type != TMPFS_MAGIC))
@@ -661,9 +684,7 @@ static int check_sockets(struct ib_mount_ctx *c, const struct ib_fsid *id, int d
 		if (c->socks[maybe[i]].served > 0)
 			search[n_search++] = c->socks[maybe[i]].ino;
 	if (!ret && n_search) {
-		_cleanup_close_ int d =
-		    dirfd >= 0 ? openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-			       : open(id->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int d = open_dir_of(id, dirfd);
 		ino_t found = 0;
 		int r = d < 0 ? -1
 			      : ib_tree_has_inode(d, search, n_search, MAX_TREE_ENTRIES, 0, &found);

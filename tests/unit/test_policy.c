@@ -882,11 +882,12 @@ static void test_decide_aliases(void **state)
 	ib_policy_free(p);
 }
 
-/* A listening socket served by an engine (this test's child, named
- * "dockerd"): refused by any name, and a directory holding a hard link to
- * it is refused too; the same socket served by another program is not an
+/* Listening sockets served by one child named comm: `path` itself when n
+ * is 0, else n of them, path<i>.sock. Used below: a socket served by an
+ * engine ("dockerd") is refused by any name, and a directory holding a hard
+ * link to it is refused too; served by another program it is not an
  * engine's. */
-static pid_t serve_socket(const char *path, const char *comm, int *hold)
+static pid_t serve_many(const char *path, size_t n, const char *comm, int *hold)
 {
 	int ready[2], h[2];
 	pid_t pid;
@@ -897,16 +898,23 @@ static pid_t serve_socket(const char *path, const char *comm, int *hold)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
+		close(ready[0]);
+		close(h[1]);
 		prctl(PR_SET_NAME, comm, 0, 0, 0);
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0)
-			_exit(1);
+		for (size_t i = 0; i < (n ? n : 1); i++) {
+			struct sockaddr_un sa = {.sun_family = AF_UNIX};
+			int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+			if (n)
+				snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%zu.sock", path, i);
+			else
+				snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+			if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			    listen(s, 1) < 0)
+				_exit(1);
+		}
 		if (write(ready[1], "x", 1) != 1)
 			_exit(1);
-		close(h[1]);
 		(void)!read(h[0], &b, 1);
 		_exit(0);
 	}
@@ -916,6 +924,11 @@ static pid_t serve_socket(const char *path, const char *comm, int *hold)
 	close(ready[0]);
 	*hold = h[1];
 	return pid;
+}
+
+static pid_t serve_socket(const char *path, const char *comm, int *hold)
+{
+	return serve_many(path, 0, comm, hold);
 }
 
 static void stop_serving(pid_t pid, int hold)
@@ -981,43 +994,6 @@ static void test_engine_socket(void **state)
 	ib_policy_free(p);
 }
 
-/* n listening sockets dir/<i>.sock, served by one process named comm. */
-static pid_t serve_many(const char *dir, size_t n, const char *comm, int *hold)
-{
-	int ready[2], h[2];
-	pid_t pid;
-	char b;
-
-	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(h, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(ready[0]);
-		close(h[1]);
-		prctl(PR_SET_NAME, comm, 0, 0, 0);
-		for (size_t i = 0; i < n; i++) {
-			struct sockaddr_un sa = {.sun_family = AF_UNIX};
-			int s = socket(AF_UNIX, SOCK_STREAM, 0);
-
-			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%zu.sock", dir, i);
-			if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			    listen(s, 1) < 0)
-				_exit(1);
-		}
-		if (write(ready[1], "x", 1) != 1)
-			_exit(1);
-		(void)!read(h[0], &b, 1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(h[0]);
-	assert_int_equal(read(ready[0], &b, 1), 1);
-	close(ready[0]);
-	*hold = h[1];
-	return pid;
-}
-
 /* Many listening sockets on the filesystem (a state root of hundreds of
  * containers): a directory's tree is searched for them first. The answers
  * are those of test_engine_socket; a search that misses (mutation) lets
@@ -1060,6 +1036,68 @@ static void test_engine_socket_among_many(void **state)
 	free(shared);
 	free(other);
 	free(other_top);
+	ib_policy_free(p);
+}
+
+/* A mount below a recursive bind is searched by its path: a directory
+ * renamed into that path after the mount table was read must not be
+ * searched instead of the mount (it holds no socket; the mount holds an
+ * engine's). Control: before the rename, the engine socket is found. */
+static void test_engine_socket_below_renamed(void **state)
+{
+	struct ib_policy *p = ib_policy_default();
+	char *share = mkpath("%s/%s", "bshare/sub/");
+	char *moved = ib_xasprintf("%s/bshare-moved", tmpdir);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	share[strlen(share) - strlen("sub/")] = '\0';
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *sub = ib_xasprintf("%s/sub", share), *prefix = ib_xasprintf("%s/m", sub);
+		char *sock = ib_xasprintf("%s/engine.sock", sub);
+		struct ib_mount_ctx c;
+		struct ib_fsid id;
+		ib_err e = {0};
+		bool eng = false;
+		int many_hold, hold, fd, r;
+		pid_t many_pid, srv;
+
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("tmpfs", sub, "tmpfs", 0, NULL) < 0)
+			_exit(2);
+		/* More sockets on the tmpfs than are located one by one. */
+		many_pid = serve_many(prefix, 80, "notanengine", &many_hold);
+		srv = serve_socket(sock, "dockerd", &hold);
+		fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || ib_mount_ctx_init(&c, p, NULL, &e) < 0 ||
+		    ib_fsid_from_fd_table(fd, &c.mt, &id, &e) < 0)
+			_exit(2);
+		r = ib_mount_ctx_check_below(&c, &id, IB_ROLE_BIND, share, &eng, NULL, &e);
+		if (r == 0)
+			_exit(3); /* control: the engine socket below is found */
+		ib_err_clear(&e);
+		ib_mount_ctx_clear(&c);
+		ib_fsid_clear(&id);
+		/* The table is read, then a plain directory takes the mount's path. */
+		if (ib_mount_ctx_init(&c, p, NULL, &e) < 0 ||
+		    ib_fsid_from_fd_table(fd, &c.mt, &id, &e) < 0 || rename(share, moved) < 0 ||
+		    mkdir(share, 0755) < 0 || mkdir(sub, 0755) < 0)
+			_exit(2);
+		r = ib_mount_ctx_check_below(&c, &id, IB_ROLE_BIND, share, &eng, NULL, &e);
+		stop_serving(srv, hold);
+		stop_serving(many_pid, many_hold);
+		_exit(r == 0 ? 4 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(share);
+	free(moved);
 	ib_policy_free(p);
 }
 
@@ -1802,6 +1840,7 @@ int main(void)
 	    cmocka_unit_test(test_decide_aliases),
 	    cmocka_unit_test(test_engine_socket),
 	    cmocka_unit_test(test_engine_socket_among_many),
+	    cmocka_unit_test(test_engine_socket_below_renamed),
 	    cmocka_unit_test(test_volume_bound_from_restricted),
 	    cmocka_unit_test(test_apply_host_paths),
 	    cmocka_unit_test(test_apply_read_only),
