@@ -145,9 +145,10 @@ measure_memory() {
 }
 
 # Work that grows with the host: the CPU of a create (policy and ID range,
-# and in all) with no container up, and with COUNT up (after ironbox's first
-# run at the largest K). Ten creates each, in a state root of their own,
-# deleted at once; medians.
+# and the runtime's in all, its reaped helpers included) with no container
+# up, and with COUNT up (after ironbox's first run at the largest K, once the
+# machine is quiet). Ten creates each, in a state root of their own, deleted
+# at once; medians.
 probe_growth() {
 	local root="$WORK/state-probe-$1" ph="$WORK/phases-$1" i
 	mkdir -p "$root"
@@ -197,6 +198,7 @@ for k in $PARALLEL; do
 					if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.1f %.1f\n", a[i50], a[i99] }')
 			IFS=$'\t' read -r running sup_kb init_kb < <(measure_memory "$rt" "$root" "$label")
 			if [[ "$label" == ironbox && "$k" == "$LAST_K" && -z "$GROWN" ]]; then
+				wait_quiet >/dev/null
 				GROWN=$(probe_growth "$COUNT")
 			fi
 			d0=$(now_ns)
