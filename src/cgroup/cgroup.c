@@ -50,7 +50,7 @@ bool ib_cg_file_exists(const char *dir, const char *file)
 
 	if (snprintf(p, sizeof(p), "%s/%s", dir, file) >= (int)sizeof(p))
 		return false;
-	return access(p, F_OK) == 0;
+	return ib_cg_access(p) == 0;
 }
 
 /* Write val to dir/file. errno is preserved for callers that look at it. */
@@ -64,7 +64,7 @@ int ib_cg_write(const char *dir, const char *file, const char *val, ib_err *err)
 		errno = ENAMETOOLONG;
 		return ib_err_sys(err, "cgroup file `%s/%s`", dir, file);
 	}
-	fd = open(p, O_WRONLY | O_CLOEXEC);
+	fd = ib_cg_open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_err_sys(err, "open `%s`", p);
 	if (ib_write_all(fd, val, len) < 0)
@@ -82,8 +82,16 @@ char *ib_cg_read(const char *dir, const char *file, ib_err *err)
 		ib_err_sys(err, "cgroup file `%s/%s`", dir, file);
 		return NULL;
 	}
-	if (ib_read_file_at(AT_FDCWD, p, &out, NULL, err) < 0)
-		return NULL;
+	{
+		const char *rel;
+		int at = ib_cgroup_at(p, &rel);
+
+		if (ib_read_file_at(at, rel, &out, NULL, err) < 0) {
+			errno = err->code;
+			ib_err_sys(err, "read `%s`", p);
+			return NULL;
+		}
+	}
 	return out;
 }
 
@@ -315,7 +323,7 @@ static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool
 	if (join_existing) {
 		struct stat st;
 		char *slash;
-		if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (ib_cg_stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
 			return ib_err_sys(err, "cgroup `%s`", full);
 		/* An empty cpuset (never set up) could not be joined. */
 		slash = strrchr(full, '/');
@@ -333,7 +341,7 @@ static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool
 		if (c != '/' && c != '\0')
 			continue;
 		full[i] = '\0';
-		if (mkdir(full, 0755) == 0)
+		if (ib_cg_mkdir(full, 0755) == 0)
 			ib_strv_push(created, full);
 		else if (errno != EEXIST || !c)
 			return ib_err_sys(err, "mkdir `%s`", full);
@@ -360,7 +368,7 @@ static int make_dirs(const struct ib_cgroup_hierarchy *h, const char *path, bool
 static void rollback(char **created)
 {
 	for (size_t n = ib_strv_len(created); n > 0; n--)
-		if (rmdir(created[n - 1]) < 0 && errno != ENOENT)
+		if (ib_cg_rmdir(created[n - 1]) < 0 && errno != ENOENT)
 			ib_warn("cgroup: can't remove `%s`: %m", created[n - 1]);
 }
 
@@ -473,7 +481,7 @@ int ib_cgroup_probe(const char *path, struct ib_cgroup_probe *out, ib_err *err)
 			continue;
 		n++;
 		dir = ib_cg_hier_dir(&l.h[i], path);
-		if (stat(dir, &st) < 0) {
+		if (ib_cg_stat(dir, &st) < 0) {
 			if (errno != ENOENT)
 				return ib_err_sys(err, "stat `%s`", dir);
 			continue;
@@ -513,7 +521,7 @@ struct ib_cgroup *ib_cgroup_from_path(const char *path, ib_err *err)
 		if (l.h[i].readonly)
 			continue;
 		dir = ib_cg_hier_dir(&l.h[i], path);
-		if (access(dir, F_OK) < 0)
+		if (ib_cg_access(dir) < 0)
 			continue;
 		any = true;
 		if (l.h[i].v2) {
@@ -554,7 +562,7 @@ int ib_cgroup_v2_fd(const struct ib_cgroup *cg, ib_err *err)
 
 	if (!cg->v2_dir)
 		return ib_err_set(err, 0, "no cgroup v2 directory");
-	fd = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = ib_cg_open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_err_sys(err, "open `%s`", cg->v2_dir);
 	return fd;
@@ -570,7 +578,7 @@ static int write_small(const char *dir, const char *file, const char *val, size_
 		errno = ENAMETOOLONG;
 		return ib_err_sys(err, "cgroup file in `%s`", dir);
 	}
-	fd = open(p, O_WRONLY | O_CLOEXEC);
+	fd = ib_cg_open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ib_err_sys(err, "open `%s`", p);
 	if (ib_write_all(fd, val, len) < 0) {
@@ -750,7 +758,7 @@ static int add_procs(int dfd, void *data, ib_err *err)
 static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap, ib_err *err)
 {
 	struct pid_list pl = {pids, n, cap};
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = ib_cg_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return ib_err_sys(err, "open `%s`", dir);
@@ -814,7 +822,7 @@ static int thaw_sub(int dfd, void *data, ib_err *err)
 
 static int thaw_tree(const char *dir, ib_err *err)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = ib_cg_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : ib_err_sys(err, "open `%s`", dir);
@@ -899,7 +907,7 @@ static bool in_pidns(pid_t pid, const struct stat *target)
 	int fd;
 
 	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = ib_cg_open(p, O_RDONLY | O_CLOEXEC);
 	/* At most 32 levels of pid namespaces. */
 	for (int depth = 0; fd >= 0 && depth <= 33; depth++) {
 		struct stat st;
@@ -969,12 +977,12 @@ static int rm_tree(const char *dir, long deadline, bool children_first, ib_err *
 	/* Most have nothing below them and no process left: one rmdir, no
 	 * listing (EBUSY: sub-cgroups, or processes not reaped yet). */
 	if (!children_first) {
-		if (rmdir(dir) == 0 || errno == ENOENT)
+		if (ib_cg_rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		if (deadline == 0)
 			return ib_err_sys(err, "rmdir `%s`", dir);
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ib_cg_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -988,7 +996,7 @@ static int rm_tree(const char *dir, long deadline, bool children_first, ib_err *
 	for (long us = 200;; us = us < 5000 ? us * 2 : 5000) {
 		struct timespec ts = {0, us * 1000};
 
-		if (rmdir(dir) == 0 || errno == ENOENT)
+		if (ib_cg_rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY || now_ms() > deadline)
 			return ib_err_sys(err, "rmdir `%s`", dir);

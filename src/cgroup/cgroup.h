@@ -35,6 +35,24 @@ struct ib_cgroup {
 	bool delegated;
 };
 
+/* A path below /sys/fs/cgroup as (directory fd, relative path) from an fd
+ * of that directory opened once per process: a lookup from there never
+ * walks sysfs, whose lock network namespaces being created hold
+ * (cgroup_at.c). Other paths: (AT_FDCWD, path). */
+int ib_cgroup_at(const char *path, const char **rel);
+/* Drop that fd (the container's init: in a new mount namespace, and before
+ * the container's code runs); a later call opens it again. */
+void ib_cgroup_at_close(void);
+/* Drop it for good: paths are resolved as they are (the supervisor). */
+void ib_cgroup_at_disable(void);
+/* open, access(F_OK), stat, mkdir and rmdir of a path, through ib_cgroup_at. */
+int ib_cg_open(const char *path, int flags);
+int ib_cg_access(const char *path);
+struct stat;
+int ib_cg_stat(const char *path, struct stat *st);
+int ib_cg_mkdir(const char *path, mode_t mode);
+int ib_cg_rmdir(const char *path);
+
 /* Which mode this host is in (/sys/fs/cgroup layout). */
 enum ib_cgroup_mode ib_cgroup_detect_mode(void);
 

@@ -107,7 +107,7 @@ bool ib_cgroup_v1_delegable(const struct ib_cgroup_layout *l, unsigned major, un
 static int delegate_dir(const char *dir, const struct ib_cgroup_layout *l, uid_t uid, gid_t gid,
 			ib_err *err)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = ib_cg_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	const char *const *files;
 	struct statfs sfs;
 	struct stat st;
@@ -214,7 +214,7 @@ int ib_cgroup_v2_fd_of_pid(const struct ib_cgroup *cg, pid_t pid, int pidfd, ib_
 	rel = ib_cgroup_v2_subpath(text, cg->path, err);
 	if (!rel)
 		return -1;
-	top = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	top = ib_cg_open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (top < 0)
 		return ib_err_sys(err, "open `%s`", cg->v2_dir);
 	if (!*rel)

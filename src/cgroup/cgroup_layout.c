@@ -237,10 +237,12 @@ int ib_cgroup_parse_mountinfo_usable(const char *text, ib_cgroup_usable_fn usabl
 static bool mount_visible(const char *mount, uint64_t mnt_id, bool v2, void *data)
 {
 	struct statx stx;
+	const char *rel;
+	int at = ib_cgroup_at(mount, &rel);
 
 	(void)v2;
 	(void)data;
-	if (statx(AT_FDCWD, mount, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) < 0 ||
+	if (statx(at, rel, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) < 0 ||
 	    !(stx.stx_mask & STATX_MNT_ID))
 		return false;
 	return stx.stx_mnt_id == mnt_id;

@@ -440,8 +440,8 @@ static int set_devices_v1(const char *dir, const struct ib_resources *r, ib_err 
 {
 	_cleanup_free_ char *allow_path = ib_xasprintf("%s/devices.allow", dir);
 	_cleanup_free_ char *deny_path = ib_xasprintf("%s/devices.deny", dir);
-	_cleanup_close_ int allow = open(allow_path, O_WRONLY | O_CLOEXEC);
-	_cleanup_close_ int deny = open(deny_path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int allow = ib_cg_open(allow_path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int deny = ib_cg_open(deny_path, O_WRONLY | O_CLOEXEC);
 
 	if (allow < 0 || deny < 0)
 		return ib_err_sys(err, "open `%s`", allow < 0 ? allow_path : deny_path);
@@ -554,7 +554,7 @@ static int set_unified(const struct ib_cgroup *cg, const struct ib_cgroup_layout
 	if (!cg->v2_dir)
 		return ib_err_set(err, ENOTSUP,
 				  "linux.resources.unified needs cgroup v2, which this host lacks");
-	dfd = open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = ib_cg_open(cg->v2_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return ib_err_sys(err, "open cgroup `%s`", cg->v2_dir);
 	if (fstatfs(dfd, &sfs) < 0)
@@ -587,7 +587,7 @@ static int set_unified(const struct ib_cgroup *cg, const struct ib_cgroup_layout
 
 static int set_devices_v2(const char *dir, const struct ib_resources *r, ib_err *err)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = ib_cg_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return ib_err_sys(err, "open cgroup `%s`", dir);

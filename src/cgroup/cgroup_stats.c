@@ -347,8 +347,8 @@ struct json_object *ib_cgroup_stats(const struct ib_cgroup *cg, ib_err *err)
 
 	if (ib_cgroup_read_layout(&l, err) < 0)
 		return NULL;
-	if (!(cg->v2_dir && access(cg->v2_dir, F_OK) == 0) &&
-	    !(cg->v1_dirs && cg->v1_dirs[0] && access(cg->v1_dirs[0], F_OK) == 0)) {
+	if (!(cg->v2_dir && ib_cg_access(cg->v2_dir) == 0) &&
+	    !(cg->v1_dirs && cg->v1_dirs[0] && ib_cg_access(cg->v1_dirs[0]) == 0)) {
 		ib_err_set(err, ENOENT, "cgroup `%s` doesn't exist", cg->path);
 		return NULL;
 	}

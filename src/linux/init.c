@@ -398,6 +398,10 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	bool procview;
 	pid_t host_pid;
 
+	/* A mount namespace of our own: the /sys/fs/cgroup fd of the first
+	 * stage is of the one before (open_tree wants ours). */
+	ib_cgroup_at_close();
+
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	/* The rootfs directory as seen in our own mount namespace, opened while
@@ -488,6 +492,9 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	ib_phase_mark("init-ns-setup");
 	if (ib_rootfs_mount_all(&rc, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	/* Our last use of the host's /sys/fs/cgroup: no fd of it stays open
+	 * while hooks or the container's code run. */
+	ib_cgroup_at_close();
 	ib_phase_mark("init-mounts");
 	if (p->cwd && *p->cwd) {
 		int fd = ib_rootfs_open_dest(pm.rootfs_fd, p->cwd, false, &err);

@@ -282,8 +282,10 @@ static int new_fs(const char *type, const char *source, const char *data, unsign
  * pivot this is the host's tree as copied into ours). */
 static int clone_tree(const char *path, unsigned attrs, ib_err *err)
 {
+	const char *rel;
+	int at = ib_cgroup_at(path, &rel); /* a cgroup dir: no sysfs walk */
 	_cleanup_close_ int t =
-	    ib_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	    ib_open_tree(at, rel, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	struct mount_attr a = {.attr_set = attrs};
 
 	if (t < 0)

@@ -341,10 +341,10 @@ static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 		_cleanup_free_ char *f = ib_xasprintf("%s/memory.limit_in_bytes", cg->v1_dirs[i]);
 		_cleanup_free_ char *d = NULL;
 
-		if (access(f, F_OK) < 0)
+		if (ib_cg_access(f) < 0)
 			continue;
 		d = ib_xasprintf("%s/%s", cg->v1_dirs[i], IB_SUPERVISOR_CGROUP);
-		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+		if (ib_cg_mkdir(d, 0755) < 0 && errno != EEXIST) {
 			ib_warn("supervisor not charged to the container: mkdir %s: %s", d,
 				strerror(errno));
 			continue;
@@ -356,15 +356,15 @@ static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 		_cleanup_free_ char *f = ib_xasprintf("%s/memory.max", cg->v2_dir);
 		_cleanup_free_ char *d = NULL;
 
-		if (access(f, F_OK) < 0)
+		if (ib_cg_access(f) < 0)
 			return -1;
 		d = ib_xasprintf("%s/%s", cg->v2_dir, IB_SUPERVISOR_CGROUP);
-		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+		if (ib_cg_mkdir(d, 0755) < 0 && errno != EEXIST) {
 			ib_warn("supervisor not charged to the container: mkdir %s: %s", d,
 				strerror(errno));
 			return -1;
 		}
-		return open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return ib_cg_open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	return -1;
 }
@@ -418,8 +418,15 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		}
 		ignore_signals();
 		/* Not charged if this fails: still a supervisor. */
-		if (v1_tasks)
-			(void)ib_write_file_at(AT_FDCWD, v1_tasks, "0", 1, &e);
+		if (v1_tasks) {
+			const char *rel;
+			int at = ib_cgroup_at(v1_tasks, &rel);
+
+			(void)ib_write_file_at(at, rel, "0", 1, &e);
+		}
+		/* We enter the container's mount namespace later: never cache a
+		 * /sys/fs/cgroup opened there (cgroup_at.c). */
+		ib_cgroup_at_disable();
 		/* Never the OOM killer's choice (what we pin is bounded): the
 		 * container's own processes go when it runs out of memory. */
 		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5, &e);

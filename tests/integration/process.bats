@@ -69,6 +69,21 @@ big_seccomp() {
 	[[ $(jq length <<<"$output") -eq 1 ]] || fail "processes: $output"
 }
 
+@test "run with cwd /proc/self/fd/N never starts the process in a host directory (CVE-2024-21626)" {
+	# The runtime holds host directory fds while it creates (the state dir,
+	# the cgroup root, the staged mounts); none may be the init's at chdir.
+	setup_bundle b sh -c "$(escape_prog)"
+	local n
+	for n in $(seq 3 16); do
+		bundle_jq "$BUNDLE" '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		run IB run --bundle "$BUNDLE" "$(new_id)" </dev/null 3>&-
+		assert_output_not_contains "host-secret"
+		assert_output_not_contains "cwd=/sys"
+		assert_output_not_contains "cwd=/run"
+		assert_output_not_contains "cwd=/tmp"
+	done
+}
+
 @test "a host directory fd that reaches the process gives it a host cwd; the runtime refuses it as cwd" {
 	setup_bundle b sleep 300
 	local id

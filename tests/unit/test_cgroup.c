@@ -47,6 +47,72 @@ static void expect_path_error(const char *in, bool systemd, const char *own)
 	assert_true(err.msg[0] != '\0');
 }
 
+/* ib_cgroup_at: paths below /sys/fs/cgroup from a cached fd of it, which is
+ * checked to still be that directory. */
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static void test_cgroup_at(void **state)
+{
+	const char *rel;
+	int fd, other, n;
+
+	(void)state;
+	if (access("/sys/fs/cgroup", F_OK) < 0)
+		skip();
+	assert_int_equal(ib_cgroup_at("/sys/fs/cgroupX/a", &rel), AT_FDCWD);
+	assert_string_equal(rel, "/sys/fs/cgroupX/a");
+	assert_int_equal(ib_cgroup_at("/tmp/x", &rel), AT_FDCWD);
+	assert_int_equal(ib_cgroup_at("sys/fs/cgroup/x", &rel), AT_FDCWD);
+	fd = ib_cgroup_at("/sys/fs/cgroup", &rel);
+	assert_true(fd >= 0);
+	assert_string_equal(rel, ".");
+	assert_true(same_file(fd, "/sys/fs/cgroup"));
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(ib_cgroup_at("/sys/fs/cgroup//memory/x", &rel), fd);
+	assert_string_equal(rel, "memory/x");
+
+	/* Attack: the number is closed behind the cache's back (a child's fd
+	 * cleanup) and reused for another directory. */
+	close(fd);
+	other = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(other >= 0);
+	if (other != fd) {
+		assert_int_equal(dup2(other, fd), fd);
+		close(other);
+	}
+	/* Control: that number now leads to /tmp; using it unchecked would
+	 * resolve cgroup paths there. */
+	assert_true(same_file(fd, "/tmp"));
+	n = ib_cgroup_at("/sys/fs/cgroup/x", &rel);
+	assert_true(n >= 0);
+	assert_int_not_equal(n, fd);
+	assert_true(same_file(n, "/sys/fs/cgroup"));
+	/* Dropping the cache closes its own fd, never the reused number. */
+	ib_cgroup_at_close();
+	assert_true(same_file(fd, "/tmp"));
+	assert_int_equal(fcntl(n, F_GETFD), -1);
+	close(fd);
+
+	/* Disabled (the supervisor): paths are used as they are. */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ib_cgroup_at_disable();
+		_exit(ib_cgroup_at("/sys/fs/cgroup/x", &rel) == AT_FDCWD &&
+			      strcmp(rel, "/sys/fs/cgroup/x") == 0
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(pid, &n, 0), pid);
+	assert_true(WIFEXITED(n) && WEXITSTATUS(n) == 0);
+}
+
 static void test_resolve_default(void **state)
 {
 	(void)state;
@@ -1108,6 +1174,7 @@ int main(void)
 	    cmocka_unit_test(test_v1_delegable),
 	    cmocka_unit_test(test_delegate_refuses),
 	    cmocka_unit_test(test_walk_deep),
+	    cmocka_unit_test(test_cgroup_at),
 	    cmocka_unit_test(test_v2_subpath),
 	    cmocka_unit_test_teardown(test_integration_delegate, integration_teardown),
 	};
