@@ -79,6 +79,7 @@ struct ib_emul_ctx {
 	double load[3];
 	unsigned running, tasks;
 	int last_pid;
+	bool sampled;	  /* load, running, tasks, last_pid: sampled once at least */
 	uint8_t uuid[16]; /* product_uuid, random per container */
 	pid_t writer;	  /* during a write handler: the caller's (host) pid */
 };
@@ -98,6 +99,13 @@ uint64_t ib_emul_cg_u64(const char *file, uint64_t dflt);
 double ib_emul_boottime(void);
 /* The container's tasks right now (0 if unknown). */
 unsigned ib_emul_count_tasks(void);
+/* Every IB_EMUL_LOAD_INTERVAL seconds (and before the figures are first
+ * served): count the container's tasks and runnable ones, fold them into
+ * the load averages. */
+#define IB_EMUL_LOAD_INTERVAL 5.0
+void ib_emul_sample_load(void);
+/* Sample once if never sampled since the init is known. */
+void ib_emul_load_sampled(void);
 
 /* ---- the per-area wrappers (the table's render functions) ---- */
 char *ib_emul_uptime(const struct ib_emul_file *f);

@@ -376,6 +376,7 @@ int ib_emul_sysinfo(bool compat, void *out, size_t *len)
 		m.swap_total = (uint64_t)host.totalswap * host.mem_unit / 1024;
 		m.swap_free = (uint64_t)host.freeswap * host.mem_unit / 1024;
 	}
+	ib_emul_load_sampled();
 	in.uptime = ib_emul_boottime() - ib_emul.init_start;
 	memcpy(in.load, ib_emul.load, sizeof(in.load));
 	in.tasks = ib_emul_count_tasks();

@@ -108,10 +108,12 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd)
 	ps.root_uid = cfg->root_uid;
 	ps.pid = getpid();
 	ps.start = ib_proc_starttime(ps.pid);
+	/* Each knob looked up from here: not /proc/sys again each time. */
+	_cleanup_close_ int sys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	for (size_t i = 0; i < ib_n_knobs; i++) {
-		_cleanup_free_ char *path = ib_xasprintf("/proc/sys/%s", ib_knobs[i].path);
 
 		/* Served where the host has it and does not namespace it. */
 		own_set[i] = false;
@@ -121,8 +123,8 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd)
 		for (size_t j = 0; cfg->readonly && cfg->readonly[j]; j++)
 			if (covers(cfg->readonly[j], ib_knobs[i].path))
 				readonly[i] = true;
-		ps.served[i] =
-		    !ib_knob_kernel_namespaces(&ib_knobs[i], u.release) && access(path, F_OK) == 0;
+		ps.served[i] = !ib_knob_kernel_namespaces(&ib_knobs[i], u.release) && sys >= 0 &&
+			       faccessat(sys, ib_knobs[i].path, F_OK, 0) == 0;
 	}
 	ps.ready = true;
 }

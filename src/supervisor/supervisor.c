@@ -40,57 +40,11 @@
 #include "supervisor/supervisor_int.h"
 #include "supervisor/sysinfo_msg.h"
 
-#define LOAD_INTERVAL 5.0
-
 struct ib_notify_stats *ib_sup_stats;
 
 static char *read_text(const char *path)
 {
 	return ib_emul_read(path);
-}
-
-/* Count the container's tasks and runnable ones; fold into the averages. */
-static void sample_load(void)
-{
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t n = 0;
-	static const double periods[3] = {60, 300, 900};
-	unsigned running = 0;
-	int last = 0;
-	ib_err e = {0};
-
-	if (!ib_emul.cg || ib_cgroup_pids(ib_emul.cg, &pids, &n, &e) < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char path[64];
-		_cleanup_free_ char *st = NULL, *status = NULL;
-		const char *p, *ns;
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
-		st = read_text(path);
-		p = st ? strrchr(st, ')') : NULL;
-		if (p && (p[2] == 'R' || p[2] == 'D'))
-			running++;
-		/* The last pid as the container sees it. */
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pids[i]);
-		status = read_text(path);
-		ns = status ? strstr(status, "\nNSpid:") : NULL;
-		if (ns) {
-			const char *end = strchr(ns + 1, '\n');
-			const char *lastf = ns + 7;
-			for (const char *q = ns + 7; *q && q < end; q++)
-				if (*q == '\t' || *q == ' ')
-					lastf = q + 1;
-			if (atoi(lastf) > last)
-				last = atoi(lastf);
-		}
-	}
-	ib_emul.running = running;
-	ib_emul.tasks = (unsigned)n;
-	ib_emul.last_pid = last;
-	for (int i = 0; i < 3; i++)
-		ib_emul.load[i] =
-		    ib_procview_load_step(ib_emul.load[i], running, LOAD_INTERVAL, periods[i]);
 }
 
 static double proc_start_seconds(pid_t pid)
@@ -259,13 +213,13 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 		pfd[2] = (struct pollfd){.fd = pidfd >= 0 ? lsock : -1, .events = POLLIN};
 		pfd[3] = (struct pollfd){.fd = audit_sink, .events = POLLIN};
 		n_agent = ib_sup_agent_pollfds(pfd + 4, n_agent);
-		r = poll(pfd, 4 + n_agent, pidfd >= 0 ? (int)(LOAD_INTERVAL * 1000) : -1);
+		r = poll(pfd, 4 + n_agent, pidfd >= 0 ? (int)(IB_EMUL_LOAD_INTERVAL * 1000) : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			break;
 		if (r == 0) {
-			sample_load();
+			ib_emul_sample_load();
 			continue;
 		}
 		/* The agent is gone, or could not start: so are we (fails
@@ -300,7 +254,9 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			ctl = -1;
 			ib_emul.init = m.init;
 			ib_emul.init_start = proc_start_seconds(m.init);
-			sample_load();
+			/* The load figures' first sample is taken when first
+			 * served, or at the first tick: not on the way of every
+			 * create (it reads the cgroup and every task's stat). */
 			continue;
 		}
 		if (pfd[2].revents & POLLIN) {
