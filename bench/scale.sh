@@ -7,7 +7,9 @@
 # Environment: COUNT (default 200), PARALLEL (default "2 8 32"), ROUNDS
 # (default 3: each K that many times, every other round in reverse order),
 # QUIET_PCT (default 90: before each run, wait up to 20 s for the CPUs to
-# be that idle over 0.5 s), RUNC, CRUN (defaults from PATH). Also printed:
+# be that idle over 0.5 s), RUNC, CRUN (defaults from PATH), STATE_DIR
+# (default: a tmpfs of the run's own, like /run, for the runtimes' state
+# roots). Also printed:
 # ironbox's create CPU with none and with COUNT containers up (work that
 # grows with the host).
 #
@@ -54,16 +56,34 @@ cleanup() {
 	local rt root id
 	for rt in "$IRONBOX_BIN" "$RUNC" "$CRUN"; do
 		[[ -x "$rt" ]] || continue
-		for root in "$WORK"/state-*; do
+		for root in "${STATE:-$WORK}"/state-*; do
 			[[ -d "$root" ]] || continue
 			for id in $("$rt" --root "$root" list -q 2>/dev/null); do
 				"$rt" --root "$root" delete -f "$id" >/dev/null 2>&1
 			done
 		done
 	done
+	[[ -n "${STATE_MOUNTED:-}" ]] && umount -l "$STATE"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# The runtimes' state roots on a tmpfs, as /run is on systemd hosts (runc's,
+# crun's and ironbox's default roots are there). Not the file system of the
+# bundle: on an ext4 without a journal (this machine's /), creating inodes
+# right after a run's 200 deletions scans past them (ext4 does not reuse an
+# inode freed in the last seconds), and that charged each run for the one
+# before it: the same crun binary measured 47-99 c/s by its place in the
+# order. STATE_DIR=DIR puts them in DIR instead.
+STATE=${STATE_DIR:-$WORK/state}
+mkdir -p "$STATE"
+if [[ -z "${STATE_DIR:-}" ]]; then
+	mount -t tmpfs -o mode=0700 ib-scale-state "$STATE" || {
+		echo "bench: cannot mount a tmpfs for the state roots" >&2
+		exit 1
+	}
+	STATE_MOUNTED=1
+fi
 
 BUNDLE="$WORK/bundle"
 (
@@ -150,7 +170,7 @@ measure_memory() {
 # machine is quiet). Ten creates each, in a state root of their own, deleted
 # at once; medians.
 probe_growth() {
-	local root="$WORK/state-probe-$1" ph="$WORK/phases-$1" i
+	local root="$STATE/state-probe-$1" ph="$WORK/phases-$1" i
 	mkdir -p "$root"
 	: >"$ph"
 	for i in $(seq 10); do
@@ -185,7 +205,7 @@ for k in $PARALLEL; do
 		for entry in "${order[@]}"; do
 			label=${entry%% *}
 			rt=${entry#* }
-			root="$WORK/state-$label-$k-$round"
+			root="$STATE/state-$label-$k-$round"
 			mkdir -p "$root"
 			quiet_s=$(wait_quiet)
 			RUN_STARTED=$(date +%s)
