@@ -4,21 +4,22 @@
  * for every sysfs component. Every network namespace being created holds
  * that lock for writing while it adds its loopback device's files, so with
  * containers created in parallel the runtime's ~60 cgroup-file lookups per
- * create queued behind them (the main off-CPU wait at 32 in flight; crun,
- * which walks from directory fds, does not see it). From an fd of
- * /sys/fs/cgroup (a tmpfs on cgroup v1 and hybrid hosts, the cgroup2 root
- * on unified ones) a lookup never touches sysfs.
+ * create queued behind them (the main off-CPU wait at 32 in flight; crun
+ * showed none). From an fd of /sys/fs/cgroup (a tmpfs on cgroup v1 and
+ * hybrid hosts, the cgroup2 root on unified ones) a lookup never touches
+ * sysfs.
  *
  * The fd is opened once per process, close-on-exec, and checked to still be
  * that directory before each use: a child that closed the runtime's fds
  * (the container's init does, first thing) may have the number reused. The
- * init drops it (ib_cgroup_at_close) when it enters its own mount
- * namespace (open_tree and move_mount want mounts of the caller's) and
- * before any of the container's code can run. The supervisor, which enters
- * the container's mount namespace, resolves by path as before
- * (ib_cgroup_at_disable): a lazy reopen there would cache the container's
- * /sys/fs/cgroup. Only a speed-up: the same object is reached as by the
- * path. */
+ * container's first stage, the init and exec's child drop it
+ * (ib_cgroup_at_close) before they join the container's user namespace or
+ * enter a mount namespace of their own (open_tree and move_mount want
+ * mounts of the caller's), and the init again once its mounts are made.
+ * The supervisor, which enters the container's mount namespace, resolves
+ * by path as before (ib_cgroup_at_disable): a lazy reopen there would cache
+ * the container's /sys/fs/cgroup. Only a speed-up: the same object is
+ * reached as by the path. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>

@@ -59,6 +59,8 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *c)
 		goto fail;
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2, &err) < 0)
 		goto fail;
+	/* No fd of the host's /sys/fs/cgroup past this point (cgroup_at.c). */
+	ib_cgroup_at_close();
 	if (setns(c->init_pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
 				     CLONE_NEWUTS | CLONE_NEWCGROUP) < 0) {
 		ib_err_sys(&err, "join the container's namespaces");

@@ -625,6 +625,8 @@ void ib_init_main(struct ib_init_cfg *c)
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
 		fail_sync(c->sync_fd, &err);
+	/* Not kept into the user namespace we join next (cgroup_at.c). */
+	ib_cgroup_at_close();
 	ib_phase_mark("init-cgroup-join");
 	init_stage1(c);
 }
