@@ -69,8 +69,12 @@ int ib_cgroup_at(const char *path, const char **rel)
 	*rel = path;
 	if (!path || strncmp(path, CGROUP_ROOT, n) != 0 || (path[n] != '/' && path[n] != '\0'))
 		return AT_FDCWD;
+	/* Disabled once, before any thread exists (the supervisor): then no
+	 * lock either, which a fork of a threaded process might find held. */
+	if (__atomic_load_n(&disabled, __ATOMIC_ACQUIRE))
+		return AT_FDCWD;
 	pthread_mutex_lock(&root_lock);
-	fd = disabled ? -1 : root_fd_valid();
+	fd = root_fd_valid();
 	pthread_mutex_unlock(&root_lock);
 	if (fd < 0)
 		return AT_FDCWD;
@@ -91,7 +95,8 @@ static void root_fd_drop(bool disable)
 	    st.st_ino == root_ino)
 		close(root_fd);
 	root_fd = -1;
-	disabled = disabled || disable;
+	if (disable)
+		__atomic_store_n(&disabled, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&root_lock);
 }
 
