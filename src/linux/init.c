@@ -398,10 +398,6 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 	bool procview;
 	pid_t host_pid;
 
-	/* A mount namespace of our own: the /sys/fs/cgroup fd of the first
-	 * stage is of the one before (open_tree wants ours). */
-	ib_cgroup_at_close();
-
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
 	/* The rootfs directory as seen in our own mount namespace, opened while
@@ -625,7 +621,8 @@ void ib_init_main(struct ib_init_cfg *c)
 	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
 	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
 		fail_sync(c->sync_fd, &err);
-	/* Not kept into the user namespace we join next (cgroup_at.c). */
+	/* Not kept into the user namespace we join next, nor into the init's
+	 * mount namespace, where open_tree wants mounts of its own (cgroup_at.c). */
 	ib_cgroup_at_close();
 	ib_phase_mark("init-cgroup-join");
 	init_stage1(c);

@@ -249,17 +249,11 @@ void ib_emul_sample_load(void)
 							IB_EMUL_LOAD_INTERVAL, periods[i]);
 }
 
-/* The load figures, sampled once at least (the first sample waits for
- * whoever needs them). */
-static void load_sampled(void)
+/* The first sample waits for whoever shows the figures. */
+void ib_emul_load_sampled(void)
 {
 	if (!ib_emul.sampled && ib_emul.init > 0)
 		ib_emul_sample_load();
-}
-
-void ib_emul_load_sampled(void)
-{
-	load_sampled();
 }
 
 unsigned ib_emul_count_tasks(void)
@@ -277,7 +271,7 @@ static struct ib_procview_input ctx_input(void)
 {
 	struct ib_procview_input in = {0};
 
-	load_sampled();
+	ib_emul_load_sampled();
 	in.uptime = ib_emul_boottime() - ib_emul.init_start;
 	memcpy(in.load, ib_emul.load, sizeof(in.load));
 	in.running = ib_emul.running;

@@ -114,7 +114,6 @@ void ib_proc_sys_init(const struct ib_supervisor_cfg *cfg, int audit_fd)
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	for (size_t i = 0; i < ib_n_knobs; i++) {
-
 		/* Served where the host has it and does not namespace it. */
 		own_set[i] = false;
 		kfd[i] = -1;
