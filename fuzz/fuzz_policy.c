@@ -48,7 +48,7 @@ static const char *const queries[] = {
     "//etc//docker/",
     "/./etc/./docker",
     "/..",
-    "/run/ironbox/idmap.json",
+    "/run/ironbox/idmap.tab",
     "/dev/sda",
     "/proc/sys/kernel",
     "/sys/fs/cgroup",

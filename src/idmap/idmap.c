@@ -1,11 +1,12 @@
 /* The exclusive ID-range allocator (see idmap.h).
  *
- * <root>/idmap.json, rewritten atomically under an flock on <root>/idmap.lock:
+ * <root>/idmap.tab (idmap_table.c), rewritten atomically under an flock on
+ * <root>/idmap.lock: a line per holder of a range,
  *
- *   {"version": 1,
- *    "ranges": [{"base": 100000, "size": 65536,
- *                "holders": [{"id": "c1", "pid": 4242, "start": 123456}]}]}
+ *   ironbox-idmap 2
+ *   100000 65536 4242 123456 /run/ironbox/state/c1
  *
+ * (base, size, the allocating runtime's pid and start time, the holder).
  * Ranges are keyed by their first host ID (not by pool index) so that release
  * and lookup need no pool and a changed pool never hands out an ID twice.
  * Each holder records the runtime process that allocated for it (pid + start
@@ -19,7 +20,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,27 +28,11 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "idmap/idmap_int.h"
 
-#define TABLE_NAME "idmap.json"
+#define TABLE_NAME "idmap.tab"
+#define LEGACY_NAME "idmap.json"
 #define LOCK_NAME "idmap.lock"
-
-struct holder {
-	char *id;
-	int64_t pid;
-	uint64_t start; /* /proc/PID/stat starttime; 0 = unknown */
-};
-
-struct range {
-	uint64_t base, size;
-	struct holder *holders;
-	size_t n_holders;
-};
-
-struct table {
-	char *path; /* <root>/idmap.json, for messages */
-	struct range *ranges;
-	size_t n_ranges;
-};
 
 static const char *subuid_path = "/etc/subuid";
 static const char *subgid_path = "/etc/subgid";
@@ -67,22 +51,13 @@ void ib_idmap_set_subid_paths(const char *subuid, const char *subgid)
 	subgid_path = subgid ? subgid : "/etc/subgid";
 }
 
-static void range_clear(struct range *r)
+static void range_clear(struct ib_idm_range *r)
 {
-	for (size_t i = 0; i < r->n_holders; i++)
-		free(r->holders[i].id);
+	for (size_t j = 0; j < r->n_holders; j++)
+		free(r->holders[j].id);
 	free(r->holders);
 	r->holders = NULL;
 	r->n_holders = 0;
-}
-
-static void table_clear(struct table *t)
-{
-	for (size_t i = 0; i < t->n_ranges; i++)
-		range_clear(&t->ranges[i]);
-	free(t->ranges);
-	free(t->path);
-	memset(t, 0, sizeof(*t));
 }
 
 /* starttime (field 22) of /proc/PID/stat, 0 if the process does not exist. */
@@ -210,7 +185,7 @@ int ib_idmap_range_in_use(uint64_t start, uint64_t count, int64_t *pid_out)
 	return ret;
 }
 
-static bool holder_process_alive(const struct holder *h)
+static bool holder_process_alive(const struct ib_idm_holder *h)
 {
 	uint64_t st;
 
@@ -222,7 +197,7 @@ static bool holder_process_alive(const struct holder *h)
 	return h->start == 0 || st == h->start;
 }
 
-static int corrupted(const struct table *t, ib_err *err, const char *what)
+static int corrupted(const struct ib_idm_table *t, ib_err *err, const char *what)
 {
 	return ib_err_set(err, EUCLEAN,
 			  "ID-range table %s is corrupted (%s); refusing to hand out user-ID "
@@ -230,177 +205,49 @@ static int corrupted(const struct table *t, ib_err *err, const char *what)
 			  t->path, what);
 }
 
-static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
+static int table_save(struct ib_idm_table *t, bool shrinking, ib_err *err);
+
+/* The JSON table of an older ironbox, carried over into the text table
+ * once (under the same lock, which older binaries take too) and replaced
+ * by one every JSON reader refuses: none of them can hand out a range the
+ * text table holds. */
+static int table_carry_over(const char *root, struct ib_idm_table *t, ib_err *err)
 {
-	struct json_object *v;
-	int64_t x;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
-	errno = 0;
-	x = json_object_get_int64(v);
-	if (x < 0 || errno)
-		return false;
-	*out = (uint64_t)x;
-	return true;
-}
-
-/* Sorted copies, not pairs: every create and delete reads the whole table,
- * and with hundreds of containers comparing every pair (of holder IDs that
- * share a long state-root prefix) cost milliseconds per command. */
-struct span {
-	uint64_t base, end;
-};
-
-static int cmp_span(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-	return x->base < y->base ? -1 : x->base > y->base;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool table_consistent(const struct table *t, const char **why)
-{
-	_cleanup_free_ struct span *spans = ib_xmalloc0((t->n_ranges + 1) * sizeof(*spans));
-	_cleanup_free_ char **ids = NULL;
-	size_t n_ids = 0, k = 0;
-	uint64_t end = 0;
-
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		spans[i] = (struct span){t->ranges[i].base, t->ranges[i].base + t->ranges[i].size};
-		n_ids += t->ranges[i].n_holders;
-	}
-	qsort(spans, t->n_ranges, sizeof(*spans), cmp_span);
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		if (i > 0 && spans[i].base < end) {
-			*why = "overlapping ranges";
-			return false;
-		}
-		if (spans[i].end > end)
-			end = spans[i].end;
-	}
-	ids = ib_xmalloc0((n_ids + 1) * sizeof(*ids));
-	for (size_t i = 0; i < t->n_ranges; i++)
-		for (size_t j = 0; j < t->ranges[i].n_holders; j++)
-			ids[k++] = t->ranges[i].holders[j].id;
-	qsort(ids, n_ids, sizeof(*ids), cmp_str);
-	for (size_t i = 1; i < n_ids; i++) {
-		if (!strcmp(ids[i - 1], ids[i])) {
-			*why = "holder listed twice";
-			return false;
-		}
-	}
-	return true;
-}
-
-static int table_parse(struct table *t, const char *text, ib_err *err)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *doc, *ranges, *v;
-	enum json_tokener_error jerr;
-	size_t len = strlen(text);
+	_cleanup_free_ char *legacy = ib_xasprintf("%s/%s", root, LEGACY_NAME);
+	_cleanup_free_ char *text = NULL;
 	const char *why = NULL;
-	int ret = -1;
 
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success) {
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", text[i]))
-				jerr = json_tokener_error_parse_unexpected;
+	if (ib_read_file_at(AT_FDCWD, legacy, &text, NULL, err) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		ib_err_clear(err);
+		return 0;
 	}
-	if (!doc || jerr != json_tokener_success) {
-		json_object_put(doc);
-		json_tokener_free(tok);
-		return corrupted(t, err, "not valid JSON");
+	if (!strcmp(text, IB_IDM_JSON_MOVED))
+		return corrupted(t, err, "missing; " LEGACY_NAME " says it was moved there");
+	if (ib_idm_table_parse_json(t, text, &why) < 0) {
+		ib_err_set(err, EUCLEAN,
+			   "ID-range table %s is corrupted (%s); refusing to hand out user-ID "
+			   "ranges until an administrator repairs or removes it",
+			   legacy, why);
+		return -1;
 	}
-	json_tokener_free(tok);
-
-	if (!json_object_is_type(doc, json_type_object)) {
-		corrupted(t, err, "top level is not an object");
-		goto out;
-	}
-	json_object_object_foreach(doc, key, val)
-	{
-		(void)val;
-		if (strcmp(key, "version") && strcmp(key, "ranges")) {
-			corrupted(t, err, "unknown key");
-			goto out;
-		}
-	}
-	if (!json_object_object_get_ex(doc, "version", &v) ||
-	    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1) {
-		corrupted(t, err, "missing or unsupported version");
-		goto out;
-	}
-	if (!json_object_object_get_ex(doc, "ranges", &ranges) ||
-	    !json_object_is_type(ranges, json_type_array)) {
-		corrupted(t, err, "\"ranges\" is not an array");
-		goto out;
-	}
-	t->n_ranges = json_object_array_length(ranges);
-	t->ranges = ib_xmalloc0(t->n_ranges * sizeof(*t->ranges));
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		struct json_object *e = json_object_array_get_idx(ranges, i), *hs;
-		struct range *r = &t->ranges[i];
-
-		if (!json_object_is_type(e, json_type_object) ||
-		    json_object_object_length(e) != 3 || !get_u64(e, "base", &r->base) ||
-		    !get_u64(e, "size", &r->size) ||
-		    !json_object_object_get_ex(e, "holders", &hs) ||
-		    !json_object_is_type(hs, json_type_array)) {
-			corrupted(t, err, "malformed range entry");
-			goto out;
-		}
-		if (r->size == 0 || r->base == 0 || r->base + r->size > UINT32_MAX) {
-			corrupted(t, err, "range outside the 32-bit ID space");
-			goto out;
-		}
-		r->n_holders = json_object_array_length(hs);
-		if (r->n_holders == 0) {
-			corrupted(t, err, "range without holders");
-			goto out;
-		}
-		r->holders = ib_xmalloc0(r->n_holders * sizeof(*r->holders));
-		for (size_t j = 0; j < r->n_holders; j++) {
-			struct json_object *h = json_object_array_get_idx(hs, j), *id;
-			uint64_t pid = 0;
-
-			if (!json_object_is_type(h, json_type_object) ||
-			    json_object_object_length(h) != 3 ||
-			    !json_object_object_get_ex(h, "id", &id) ||
-			    !json_object_is_type(id, json_type_string) ||
-			    json_object_get_string_len(id) == 0 || !get_u64(h, "pid", &pid) ||
-			    !get_u64(h, "start", &r->holders[j].start)) {
-				corrupted(t, err, "malformed holder entry");
-				goto out;
-			}
-			r->holders[j].id = ib_xstrdup(json_object_get_string(id));
-			r->holders[j].pid = (int64_t)pid;
-		}
-	}
-	/* Consistency: no overlapping ranges, no holder twice. */
-	if (!table_consistent(t, &why)) {
-		corrupted(t, err, why);
-		goto out;
-	}
-	ret = 0;
-out:
-	json_object_put(doc);
-	return ret;
+	if (table_save(t, false, err) < 0 ||
+	    ib_write_file_atomic_locked(legacy, IB_IDM_JSON_MOVED, strlen(IB_IDM_JSON_MOVED), 0600,
+					err) < 0)
+		return ib_err_wrap(err, "carry %s over", legacy);
+	return 0;
 }
 
 /* Lock and load the table. *lockfd is held until the caller closes it. */
-static int table_open(const char *root, struct table *t, int *lockfd, ib_err *err)
+static int table_open(const char *root, struct ib_idm_table *t, int *lockfd, ib_err *err)
 {
 	_cleanup_free_ char *lockpath = ib_xasprintf("%s/%s", root, LOCK_NAME);
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
+	const char *why = NULL;
 	struct stat st;
+	size_t len = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->path = ib_xasprintf("%s/%s", root, TABLE_NAME);
@@ -423,29 +270,33 @@ static int table_open(const char *root, struct table *t, int *lockfd, ib_err *er
 			goto fail;
 		}
 	}
-	if (ib_read_file_at(AT_FDCWD, t->path, &text, NULL, err) < 0) {
+	if (ib_read_file_at(AT_FDCWD, t->path, &text, &len, err) < 0) {
 		if (errno != ENOENT)
 			goto fail;
 		ib_err_clear(err);
-	} else if (table_parse(t, text, err) < 0) {
+		if (table_carry_over(root, t, err) < 0)
+			goto fail;
+	} else if (ib_idm_table_parse(t, text, len, &why) < 0) {
+		corrupted(t, err, why);
 		goto fail;
 	}
 	*lockfd = IB_STEAL_FD(fd);
 	return 0;
 fail:
-	table_clear(t);
+	ib_idm_table_clear(t);
 	return -1;
 }
 
-/* Rewrite the table file in place, padded with blanks (valid JSON) to its
- * current size: needs no new block, so a release works on a full file
- * system. Only for a table that shrinks; the caller holds the lock, so no
- * reader sees it half written. */
-static int table_write_in_place(const struct table *t, const char *text, ib_err *err)
+/* Rewrite the table file in place, padded with blank lines to its current
+ * size: needs no new block, so a release works on a full file system.
+ * Only for a table that shrinks; the caller holds the lock, so no reader
+ * sees it half written. */
+static int table_write_in_place(const struct ib_idm_table *t, const char *text, size_t len,
+				ib_err *err)
 {
 	_cleanup_close_ int fd = open(t->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	size_t len = strlen(text), size;
+	size_t size;
 	struct stat st;
 
 	if (fd < 0)
@@ -473,53 +324,28 @@ static int table_write_in_place(const struct table *t, const char *text, ib_err 
 	return 0;
 }
 
-/* Save the table: atomically (new file + rename); when that finds no space
- * and the table only shrank (shrinking = true: holders were removed, none
- * added), rewrite the file in place instead. */
-static int table_save(struct table *t, bool shrinking, ib_err *err)
+/* Save the table: atomically (the kept temporary file, then exchanged);
+ * when that finds no space and the table only shrank (shrinking = true:
+ * holders were removed, none added), rewrite the file in place instead. */
+static int table_save(struct ib_idm_table *t, bool shrinking, ib_err *err)
 {
-	struct json_object *doc = json_object_new_object(), *ranges = json_object_new_array();
-	const char *text;
+	size_t len = 0;
+	_cleanup_free_ char *text = ib_idm_table_format(t, &len);
 	int ret;
 
-	json_object_object_add(doc, "version", json_object_new_int(1));
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		struct range *r = &t->ranges[i];
-		struct json_object *e, *hs;
-
-		if (r->n_holders == 0)
-			continue;
-		e = json_object_new_object();
-		hs = json_object_new_array();
-		json_object_object_add(e, "base", json_object_new_int64((int64_t)r->base));
-		json_object_object_add(e, "size", json_object_new_int64((int64_t)r->size));
-		for (size_t j = 0; j < r->n_holders; j++) {
-			struct json_object *h = json_object_new_object();
-			json_object_object_add(h, "id", json_object_new_string(r->holders[j].id));
-			json_object_object_add(h, "pid", json_object_new_int64(r->holders[j].pid));
-			json_object_object_add(h, "start",
-					       json_object_new_int64((int64_t)r->holders[j].start));
-			json_object_array_add(hs, h);
-		}
-		json_object_object_add(e, "holders", hs);
-		json_object_array_add(ranges, e);
-	}
-	json_object_object_add(doc, "ranges", ranges);
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	ret = ib_write_file_atomic_locked(t->path, text, strlen(text), 0600, err);
+	ret = ib_write_file_atomic_locked(t->path, text, len, 0600, err);
 	if (ret < 0 && shrinking && (err->code == ENOSPC || err->code == EDQUOT)) {
 		ib_err e2 = {0};
-		ret = table_write_in_place(t, text, &e2);
+		ret = table_write_in_place(t, text, len, &e2);
 		if (ret < 0)
 			ib_err_wrap(err, "and in place: %s", e2.msg);
 	}
-	json_object_put(doc);
 	if (ret < 0)
 		return ib_err_wrap(err, "save ID-range table");
 	return 0;
 }
 
-static void range_remove_holder(struct range *r, size_t j)
+static void range_remove_holder(struct ib_idm_range *r, size_t j)
 {
 	free(r->holders[j].id);
 	memmove(&r->holders[j], &r->holders[j + 1], (r->n_holders - j - 1) * sizeof(*r->holders));
@@ -527,12 +353,12 @@ static void range_remove_holder(struct range *r, size_t j)
 }
 
 /* Remove holder from the table; true if it held something. */
-static bool table_drop_holder(struct table *t, const char *holder)
+static bool table_drop_holder(struct ib_idm_table *t, const char *holder)
 {
 	bool found = false;
 
 	for (size_t i = 0; i < t->n_ranges; i++) {
-		struct range *r = &t->ranges[i];
+		struct ib_idm_range *r = &t->ranges[i];
 		for (size_t j = 0; j < r->n_holders;) {
 			if (!strcmp(r->holders[j].id, holder)) {
 				range_remove_holder(r, j);
@@ -545,7 +371,7 @@ static bool table_drop_holder(struct table *t, const char *holder)
 	return found;
 }
 
-static struct range *table_find_holder(struct table *t, const char *holder)
+static struct ib_idm_range *table_find_holder(struct ib_idm_table *t, const char *holder)
 {
 	for (size_t i = 0; i < t->n_ranges; i++)
 		for (size_t j = 0; j < t->ranges[i].n_holders; j++)
@@ -554,14 +380,14 @@ static struct range *table_find_holder(struct table *t, const char *holder)
 	return NULL;
 }
 
-static void holder_init(struct holder *h, const char *id)
+static void holder_init(struct ib_idm_holder *h, const char *id)
 {
 	h->id = ib_xstrdup(id);
 	h->pid = getpid();
 	h->start = proc_starttime(h->pid);
 }
 
-static void range_add_holder(struct range *r, const char *id)
+static void range_add_holder(struct ib_idm_range *r, const char *id)
 {
 	r->holders = ib_xrealloc(r->holders, (r->n_holders + 1) * sizeof(*r->holders));
 	holder_init(&r->holders[r->n_holders++], id);
@@ -781,10 +607,10 @@ static int cmp_idrange(const void *a, const void *b)
  * in its user namespace: the container's own processes decide, not its
  * state (a runtime killed during create can leave a live init behind a
  * state dir without a pid). */
-static void recover_stale(struct table *t, ib_idmap_alive_fn alive, void *alive_data)
+static void recover_stale(struct ib_idm_table *t, ib_idmap_alive_fn alive, void *alive_data)
 {
 	for (size_t i = 0; alive && i < t->n_ranges; i++) {
-		struct range *r = &t->ranges[i];
+		struct ib_idm_range *r = &t->ranges[i];
 		bool any_alive = false;
 		int64_t user = 0;
 
@@ -801,7 +627,7 @@ static void recover_stale(struct table *t, ib_idmap_alive_fn alive, void *alive_
 			continue;
 		}
 		for (size_t j = 0; j < r->n_holders;) {
-			const struct holder *h = &r->holders[j];
+			const struct ib_idm_holder *h = &r->holders[j];
 			if (!holder_process_alive(h) && !alive(h->id, alive_data))
 				range_remove_holder(r, j);
 			else
@@ -812,7 +638,7 @@ static void recover_stale(struct table *t, ib_idmap_alive_fn alive, void *alive_
 
 /* The first range of the pool that overlaps nothing busy: allocated
  * ranges, /etc/subuid and /etc/subgid. */
-static bool find_free(const struct table *t, const struct ib_idpool *pool, uint64_t *out)
+static bool find_free(const struct ib_idm_table *t, const struct ib_idpool *pool, uint64_t *out)
 {
 	_cleanup_free_ struct ib_idrange *busy = NULL;
 	size_t n_busy = 0, k = 0;
@@ -859,15 +685,17 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 		   ib_idmap_alive_fn alive, void *alive_data, uint32_t *host_base, ib_err *err)
 {
 	_cleanup_close_ int lockfd = -1;
-	struct table t;
-	struct range *r;
+	struct ib_idm_table t;
+	struct ib_idm_range *r;
 	uint64_t s;
 	int ret = -1;
 
 	if (validate_pool(pool, err) < 0)
 		return -1;
-	if (!holder || !*holder)
-		return ib_err_set(err, EINVAL, "empty ID-range holder");
+	if (!ib_idm_holder_valid(holder))
+		return ib_err_set(err, EINVAL,
+				  "an ID range can't be held by an empty name or one with control "
+				  "characters (the state directory's path)");
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 
@@ -899,7 +727,7 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 	*host_base = (uint32_t)s;
 	ret = 0;
 out:
-	table_clear(&t);
+	ib_idm_table_clear(&t);
 	return ret;
 }
 
@@ -907,13 +735,15 @@ int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *h
 		   uint32_t host_base, ib_err *err)
 {
 	_cleanup_close_ int lockfd = -1;
-	struct table t;
-	struct range *r = NULL;
+	struct ib_idm_table t;
+	struct ib_idm_range *r = NULL;
 	int ret = -1;
 
 	(void)pool;
-	if (!holder || !*holder)
-		return ib_err_set(err, EINVAL, "empty ID-range holder");
+	if (!ib_idm_holder_valid(holder))
+		return ib_err_set(err, EINVAL,
+				  "an ID range can't be held by an empty name or one with control "
+				  "characters (the state directory's path)");
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 	table_drop_holder(&t, holder);
@@ -932,29 +762,29 @@ int ib_idmap_share(const char *root, const struct ib_idpool *pool, const char *h
 		goto out;
 	ret = 0;
 out:
-	table_clear(&t);
+	ib_idm_table_clear(&t);
 	return ret;
 }
 
 int ib_idmap_release(const char *root, const char *holder, ib_err *err)
 {
 	_cleanup_close_ int lockfd = -1;
-	struct table t;
+	struct ib_idm_table t;
 	int ret = 0;
 
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 	if (table_drop_holder(&t, holder))
 		ret = table_save(&t, true, err);
-	table_clear(&t);
+	ib_idm_table_clear(&t);
 	return ret;
 }
 
 int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, ib_err *err)
 {
 	_cleanup_close_ int lockfd = -1;
-	struct table t;
-	struct range *r;
+	struct ib_idm_table t;
+	struct ib_idm_range *r;
 	int ret = 0;
 
 	if (table_open(root, &t, &lockfd, err) < 0)
@@ -964,7 +794,7 @@ int ib_idmap_lookup(const char *root, const char *holder, uint32_t *host_base, i
 		*host_base = (uint32_t)r->base;
 	else
 		ret = ib_err_set(err, ENOENT, "container %s holds no user-ID range", holder);
-	table_clear(&t);
+	ib_idm_table_clear(&t);
 	return ret;
 }
 
@@ -972,13 +802,13 @@ int ib_idmap_find_overlap(const char *root, uint32_t start, uint64_t count,
 			  const char *ignore_holder, char **holder_out, ib_err *err)
 {
 	_cleanup_close_ int lockfd = -1;
-	struct table t;
+	struct ib_idm_table t;
 	int ret = 0;
 
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t.n_ranges && ret == 0; i++) {
-		struct range *r = &t.ranges[i];
+		struct ib_idm_range *r = &t.ranges[i];
 		if (r->n_holders == 0 || !(r->base < start + count && start < r->base + r->size))
 			continue;
 		for (size_t j = 0; j < r->n_holders; j++) {
@@ -990,6 +820,6 @@ int ib_idmap_find_overlap(const char *root, uint32_t start, uint64_t count,
 			break;
 		}
 	}
-	table_clear(&t);
+	ib_idm_table_clear(&t);
 	return ret;
 }

@@ -1,6 +1,6 @@
 /* The exclusive ID-range allocator. Each live container holds one 64K-wide
  * range of host UIDs/GIDs (same numbers for both). The table lives beside the
- * state dir (<root>/idmap.json), guarded by an flock on <root>/idmap.lock, so
+ * state dir (<root>/idmap.tab), guarded by an flock on <root>/idmap.lock, so
  * concurrent creates on one host are safe. A range may be shared by several
  * containers (those joining another container's user namespace); it is freed
  * when its last holder is released. Entries whose holders are all gone

@@ -8,8 +8,8 @@
 # Fails (status 1, one line per leak on stderr) when any of these is left:
 #   state     ROOT/ID (with no ID: any container directory under ROOT)
 #   id range  a holder ROOT/ID (no ID: ROOT/anything) in the host-wide ID-range
-#             table ($IRONBOX_IDMAP_DIR or /run/ironbox, idmap.json), or ID in
-#             a per-root table ROOT/idmap.json
+#             table ($IRONBOX_IDMAP_DIR or /run/ironbox, idmap.tab), or ID in
+#             a per-root table ROOT/idmap.tab
 #   cgroup    a directory named ID in any cgroup hierarchy (ironbox's own
 #             /ironbox/ID, Docker's /ib-docker/ID, ...)
 #   mount     a line of /proc/self/mountinfo naming ROOT/ID (no ID: ROOT), ID,
@@ -43,8 +43,16 @@ _leak_starttime() {
 # The host-wide ID-range table(s) to inspect.
 _leak_idmap_tables() {
 	local d=${IRONBOX_IDMAP_DIR:-/run/ironbox}
-	[[ -f "$d/idmap.json" ]] && echo "$d/idmap.json"
+	[[ -f "$d/idmap.tab" ]] && echo "$d/idmap.tab"
 	return 0
+}
+
+# _leak_idmap_holders TABLE : "base holder" per holder of an ID-range table
+# (idmap.tab: a header, then "base size pid start holder" lines).
+_leak_idmap_holders() {
+	awk 'NR == 1 { if ($0 != "ironbox-idmap 2") exit 1; next }
+	     /^ *$/ { next }
+	     { b = $1; for (i = 0; i < 4; i++) sub(/^[0-9]+ /, ""); print b, $0 }' "$1"
 }
 
 # _leak_static ROOT IDS PATHS : state, id ranges, cgroups (no retry needed).
@@ -65,7 +73,8 @@ _leak_static() {
 		done < <(find "$root" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
 	fi
 	for t in $(_leak_idmap_tables); do
-		holders=$(jq -r '.ranges[]? | "\(.base) \(.holders[]?.id)"' "$t" 2>/dev/null) || {
+		# "base size pid start holder" per line after the header
+		holders=$(_leak_idmap_holders "$t") || {
 			echo "leak check: cannot parse $t" >&2
 			bad=1
 			continue
@@ -85,12 +94,18 @@ _leak_static() {
 			fi
 		done <<<"$holders"
 	done
-	if [[ -f "$root/idmap.json" && -n "$ids" ]]; then
+	if [[ -f "$root/idmap.tab" && -n "$ids" ]]; then
+		holders=$(_leak_idmap_holders "$root/idmap.tab") || {
+			echo "leak check: cannot parse $root/idmap.tab" >&2
+			bad=1
+		}
 		for id in $ids; do
-			if jq -e --arg id "$id" '[.ranges[]?.holders[]?.id] | index($id) != null' "$root/idmap.json" >/dev/null 2>&1; then
-				echo "leak: ID range still held by $id in $root/idmap.json" >&2
-				bad=1
-			fi
+			while read -r base h; do
+				if [[ "$h" == "$id" ]]; then
+					echo "leak: ID range $base still held by $id in $root/idmap.tab" >&2
+					bad=1
+				fi
+			done <<<"$holders"
 		done
 	fi
 	for id in $ids; do

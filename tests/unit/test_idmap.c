@@ -84,7 +84,7 @@ static void test_sequential(void **state)
 	assert_int_equal(err.code, ENOENT);
 
 	/* The table is persistent and private. */
-	char *path = ib_xasprintf("%s/idmap.json", root);
+	char *path = ib_xasprintf("%s/idmap.tab", root);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	free(path);
@@ -144,8 +144,8 @@ static void test_writes_reuse_two_inodes(void **state)
 
 	must_alloc(root, &pool, "first", always_alive);
 	must_alloc(root, &pool, "second-with-a-much-longer-holder-name", always_alive);
-	a = ino_of(root, "idmap.json");
-	b = ino_of(root, "idmap.json.tmp");
+	a = ino_of(root, "idmap.tab");
+	b = ino_of(root, "idmap.tab.tmp");
 	assert_true(a && b && a != b);
 	for (int i = 0; i < 6; i++) {
 		ino_t x, y;
@@ -157,8 +157,8 @@ static void test_writes_reuse_two_inodes(void **state)
 		else
 			must_alloc(root, &pool, "second-with-a-much-longer-holder-name",
 				   always_alive);
-		x = ino_of(root, "idmap.json");
-		y = ino_of(root, "idmap.json.tmp");
+		x = ino_of(root, "idmap.tab");
+		y = ino_of(root, "idmap.tab.tmp");
 		assert_true((x == a && y == b) || (x == b && y == a));
 		assert_int_equal(ib_idmap_lookup(root, "first", &base, &err), 0);
 		assert_int_equal(base, 100000);
@@ -340,69 +340,167 @@ static void test_find_overlap(void **state)
 	assert_int_equal(ib_idmap_find_overlap(root, 165536, 65536, NULL, NULL, &err), 0);
 }
 
-static void write_table(const char *root, const char *text)
+static void write_file(const char *root, const char *name, const char *text)
 {
-	char *path = ib_xasprintf("%s/idmap.json", root);
+	char *path = ib_xasprintf("%s/%s", root, name);
 	ib_err err = {0};
 	assert_int_equal(ib_write_file_atomic(path, text, strlen(text), 0600, &err), 0);
 	free(path);
 }
+
+static void write_table(const char *root, const char *text)
+{
+	write_file(root, "idmap.tab", text);
+}
+
+/* Every operation on a table it can't trust fails, and says so. */
+static void assert_refused(const char *root, const char *what)
+{
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	if (ib_idmap_alloc(root, &pool, "z", always_alive, NULL, &base, &err) != -1)
+		fail_msg("table accepted: %s", what);
+	assert_non_null(strstr(err.msg, "is corrupted"));
+	assert_non_null(strstr(err.msg, "refusing to hand out"));
+	assert_int_equal(ib_idmap_share(root, &pool, "z", 100000, &err), -1);
+	assert_int_equal(ib_idmap_lookup(root, "a", &base, &err), -1);
+	assert_int_equal(ib_idmap_release(root, "a", &err), -1);
+}
+
+#define HDR "ironbox-idmap 2\n"
 
 static void test_corrupted(void **state)
 {
 	const char *root = *state;
 	const char *bad[] = {
 	    "",
-	    "{not json",
-	    "[]",
-	    "{\"version\":1}",
-	    "{\"version\":2,\"ranges\":[]}",
-	    "{\"version\":1,\"ranges\":[]} trailing",
-	    "{\"version\":1,\"ranges\":[{\"base\":\"100000\",\"size\":65536,\"holders\":[]}]}",
-	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":[]}]}",
-	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
-	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":100001,\"size\":65536,"
-	    "\"holders\":[{\"id\":\"b\",\"pid\":1,\"start\":0}]}]}",
-	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
-	    "[{\"id\":\"a\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}",
-	    "{\"version\":1,\"ranges\":[],\"extra\":true}",
+	    "ironbox-idmap 1\n",
+	    "ironbox-idmap 2",
+	    "{\"version\":1,\"ranges\":[]}",
+	    HDR "100000 65536 1 0 a",			    /* unterminated */
+	    HDR "100000 65536 1 0 \n",			    /* no holder */
+	    HDR "100000 65536 1 0\n",			    /* no holder */
+	    HDR "100000  65536 1 0 a\n",		    /* two blanks */
+	    HDR "+100000 65536 1 0 a\n",		    /* sign */
+	    HDR "100000 65536 -1 0 a\n",		    /* negative pid */
+	    HDR "100000 0x10000 1 0 a\n",		    /* not decimal */
+	    HDR "100000 65536 1 0 a\tb\n",		    /* control character */
+	    HDR "100000 65536 1 0 a\r\n",		    /* control character */
+	    HDR "0 65536 1 0 a\n",			    /* base 0 */
+	    HDR "100000 0 1 0 a\n",			    /* empty range */
+	    HDR "4294967295 2 1 0 a\n",			    /* beyond 32 bits */
+	    HDR "100000 4294967296 1 0 a\n",		    /* size beyond 32 bits */
+	    HDR "100000 65536 1 18446744073709551616 a\n",  /* start overflows */
+	    HDR "100000 65536 9223372036854775808 0 a\n",   /* pid overflows */
+	    HDR "100000 65536 1 0 a\n100001 65536 1 0 b\n", /* overlap */
+	    HDR "100000 65536 1 0 a\n100000 65535 1 0 b\n", /* sizes disagree */
+	    HDR "100000 65536 1 0 a\n100000 65536 1 0 a\n", /* holder twice */
+	    /* The same range again, not next to its first line. */
+	    HDR "100000 65536 1 0 a\n165536 65536 1 0 b\n100000 65536 1 0 c\n",
 	    /* Overlap, the later range first and the inner one listed first. */
-	    "{\"version\":1,\"ranges\":[{\"base\":300000,\"size\":10,\"holders\":"
-	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":165536,\"size\":65536,"
-	    "\"holders\":[{\"id\":\"c\",\"pid\":1,\"start\":0}]},{\"base\":231072,"
-	    "\"size\":100000,\"holders\":[{\"id\":\"b\",\"pid\":1,\"start\":0}]}]}",
+	    HDR "300000 10 1 0 a\n165536 65536 1 0 c\n231072 100000 1 0 b\n",
 	    /* The same holder in two ranges. */
-	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
-	    "[{\"id\":\"a\",\"pid\":1,\"start\":0}]},{\"base\":165536,\"size\":65536,"
-	    "\"holders\":[{\"id\":\"c\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,"
-	    "\"start\":0}]}]}",
+	    HDR "100000 65536 1 0 a\n165536 65536 1 0 c\n165536 65536 1 0 a\n",
+	    HDR "100000 65536 1 0 a\n x\n",
 	};
 
 	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
-		ib_err err = {0};
-		uint32_t base = 0;
-
 		write_table(root, bad[i]);
-		assert_int_equal(ib_idmap_alloc(root, &pool, "z", always_alive, NULL, &base, &err),
-				 -1);
-		assert_non_null(strstr(err.msg, "is corrupted"));
-		assert_non_null(strstr(err.msg, "refusing to hand out"));
-		assert_int_equal(ib_idmap_share(root, &pool, "z", 100000, &err), -1);
-		assert_int_equal(ib_idmap_lookup(root, "a", &base, &err), -1);
-		assert_int_equal(ib_idmap_release(root, "a", &err), -1);
+		assert_refused(root, bad[i]);
+	}
+	{
+		/* A NUL byte in the file. */
+		static const char nul[] = HDR "100000 65536 1 0 a\0b\n";
+		char *path = ib_xasprintf("%s/idmap.tab", root);
+		ib_err err = {0};
+		assert_int_equal(ib_write_file_atomic(path, nul, sizeof(nul) - 1, 0600, &err), 0);
+		free(path);
+		assert_refused(root, "NUL");
 	}
 	/* A well-formed table is accepted. */
-	write_table(root, "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,"
-			  "\"holders\":[{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}\n");
+	write_table(root, HDR "100000 65536 1 0 a\n");
 	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 165536);
-	/* So are adjacent ranges in any order, holders sharing a prefix. */
-	write_table(root, "{\"version\":1,\"ranges\":[{\"base\":231072,\"size\":65536,"
-			  "\"holders\":[{\"id\":\"/s/c1\",\"pid\":1,\"start\":0}]},"
-			  "{\"base\":100000,\"size\":65536,\"holders\":[{\"id\":\"/s/c10\","
-			  "\"pid\":1,\"start\":0},{\"id\":\"/s/c\",\"pid\":1,\"start\":0}]},"
-			  "{\"base\":165536,\"size\":65536,\"holders\":[{\"id\":\"/s/c2\","
-			  "\"pid\":1,\"start\":0}]}]}\n");
+	/* So are adjacent ranges in any order, holders sharing a prefix and
+	 * blanks, lines of blanks (padding), and a holder with spaces. */
+	write_table(root, HDR "231072 65536 1 0 /s/c1\n    \n100000 65536 1 0 /s/c10\n"
+			      "100000 65536 1 0 /s/c\n\n165536 65536 1 0 /s p/c2\n");
 	assert_int_equal(must_alloc(root, &pool, "b", always_alive), 296608);
+	{
+		uint32_t base = 0;
+		ib_err err = {0};
+		assert_int_equal(ib_idmap_lookup(root, "/s p/c2", &base, &err), 0);
+		assert_int_equal(base, 165536);
+		assert_int_equal(ib_idmap_lookup(root, "/s/c", &base, &err), 0);
+		assert_int_equal(base, 100000);
+	}
+}
+
+/* A holder the table could not represent (the state root is the caller's
+ * choice) is refused before the table is touched. */
+static void test_holder_names(void **state)
+{
+	const char *root = *state;
+	const char *bad[] = {"", "a\nb", "a\tb", "a\x7f"};
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	for (size_t i = 0; i < IB_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(
+		    ib_idmap_alloc(root, &pool, bad[i], always_alive, NULL, &base, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		must_alloc(root, &pool, "x", always_alive);
+		assert_int_equal(ib_idmap_share(root, &pool, bad[i], 100000, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+	}
+	/* Nothing was written for them: the table holds x alone. */
+	assert_int_equal(must_alloc(root, &pool, "y", always_alive), 165536);
+	assert_int_equal(ib_idmap_release(root, "x", &err), 0);
+	assert_int_equal(must_alloc(root, &pool, "z", always_alive), 100000);
+}
+
+/* The JSON table of an older ironbox is carried over once, with its
+ * ranges still taken, and replaced by one that JSON readers refuse. */
+static void test_carry_over(void **state)
+{
+	const char *root = *state;
+	char *legacy = ib_xasprintf("%s/idmap.json", root), *text = NULL;
+	ib_err err = {0};
+	uint32_t base = 0;
+
+	write_file(root, "idmap.json",
+		   "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,"
+		   "\"holders\":[{\"id\":\"/s/old\",\"pid\":1,\"start\":0},"
+		   "{\"id\":\"/s/old2\",\"pid\":1,\"start\":7}]},"
+		   "{\"base\":231072,\"size\":65536,\"holders\":[{\"id\":\"/s/b\",\"pid\":1,"
+		   "\"start\":0}]}]}\n");
+	assert_int_equal(must_alloc(root, &pool, "new", always_alive), 165536);
+	assert_int_equal(ib_idmap_lookup(root, "/s/old2", &base, &err), 0);
+	assert_int_equal(base, 100000);
+	assert_int_equal(must_alloc(root, &pool, "new2", always_alive), 296608);
+	assert_int_equal(ib_read_file_at(AT_FDCWD, legacy, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, "\"version\": 2"));
+	free(text);
+	/* The moved table's file gone: refused, not started afresh. */
+	{
+		char *tab = ib_xasprintf("%s/idmap.tab", root);
+		assert_int_equal(unlink(tab), 0);
+		free(tab);
+	}
+	assert_refused(root, "moved table missing");
+	/* A legacy table that is not valid is refused, as it always was. */
+	write_file(root, "idmap.json", "{not json");
+	assert_refused(root, "bad legacy");
+	write_file(root, "idmap.json",
+		   "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
+		   "[{\"id\":\"a\\nb\",\"pid\":1,\"start\":0}]}]}");
+	assert_refused(root, "legacy holder with a newline");
+	write_file(
+	    root, "idmap.json",
+	    "{\"version\":1,\"ranges\":[{\"base\":100000,\"size\":65536,\"holders\":"
+	    "[{\"id\":\"a\",\"pid\":1,\"start\":0},{\"id\":\"a\",\"pid\":1,\"start\":0}]}]}");
+	assert_refused(root, "legacy holder twice");
+	free(legacy);
 }
 
 static void test_parse_subid(void **state)
@@ -618,7 +716,7 @@ static void test_release_full_fs(void **state)
 		/* Fill it up. Without the kept temporary file: a new table that
 		 * fits in its blocks could still be written. */
 		{
-			char *tmp = ib_xasprintf("%s/idmap.json.tmp", root);
+			char *tmp = ib_xasprintf("%s/idmap.tab.tmp", root);
 			if (unlink(tmp) < 0)
 				_exit(8);
 			free(tmp);
@@ -664,6 +762,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_find_overlap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holder_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_carry_over, setup, teardown),
 	    cmocka_unit_test(test_parse_subid),
 	    cmocka_unit_test_setup_teardown(test_subid_skipped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_skipped, setup, teardown),

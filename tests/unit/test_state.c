@@ -193,7 +193,7 @@ static void test_list(void **state)
 	assert_int_equal(ib_state_create_dir(root, "alpha", &err), 0);
 	assert_int_equal(ib_state_create_dir(root, "mid", &err), 0);
 	/* Files beside the containers (the ID allocator's table) are not listed. */
-	junk = ib_xasprintf("%s/idmap.json", root);
+	junk = ib_xasprintf("%s/idmap.tab", root);
 	assert_int_equal(ib_write_file_atomic(junk, "{}", 2, 0600, &err), 0);
 	free(junk);
 	assert_int_equal(ib_state_list(root, &ids, &err), 0);
