@@ -637,20 +637,23 @@ static void recover_stale(struct ib_idm_table *t, ib_idmap_alive_fn alive, void 
 }
 
 /* The first range of the pool that overlaps nothing busy: allocated
- * ranges, /etc/subuid and /etc/subgid. */
-static bool find_free(const struct ib_idm_table *t, const struct ib_idpool *pool, uint64_t *out)
+ * ranges, and the host's IDs (subids: /etc/subuid, /etc/subgid and the
+ * accounts, read before the table's lock is taken). */
+static bool find_free(const struct ib_idm_table *t, const struct ib_idpool *pool,
+		      const struct ib_idrange *subids, size_t n_subids, uint64_t *out)
 {
-	_cleanup_free_ struct ib_idrange *busy = NULL;
+	_cleanup_free_ struct ib_idrange *busy =
+	    ib_xmalloc0((t->n_ranges + n_subids + 1) * sizeof(*busy));
 	size_t n_busy = 0, k = 0;
 
 	for (size_t i = 0; i < t->n_ranges; i++) {
 		if (t->ranges[i].n_holders == 0)
 			continue;
-		busy = ib_xrealloc(busy, (n_busy + 1) * sizeof(*busy));
 		busy[n_busy].start = t->ranges[i].base;
 		busy[n_busy++].count = t->ranges[i].size;
 	}
-	load_subids(&busy, &n_busy);
+	for (size_t i = 0; i < n_subids; i++)
+		busy[n_busy++] = subids[i];
 	if (n_busy)
 		qsort(busy, n_busy, sizeof(*busy), cmp_idrange);
 
@@ -687,6 +690,8 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 	_cleanup_close_ int lockfd = -1;
 	struct ib_idm_table t;
 	struct ib_idm_range *r;
+	_cleanup_free_ struct ib_idrange *subids = NULL;
+	size_t n_subids = 0;
 	uint64_t s;
 	int ret = -1;
 
@@ -696,6 +701,9 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 		return ib_err_set(err, EINVAL,
 				  "an ID range can't be held by an empty name or one with control "
 				  "characters (the state directory's path)");
+	/* Not the table's: read before its lock, which every create and
+	 * delete on the host waits for. */
+	load_subids(&subids, &n_subids);
 	if (table_open(root, &t, &lockfd, err) < 0)
 		return -1;
 
@@ -706,9 +714,9 @@ int ib_idmap_alloc(const char *root, const struct ib_idpool *pool, const char *h
 	 * look at every holder, under the lock every create takes (at 200
 	 * containers it serialised them). Until then their ranges simply stay
 	 * taken, which is the safe side. */
-	if (!find_free(&t, pool, &s)) {
+	if (!find_free(&t, pool, subids, n_subids, &s)) {
 		recover_stale(&t, alive, alive_data);
-		if (!find_free(&t, pool, &s)) {
+		if (!find_free(&t, pool, subids, n_subids, &s)) {
 			ib_err_set(err, ENOSPC,
 				   "no free user-ID range: all %" PRIu32 " ranges of %" PRIu32
 				   " IDs are in use",
