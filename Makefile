@@ -126,7 +126,7 @@ asan: deps
 # each target FUZZ_SECONDS (default 300); `make check` runs 20 s each.
 FUZZ_CC ?= clang
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TARGETS := spec policy state
+FUZZ_TARGETS := spec policy state idmap
 FUZZ_SECONDS ?= 300
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

@@ -9,7 +9,7 @@
 #   --no-save     do not copy new crash inputs into fuzz/regressions/TARGET/
 #   --merge       afterwards, merge inputs that add coverage into
 #                 fuzz/corpus/TARGET/ (libFuzzer -merge=1; review, then commit)
-#   TARGET        spec, policy, state (default: all)
+#   TARGET        spec, policy, state, idmap (default: all)
 #
 # Per target, in this order:
 #   1. regressions: every input in fuzz/regressions/TARGET/ is replayed once
@@ -49,15 +49,15 @@ while [[ $# -gt 0 ]]; do
 		;;
 	--no-save) SAVE=0 ;;
 	--merge) MERGE=1 ;;
-	spec | policy | state) TARGETS+=("$1") ;;
+	spec | policy | state | idmap) TARGETS+=("$1") ;;
 	*)
-		echo "usage: $0 [--build DIR] [--seconds N] [--no-save] [--merge] [spec|policy|state]..." >&2
+		echo "usage: $0 [--build DIR] [--seconds N] [--no-save] [--merge] [spec|policy|state|idmap]..." >&2
 		exit 2
 		;;
 	esac
 	shift
 done
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(spec policy state)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(spec policy state idmap)
 [[ "$SECS" =~ ^[0-9]+$ && "$SECS" -gt 0 ]] || {
 	echo "fuzz: --seconds must be a positive integer" >&2
 	exit 2

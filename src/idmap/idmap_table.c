@@ -201,24 +201,35 @@ fail:
 	return -1;
 }
 
+/* Append a record; the line is formatted in place (no stdio stream: the
+ * library never writes to one). */
+static void add_record(char **text, size_t *len, size_t *cap, const struct ib_idm_range *r,
+		       const struct ib_idm_holder *h)
+{
+	size_t need = 4 * 21 + strlen(h->id) + 2;
+	int n;
+
+	if (*len + need > *cap) {
+		*cap = 2 * (*len + need);
+		*text = ib_xrealloc(*text, *cap);
+	}
+	n = snprintf(*text + *len, *cap - *len, "%llu %llu %lld %llu %s\n",
+		     (unsigned long long)r->base, (unsigned long long)r->size, (long long)h->pid,
+		     (unsigned long long)h->start, h->id);
+	if (n < 0 || (size_t)n >= *cap - *len)
+		abort(); /* the room was counted above */
+	*len += (size_t)n;
+}
+
 char *ib_idm_table_format(const struct ib_idm_table *t, size_t *len)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
+	size_t cap = 4096, n = strlen(MAGIC);
+	char *text = ib_xmalloc0(cap);
 
-	if (!f)
-		abort();
-	fputs(MAGIC, f);
-	for (size_t i = 0; i < t->n_ranges; i++) {
-		const struct ib_idm_range *r = &t->ranges[i];
-		for (size_t j = 0; j < r->n_holders; j++)
-			fprintf(f, "%llu %llu %lld %llu %s\n", (unsigned long long)r->base,
-				(unsigned long long)r->size, (long long)r->holders[j].pid,
-				(unsigned long long)r->holders[j].start, r->holders[j].id);
-	}
-	if (fclose(f) != 0)
-		abort();
-	*len = size;
+	memcpy(text, MAGIC, n + 1);
+	for (size_t i = 0; i < t->n_ranges; i++)
+		for (size_t j = 0; j < t->ranges[i].n_holders; j++)
+			add_record(&text, &n, &cap, &t->ranges[i], &t->ranges[i].holders[j]);
+	*len = n;
 	return text;
 }
