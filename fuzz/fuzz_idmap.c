@@ -74,37 +74,39 @@ static void round_trip(const struct ib_idm_table *t, const char *what)
 	ib_idm_table_clear(&back);
 }
 
+/* One reader's verdict on an input: refused with a reason and left empty,
+ * or accepted, consistent and stable across write + read. */
+static void check_parse(int r, struct ib_idm_table *t, const char *why, const char *what)
+{
+	if (r == 0) {
+		check_table(t, what);
+		round_trip(t, what);
+	} else {
+		FZ_CHECK(why && *why, "%s refused without a reason", what);
+		FZ_CHECK(t->n_ranges == 0 && !t->ranges, "%s: refused table not emptied", what);
+	}
+	ib_idm_table_clear(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ib_idm_table t = {0};
 	const char *why = NULL;
 	char *s;
+	int r;
 
 	if (size > FZ_MAX_INPUT)
 		return -1;
 	/* The text table: read as bytes (a NUL inside is refused). */
-	if (ib_idm_table_parse(&t, (const char *)data, size, &why) == 0) {
-		check_table(&t, "idmap.tab");
-		round_trip(&t, "idmap.tab");
-	} else {
-		FZ_CHECK(why && *why, "idmap.tab refused without a reason");
-		FZ_CHECK(t.n_ranges == 0 && !t.ranges, "idmap.tab: refused table not emptied");
-	}
-	ib_idm_table_clear(&t);
-
+	r = ib_idm_table_parse(&t, (const char *)data, size, &why);
+	check_parse(r, &t, why, "idmap.tab");
 	/* The JSON table of older builds (read as a C string, as from a file). */
 	s = fz_cstring(data, size);
 	if (!s)
 		return 0;
 	why = NULL;
-	if (ib_idm_table_parse_json(&t, s, &why) == 0) {
-		check_table(&t, "idmap.json");
-		round_trip(&t, "idmap.json");
-	} else {
-		FZ_CHECK(why && *why, "idmap.json refused without a reason");
-		FZ_CHECK(t.n_ranges == 0 && !t.ranges, "idmap.json: refused table not emptied");
-	}
-	ib_idm_table_clear(&t);
+	r = ib_idm_table_parse_json(&t, s, &why);
+	check_parse(r, &t, why, "idmap.json");
 	free(s);
 	return 0;
 }

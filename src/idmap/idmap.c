@@ -197,12 +197,12 @@ static bool holder_process_alive(const struct ib_idm_holder *h)
 	return h->start == 0 || st == h->start;
 }
 
-static int corrupted(const struct ib_idm_table *t, ib_err *err, const char *what)
+static int corrupted(const char *path, ib_err *err, const char *what)
 {
 	return ib_err_set(err, EUCLEAN,
 			  "ID-range table %s is corrupted (%s); refusing to hand out user-ID "
 			  "ranges until an administrator repairs or removes it",
-			  t->path, what);
+			  path, what);
 }
 
 static int table_save(struct ib_idm_table *t, bool shrinking, ib_err *err);
@@ -224,18 +224,17 @@ static int table_carry_over(const char *root, struct ib_idm_table *t, ib_err *er
 		return 0;
 	}
 	if (!strcmp(text, IB_IDM_JSON_MOVED))
-		return corrupted(t, err, "missing; " LEGACY_NAME " says it was moved there");
-	if (ib_idm_table_parse_json(t, text, &why) < 0) {
-		ib_err_set(err, EUCLEAN,
-			   "ID-range table %s is corrupted (%s); refusing to hand out user-ID "
-			   "ranges until an administrator repairs or removes it",
-			   legacy, why);
-		return -1;
-	}
-	if (table_save(t, false, err) < 0 ||
-	    ib_write_file_atomic_locked(legacy, IB_IDM_JSON_MOVED, strlen(IB_IDM_JSON_MOVED), 0600,
-					err) < 0)
+		return corrupted(t->path, err, "missing; " LEGACY_NAME " says it was moved there");
+	if (ib_idm_table_parse_json(t, text, &why) < 0)
+		return corrupted(legacy, err, why);
+	if (table_save(t, false, err) < 0)
 		return ib_err_wrap(err, "carry %s over", legacy);
+	if (ib_write_file_atomic_locked(legacy, IB_IDM_JSON_MOVED, strlen(IB_IDM_JSON_MOVED), 0600,
+					err) < 0) {
+		/* Back to one table: older binaries still read the JSON one. */
+		unlink(t->path);
+		return ib_err_wrap(err, "carry %s over", legacy);
+	}
 	return 0;
 }
 
@@ -277,7 +276,7 @@ static int table_open(const char *root, struct ib_idm_table *t, int *lockfd, ib_
 		if (table_carry_over(root, t, err) < 0)
 			goto fail;
 	} else if (ib_idm_table_parse(t, text, len, &why) < 0) {
-		corrupted(t, err, why);
+		corrupted(t->path, err, why);
 		goto fail;
 	}
 	*lockfd = IB_STEAL_FD(fd);

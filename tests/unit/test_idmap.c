@@ -474,6 +474,22 @@ static void test_carry_over(void **state)
 		   "{\"id\":\"/s/old2\",\"pid\":1,\"start\":7}]},"
 		   "{\"base\":231072,\"size\":65536,\"holders\":[{\"id\":\"/s/b\",\"pid\":1,"
 		   "\"start\":0}]}]}\n");
+	/* The old table can't be replaced: the carry-over is undone (one
+	 * table, the one older binaries read), and the allocation fails. */
+	{
+		char *tmp = ib_xasprintf("%s/idmap.json.tmp", root);
+		char *tab = ib_xasprintf("%s/idmap.tab", root);
+		struct stat st;
+
+		assert_int_equal(mkdir(tmp, 0700), 0);
+		assert_int_equal(
+		    ib_idmap_alloc(root, &pool, "new", always_alive, NULL, &base, &err), -1);
+		assert_non_null(strstr(err.msg, "carry"));
+		assert_int_equal(stat(tab, &st), -1);
+		assert_int_equal(rmdir(tmp), 0);
+		free(tmp);
+		free(tab);
+	}
 	assert_int_equal(must_alloc(root, &pool, "new", always_alive), 165536);
 	assert_int_equal(ib_idmap_lookup(root, "/s/old2", &base, &err), 0);
 	assert_int_equal(base, 100000);
