@@ -97,6 +97,9 @@ BUNDLE="$WORK/bundle"
 }
 
 now_ns() { date +%s%N; }
+# Busy and idle jiffies of all CPUs.
+cpu_jiffies() { awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat; }
+HZ=$(getconf CLK_TCK)
 
 # Wait until the machine is quiet: the previous run's deletions finish in
 # the kernel after the runtime returns (network namespaces are torn down by
@@ -106,9 +109,9 @@ wait_quiet() {
 	local t0 b0 i0 b1 i1 waited=0
 	t0=$(now_ns)
 	while :; do
-		read -r b0 i0 < <(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+		read -r b0 i0 < <(cpu_jiffies)
 		sleep 0.5
-		read -r b1 i1 < <(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+		read -r b1 i1 < <(cpu_jiffies)
 		waited=$((($(now_ns) - t0) / 1000000000))
 		if ((100 * (i1 - i0) >= QUIET_PCT * (b1 - b0 + i1 - i0) || waited >= 20)); then
 			break
@@ -117,17 +120,15 @@ wait_quiet() {
 	echo "$waited"
 }
 
-# One container start, timed: prints "ms rc".
-start_one() {
-	local rt=$1 root=$2 id=$3 t0 t1 rc
-	t0=$(now_ns)
-	"$rt" --root "$root" run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>>"$root.err"
-	rc=$?
-	t1=$(now_ns)
-	echo "$(((t1 - t0) / 1000)) $rc"
+# The driver: starts the containers, K at a time, and prints each one's
+# time (microseconds) and exit status. A C program, not a shell per
+# container: here a bash and two `date`s cost as much CPU as a runtime's
+# whole create and diluted the ratios.
+LAUNCH="$WORK/launch"
+gcc -O2 -Wall -Werror -o "$LAUNCH" "$REPO/bench/launch.c" || {
+	echo "bench: could not build bench/launch.c" >&2
+	exit 1
 }
-export -f start_one now_ns
-export BUNDLE
 
 # PSS (kB) of a process, 0 if gone.
 pss_of() { awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
@@ -186,7 +187,7 @@ RUNTIMES=("ironbox $IRONBOX_BIN" "runc $RUNC")
 [[ -x "$CRUN" ]] && RUNTIMES+=("crun $CRUN")
 
 echo "== scale: $COUNT containers (run -d sleep), in flight: $PARALLEL; $(nproc) CPUs, kernel $(uname -r)"
-printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' runtime K "total s" "cont/s" "p50 ms" "p99 ms" errors "delete s" "runtime kB/ct" "init kB/ct"
+printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s %10s %6s\n' runtime K "total s" "cont/s" "p50 ms" "p99 ms" errors "delete s" "runtime kB/ct" "init kB/ct" "CPU ms/ct" "idle%"
 RES="$WORK/res"
 : >"$RES"
 LAST_K=${PARALLEL##* }
@@ -209,9 +210,17 @@ for k in $PARALLEL; do
 			mkdir -p "$root"
 			quiet_s=$(wait_quiet)
 			RUN_STARTED=$(date +%s)
+			read -r cb0 ci0 < <(cpu_jiffies)
 			t0=$(now_ns)
-			seq 1 "$COUNT" | xargs -P "$k" -I{} bash -c 'start_one "$0" "$1" "$2"' "$rt" "$root" "$label-$k-{}" >"$WORK/times"
+			"$LAUNCH" "$k" "$COUNT" "$rt" --root "$root" run -d --bundle "$BUNDLE" "$label-$k-{i}" \
+				>"$WORK/times" 2>>"$root.err"
 			t1=$(now_ns)
+			read -r cb1 ci1 < <(cpu_jiffies)
+			# System-wide busy CPU per container and the idle share while
+			# they started: a runtime that waits (locks, I/O) leaves CPUs
+			# idle, one that computes does not.
+			cpu_ct=$(awk -v b="$((cb1 - cb0))" -v n="$COUNT" -v hz="$HZ" 'BEGIN { printf "%.1f", b * 1000 / hz / n }')
+			idle=$(awk -v b="$((cb1 - cb0))" -v i="$((ci1 - ci0))" 'BEGIN { printf "%.0f", (b + i) ? 100 * i / (b + i) : 0 }')
 			errors=$(awk '$2 != 0' "$WORK/times" | wc -l)
 			read -r p50 p99 < <(awk '{ print $1 / 1000 }' "$WORK/times" | sort -n |
 				awk '{ a[NR] = $1 } END { i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5);
@@ -227,8 +236,8 @@ for k in $PARALLEL; do
 			total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 			tput=$(awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
 			dels=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-			printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
-				"$errors" "$dels" "$sup_kb" "$init_kb"
+			printf '%-8s %4s %8s %10s %9s %9s %6s %9s %14s %12s %10s %6s\n' "$label" "$k" "$total" "$tput" "$p50" "$p99" \
+				"$errors" "$dels" "$sup_kb" "$init_kb" "$cpu_ct" "$idle"
 			printf '%s\t%s\t%s\n' "$label" "$k" "$tput" >>"$RES"
 			if [[ "$quiet_s" -ge 20 ]]; then
 				echo "   note: the machine was not quiet before this run (less than $QUIET_PCT% idle)"
