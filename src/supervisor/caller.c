@@ -1003,6 +1003,10 @@ int ib_caller_identify(struct ib_caller *c, int fd, struct ib_caller_obj *out, i
 		return ib_err_sys(err, "statx");
 	out->mode = stx.stx_mode;
 	out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	out->mnt_id_known = stx.stx_mask & STATX_MNT_ID;
+	out->mnt_id = stx.stx_mnt_id;
+	out->mnt_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+			(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 	tab = caller_tab(c, err);
 	if (!tab)
 		return -1;

@@ -104,6 +104,9 @@ struct ib_caller_obj {
 	char *fs_path;	  /* the object's path from the filesystem's root, NULL if
 			   * unknown (deleted, unreachable from the caller's root) */
 	char *path;	  /* as the caller sees it (NULL if unknown) */
+	bool mnt_id_known; /* the kernel told its mount's id: */
+	uint64_t mnt_id;
+	bool mnt_root; /* it is its mount's root */
 };
 /* Keep the table of init's mount namespace, as its root shows it, between
  * calls (see caller.c); once, at CREATED (init: its host pid). */

@@ -367,21 +367,20 @@ static int resolve(struct mcall *m, int dirfd, const char *path, bool follow, bo
  * the caller's mountinfo). */
 static int identify(struct mcall *m, struct obj *o)
 {
-	struct statx stx;
 	struct statfs sf;
 	ib_err err = {0};
 
 	if (o->fd < 0)
 		return 0;
-	if (statx(o->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID))
-		return errno ? errno : EIO;
+	/* One statx there: the object's type, mode, mount id and whether it
+	 * is its mount's root. */
 	if (ib_caller_identify(&m->c->caller, o->fd, &o->o, &err) < 0)
 		return err.code ? err.code : EIO;
+	if (!o->o.mnt_id_known)
+		return EIO;
 	o->v.present = true;
-	o->v.mnt_id = stx.stx_mnt_id;
-	o->v.mnt_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-			(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	o->v.mnt_id = o->o.mnt_id;
+	o->v.mnt_root = o->o.mnt_root;
 	o->v.path = o->o.path;
 	o->v.nsfs = fstatfs(o->fd, &sf) == 0 && sf.f_type == NSFS_MAGIC;
 	return 0;
