@@ -97,13 +97,13 @@ int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err);
 
 /* Where an object reached through the caller's mounts lies. */
 struct ib_caller_obj {
-	dev_t dev;	  /* its filesystem (mountinfo major:minor of its mount) */
-	mode_t mode;	  /* file type and mode */
-	bool mount_known; /* its mount is in the caller's mountinfo */
-	char *mount_root; /* that mount's root, from the filesystem's root */
-	char *fs_path;	  /* the object's path from the filesystem's root, NULL if
-			   * unknown (deleted, unreachable from the caller's root) */
-	char *path;	  /* as the caller sees it (NULL if unknown) */
+	dev_t dev;	   /* its filesystem (mountinfo major:minor of its mount) */
+	mode_t mode;	   /* file type and mode */
+	bool mount_known;  /* its mount is in the caller's mountinfo */
+	char *mount_root;  /* that mount's root, from the filesystem's root */
+	char *fs_path;	   /* the object's path from the filesystem's root, NULL if
+			    * unknown (deleted, unreachable from the caller's root) */
+	char *path;	   /* as the caller sees it (NULL if unknown) */
 	bool mnt_id_known; /* the kernel told its mount's id: */
 	uint64_t mnt_id;
 	bool mnt_root; /* it is its mount's root */
