@@ -178,6 +178,17 @@ build_helper() {
 }
 
 # Copy static helper NAME into BUNDLE's rootfs as /bin/NAME.
+# Does this machine take i386 system calls (int 0x80) from a 64-bit process?
+# x86_64 hosts do, except under some hypervisors, whose guests fault on it
+# (SIGSEGV) with or without ironbox: the i386-ABI checks are skipped there.
+host_takes_i386() {
+	[[ "$(uname -m)" == x86_64 ]] || return 1
+	local bin
+	bin=$(build_helper ibemul) || return 1
+	# A shell of its own reaps it: bash's "Segmentation fault" goes nowhere.
+	bash -c '"$0" int80' "$bin" >/dev/null 2>&1
+}
+
 install_helper() {
 	local bundle=$1 name=$2 bin
 	bin=$(build_helper "$name") || return 1

@@ -4,6 +4,8 @@
  *   ibemul sysinfo32    the same through the i386 ABI (int 0x80, x86_64 only:
  *                       the compat layout); "guard intact" if nothing past
  *                       the 64-byte struct was written
+ *   ibemul int80        getpid(2) through the i386 ABI, on the host: does
+ *                       this machine take such calls at all?
  *   ibemul sysinfo-bad  sysinfo(2) into NULL and into a read-only page: the
  *                       errno of each ("null EFAULT", "readonly EFAULT")
  *   ibemul kmsg         /dev/kmsg as journald and dmesg open it: a
@@ -56,6 +58,17 @@ static struct {
 	char f[8];
 	unsigned char guard[64];
 } si32;
+
+/* Does this machine take i386 system calls from a 64-bit process at all?
+ * (Some hypervisors' guests fault on int 0x80.) getpid(2), number 20. */
+static int do_int80(void)
+{
+	long rc;
+
+	__asm__ volatile("int $0x80" : "=a"(rc) : "a"(20L) : "memory");
+	printf("i386 getpid %ld\n", rc);
+	return rc == (long)getpid() ? 0 : 1;
+}
 
 static int do_sysinfo32(void)
 {
@@ -170,6 +183,8 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
 	if (argc > 1 && !strcmp(argv[1], "sysinfo32"))
 		return do_sysinfo32();
+	if (argc > 1 && !strcmp(argv[1], "int80"))
+		return do_int80();
 #endif
 	if (argc > 1 && !strcmp(argv[1], "sysinfo-bad"))
 		return do_sysinfo_bad();
