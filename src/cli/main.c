@@ -1,4 +1,5 @@
 /* ironbox: global flags, logging setup, dispatch to one file per verb. */
+#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -381,6 +382,7 @@ int main(int argc, char **argv)
 	};
 	struct ib_global_opts g = {.root = IB_DEFAULT_ROOT, .policy_path = IB_POLICY_DEFAULT_PATH};
 	const char *log_path = NULL, *log_format = "text";
+	_cleanup_free_ char *root_abs = NULL;
 	bool version = false, help = false;
 	const char *verb;
 	int c;
@@ -390,9 +392,20 @@ int main(int argc, char **argv)
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "vh", opts)) != -1) {
 		switch (c) {
-		case OPT_ROOT:
-			g.root = optarg;
+		case OPT_ROOT: {
+			/* Absolute, as runc makes it: the supervisor and the
+			 * container's processes work from other directories. */
+			char cwd[PATH_MAX];
+
+			if (optarg[0] == '/' || !*optarg)
+				g.root = optarg;
+			else if (getcwd(cwd, sizeof(cwd)))
+				g.root = root_abs = ib_xasprintf("%s/%s", cwd, optarg);
+			else
+				return cli_error("--root %s: current directory: %s", optarg,
+						 strerror(errno));
 			break;
+		}
 		case OPT_LOG:
 			log_path = optarg;
 			break;

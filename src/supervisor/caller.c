@@ -138,46 +138,219 @@ int ib_caller_parse_status(const char *text, struct ib_caller_creds *out, ib_err
 
 /* ---- open / close ---- */
 
-int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err)
+/* Per worker thread: the /proc/TID directory and status file of the last
+ * caller, kept for its next call. An fd of /proc/TID names that task, not
+ * the number: once the task is gone every read through it fails (ESRCH,
+ * ENOENT), even if the number is reused, and we open afresh. */
+static __thread struct {
+	pid_t tid;
+	int dir, status;
+} t_proc = {0, -1, -1};
+
+/* Per worker thread: the caller's context it is still in after a call
+ * (see caller.h), with the fds that hold it, until it settles. */
+static __thread struct {
+	bool dirty;    /* not in our own namespace, root and cwd */
+	bool reusable; /* in the namespace and root of id (see park()) */
+	bool cwd_here; /* our cwd is a caller's (not our procfs) */
+	bool as_agent; /* a rule moved us elsewhere (ib_caller_as_agent) */
+	int fds[2];    /* mnt, root */
+	struct ib_caller_ctx_id id;
+	uint64_t fs_gen; /* g_fs_gen when entered */
+} t_park = {.fds = {-1, -1}};
+
+/* Counts pivot_roots (ib_caller_fs_moved()). */
+static _Atomic uint64_t g_fs_gen;
+
+void ib_caller_fs_moved(void)
+{
+	g_fs_gen++;
+}
+
+static void proc_forget(void)
+{
+	if (t_proc.dir >= 0)
+		close(t_proc.dir);
+	if (t_proc.status >= 0)
+		close(t_proc.status);
+	t_proc.tid = 0;
+	t_proc.dir = t_proc.status = -1;
+}
+
+/* The status text of tid, read now into buf (NUL-terminated). */
+static int read_status(pid_t tid, char *buf, size_t size, ib_err *err)
 {
 	char name[32];
-	_cleanup_free_ char *status = NULL;
+	ssize_t n;
+
+	if (t_proc.tid == tid) {
+		/* A read at offset 0 renders the file again. */
+		n = pread(t_proc.status, buf, size, 0);
+		if (n > 0)
+			goto got;
+		proc_forget();
+	}
+	proc_forget();
+	snprintf(name, sizeof(name), "%d", (int)tid);
+	t_proc.dir = openat(g_procfs, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t_proc.dir < 0)
+		return ib_err_sys(err, "open /proc/%d", (int)tid);
+	t_proc.status = openat(t_proc.dir, "status", O_RDONLY | O_CLOEXEC);
+	if (t_proc.status < 0) {
+		ib_err_sys(err, "open /proc/%d/status", (int)tid);
+		proc_forget();
+		return -1;
+	}
+	t_proc.tid = tid;
+	n = pread(t_proc.status, buf, size, 0);
+	if (n <= 0) {
+		ib_err_set(err, n < 0 ? errno : ESRCH, "read /proc/%d/status", (int)tid);
+		proc_forget();
+		return -1;
+	}
+got:
+	if ((size_t)n == size)
+		return ib_err_set(err, E2BIG, "/proc/%d/status: too long", (int)tid);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Mount id, device and inode of a directory (dirfd + path, or dirfd);
+ * *mnt_root (if non-NULL): whether it is its mount's root (-1: unknown). */
+static int dir_id(int dirfd, const char *path, uint64_t *mnt, dev_t *dev, ino_t *ino, int *mnt_root)
+{
+	struct statx stx;
+
+	if (statx(dirfd, path, *path ? 0 : AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return -1;
+	if (!(stx.stx_mask & STATX_MNT_ID)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	*mnt = stx.stx_mnt_id;
+	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	*ino = (ino_t)stx.stx_ino;
+	if (mnt_root)
+		*mnt_root = !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ? -1
+			    : (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)     ? 1
+									       : 0;
+	return 0;
+}
+
+/* The context id read from c's own fds. */
+static int ctx_identify(struct ib_caller *c)
+{
+	struct ib_caller_ctx_id *id = &c->id;
+	struct stat ns;
+
+	if (c->id_known)
+		return 0;
+	if (fstat(c->mnt_fd, &ns) < 0 || dir_id(c->root_fd, "", &id->root_mnt, &id->root_dev,
+						&id->root_ino, &id->root_is_mnt_root) < 0)
+		return -1;
+	id->ns_dev = ns.st_dev;
+	id->ns_ino = ns.st_ino;
+	c->id_known = true;
+	return 0;
+}
+
+/* Whether tid's namespace and root are now the ones this thread is
+ * parked in. The parked fds pin those objects (a mount's id, a namespace's
+ * inode are not reused while held), and a directory has one dentry, so
+ * equal ids mean the same objects; what tid does afterwards, it does to a
+ * call that is already ours. */
+static bool parked_here(int proc_fd)
+{
+	struct ib_caller_ctx_id now;
+	struct stat ns;
+
+	if (!t_park.reusable || t_park.fs_gen != g_fs_gen)
+		return false;
+	if (fstatat(proc_fd, "ns/mnt", &ns, 0) < 0 ||
+	    dir_id(proc_fd, "root", &now.root_mnt, &now.root_dev, &now.root_ino, NULL) < 0)
+		return false;
+	return ns.st_dev == t_park.id.ns_dev && ns.st_ino == t_park.id.ns_ino &&
+	       now.root_mnt == t_park.id.root_mnt && now.root_dev == t_park.id.root_dev &&
+	       now.root_ino == t_park.id.root_ino;
+}
+
+int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err)
+{
+	static __thread char status[16384];
 	struct stat st;
 
 	memset(c, 0, sizeof(*c));
 	c->proc_fd = c->mnt_fd = c->root_fd = c->cwd_fd = -1;
 	c->tid = tid;
-	snprintf(name, sizeof(name), "%d", (int)tid);
-	c->proc_fd = openat(g_procfs, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->proc_fd < 0)
-		return ib_err_sys(err, "open /proc/%d", (int)tid);
-	if (ib_read_file_at(c->proc_fd, "status", &status, NULL, err) < 0 ||
+	if (read_status(tid, status, sizeof(status), err) < 0 ||
 	    ib_caller_parse_status(status, &c->creds, err) < 0)
 		return ib_err_wrap(err, "credentials of %d", (int)tid);
-	c->mnt_fd = openat(c->proc_fd, "ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (c->mnt_fd < 0)
-		return ib_err_sys(err, "mount namespace of %d", (int)tid);
-	c->root_fd = openat(c->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->root_fd < 0)
-		return ib_err_sys(err, "root of %d", (int)tid);
-	c->cwd_fd = openat(c->proc_fd, "cwd", O_PATH | O_CLOEXEC);
-	if (c->cwd_fd < 0)
-		return ib_err_sys(err, "cwd of %d", (int)tid);
+	c->proc_fd = t_proc.dir; /* the thread's: not closed with c */
 	if (fstatat(c->proc_fd, "ns/user", &st, 0) < 0)
 		return ib_err_sys(err, "user namespace of %d", (int)tid);
 	c->foreign_userns = st.st_ino != g_own_userns;
+	if (parked_here(c->proc_fd)) {
+		c->mnt_fd = t_park.fds[0];
+		c->root_fd = t_park.fds[1];
+		c->id = t_park.id;
+		c->id_known = c->reused = true;
+	} else {
+		ib_caller_settle();
+		c->mnt_fd = openat(c->proc_fd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (c->mnt_fd < 0)
+			return ib_err_sys(err, "mount namespace of %d", (int)tid);
+		c->root_fd = openat(c->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->root_fd < 0)
+			return ib_err_sys(err, "root of %d", (int)tid);
+	}
+	c->cwd_fd = openat(c->proc_fd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->cwd_fd < 0)
+		return ib_err_sys(err, "cwd of %d", (int)tid);
 	return 0;
+}
+
+static bool tc_is_init_ctx(const struct ib_caller_ctx_id *id);
+
+/* After a call on this thread that entered c and left it: no caller's cwd
+ * is kept; the namespace and root are, if they are the init's (see
+ * caller.h) and no rule took us elsewhere, else we go home now. */
+static void park(struct ib_caller *c)
+{
+	if (t_park.cwd_here && ib_caller_chdir_procfs() < 0)
+		abort(); /* must not keep a caller's directory busy */
+	if (!t_park.as_agent && t_park.fs_gen == g_fs_gen && ctx_identify(c) == 0 &&
+	    tc_is_init_ctx(&c->id)) {
+		if (!c->reused) {
+			t_park.fds[0] = IB_STEAL_FD(c->mnt_fd);
+			t_park.fds[1] = IB_STEAL_FD(c->root_fd);
+			t_park.id = c->id;
+		}
+		t_park.reusable = true;
+		return;
+	}
+	if (c->reused)
+		c->mnt_fd = c->root_fd = -1; /* closed by settling */
+	ib_caller_settle();
 }
 
 void ib_caller_close(struct ib_caller *c)
 {
+	int *own[3] = {&c->mnt_fd, &c->root_fd, &c->cwd_fd};
+
 	if (c->entered)
 		ib_caller_leave(c);
-	for (int *fd = &c->proc_fd; fd <= &c->cwd_fd; fd++)
-		if (*fd >= 0) {
-			close(*fd);
-			*fd = -1;
+	if (c->was_entered)
+		park(c);
+	else if (t_park.dirty && !t_park.reusable)
+		ib_caller_settle(); /* entering failed half-way */
+	if (c->reused)
+		c->mnt_fd = c->root_fd = -1; /* the thread's */
+	for (size_t i = 0; i < IB_ARRAY_SIZE(own); i++)
+		if (*own[i] >= 0) {
+			close(*own[i]);
+			*own[i] = -1;
 		}
+	c->proc_fd = -1;
 	ib_mnttab_free(&c->tab);
 	c->tab_read = false;
 }
@@ -355,6 +528,9 @@ int ib_caller_thread_init(ib_err *err)
 
 	if (unshare(CLONE_FS) < 0)
 		return ib_err_sys(err, "unshare fs attributes");
+	/* Our creator may have been in a caller's context: home first. */
+	if (setns(g_home_mntns, CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "own mount namespace");
 	/* Our own state: every capability we have effective, fs IDs 0, no
 	 * supplementary groups (the agent dropped them), umask 022. */
 	if (syscall(SYS_capget, &hdr, data) < 0)
@@ -369,23 +545,36 @@ int ib_caller_thread_init(ib_err *err)
 	return 0;
 }
 
+/* This thread's namespace, root and cwd become c's. */
+static int enter_fs(struct ib_caller *c, ib_err *err)
+{
+	if (c->reused) {
+		t_park.reusable = false; /* until this call is over */
+		t_park.cwd_here = true;
+		if (fchdir(c->cwd_fd) < 0)
+			return ib_err_sys(err, "take the cwd of %d", (int)c->tid);
+		return 0;
+	}
+	t_park.fs_gen = g_fs_gen; /* (a pivot_root from here on moves us) */
+	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
+		return ib_err_sys(err, "join the mount namespace of %d", (int)c->tid);
+	t_park.dirty = t_park.cwd_here = true;
+	if (fchdir(c->root_fd) < 0 || chroot(".") < 0)
+		return ib_err_sys(err, "take the root of %d", (int)c->tid);
+	if (fchdir(c->cwd_fd) < 0)
+		return ib_err_sys(err, "take the cwd of %d", (int)c->tid);
+	return 0;
+}
+
 int ib_caller_enter(struct ib_caller *c, ib_err *err)
 {
 	gid_t groups[IB_ARRAY_SIZE(c->creds.groups)];
 	size_t n = 0;
 	bool ids;
 
-	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
-		return ib_err_sys(err, "join the mount namespace of %d", (int)c->tid);
 	c->entered = true;
-	if (fchdir(c->root_fd) < 0 || chroot(".") < 0) {
-		ib_err_sys(err, "take the root of %d", (int)c->tid);
+	if (enter_fs(c, err) < 0)
 		goto fail;
-	}
-	if (fchdir(c->cwd_fd) < 0) {
-		ib_err_sys(err, "take the cwd of %d", (int)c->tid);
-		goto fail;
-	}
 	if (t_cur.umask != c->creds.umask) {
 		umask(c->creds.umask);
 		t_cur.umask = c->creds.umask;
@@ -412,6 +601,7 @@ int ib_caller_enter(struct ib_caller *c, ib_err *err)
 		ib_err_sys(err, "take the capabilities of %d", (int)c->tid);
 		goto fail;
 	}
+	c->was_entered = true;
 	return 0;
 fail:
 	ib_caller_leave(c);
@@ -424,20 +614,25 @@ int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err)
 		return ib_err_set(err, EINVAL, "not in the context of %d", (int)c->tid);
 	if (caps_set_effective(~0ULL) < 0)
 		return ib_err_sys(err, "own capabilities");
+	t_park.as_agent = true;
 	if (mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
 		return ib_err_sys(err, "join a mount namespace of the container");
 	return 0;
 }
 
-void ib_caller_leave(struct ib_caller *c)
+int ib_caller_chdir_procfs(void)
 {
-	bool ids;
+	t_park.cwd_here = false;
+	return fchdir(g_procfs);
+}
 
-	if (!c->entered)
-		return;
-	/* Our capabilities first: they are needed for the rest. A thread that
-	 * cannot restore itself must not serve another caller. */
-	ids = t_cur.fsuid != 0 || t_cur.fsgid != 0;
+/* Our own credentials back: a thread that cannot restore itself must not
+ * serve another caller. */
+static void own_creds(void)
+{
+	bool ids = t_cur.fsuid != 0 || t_cur.fsgid != 0;
+
+	/* Our capabilities first: they are needed for the rest. */
 	if (ids || t_cur.effective != t_cur.permitted)
 		if (caps_set_effective(~0ULL) < 0)
 			abort();
@@ -445,13 +640,37 @@ void ib_caller_leave(struct ib_caller *c)
 		abort();
 	if (ids && (set_fs_ids(0, 0) < 0 || caps_set_effective(~0ULL) < 0))
 		abort();
+}
+
+void ib_caller_leave(struct ib_caller *c)
+{
+	if (!c->entered)
+		return;
+	own_creds();
+	c->entered = false;
+}
+
+bool ib_caller_unsettled(void)
+{
+	return t_park.dirty;
+}
+
+void ib_caller_settle(void)
+{
+	if (!t_park.dirty)
+		return;
 	if (setns(g_home_mntns, CLONE_NEWNS) < 0)
 		abort();
 	if (t_cur.umask != 022) {
 		umask(022);
 		t_cur.umask = 022;
 	}
-	c->entered = false;
+	for (size_t i = 0; i < IB_ARRAY_SIZE(t_park.fds); i++)
+		if (t_park.fds[i] >= 0) {
+			close(t_park.fds[i]);
+			t_park.fds[i] = -1;
+		}
+	t_park.dirty = t_park.reusable = t_park.cwd_here = t_park.as_agent = false;
 }
 
 /* ---- identity ---- */
@@ -683,14 +902,14 @@ void ib_caller_tab_prefetch(void)
  * cached namespace with the cached root (or the cache failed). */
 static bool tc_lookup(struct ib_caller *c, struct ib_mnttab *out)
 {
-	struct stat ns;
 	uint64_t mnt;
-	dev_t dev;
-	ino_t ino;
 	bool hit;
 
-	if (fstat(c->mnt_fd, &ns) < 0 || root_id(c->root_fd, &mnt, &dev, &ino) < 0)
+	/* (the ids are read once per call, and kept with a parked context) */
+	if (ctx_identify(c) < 0 || c->id.root_is_mnt_root < 0)
 		return false;
+	/* Only a mount's root is kept (tc_fresh_locked checks the table). */
+	mnt = c->id.root_is_mnt_root ? c->id.root_mnt : 0;
 	pthread_mutex_lock(&g_tc.lock);
 	if (g_tc.fd < 0 && g_tc.init > 0 && g_tc.tries < TC_TRIES) {
 		ib_err err = {0};
@@ -698,13 +917,26 @@ static bool tc_lookup(struct ib_caller *c, struct ib_mnttab *out)
 		g_tc.tries++;
 		(void)tc_open_locked(g_tc.init, &err);
 	}
-	hit = g_tc.fd >= 0 && ns.st_dev == g_tc.ns_dev && ns.st_ino == g_tc.ns_ino &&
-	      mnt == g_tc.root_mnt && dev == g_tc.root_dev && ino == g_tc.root_ino &&
-	      tc_fresh_locked();
+	hit = g_tc.fd >= 0 && c->id.ns_dev == g_tc.ns_dev && c->id.ns_ino == g_tc.ns_ino &&
+	      mnt == g_tc.root_mnt && c->id.root_dev == g_tc.root_dev &&
+	      c->id.root_ino == g_tc.root_ino && tc_fresh_locked();
 	if (hit)
 		ib_mnttab_copy(&g_tc.tab, out);
 	pthread_mutex_unlock(&g_tc.lock);
 	return hit;
+}
+
+/* Whether id is the kept table's namespace and root (the init's). */
+static bool tc_is_init_ctx(const struct ib_caller_ctx_id *id)
+{
+	bool yes;
+
+	pthread_mutex_lock(&g_tc.lock);
+	yes = g_tc.fd >= 0 && id->root_is_mnt_root == 1 && id->ns_dev == g_tc.ns_dev &&
+	      id->ns_ino == g_tc.ns_ino && id->root_mnt == g_tc.root_mnt &&
+	      id->root_dev == g_tc.root_dev && id->root_ino == g_tc.root_ino;
+	pthread_mutex_unlock(&g_tc.lock);
+	return yes;
 }
 
 /* The caller's mount table, read and parsed once per call at most. */
@@ -1060,7 +1292,7 @@ int ib_caller_setxattr_fd(int fd, const char *name, const void *value, size_t si
 
 	/* No *at form before setxattrat: through our procfs as cwd. */
 	snprintf(link, sizeof(link), "thread-self/fd/%d", fd);
-	if (fchdir(g_procfs) < 0)
+	if (ib_caller_chdir_procfs() < 0)
 		return -1;
 	return setxattr(link, name, value, size, flags);
 }

@@ -16,8 +16,16 @@
  *     container's gets no capabilities at all: its capabilities only count
  *     in its own namespace, which a thread cannot join; the emulation is
  *     narrower, never wider.
- * Afterwards the worker returns to the agent's own (empty) mount namespace,
- * so no container mount namespace is pinned by an idle worker.
+ * Afterwards the worker takes its own credentials back and leaves the
+ * caller's cwd (an idle worker must not keep a mount busy). If the caller
+ * was in the container's own mount namespace with the init's root (which
+ * the container cannot unmount), the worker stays there a short while: a
+ * call from a thread with the very same namespace and root (checked on
+ * the objects: namespace inode; mount id, device and inode of the root the
+ * worker holds) is served without joining them again. Any other context is
+ * left at once: the worker returns to the agent's own (empty) mount
+ * namespace, pinning no other namespace and no chroot's mount
+ * (ib_caller_settle()).
  *
  * Every /proc file is reached through a directory fd of the host's procfs
  * (the container's /proc, visible once chrooted, does not know our pids). */
@@ -46,6 +54,17 @@ struct ib_caller_creds {
 	mode_t umask;
 };
 
+/* Which namespace and root a context has (the root's mount id, device
+ * and inode: one directory of one mount). */
+struct ib_caller_ctx_id {
+	dev_t ns_dev;
+	ino_t ns_ino;
+	uint64_t root_mnt;
+	dev_t root_dev;
+	ino_t root_ino;
+	int root_is_mnt_root; /* the root is its mount's root: 1, 0, -1 unknown */
+};
+
 struct ib_caller {
 	pid_t tid;	     /* host tid of the calling thread */
 	int proc_fd;	     /* /proc/<tid> of the host's procfs */
@@ -53,6 +72,10 @@ struct ib_caller {
 	int root_fd, cwd_fd; /* its root and cwd (O_PATH) */
 	bool foreign_userns; /* in a user namespace nested in the container's */
 	bool entered;	     /* this thread is in the caller's context */
+	bool reused;	     /* the thread was in it already; the fds are the thread's */
+	bool was_entered;    /* entered in full during this call */
+	bool id_known;	     /* id is read (from the fds) */
+	struct ib_caller_ctx_id id;
 	struct ib_caller_creds creds;
 	struct ib_mnttab tab; /* its mountinfo, parsed (read on demand) */
 	bool tab_read;
@@ -70,7 +93,9 @@ bool ib_caller_protected_symlinks(void);
 /* Per worker thread, once: its own fs_struct. */
 int ib_caller_thread_init(ib_err *err);
 
-/* Open the context of thread tid (host pid). Nothing is entered yet. */
+/* Open the context of thread tid (host pid). Nothing is entered yet.
+ * c->proc_fd belongs to the thread (kept for tid's next call); the other
+ * fds are c's, or the thread's if c->reused. */
 int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err);
 void ib_caller_close(struct ib_caller *c);
 
@@ -84,14 +109,25 @@ char *ib_caller_read_path(const struct ib_caller *c, uint64_t addr, ib_err *err)
  * fd's open flags (fdinfo). */
 int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err);
 
-/* Enter the caller's context on this thread (see above); leave restores
- * our credentials and goes back to the agent's own mount namespace. */
+/* Enter the caller's context on this thread (see above). Leave restores
+ * our credentials; ib_caller_close() then leaves the cwd and either keeps
+ * the namespace and root (with c's fds for them) or settles: goes back to
+ * the agent's own mount namespace. The agent settles a thread that has
+ * been idle a while. */
 int ib_caller_enter(struct ib_caller *c, ib_err *err);
 void ib_caller_leave(struct ib_caller *c);
+void ib_caller_settle(void);
+bool ib_caller_unsettled(void);
+/* This entered thread's cwd becomes our procfs (for thread-self/fd/N). */
+int ib_caller_chdir_procfs(void);
+/* Around a pivot_root(2) we perform: it moves the root and cwd of every
+ * task that had the old root, parked workers included, which then are
+ * not where their ids say. */
+void ib_caller_fs_moved(void);
 /* For a rule's own work within a call (building a covered procfs for the
  * caller, from objects the rule chose, not the caller): this entered
  * thread takes the agent's full capabilities and joins mount namespace
- * mntns_fd (its root as root and cwd; -1: stays). ib_caller_leave() restores as
+ * mntns_fd (its root as root and cwd; -1: stays). Settling restores as
  * usual. */
 int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err);
 

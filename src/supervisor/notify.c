@@ -3,6 +3,7 @@
 #include "supervisor/notify.h"
 #include "supervisor/sysinfo_msg.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <json-c/json.h>
@@ -22,6 +23,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -30,6 +33,8 @@
 
 #define MAX_WORKERS 4
 #define WORKER_STACK (256 * 1024)
+#define SETTLE_IDLE_MS 20
+#define SLOW_CALL_MS 2
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -45,21 +50,28 @@ struct listener {
 };
 
 /* Leader/followers: one thread (the leader) polls the supervisor's socket
- * and the listeners; when it receives a notification it hands the polling
- * to an idle thread (or starts one, up to MAX_WORKERS) and handles the call
- * itself, so a call never waits for a thread to wake up, and a slow call
- * (a mount that blocks) does not stop the others. With every thread busy
- * nobody polls: the notifications wait in the kernel (back-pressure). */
+ * and the listeners, receives a notification and handles the call itself,
+ * then leads again: a call never waits for a thread to wake up, and a
+ * sequence of calls costs no switch between threads. So that a slow call
+ * (a mount that blocks) does not stop the others, the leader arms a timer
+ * (SLOW_CALL_MS) when it takes a call; a standby thread waits for it, and
+ * if it fires while nobody leads, takes over (another thread becomes the
+ * standby, up to MAX_WORKERS). A thread that finishes its call leads if
+ * nobody does, else stands by if nobody does, else waits idle. With every
+ * thread busy nobody polls: the notifications wait in the kernel
+ * (back-pressure). */
 static struct {
 	const struct ib_notify_agent_cfg *cfg;
 	struct seccomp_notif_sizes sizes;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool leader;		/* a thread is polling */
-	unsigned workers, idle; /* threads; of them waiting to lead */
+	bool standby;		/* a thread waits for the timer */
+	unsigned workers, idle; /* threads; of them waiting on cond */
+	int timer;		/* timerfd: a call taken SLOW_CALL_MS ago */
 	struct listener **ls;	/* the listeners (the leader's) */
 	size_t n;
-} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} ag = {.lock = PTHREAD_MUTEX_INITIALIZER, .timer = -1};
 
 /* ---- answers ---- */
 
@@ -231,6 +243,10 @@ bool ib_notify_host_shared(const struct ib_notify_policy *p, const struct ib_cal
 
 /* ---- dispatch ---- */
 
+/* This thread answered a mount call: the kept table is read again, if it
+ * must be, before the thread polls (not on the answer's path). */
+static __thread bool t_prefetch;
+
 static void handle(const struct seccomp_notif *req, const struct listener *l)
 {
 	struct ib_notify_call c = {.req = req, .policy = ag.cfg->policy, .listener = l->fd};
@@ -249,9 +265,10 @@ static void handle(const struct seccomp_notif *req, const struct listener *l)
 		c.rule->handler(&c);
 		if (!c.answered)
 			ib_notify_deny(&c, EPERM, "undecided");
-		/* The caller goes on: have the table ready for its next call. */
+		/* The caller goes on: have the table ready for its next call
+		 * (before this thread polls again, see lead()). */
 		if (!strcmp(c.rule->rule, "mount"))
-			ib_caller_tab_prefetch();
+			t_prefetch = true;
 	}
 	ib_caller_close(&c.caller);
 	json_object_put(c.args);
@@ -322,25 +339,7 @@ static void spawn_worker(void)
 		pthread_mutex_lock(&ag.lock);
 		ag.workers--;
 		pthread_mutex_unlock(&ag.lock);
-		/* this thread leads again once its call is done */
 	}
-}
-
-/* Give up polling (a call was received): an idle thread takes over, or a
- * new one. */
-static void hand_over(void)
-{
-	bool spawn = false;
-
-	pthread_mutex_lock(&ag.lock);
-	ag.leader = false;
-	if (ag.idle)
-		pthread_cond_signal(&ag.cond);
-	else if (ag.workers < MAX_WORKERS)
-		spawn = true, ag.workers++;
-	pthread_mutex_unlock(&ag.lock);
-	if (spawn)
-		spawn_worker();
 }
 
 /* As the leader: poll until a notification is received (returned, with
@@ -350,8 +349,13 @@ static struct seccomp_notif *lead(struct listener **from)
 	struct pollfd *pfd = NULL;
 	size_t cap = 0;
 
+	if (t_prefetch) {
+		t_prefetch = false;
+		ib_caller_tab_prefetch();
+	}
 	for (;;) {
 		size_t k = 0, polled = ag.n;
+		int r;
 
 		if (cap < 1 + ag.n) {
 			cap = 1 + ag.n + 4;
@@ -360,8 +364,12 @@ static struct seccomp_notif *lead(struct listener **from)
 		pfd[k++] = (struct pollfd){.fd = ag.cfg->sup_fd, .events = POLLIN};
 		for (size_t i = 0; i < ag.n; i++)
 			pfd[k++] = (struct pollfd){.fd = ag.ls[i]->fd, .events = POLLIN};
-		if (poll(pfd, k, -1) < 0) {
-			if (errno == EINTR)
+		/* Still in the last caller's context: for a short while. */
+		r = poll(pfd, k, ib_caller_unsettled() ? SETTLE_IDLE_MS : -1);
+		if (r == 0)
+			ib_caller_settle();
+		if (r <= 0) {
+			if (r == 0 || errno == EINTR)
 				continue;
 			_exit(1);
 		}
@@ -418,21 +426,96 @@ static struct seccomp_notif *lead(struct listener **from)
 	}
 }
 
+/* Wait for cond (the lock held); a thread still in a caller's context
+ * settles after SETTLE_IDLE_MS. */
+static void idle_wait(void)
+{
+	struct timespec t;
+
+	if (!ib_caller_unsettled()) {
+		pthread_cond_wait(&ag.cond, &ag.lock);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += SETTLE_IDLE_MS * 1000000L;
+	if (t.tv_nsec >= 1000000000L)
+		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	if (pthread_cond_timedwait(&ag.cond, &ag.lock, &t) == ETIMEDOUT) {
+		pthread_mutex_unlock(&ag.lock);
+		ib_caller_settle();
+		pthread_mutex_lock(&ag.lock);
+	}
+}
+
+/* As the standby: true once the timer fired with nobody leading (we lead
+ * now), false on a stale expiry (someone leads: stand by again). */
+static bool stand_by(void)
+{
+	struct pollfd p = {.fd = ag.timer, .events = POLLIN};
+	uint64_t expiries;
+	bool spawn = false, lead = false;
+	int r;
+
+	do {
+		r = poll(&p, 1, ib_caller_unsettled() ? SETTLE_IDLE_MS : -1);
+		if (r == 0)
+			ib_caller_settle();
+	} while (r == 0 || (r < 0 && errno == EINTR));
+	if (r < 0)
+		_exit(1);
+	(void)!read(ag.timer, &expiries, sizeof(expiries));
+	pthread_mutex_lock(&ag.lock);
+	ag.standby = false;
+	if (!ag.leader) {
+		ag.leader = lead = true;
+		/* the next slow call needs a standby too */
+		if (ag.idle)
+			pthread_cond_signal(&ag.cond);
+		else if (ag.workers < MAX_WORKERS)
+			spawn = true, ag.workers++;
+	}
+	pthread_mutex_unlock(&ag.lock);
+	if (spawn)
+		spawn_worker();
+	return lead;
+}
+
 static __attribute__((noreturn)) void serve(void)
 {
+	const struct itimerspec slow = {.it_value = {0, SLOW_CALL_MS * 1000000L}};
+
 	for (;;) {
 		struct seccomp_notif *req;
 		struct listener *l = NULL;
+		bool spawn = false, standby = false;
 
 		pthread_mutex_lock(&ag.lock);
-		ag.idle++;
-		while (ag.leader)
-			pthread_cond_wait(&ag.cond, &ag.lock);
-		ag.idle--;
-		ag.leader = true;
+		for (;;) {
+			if (!ag.leader) {
+				ag.leader = true;
+				break;
+			}
+			if (!ag.standby) {
+				ag.standby = standby = true;
+				break;
+			}
+			ag.idle++;
+			idle_wait();
+			ag.idle--;
+		}
 		pthread_mutex_unlock(&ag.lock);
+		if (standby && !stand_by())
+			continue;
 		req = lead(&l);
-		hand_over();
+		pthread_mutex_lock(&ag.lock);
+		ag.leader = false;
+		/* (once: the first call brings the standby) */
+		if (!ag.standby && !ag.idle && ag.workers < MAX_WORKERS)
+			spawn = true, ag.workers++;
+		pthread_mutex_unlock(&ag.lock);
+		(void)timerfd_settime(ag.timer, 0, &slow, NULL);
+		if (spawn)
+			spawn_worker();
 		handle(req, l);
 		listener_put(l);
 		free(req);
@@ -480,8 +563,13 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 {
 	int procfs, home;
 	ib_err err = {0};
+	pthread_condattr_t ca;
 
 	ag.cfg = cfg;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ag.cond, &ca);
+	pthread_condattr_destroy(&ca);
 	ib_rule_sysinfo_init(cfg->info_fd);
 	prctl(PR_SET_NAME, "ironbox-notify", 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -527,6 +615,9 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 		(void)ib_rule_mount_jail(cfg->jail, cfg->policy, &err);
 		ib_caller_tab_cache(cfg->jail->init);
 	}
+	ag.timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (ag.timer < 0)
+		_exit(1);
 	ag.workers = 1;
 	serve();
 }

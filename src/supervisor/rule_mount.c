@@ -395,7 +395,7 @@ static const char *magic(char *buf, size_t len, int fd)
 
 static bool to_procfs(void)
 {
-	return fchdir(ib_caller_procfs()) == 0;
+	return ib_caller_chdir_procfs() == 0;
 }
 
 /* ---- covers (post-action of a fresh procfs/sysfs) ---- */
@@ -1026,7 +1026,9 @@ static int perform_call(struct mcall *m, const struct ib_vet_decision *d)
 		r = do_umount(m, b, sizeof(b));
 		break;
 	case IB_VET_PIVOT_ROOT:
+		ib_caller_fs_moved();
 		r = ib_pivot_root(magic(a, sizeof(a), m->src.fd), magic(b, sizeof(b), m->dst.fd));
+		ib_caller_fs_moved();
 		break;
 	case IB_VET_MOVE_MOUNT:
 		r = ib_move_mount(m->src.fd, "", m->dst.fd, "",

@@ -190,6 +190,17 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	assert_no_leftovers "$id"
 }
 
+@test "a relative --root works like the absolute one (run --detach returns, state, delete from another directory)" {
+	setup_bundle b sleep 100
+	local id rel
+	id=$(new_id)
+	rel=$(realpath --relative-to="$BATS_TEST_TMPDIR" "$TEST_ROOT")
+	(cd "$BATS_TEST_TMPDIR" && timeout 30 "$IRONBOX" --root "$rel" run --detach --bundle "$BUNDLE" "$id" </dev/null 3>&-)
+	[[ "$(state_of "$id")" == running ]]
+	(cd / && "$IRONBOX" --root "${TEST_ROOT#/}" delete --force "$id")
+	assert_no_leftovers "$id"
+}
+
 @test "run starts in one step: no exec.fifo, the user's program already runs" {
 	setup_bundle b sleep 100
 	local id

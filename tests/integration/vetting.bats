@@ -631,6 +631,63 @@ EOF_SCRIPT
 # the target of a refused move, still held by the worker that refused it,
 # made the caller's next call, an umount of it (performed by another
 # worker), fail with EBUSY now and then.
+@test "vetting: an idle agent keeps no caller's directory busy: calls from inside a mount (relative paths, one refused), then its umount (not lazy) at once, 20 rounds" {
+	vet_bundle 'exec sleep 1000'
+	local id
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	run IB exec "$id" sh -c '
+		mkdir -p /tmp/m
+		for i in $(seq 20); do
+			ibmount mount tmpfs /tmp/m tmpfs 0 - >/dev/null && mkdir /tmp/m/sub && cd /tmp/m &&
+			r1=$(ibmount mount tmpfs sub tmpfs 0 -) && r2=$(ibmount umount sub 0) &&
+			r3=$(ibmount mount tmpfs none tmpfs 0 -); cd / &&
+			echo "round $i: $r1 $r2 $(ibmount umount /tmp/m 0) [$r3]"
+		done' </dev/null 3>&-
+	echo "$output"
+	[[ $(grep -c '^round [0-9]*: OK OK OK \[ERR ENOENT' <<<"$output") == 20 ]]
+	# (the refused call left the agent's worker in the caller's cwd until
+	# the worker parked: it moves to its own procfs then)
+	run IB exec "$id" sh -c 'mount -t tmpfs m /tmp/m && cd /tmp/m && ibmount mount tmpfs none tmpfs 0 -' </dev/null 3>&-
+	assert_output_contains "ERR ENOENT"
+	run IB exec "$id" ibmount umount /tmp/m 0 </dev/null 3>&-
+	assert_output_contains OK
+	IB delete -f "$id"
+}
+
+@test "vetting: a call that blocks (its target is a FUSE /proc file of a stopped supervisor) does not hold up another call; it ends once the view answers" {
+	vet_bundle 'mkdir -p /tmp/a; exec sleep 1000'
+	local id sup out pid
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(jq -r '.supervisor_pid' "$TEST_ROOT/$id/state.json")
+	out="$BATS_TEST_TMPDIR/exec.out"
+	# (the exec starts before the supervisor stops: exec hands it a listener)
+	IB exec "$id" sh -c '
+		echo "warm: $(ibmount mount tmpfs /tmp/a tmpfs 0 -)"
+		echo ready
+		while [ ! -e /tmp/go ]; do sleep 0.05; done
+		ibmount mount tmpfs /proc/uptime tmpfs 0 - >/tmp/slow.out 2>&1 &
+		sleep 0.5
+		echo "fast: $(ibmount umount /tmp/a 0)"
+		echo "slow-meanwhile: [$(cat /tmp/slow.out)]"
+		wait
+		echo "slow: $(cat /tmp/slow.out)"' >"$out" 2>&1 </dev/null 3>&- &
+	pid=$!
+	retry 100 0.1 grep -q '^ready' "$out"
+	kill -STOP "$sup"
+	touch "$BUNDLE/rootfs/tmp/go"
+	retry 100 0.1 grep -q '^fast:' "$out" || true
+	kill -CONT "$sup"
+	wait "$pid" || true
+	cat "$out"
+	grep -q '^warm: OK' "$out"
+	grep -q '^fast: OK' "$out"
+	grep -q '^slow-meanwhile: \[\]' "$out"
+	grep -q '^slow: ERR' "$out"
+	IB delete -f "$id"
+}
+
 @test "vetting: a refused move onto a mount, then its umount at once: 300 rounds, never EBUSY" {
 	vet_bundle '
 		mkdir -p /tmp/t
