@@ -3,11 +3,11 @@
 
 #include <string.h>
 
+#include "common/json.h"
 #include "common/util.h"
 
 struct json_object *ib_json_parse_config(const char *what, const char *text, ib_err *err)
 {
-	struct json_tokener *tok;
 	struct json_object *doc;
 	enum json_tokener_error jerr;
 	size_t len = strlen(text), i;
@@ -16,19 +16,8 @@ struct json_object *ib_json_parse_config(const char *what, const char *text, ib_
 		;
 	if (i == len)
 		return json_object_new_object();
-	tok = json_tokener_new();
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success) {
-		for (size_t j = json_tokener_get_parse_end(tok); j < len; j++)
-			if (!strchr(" \t\r\n", text[j]))
-				jerr = json_tokener_error_parse_unexpected;
-	} else if (!doc && jerr == json_tokener_continue) {
-		jerr = json_tokener_error_parse_eof;
-	}
-	json_tokener_free(tok);
-	if (!doc || jerr != json_tokener_success) {
-		json_object_put(doc);
+	doc = ib_json_parse_doc(text, len, &jerr);
+	if (!doc) {
 		ib_err_set(err, EINVAL, "%s: invalid JSON: %s", what,
 			   json_tokener_error_desc(jerr));
 		return NULL;

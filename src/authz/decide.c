@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "authz/gojson.h"
+#include "common/json.h"
 #include "common/util.h"
 
 void ib_authz_req_clear(struct ib_authz_req *r)
@@ -24,27 +25,15 @@ void ib_authz_req_clear(struct ib_authz_req *r)
 
 int ib_authz_parse_envelope(const char *json, size_t len, struct ib_authz_req *out, ib_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *doc, *v;
 	enum json_tokener_error jerr;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (len > (size_t)INT32_MAX || memchr(json, '\0', len)) {
-		json_tokener_free(tok);
+	if (len > (size_t)INT32_MAX || memchr(json, '\0', len))
 		return ib_err_set(err, EINVAL, "malformed AuthZReq: not a JSON document");
-	}
-	doc = json_tokener_parse_ex(tok, json, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success) {
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", json[i]))
-				jerr = json_tokener_error_parse_unexpected;
-	} else if (!doc && jerr == json_tokener_continue) {
-		jerr = json_tokener_error_parse_eof;
-	}
-	json_tokener_free(tok);
-	if (!doc || jerr != json_tokener_success) {
+	doc = ib_json_parse_doc(json, len, &jerr);
+	if (!doc) {
 		ib_err_set(err, EINVAL, "malformed AuthZReq: %s", json_tokener_error_desc(jerr));
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "idmap/idmap_int.h"
 
@@ -29,26 +30,14 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 
 int ib_idm_table_parse_json(struct ib_idm_table *t, const char *text, const char **why)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *doc, *ranges, *v;
-	enum json_tokener_error jerr;
-	size_t len = strlen(text);
 	int ret = -1;
 
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success) {
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", text[i]))
-				jerr = json_tokener_error_parse_unexpected;
-	}
-	if (!doc || jerr != json_tokener_success) {
-		json_object_put(doc);
-		json_tokener_free(tok);
+	doc = ib_json_parse_doc(text, strlen(text), NULL);
+	if (!doc) {
 		*why = "not valid JSON";
 		return -1;
 	}
-	json_tokener_free(tok);
 
 	if (!json_object_is_type(doc, json_type_object)) {
 		*why = "top level is not an object";

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "policy/policy_int.h"
 
@@ -359,24 +360,12 @@ static int parse_sysctl_max(struct json_object *o, int64_t *max, ib_err *err)
 
 struct ib_policy *ib_policy_parse(const char *json_text, ib_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *doc;
 	enum json_tokener_error jerr;
-	size_t len = strlen(json_text);
 	struct ib_policy *p = NULL;
 
-	doc = json_tokener_parse_ex(tok, json_text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success) {
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", json_text[i]))
-				jerr = json_tokener_error_parse_unexpected;
-	} else if (!doc && jerr == json_tokener_continue) {
-		jerr = json_tokener_error_parse_eof;
-	}
-	json_tokener_free(tok);
-	if (!doc || jerr != json_tokener_success) {
-		json_object_put(doc);
+	doc = ib_json_parse_doc(json_text, strlen(json_text), &jerr);
+	if (!doc) {
 		ib_err_set(err, EINVAL, "policy: invalid JSON: %s", json_tokener_error_desc(jerr));
 		return NULL;
 	}

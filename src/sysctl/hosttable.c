@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "state/state.h"
@@ -183,24 +184,13 @@ static bool get_i64(struct json_object *o, const char *key, int64_t *out)
 
 static int table_parse(struct table *t, const char *text, ib_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *doc, *knobs, *v;
-	enum json_tokener_error jerr;
-	size_t len = strlen(text);
 	int64_t version = 0;
 	int ret = -1;
 
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (doc && jerr == json_tokener_success)
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", text[i]))
-				jerr = json_tokener_error_parse_unexpected;
-	json_tokener_free(tok);
-	if (!doc || jerr != json_tokener_success) {
-		json_object_put(doc);
+	doc = ib_json_parse_doc(text, strlen(text), NULL);
+	if (!doc)
 		return corrupted(t, err, "not valid JSON");
-	}
 	if (!json_object_is_type(doc, json_type_object) || json_object_object_length(doc) != 2 ||
 	    !get_i64(doc, "version", &version) || version != 1 ||
 	    !json_object_object_get_ex(doc, "knobs", &knobs) ||
