@@ -392,20 +392,18 @@ int main(int argc, char **argv)
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "vh", opts)) != -1) {
 		switch (c) {
-		case OPT_ROOT: {
-			/* Absolute, as runc makes it: the supervisor and the
-			 * container's processes work from other directories. */
-			char cwd[PATH_MAX];
-
-			if (optarg[0] == '/' || !*optarg)
-				g.root = optarg;
-			else if (getcwd(cwd, sizeof(cwd)))
-				g.root = root_abs = ib_xasprintf("%s/%s", cwd, optarg);
-			else
+		case OPT_ROOT:
+			/* Absolute and clean, as runc makes it: the supervisor
+			 * and the container's processes work from other
+			 * directories, and a container's ID range is held under
+			 * its state directory's path: one spelling per root. */
+			free(root_abs);
+			root_abs = ib_path_abs_clean(optarg);
+			if (!root_abs)
 				return cli_error("--root %s: current directory: %s", optarg,
 						 strerror(errno));
+			g.root = root_abs;
 			break;
-		}
 		case OPT_LOG:
 			log_path = optarg;
 			break;

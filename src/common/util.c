@@ -1,6 +1,7 @@
 #include "common/util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,53 @@ char *ib_xasprintf(const char *fmt, ...)
 		abort();
 	va_end(ap);
 	return r;
+}
+
+char *ib_path_clean(const char *abs)
+{
+	size_t n = strlen(abs), len = 0;
+	char *out = ib_xmalloc0(n + 2);
+	const char *p = abs;
+
+	while (*p) {
+		const char *e;
+		size_t k;
+
+		while (*p == '/')
+			p++;
+		e = strchrnul(p, '/');
+		k = (size_t)(e - p);
+		if (k == 0 || (k == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (k == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* the '/' before it */
+		} else {
+			out[len++] = '/';
+			memcpy(out + len, p, k);
+			len += k;
+		}
+		p = e;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return out;
+}
+
+char *ib_path_abs_clean(const char *path)
+{
+	_cleanup_free_ char *joined = NULL;
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return ib_path_clean(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	joined = ib_xasprintf("%s/%s", cwd, path);
+	return ib_path_clean(joined);
 }
 
 size_t ib_strv_len(char **v)

@@ -41,6 +41,13 @@ void *ib_xrealloc(void *p, size_t n);
 char *ib_xstrdup(const char *s);
 char *ib_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* An absolute path made clean: no "." or ".." component (".." of "/" is
+ * "/"), no repeated or trailing '/'; malloc'd. */
+char *ib_path_clean(const char *abs);
+/* path from the current directory if relative, then clean; NULL (errno)
+ * when the current directory cannot be read. */
+char *ib_path_abs_clean(const char *path);
+
 size_t ib_strv_len(char **v);
 void ib_strv_free(char **v);
 char **ib_strv_dup(char **v);
