@@ -199,6 +199,11 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	[[ "$(state_of "$id")" == running ]]
 	(cd / && "$IRONBOX" --root "${TEST_ROOT#/}" delete --force "$id")
 	assert_no_leftovers "$id"
+	# its ID range went with it, whatever the spelling of its root
+	local t
+	for t in $(_leak_idmap_tables); do
+		! grep -q "/$id\$" "$t"
+	done
 }
 
 @test "run starts in one step: no exec.fifo, the user's program already runs" {
