@@ -13,7 +13,8 @@
 # alternate every round), RUNC (default: runc in PATH), BASELINE (another
 # ironbox binary, e.g. a build of the previous commit: a third column, in
 # the same rounds).
-# Prints per round and the medians, and the ratio ironbox / runc.
+# Prints per round and the medians, the ratio ironbox / runc, and the floor:
+# what two bare notification round trips per pair would cost on their own.
 set -u
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -66,6 +67,12 @@ one() { # RUNTIME ID -> ns per pair
 
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
+FLOOR="$WORK/notify-floor"
+gcc -O2 -Wall -Werror -o "$FLOOR" "$REPO/bench/notify-floor.c" || {
+	echo "bench: could not build bench/notify-floor.c" >&2
+	exit 1
+}
+
 echo "mount-trap: $N tmpfs mount+umount pairs per run, $ROUNDS rounds (alternating)"
 ib=() rc=() bl=()
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -85,6 +92,11 @@ mi=$(printf '%s\n' "${ib[@]}" | median)
 mr=$(printf '%s\n' "${rc[@]}" | median)
 echo "median: ironbox $mi ns/pair, runc $mr ns/pair"
 awk -v a="$mi" -v b="$mr" 'BEGIN { if (b > 0) printf "ratio ironbox/runc: %.1fx (+%.1f us per pair)\n", a / b, (a - b) / 1000 }'
+# What no supervisor can go below here: two notification round trips per
+# pair, answered at once with no work (bench/notify-floor.c), plus the
+# untrapped pair itself.
+fl=$(for ((r = 1; r <= 3; r++)); do "$FLOOR" 20000 | sed -n 's/^ns_per_call //p'; done | median)
+awk -v f="$fl" -v b="$mr" 'BEGIN { if (b > 0 && f > 0) printf "floor: a bare notification round trip %.1f us; two per pair + the untrapped pair = %.1f us, %.1fx runc\n", f / 1000, (2 * f + b) / 1000, (2 * f + b) / b }'
 if [[ -n "$BASELINE" ]]; then
 	mb=$(printf '%s\n' "${bl[@]}" | median)
 	awk -v a="$mb" -v b="$mr" -v c="$mi" 'BEGIN { if (b > 0 && a > 0) printf "baseline: %d ns/pair, ratio baseline/runc: %.1fx, ironbox/baseline: %.2fx\n", a, a / b, c / a }'
