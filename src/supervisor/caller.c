@@ -267,11 +267,14 @@ static bool parked_here(int proc_fd)
 	if (!t_park.reusable || t_park.fs_gen != g_fs_gen)
 		return false;
 	if (fstatat(proc_fd, "ns/mnt", &ns, 0) < 0 ||
-	    dir_id(proc_fd, "root", &now.root_mnt, &now.root_dev, &now.root_ino, NULL) < 0)
+	    dir_id(proc_fd, "root", &now.root_mnt, &now.root_dev, &now.root_ino,
+		   &now.root_is_mnt_root) < 0)
 		return false;
-	return ns.st_dev == t_park.id.ns_dev && ns.st_ino == t_park.id.ns_ino &&
-	       now.root_mnt == t_park.id.root_mnt && now.root_dev == t_park.id.root_dev &&
-	       now.root_ino == t_park.id.root_ino;
+	/* (a mount has one root: with its id that is exact, whatever inode
+	 * numbers the file system repeats) */
+	return now.root_is_mnt_root == 1 && ns.st_dev == t_park.id.ns_dev &&
+	       ns.st_ino == t_park.id.ns_ino && now.root_mnt == t_park.id.root_mnt &&
+	       now.root_dev == t_park.id.root_dev && now.root_ino == t_park.id.root_ino;
 }
 
 int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err)
@@ -286,6 +289,7 @@ int ib_caller_open(pid_t tid, struct ib_caller *c, ib_err *err)
 	    ib_caller_parse_status(status, &c->creds, err) < 0)
 		return ib_err_wrap(err, "credentials of %d", (int)tid);
 	c->proc_fd = t_proc.dir; /* the thread's: not closed with c */
+	c->fs_gen = g_fs_gen;	 /* (a pivot_root from here on moves what we open) */
 	if (fstatat(c->proc_fd, "ns/user", &st, 0) < 0)
 		return ib_err_sys(err, "user namespace of %d", (int)tid);
 	c->foreign_userns = st.st_ino != g_own_userns;
@@ -555,7 +559,7 @@ static int enter_fs(struct ib_caller *c, ib_err *err)
 			return ib_err_sys(err, "take the cwd of %d", (int)c->tid);
 		return 0;
 	}
-	t_park.fs_gen = g_fs_gen; /* (a pivot_root from here on moves us) */
+	t_park.fs_gen = c->fs_gen;
 	if (setns(c->mnt_fd, CLONE_NEWNS) < 0)
 		return ib_err_sys(err, "join the mount namespace of %d", (int)c->tid);
 	t_park.dirty = t_park.cwd_here = true;
@@ -622,8 +626,10 @@ int ib_caller_as_agent(struct ib_caller *c, int mntns_fd, ib_err *err)
 
 int ib_caller_chdir_procfs(void)
 {
+	if (fchdir(g_procfs) < 0)
+		return -1;
 	t_park.cwd_here = false;
-	return fchdir(g_procfs);
+	return 0;
 }
 
 /* Our own credentials back: a thread that cannot restore itself must not
@@ -652,7 +658,7 @@ void ib_caller_leave(struct ib_caller *c)
 
 bool ib_caller_unsettled(void)
 {
-	return t_park.dirty;
+	return t_park.dirty || t_proc.dir >= 0;
 }
 
 void ib_caller_settle(void)
@@ -671,6 +677,14 @@ void ib_caller_settle(void)
 			t_park.fds[i] = -1;
 		}
 	t_park.dirty = t_park.reusable = t_park.cwd_here = t_park.as_agent = false;
+}
+
+void ib_caller_idle(void)
+{
+	ib_caller_settle();
+	/* the last caller's task (and with it its pid and user namespaces)
+	 * is not kept by an idle worker */
+	proc_forget();
 }
 
 /* ---- identity ---- */

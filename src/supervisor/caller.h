@@ -74,6 +74,7 @@ struct ib_caller {
 	bool entered;	     /* this thread is in the caller's context */
 	bool reused;	     /* the thread was in it already; the fds are the thread's */
 	bool was_entered;    /* entered in full during this call */
+	uint64_t fs_gen;     /* pivot_roots counted when the fds were opened */
 	bool id_known;	     /* id is read (from the fds) */
 	struct ib_caller_ctx_id id;
 	struct ib_caller_creds creds;
@@ -117,6 +118,9 @@ int ib_caller_fd(const struct ib_caller *c, int fd, int *flags_out, ib_err *err)
 int ib_caller_enter(struct ib_caller *c, ib_err *err);
 void ib_caller_leave(struct ib_caller *c);
 void ib_caller_settle(void);
+/* An idle worker: settles, and lets the last caller's /proc/TID go. */
+void ib_caller_idle(void);
+/* Whether this thread holds anything of a caller (ib_caller_idle()). */
 bool ib_caller_unsettled(void);
 /* This entered thread's cwd becomes our procfs (for thread-self/fd/N). */
 int ib_caller_chdir_procfs(void);

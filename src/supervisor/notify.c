@@ -367,7 +367,7 @@ static struct seccomp_notif *lead(struct listener **from)
 		/* Still in the last caller's context: for a short while. */
 		r = poll(pfd, k, ib_caller_unsettled() ? SETTLE_IDLE_MS : -1);
 		if (r == 0)
-			ib_caller_settle();
+			ib_caller_idle();
 		if (r <= 0) {
 			if (r == 0 || errno == EINTR)
 				continue;
@@ -442,7 +442,7 @@ static void idle_wait(void)
 		t.tv_sec++, t.tv_nsec -= 1000000000L;
 	if (pthread_cond_timedwait(&ag.cond, &ag.lock, &t) == ETIMEDOUT) {
 		pthread_mutex_unlock(&ag.lock);
-		ib_caller_settle();
+		ib_caller_idle();
 		pthread_mutex_lock(&ag.lock);
 	}
 }
@@ -459,7 +459,7 @@ static bool stand_by(void)
 	do {
 		r = poll(&p, 1, ib_caller_unsettled() ? SETTLE_IDLE_MS : -1);
 		if (r == 0)
-			ib_caller_settle();
+			ib_caller_idle();
 	} while (r == 0 || (r < 0 && errno == EINTR));
 	if (r < 0)
 		_exit(1);
@@ -509,9 +509,16 @@ static __attribute__((noreturn)) void serve(void)
 		req = lead(&l);
 		pthread_mutex_lock(&ag.lock);
 		ag.leader = false;
-		/* (once: the first call brings the standby) */
-		if (!ag.standby && !ag.idle && ag.workers < MAX_WORKERS)
-			spawn = true, ag.workers++;
+		/* No standby (the first call; or the standby took over): an
+		 * idle thread or a new one takes the free role, leader or
+		 * standby, so a slow call never leaves the others waiting
+		 * while a thread could poll. */
+		if (!ag.standby) {
+			if (ag.idle)
+				pthread_cond_signal(&ag.cond);
+			else if (ag.workers < MAX_WORKERS)
+				spawn = true, ag.workers++;
+		}
 		pthread_mutex_unlock(&ag.lock);
 		(void)timerfd_settime(ag.timer, 0, &slow, NULL);
 		if (spawn)
@@ -615,7 +622,9 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 		(void)ib_rule_mount_jail(cfg->jail, cfg->policy, &err);
 		ib_caller_tab_cache(cfg->jail->init);
 	}
-	ag.timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	/* (non-blocking: a taker re-arming it between our poll and read
+	 * resets the count) */
+	ag.timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (ag.timer < 0)
 		_exit(1);
 	ag.workers = 1;

@@ -1108,6 +1108,7 @@ static void perform(struct mcall *m, const struct ib_vet_decision *d)
 {
 	struct ib_caller_tab_txn x = {0};
 	uint64_t gone_uid = 0, gone_id = m->dst.v.mnt_id;
+	bool nested;
 	int rc;
 
 	if (one_mount_change(m, d)) {
@@ -1116,8 +1117,13 @@ static void perform(struct mcall *m, const struct ib_vet_decision *d)
 		if (m->call.sys != IB_VET_UMOUNT2 || gone_uid)
 			ib_caller_tab_begin(&m->c->caller, &x);
 	}
-	rc = m->c->caller.foreign_userns && !new_ns_fs(m, d) ? perform_nested(m, d)
-							     : perform_call(m, d);
+	nested = m->c->caller.foreign_userns && !new_ns_fs(m, d);
+	/* (perform_nested's child counts in its own copy: counted here too) */
+	if (nested && m->call.sys == IB_VET_PIVOT_ROOT)
+		ib_caller_fs_moved();
+	rc = nested ? perform_nested(m, d) : perform_call(m, d);
+	if (nested && m->call.sys == IB_VET_PIVOT_ROOT)
+		ib_caller_fs_moved();
 	if (!rc)
 		ib_caller_tab_commit(&m->c->caller, &x, gone_uid, gone_id);
 	ib_caller_tab_txn_free(&x);

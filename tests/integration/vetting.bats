@@ -655,36 +655,46 @@ EOF_SCRIPT
 	IB delete -f "$id"
 }
 
-@test "vetting: a call that blocks (its target is a FUSE /proc file of a stopped supervisor) does not hold up another call; it ends once the view answers" {
+@test "vetting: calls that block (their target is a FUSE /proc file of a stopped supervisor) do not hold up another call, three at a time, twice; they end once the view answers" {
 	vet_bundle 'mkdir -p /tmp/a; exec sleep 1000'
-	local id sup out pid
+	local id sup out pid round
 	id=$(new_id)
 	ib_run_detached "$id" "$BUNDLE"
 	sup=$(jq -r '.supervisor_pid' "$TEST_ROOT/$id/state.json")
 	out="$BATS_TEST_TMPDIR/exec.out"
-	# (the exec starts before the supervisor stops: exec hands it a listener)
+	# (the exec starts before the supervisor stops: exec hands it a
+	# listener). The second round starts with the agent's threads left by
+	# the first: some idle, some leading or standing by.
 	IB exec "$id" sh -c '
-		echo "warm: $(ibmount mount tmpfs /tmp/a tmpfs 0 -)"
-		echo ready
-		while [ ! -e /tmp/go ]; do sleep 0.05; done
-		ibmount mount tmpfs /proc/uptime tmpfs 0 - >/tmp/slow.out 2>&1 &
-		sleep 0.5
-		echo "fast: $(ibmount umount /tmp/a 0)"
-		echo "slow-meanwhile: [$(cat /tmp/slow.out)]"
-		wait
-		echo "slow: $(cat /tmp/slow.out)"' >"$out" 2>&1 </dev/null 3>&- &
+		for round in 1 2; do
+			echo "warm$round: $(ibmount mount tmpfs /tmp/a tmpfs 0 -)"
+			echo "ready$round"
+			while [ ! -e /tmp/go$round ]; do sleep 0.05; done
+			for i in 1 2 3; do
+				ibmount mount tmpfs /proc/uptime tmpfs 0 - >/tmp/slow$round.$i 2>&1 &
+			done
+			sleep 0.5
+			echo "fast$round: $(ibmount umount /tmp/a 0)"
+			echo "slow$round-meanwhile: [$(cat /tmp/slow$round.*)]"
+			wait
+			echo "slow$round: $(cat /tmp/slow$round.* | sort -u)"
+		done' >"$out" 2>&1 </dev/null 3>&- &
 	pid=$!
-	retry 100 0.1 grep -q '^ready' "$out"
-	kill -STOP "$sup"
-	touch "$BUNDLE/rootfs/tmp/go"
-	retry 100 0.1 grep -q '^fast:' "$out" || true
-	kill -CONT "$sup"
+	for round in 1 2; do
+		retry 100 0.1 grep -q "^ready$round" "$out"
+		kill -STOP "$sup"
+		touch "$BUNDLE/rootfs/tmp/go$round"
+		retry 100 0.1 grep -q "^fast$round:" "$out" || true
+		kill -CONT "$sup"
+	done
 	wait "$pid" || true
 	cat "$out"
-	grep -q '^warm: OK' "$out"
-	grep -q '^fast: OK' "$out"
-	grep -q '^slow-meanwhile: \[\]' "$out"
-	grep -q '^slow: ERR' "$out"
+	for round in 1 2; do
+		grep -q "^warm$round: OK" "$out"
+		grep -q "^fast$round: OK" "$out"
+		grep -q "^slow$round-meanwhile: \[\]" "$out"
+		grep -q "^slow$round: ERR" "$out"
+	done
 	IB delete -f "$id"
 }
 
