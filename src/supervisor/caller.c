@@ -156,7 +156,7 @@ static __thread struct {
 	bool as_agent; /* a rule moved us elsewhere (ib_caller_as_agent) */
 	int fds[2];    /* mnt, root */
 	struct ib_caller_ctx_id id;
-	uint64_t fs_gen; /* g_fs_gen when entered */
+	uint64_t fs_gen; /* g_fs_gen when its fds were opened */
 } t_park = {.fds = {-1, -1}};
 
 /* Counts pivot_roots (ib_caller_fs_moved()). */
@@ -188,7 +188,6 @@ static int read_status(pid_t tid, char *buf, size_t size, ib_err *err)
 		n = pread(t_proc.status, buf, size, 0);
 		if (n > 0)
 			goto got;
-		proc_forget();
 	}
 	proc_forget();
 	snprintf(name, sizeof(name), "%d", (int)tid);
@@ -748,23 +747,20 @@ static struct {
 	uint64_t deltas, rereads; /* statistics (tests, bench) */
 } g_tc = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
+/* The identity of a root kept with the table: only a mount's root is kept
+ * (*mnt 0 otherwise; tc_fresh_locked checks the table). */
 static int root_id(int root_fd, uint64_t *mnt, dev_t *dev, ino_t *ino)
 {
-	struct statx stx;
+	int mnt_root;
 
-	if (statx(root_fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
+	if (dir_id(root_fd, "", mnt, dev, ino, &mnt_root) < 0)
 		return -1;
-	if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+	if (mnt_root < 0) {
 		errno = ENOTSUP;
 		return -1;
 	}
-	/* Only a mount's root is kept (tc_fresh_locked checks the table). */
-	if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+	if (!mnt_root)
 		*mnt = 0;
-	else
-		*mnt = stx.stx_mnt_id;
-	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-	*ino = (ino_t)stx.stx_ino;
 	return 0;
 }
 
