@@ -698,6 +698,51 @@ EOF_SCRIPT
 	IB delete -f "$id"
 }
 
+# The supervisor stops serving its FUSE view when the init exits, then
+# waits for its agent; an agent whose every worker waits for that view
+# would wait for ever, and the supervisor with it (until delete killed it).
+sup_gone() { ! [[ -e /proc/$1 ]] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+agent_threads_in_fuse() {
+	local t n=0
+	for t in /proc/"$1"/task/*; do
+		[[ $(cat "$t/wchan" 2>/dev/null) == request_wait_answer ]] && n=$((n + 1))
+	done
+	[[ $n -ge $2 ]]
+}
+
+@test "vetting: a supervisor whose init exited while every agent worker waited for its FUSE view still exits by itself (before delete)" {
+	vet_bundle 'mkdir -p /tmp/a; while [ ! -e /tmp/die ]; do sleep 0.05; done'
+	local id sup agent init
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(jq -r '.supervisor_pid' "$TEST_ROOT/$id/state.json")
+	init=$(jq -r '.pid' "$TEST_ROOT/$id/state.json")
+	# (a first call starts the agent; the exec hands its listener over
+	# before the supervisor stops)
+	run IB exec "$id" ibmount mount tmpfs /tmp/a tmpfs 0 - </dev/null 3>&-
+	assert_output_contains OK
+	IB exec "$id" sh -c '
+		while [ ! -e /tmp/go ]; do sleep 0.05; done
+		for i in 1 2 3 4 5 6; do ibmount mount tmpfs /proc/uptime tmpfs 0 - & done
+		wait' </dev/null >/dev/null 2>&1 3>&- &
+	sleep 0.5
+	agent=$(pgrep -P "$sup" -x ironbox-notify)
+	[[ -n $agent ]]
+	kill -STOP "$sup"
+	touch "$BUNDLE/rootfs/tmp/go"
+	# every worker (4) waits for the stopped view
+	retry 100 0.1 agent_threads_in_fuse "$agent" 4 || {
+		kill -CONT "$sup"
+		false
+	}
+	touch "$BUNDLE/rootfs/tmp/die"
+	retry 100 0.1 sup_gone "$init" || true
+	kill -CONT "$sup"
+	retry 100 0.1 sup_gone "$sup"
+	retry 50 0.1 sup_gone "$agent"
+	IB delete -f "$id"
+}
+
 @test "vetting: a refused move onto a mount, then its umount at once: 300 rounds, never EBUSY" {
 	vet_bundle '
 		mkdir -p /tmp/t
