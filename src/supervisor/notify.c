@@ -578,6 +578,8 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	pthread_cond_init(&ag.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	ib_rule_sysinfo_init(cfg->info_fd);
+	pid_t sup = getppid();
+
 	prctl(PR_SET_NAME, "ironbox-notify", 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
@@ -591,6 +593,10 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 		_exit(1);
 	close(cfg->userns_fd);
 	(void)setgroups(0, NULL);
+	/* The change of credentials cleared it: we go with the supervisor,
+	 * even with every thread busy (none reading its EOF). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != sup)
+		_exit(1);
 	/* Not dumpable: no process of the container may ptrace or open our
 	 * /proc files, even if it could name us. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -743,6 +743,25 @@ agent_threads_in_fuse() {
 	IB delete -f "$id"
 }
 
+@test "vetting: the agent goes with its supervisor even when none of its threads can read the supervisor's end (stopped), though its credentials changed after fork" {
+	vet_bundle 'mkdir -p /tmp/a; exec sleep 1000'
+	local id sup agent
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(jq -r '.supervisor_pid' "$TEST_ROOT/$id/state.json")
+	run IB exec "$id" ibmount mount tmpfs /tmp/a tmpfs 0 - </dev/null 3>&-
+	assert_output_contains OK
+	agent=$(pgrep -P "$sup" -x ironbox-notify)
+	[[ -n $agent ]]
+	kill -STOP "$agent"
+	kill -KILL "$sup"
+	retry 50 0.1 sup_gone "$agent" || {
+		kill -CONT "$agent"
+		false
+	}
+	IB delete -f "$id"
+}
+
 @test "vetting: a refused move onto a mount, then its umount at once: 300 rounds, never EBUSY" {
 	vet_bundle '
 		mkdir -p /tmp/t
