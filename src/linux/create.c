@@ -394,7 +394,9 @@ int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-	return ib_write_file_atomic(path, buf, (size_t)n, 0644, err);
+	if (ib_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+		return ib_err_wrap(err, "pid file `%s`", path);
+	return 0;
 }
 
 /* The container's supervisor, always (its seccomp listeners are a security
@@ -797,7 +799,12 @@ fail:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	/* The supervisor first: it lives in the container's cgroup. */
+	/* The init first: a supervisor that took the container (attach sent)
+	 * exits only once the init has, and the init may be waiting for a
+	 * start that will not come. Then the supervisor: it lives in the
+	 * container's cgroup. */
+	if (c.pidfd >= 0)
+		ib_pidfd_send_signal(c.pidfd, SIGKILL);
 	ib_supervisor_abort(&sup);
 	undo_create(&c);
 	free(st.created);

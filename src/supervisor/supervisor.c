@@ -438,6 +438,11 @@ int ib_supervisor_attached(struct ib_supervisor *sv, ib_err *err)
 	return 0;
 }
 
+/* It exits on our EOF, or (once it took the container) when the init
+ * has: the caller kills the init first. One that has not within
+ * ABORT_GRACE_MS is killed: an aborted create never waits for ever. */
+#define ABORT_GRACE_MS 2000
+
 void ib_supervisor_abort(struct ib_supervisor *sv)
 {
 	if (sv->ctl_fd >= 0) {
@@ -445,6 +450,16 @@ void ib_supervisor_abort(struct ib_supervisor *sv)
 		sv->ctl_fd = -1;
 	}
 	if (sv->pid > 0) {
+		/* Our child, not yet reaped: the pid is still its own. */
+		_cleanup_close_ int fd = ib_pidfd_open(sv->pid, 0);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r;
+
+		do
+			r = fd >= 0 ? poll(&p, 1, ABORT_GRACE_MS) : 0;
+		while (r < 0 && errno == EINTR);
+		if (r <= 0)
+			kill(sv->pid, SIGKILL);
 		while (waitpid(sv->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		sv->pid = -1;

@@ -1159,6 +1159,27 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 	assert_success
 }
 
+# The pid file is written last: by then the supervisor has taken the
+# container and exits only once the init has; the init waits for start.
+@test "create and run --detach that fail after the supervisor took the container (pid file in a missing directory) fail at once and leave nothing behind" {
+	setup_bundle b sleep 100
+	local id cmd out rc
+	for cmd in create "run --detach"; do
+		id=$(new_id)
+		out="$BATS_TEST_TMPDIR/$id.out"
+		rc=0
+		# (timeout: a hang is the failure looked for; the output to a file,
+		# which a hung init would keep open as a pipe)
+		# shellcheck disable=SC2086
+		timeout 30 "$IRONBOX" --root "$TEST_ROOT" $cmd --pid-file "$BATS_TEST_TMPDIR/missing/pid" \
+			--bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
+		echo "$cmd: $rc $(cat "$out")"
+		[[ $rc -ne 0 && $rc -ne 124 ]]
+		grep -q "pid file" "$out"
+		assert_no_leftovers "$id"
+	done
+}
+
 @test "run --no-pivot: MS_MOVE + chroot, the host's tree is not reachable" {
 	setup_bundle b sh -c 'echo marker > /pivot-check; cat /pivot-check; ls /; cd /..; ls /'
 	local id
