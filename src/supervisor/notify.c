@@ -59,7 +59,8 @@ struct listener {
  * standby, up to MAX_WORKERS). A thread that finishes its call leads if
  * nobody does, else stands by if nobody does, else waits idle. With every
  * thread busy nobody polls: the notifications wait in the kernel
- * (back-pressure). */
+ * (back-pressure). The main thread is none of them: it watches the
+ * supervisor's end (watch()). */
 static struct {
 	const struct ib_notify_agent_cfg *cfg;
 	struct seccomp_notif_sizes sizes;
@@ -529,6 +530,23 @@ static __attribute__((noreturn)) void serve(void)
 	}
 }
 
+/* The main thread serves no call: it only watches the supervisor's end.
+ * It keeps its parent-death signal (a worker's change of credentials for a
+ * caller would clear a thread's own, and a new thread starts without one)
+ * and ends the agent on the supervisor's EOF even when every worker is
+ * busy with a call that blocks. */
+static __attribute__((noreturn)) void watch(void)
+{
+	struct pollfd p = {.fd = ag.cfg->sup_fd, .events = 0};
+
+	for (;;) {
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+			_exit(0);
+	}
+}
+
 static void *worker(void *arg)
 {
 	ib_err err = {0};
@@ -594,7 +612,8 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	close(cfg->userns_fd);
 	(void)setgroups(0, NULL);
 	/* The change of credentials cleared it: we go with the supervisor,
-	 * even with every thread busy (none reading its EOF). */
+	 * even with every thread stopped or busy (watch() below keeps it: the
+	 * workers, which change credentials per call, are other threads). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != sup)
 		_exit(1);
 	/* Not dumpable: no process of the container may ptrace or open our
@@ -615,8 +634,9 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	 * kept per thread), and what our parent's heap left us given back. */
 	mallopt(M_ARENA_MAX, 1);
 	malloc_trim(0);
-	/* procfs and home stay open for the workers; this thread is the
-	 * first of them. */
+	/* procfs and home stay open for the workers (this thread, which
+	 * spawns the first, is set up the same way: a failure here fails
+	 * closed before any is). */
 	if (ib_caller_thread_init(&err) < 0)
 		_exit(1);
 	/* The jail, as the supervisor took it at attach. Without it every
@@ -634,5 +654,8 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	if (ag.timer < 0)
 		_exit(1);
 	ag.workers = 1;
-	serve();
+	spawn_worker();
+	if (ag.workers == 0)
+		_exit(1); /* fails closed: the supervisor goes, calls get ENOSYS */
+	watch();
 }

@@ -743,12 +743,18 @@ agent_threads_in_fuse() {
 	IB delete -f "$id"
 }
 
-@test "vetting: the agent goes with its supervisor even when none of its threads can read the supervisor's end (stopped), though its credentials changed after fork" {
-	vet_bundle 'mkdir -p /tmp/a; exec sleep 1000'
+@test "vetting: the agent goes with its supervisor even when none of its threads can read the supervisor's end (stopped), though its credentials changed after fork and for a user's call" {
+	vet_bundle 'mkdir -p /tmp/a; chmod 777 /tmp/a; exec sleep 1000'
+	bundle_jq "$BUNDLE" '.process.capabilities |= map_values(. + ["CAP_SETUID", "CAP_SETGID"] | unique)'
 	local id sup agent
 	id=$(new_id)
 	ib_run_detached "$id" "$BUNDLE"
 	sup=$(jq -r '.supervisor_pid' "$TEST_ROOT/$id/state.json")
+	# the first call, a user's (fsuid 1000: a change of credentials that
+	# clears a thread's parent-death signal), then root's
+	run IB exec "$id" ibmount as 1000:admin mount tmpfs /tmp/a tmpfs 0 - </dev/null 3>&-
+	assert_output_contains OK
+	run IB exec "$id" ibmount umount /tmp/a 0 </dev/null 3>&-
 	run IB exec "$id" ibmount mount tmpfs /tmp/a tmpfs 0 - </dev/null 3>&-
 	assert_output_contains OK
 	agent=$(pgrep -P "$sup" -x ironbox-notify)
