@@ -245,6 +245,23 @@ static bool may_follow(int dir, const char *link)
 	return d.st_uid == l.st_uid;
 }
 
+/* fd was opened O_NONBLOCK for a caller who did not ask for it: false
+ * once that flag is taken off again (a regular file, a directory, a
+ * device: the open itself did not wait), true for a FIFO, whose open
+ * without it waits for a peer. Such a caller gets ENXIO (the kernel's
+ * answer to a FIFO open that cannot complete at once): a set-id mode on an
+ * existing FIFO decides nothing, and no worker waits for a rendezvous. */
+static bool open_blocks(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode))
+		return true;
+	fl = fcntl(fd, F_GETFL);
+	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0;
+}
+
 /* Create (or open) base in parent for the caller: the kernel does all of
  * it (mode, umask, set-gid stripping, O_EXCL, protected_regular) except
  * following a final symlink, which we do by hand so that every directory
@@ -275,9 +292,22 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 			deny_shared(c, which);
 			return;
 		}
-		fd = openat(parent, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+		/* Never waiting in open: an existing FIFO would hold this
+		 * worker until a peer opens it, which the container may never
+		 * do, even once the caller is gone. */
+		fd = openat(parent, base, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 && !(flags & O_NONBLOCK) && open_blocks(fd)) {
+			close(fd);
+			ib_notify_fail(c, ENXIO);
+			return;
+		}
 		if (fd >= 0) {
 			ib_notify_reply_fd(c, fd, flags & O_CLOEXEC);
+			return;
+		}
+		/* (a FIFO opened for writing with no reader) */
+		if (errno == ENXIO && !(flags & O_NONBLOCK)) {
+			ib_notify_fail(c, ENXIO);
 			return;
 		}
 		if (errno != ELOOP || (flags & O_NOFOLLOW)) {

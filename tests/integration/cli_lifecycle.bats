@@ -1171,7 +1171,7 @@ count_is() { [[ "$(grep -c -- "$2" "$3")" -eq "$1" ]]; }
 		# (timeout: a hang is the failure looked for; the output to a file,
 		# which a hung init would keep open as a pipe)
 		# shellcheck disable=SC2086
-		timeout 30 "$IRONBOX" --root "$TEST_ROOT" $cmd --pid-file "$BATS_TEST_TMPDIR/missing/pid" \
+		timeout -k 5 30 "$IRONBOX" --root "$TEST_ROOT" $cmd --pid-file "$BATS_TEST_TMPDIR/missing/pid" \
 			--bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
 		echo "$cmd: $rc $(cat "$out")"
 		[[ $rc -ne 0 && $rc -ne 124 ]]

@@ -464,3 +464,26 @@ mem_cgroup_of() {
 	[[ "$(stat_of "$id" pinned_bytes)" -le 524288 ]]
 	[[ "$(stat_of "$id" fuse_unpinned)" -gt 0 ]]
 }
+
+# The rule re-does a set-id open(O_CREAT) for the caller; on an existing
+# FIFO that open would wait for a peer the container may never provide,
+# holding an agent worker even after the caller is gone.
+@test "supervisor: set-id opens of an existing FIFO hold no agent worker: refused at once (ENXIO), five at a time, and the calls after them are served" {
+	setid_bundle '
+		mkfifo /tmp/f
+		for i in 1 2 3 4 5; do ibsetid open /tmp/f 4755 >/tmp/r$i 2>&1 & done
+		wait
+		cat /tmp/r1 /tmp/r2 /tmp/r3 /tmp/r4 /tmp/r5
+		echo "after: $(ibsetid open /tmp/new 4755)"
+		ls -l /tmp/new'
+	local id out rc=0
+	id=$(new_id)
+	out="$BATS_TEST_TMPDIR/$id.out"
+	# (a hang is the failure looked for: the output to a file)
+	timeout -k 5 60 "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
+	cat "$out"
+	[[ $rc -eq 0 ]]
+	[[ $(grep -c '^ERR ENXIO' "$out") -eq 5 ]]
+	grep -q '^after: OK' "$out"
+	grep -q -- '-rwsr-xr-x' "$out"
+}
