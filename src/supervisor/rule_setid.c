@@ -245,20 +245,24 @@ static bool may_follow(int dir, const char *link)
 	return d.st_uid == l.st_uid;
 }
 
-/* fd was opened O_NONBLOCK for a caller who did not ask for it: false
- * once that flag is taken off again (a regular file, a directory, a
- * device: the open itself did not wait), true for a FIFO, whose open
- * without it waits for a peer. Such a caller gets ENXIO (the kernel's
- * answer to a FIFO open that cannot complete at once): a set-id mode on an
- * existing FIFO decides nothing, and no worker waits for a rendezvous. */
-static bool open_blocks(int fd)
+/* An existing FIFO: its open waits for a peer the container may never
+ * provide, holding a worker. O_RDONLY gets ENXIO at once (the kernel's
+ * answer to a FIFO open that cannot complete; a set-id mode on an existing
+ * FIFO decides nothing); O_WRONLY and O_RDWR are opened O_NONBLOCK (they
+ * then wait for nothing: O_WRONLY succeeds only with a reader there) and
+ * the flag is taken off before the fd is handed over. */
+static bool is_fifo(int parent, const char *base)
 {
 	struct stat st;
-	int fl;
 
-	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode))
-		return true;
-	fl = fcntl(fd, F_GETFL);
+	return fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* fd was opened O_NONBLOCK for a FIFO: false once the flag is off again. */
+static bool open_blocks(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
 	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0;
 }
 
@@ -277,6 +281,7 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 		char target[PATH_MAX];
 		const char *tdir, *tbase;
 		ssize_t n;
+		bool fifo;
 		int fd, r;
 
 		if (parent < 0) {
@@ -295,8 +300,14 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 		/* Never waiting in open: an existing FIFO would hold this
 		 * worker until a peer opens it, which the container may never
 		 * do, even once the caller is gone. */
-		fd = openat(parent, base, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd >= 0 && !(flags & O_NONBLOCK) && open_blocks(fd)) {
+		fifo = !(flags & O_NONBLOCK) && is_fifo(parent, base);
+		if (fifo && (flags & O_ACCMODE) == O_RDONLY) {
+			ib_notify_fail(c, ENXIO);
+			return;
+		}
+		fd = openat(parent, base, flags | (fifo ? O_NONBLOCK : 0) | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
+		if (fd >= 0 && fifo && open_blocks(fd)) {
 			close(fd);
 			ib_notify_fail(c, ENXIO);
 			return;
@@ -306,7 +317,7 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 			return;
 		}
 		/* (a FIFO opened for writing with no reader) */
-		if (errno == ENXIO && !(flags & O_NONBLOCK)) {
+		if (errno == ENXIO && fifo) {
 			ib_notify_fail(c, ENXIO);
 			return;
 		}
