@@ -18,6 +18,7 @@
 #include "cgroup/cgroup.h"
 #include "linux/container.h"
 #include "linux/hooks.h"
+#include "linux/process.h"
 #include "linux/runtime_int.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
@@ -273,23 +274,14 @@ static int kill_and_wait(const char *root, const struct ib_state *st, ib_err *er
  * EBUSY). */
 struct sup_child {
 	pid_t pid;
-	unsigned long long start;
 };
 
 static void reap_sup_child(void *arg)
 {
 	struct sup_child *sc = arg;
-	_cleanup_close_ int fd = sc->pid > 0 ? ib_pidfd_open(sc->pid, 0) : -1;
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-	if (fd < 0)
-		return;
-	while (poll(&pfd, 1, 2000) < 0 && errno == EINTR)
-		;
-	if (!pfd.revents)
-		ib_supervisor_kill(sc->pid, sc->start);
-	while (waitpid(sc->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (sc->pid > 0)
+		ib_child_reap_within(sc->pid, 2000);
 	sc->pid = -1;
 }
 
@@ -412,7 +404,6 @@ int ib_container_delete_after_run(const struct ib_global_opts *g, const char *id
 	st = ib_state_load(root, id, err);
 	if (!st)
 		return -1;
-	sc.start = st->supervisor_start;
 	if (ib_state_status(root, st) != IB_STATUS_STOPPED && kill_and_wait(root, st, err) < 0)
 		return -1;
 	return destroy(root, st, known, &sc, &lock, err);

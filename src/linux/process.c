@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -15,10 +17,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
+#include "linux/syscalls.h"
 
 #define IB_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -429,4 +433,21 @@ int ib_process_exec(const struct ib_process *p, ib_err *err)
 	if (errno == EACCES)
 		return ib_err_set(err, EACCES, "exec: \"%s\": permission denied", file);
 	return ib_err_sys(err, "exec %s", found);
+}
+
+void ib_child_reap_within(pid_t pid, int ms)
+{
+	_cleanup_close_ int fd = ib_pidfd_open(pid, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	if (fd < 0)
+		return; /* gone, reaped already */
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		ib_pidfd_send_signal(fd, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

@@ -11,6 +11,11 @@
 
 /* Close every fd >= from except those in keep (CVE-2024-21626: nothing of
  * the runtime's may reach the container process, not even until execve). */
+/* Reap our child pid, given ms to exit first, then SIGKILLed through a
+ * pidfd: never by number, which (with SIGCHLD ignored, the child reaped
+ * for us) may already be another process's. */
+void ib_child_reap_within(pid_t pid, int ms);
+
 int ib_close_fds_except(int from, const int *keep, size_t n_keep, ib_err *err);
 /* Every fd of 3 .. 3+n-1 (--preserve-fds) must be open when the runtime
  * starts, before it opens any of its own. */

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "linux/syscalls.h"
+#include "linux/process.h"
 #include "supervisor/emul.h"
 #include "supervisor/notify.h"
 #include "supervisor/supervisor_int.h"
@@ -208,29 +207,17 @@ int ib_sup_agent_events(const struct pollfd *pfd, size_t n)
 	return 0;
 }
 
-/* The agent exits on EOF, once a thread of it polls. One whose every
- * thread is busy may be waiting for us: a call in flight that reads our
- * FUSE view (the container's /proc) gets no answer now. So it is given
- * STOP_GRACE_MS, then killed: its callers are gone with the container,
- * and only its last audit lines could be lost. */
+/* The agent exits on our EOF (its main thread watches for it). One that
+ * does not within STOP_GRACE_MS is killed: nothing of it may wait for us
+ * once we stop serving the container's /proc. */
 #define STOP_GRACE_MS 100
 
 void ib_sup_agent_stop(void)
 {
-	_cleanup_close_ int pidfd = -1;
-	struct pollfd p;
-
 	if (ln.sock >= 0)
 		close(ln.sock);
 	ln.sock = -1;
-	if (ln.pid <= 0)
-		return;
-	/* Our child, not yet reaped: its pid is not anyone else's. */
-	pidfd = ib_pidfd_open(ln.pid, 0);
-	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
-	if (pidfd < 0 || poll(&p, 1, STOP_GRACE_MS) <= 0)
-		kill(ln.pid, SIGKILL);
-	while (waitpid(ln.pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (ln.pid > 0)
+		ib_child_reap_within(ln.pid, STOP_GRACE_MS);
 	ln.pid = 0;
 }

@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "cgroup/cgroup.h"
 #include "linux/mountfd.h"
+#include "linux/process.h"
 #include "linux/syscalls.h"
 #include "state/state.h"
 #include "supervisor/audit.h"
@@ -450,18 +451,7 @@ void ib_supervisor_abort(struct ib_supervisor *sv)
 		sv->ctl_fd = -1;
 	}
 	if (sv->pid > 0) {
-		/* Our child, not yet reaped: the pid is still its own. */
-		_cleanup_close_ int fd = ib_pidfd_open(sv->pid, 0);
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r;
-
-		do
-			r = fd >= 0 ? poll(&p, 1, ABORT_GRACE_MS) : 0;
-		while (r < 0 && errno == EINTR);
-		if (r <= 0)
-			kill(sv->pid, SIGKILL);
-		while (waitpid(sv->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		ib_child_reap_within(sv->pid, ABORT_GRACE_MS);
 		sv->pid = -1;
 	}
 }
