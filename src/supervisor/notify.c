@@ -319,7 +319,7 @@ static void *worker(void *arg);
 /* A new thread shares our fs_struct until its ib_caller_thread_init():
  * wait for that, since we are about to enter a caller's context (setns and
  * chroot need a private one). */
-static void spawn_worker(void)
+static bool spawn_worker(void)
 {
 	pthread_attr_t a;
 	pthread_t t;
@@ -341,6 +341,7 @@ static void spawn_worker(void)
 		ag.workers--;
 		pthread_mutex_unlock(&ag.lock);
 	}
+	return r == 0;
 }
 
 /* As the leader: poll until a notification is received (returned, with
@@ -654,8 +655,7 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	if (ag.timer < 0)
 		_exit(1);
 	ag.workers = 1;
-	spawn_worker();
-	if (ag.workers == 0)
+	if (!spawn_worker())
 		_exit(1); /* fails closed: the supervisor goes, calls get ENOSYS */
 	watch();
 }

@@ -258,12 +258,12 @@ static bool is_fifo(int parent, const char *base)
 	return fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode);
 }
 
-/* fd was opened O_NONBLOCK for a FIFO: false once the flag is off again. */
-static bool open_blocks(int fd)
+/* fd was opened O_NONBLOCK for a FIFO: the caller's fd is blocking. */
+static int clear_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
-	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0;
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
 
 /* Create (or open) base in parent for the caller: the kernel does all of
@@ -307,7 +307,7 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 		}
 		fd = openat(parent, base, flags | (fifo ? O_NONBLOCK : 0) | O_NOFOLLOW | O_CLOEXEC,
 			    mode);
-		if (fd >= 0 && fifo && open_blocks(fd)) {
+		if (fd >= 0 && fifo && clear_nonblock(fd) < 0) {
 			close(fd);
 			ib_notify_fail(c, ENXIO);
 			return;
