@@ -65,16 +65,19 @@ void ib_phase_child(const char *cmd)
 	ph.fd = open(getenv("IRONBOX_PHASES"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
-void ib_phase_mark(const char *name)
+void ib_phase_child_since(const char *cmd, const struct timespec *start)
 {
-	struct timespec now;
-	long long cpu;
+	ib_phase_child(cmd);
+	if (ph.on) {
+		ph.start = *start;
+		ph.last = *start;
+	}
+}
+
+static void mark(const char *name, const struct timespec *now, long long cpu)
+{
 	size_t i;
 
-	if (!ph.on)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	cpu = cpu_now();
 	for (i = 0; i < ph.n; i++)
 		if (!strcmp(ph.names[i], name))
 			break;
@@ -85,10 +88,26 @@ void ib_phase_mark(const char *name)
 		ph.us[ph.n] = 0;
 		ph.cpu_us[ph.n++] = 0;
 	}
-	ph.us[i] += us_between(&ph.last, &now);
+	ph.us[i] += us_between(&ph.last, now);
 	ph.cpu_us[i] += cpu - ph.cpu_last;
-	ph.last = now;
+	ph.last = *now;
 	ph.cpu_last = cpu;
+}
+
+void ib_phase_mark(const char *name)
+{
+	struct timespec now;
+
+	if (!ph.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	mark(name, &now, cpu_now());
+}
+
+void ib_phase_mark_at(const char *name, const struct timespec *at)
+{
+	if (ph.on)
+		mark(name, at, ph.cpu_last);
 }
 
 int ib_phase_write(ib_err *err)

@@ -9,6 +9,7 @@
 #define IRONBOX_PHASE_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "common/err.h"
 
@@ -18,6 +19,12 @@ void ib_phase_start(const char *cmd);
  * cmd, with the output file opened now, while the host's paths are still
  * reachable. The fd is close-on-exec and closed by ib_phase_write. */
 void ib_phase_child(const char *cmd);
+/* The same, for a record that began at start (CLOCK_MONOTONIC) in another
+ * process (the init's first stage); its CPU time is not counted. */
+void ib_phase_child_since(const char *cmd, const struct timespec *start);
+/* Charge the wall time from the previous mark until at (CLOCK_MONOTONIC,
+ * taken by another process) to name, with no CPU time. */
+void ib_phase_mark_at(const char *name, const struct timespec *at);
 /* Charge the time since the previous mark to name (a string literal). */
 void ib_phase_mark(const char *name);
 /* Append {"cmd":..., "total_us":..., "total_cpu_us":...,

@@ -316,15 +316,12 @@ static int drive_child_steps(struct create_ctx *c, const struct ib_spec *s,
 	 * the init a wait for us (a scheduling round trip on a busy machine). */
 	bool hooks = s->hooks.n_prestart || s->hooks.n_create_runtime;
 	struct ib_sync_msg m;
-	pid_t stage1 = c->pid;
 	int r;
 
 	/* The first stage joined the user namespace and sends the real init
 	 * (born in its new namespaces) as a pidfd. */
 	if (ib_sync_expect(sock, IB_SYNC_PID, &m, err) < 0)
 		return -1;
-	c->stage1 = stage1; /* it exits now; reaped at the end */
-	close(c->pidfd);
 	c->pidfd = m.fd;
 	c->pid = pidfd_pid(m.fd);
 	if (c->pid <= 0)
@@ -397,6 +394,14 @@ int ib_write_pid_file(const char *path, pid_t pid, ib_err *err)
 	if (ib_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
 		return ib_err_wrap(err, "pid file `%s`", path);
 	return 0;
+}
+
+static int save_config(const char *root, const char *id, const struct ib_spec *s, ib_err *err)
+{
+	_cleanup_free_ char *path = ib_state_path(root, id, "config.json");
+	_cleanup_free_ char *config = ib_spec_to_json(s);
+
+	return ib_write_file_atomic(path, config, strlen(config), 0600, err);
 }
 
 /* The container's supervisor, always (its seccomp listeners are a security
@@ -512,7 +517,7 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 			       .host_mntns = -1,
 			       .userns_holder = -1,
 			       .stage1 = -1};
-	struct ib_prepared_mounts pm = {.rootfs_fd = -1};
+	struct ib_prepared_mounts pm = {.rootfs_fd = -1, .devices_fs_fd = -1};
 	struct ib_supervisor sup = {.pid = -1, .ctl_fd = -1};
 	struct ib_shared_src *shared = NULL;
 	size_t n_shared = 0;
@@ -525,12 +530,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	struct ib_isolation iso = {0};
 	_cleanup_close_ int lock = -1, fifo = -1, console = -1, v2fd = -1, userns = -1,
 			    own_pidns = -1;
-	_cleanup_free_ char *cg_path = NULL, *config = NULL;
+	_cleanup_free_ char *cg_path = NULL;
 	int sv[2] = {-1, -1};
 	struct ib_state st = {0};
 	struct ib_init_cfg ic;
 	bool cg_join = false;
-	int cg_delegate, pidfd = -1;
+	int cg_delegate;
 	pid_t pid;
 
 	if (ib_state_check_id(o->id, err) < 0 || ib_check_preserved_fds(o->preserve_fds, err) < 0)
@@ -713,33 +718,20 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	/* The policy's fds (host objects) never reach the container. */
 	ib_phase_mark("supervisor-start");
 	ib_spec_close_fds(s);
-	pid = ib_clone_into_cgroup(v2fd, &pidfd);
+	pid = ib_init_spawn(&ic, v2fd, err);
 	/* A joined pid namespace was for the container only. */
-	if (pid != 0 && own_pidns >= 0)
+	if (own_pidns >= 0)
 		(void)setns(own_pidns, CLONE_NEWPID);
-	if (pid < 0) {
-		ib_err_sys(err, "clone container process");
+	if (pid < 0)
 		goto fail;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		ib_init_main(&ic);
-	}
+	/* The first stage, to reap; the init's pidfd comes from it. */
+	c.stage1 = pid;
 	close(sv[1]);
 	sv[1] = -1;
 	if (run) {
 		/* The init's end of the start socket is the init's alone. */
 		close(fifo);
 		fifo = -1;
-	}
-	c.pid = pid;
-	c.pidfd = pidfd;
-	/* While the child sets itself up (it runs on another CPU). */
-	config = ib_spec_to_json(s);
-	{
-		_cleanup_free_ char *cfg_path = ib_state_path(c.root, o->id, "config.json");
-		if (ib_write_file_atomic(cfg_path, config, strlen(config), 0600, err) < 0)
-			goto fail;
 	}
 	if (drive_child(&c, s, &pm, &sup, procview_dir != NULL, sv[0], o->bundle, &listener, err) <
 	    0)
@@ -764,6 +756,12 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	st.pid_start = ib_proc_starttime(c.pid);
 	st.supervisor_pid = sup.pid;
 	st.supervisor_start = sup.start;
+	/* The spec as it runs, for exec and delete: written before the state
+	 * that names the init (nobody acts on the container before), not
+	 * while the init sets itself up, when two CPUs have three processes
+	 * to run; under run, while the user's program starts. */
+	if (!run && save_config(c.root, o->id, s, err) < 0)
+		goto fail;
 	if (!run && ib_state_save(c.root, &st, err) < 0)
 		goto fail;
 	reap_helpers(&c);
@@ -774,7 +772,8 @@ static int do_create(const struct ib_global_opts *g, const struct ib_create_opts
 	if (run) {
 		/* Only now: the supervisor has the init's listener. */
 		ib_phase_mark("create-done");
-		if (release_init_socket(start_sock, err) < 0)
+		if (release_init_socket(start_sock, err) < 0 ||
+		    save_config(c.root, o->id, s, err) < 0)
 			goto fail;
 		st.started = true;
 		if (ib_state_save(c.root, &st, err) < 0)

@@ -228,6 +228,7 @@ static void pm_alloc(const struct ib_spec *s, struct ib_prepared_mounts *pm)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->rootfs_fd = -1;
+	pm->devices_fs_fd = -1;
 	pm->n_mount_fds = s->n_mounts;
 	pm->mount_fds = ib_xmalloc0((s->n_mounts + 1) * sizeof(int));
 	for (size_t i = 0; i < s->n_mounts; i++)
@@ -381,7 +382,7 @@ static char **list_procview(const char *path)
 	return names;
 }
 
-static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
+void ib_init_stage2(struct ib_init_cfg *c)
 {
 	int pv_fds[IB_EMUL_MAX_FILES];
 	bool pv_ro[IB_EMUL_MAX_FILES] = {false};
@@ -429,6 +430,14 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 		pv_fds[i] = -1;
 		if (listed && !ib_strv_has(listed, ib_emul_files[i].name) &&
 		    (ib_emul_files[i].flags & IB_EMUL_SYSCTL)) {
+			rc.n_procview = i + 1;
+			continue;
+		}
+		/* A /sys file this kernel lacks (no DMI) is never mounted: a
+		 * clone left unattached costs an RCU grace period when closed. Our
+		 * /sys is still the host's, the kernel the container's. */
+		if ((ib_emul_files[i].flags & IB_EMUL_OPTIONAL) &&
+		    faccessat(AT_FDCWD, ib_emul_files[i].path, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc.n_procview = i + 1;
 			continue;
 		}
@@ -565,65 +574,4 @@ static __attribute__((noreturn)) void init_stage2(struct ib_init_cfg *c)
 fail:
 	ib_log(IB_LOG_ERROR, "%s", err.msg);
 	_exit(127);
-}
-
-/* Shared user namespace: this first stage joins it (and is still host root
- * for the cgroup move), then forks the real init as a sibling (CLONE_PARENT)
- * so that its new pid/mount namespaces belong to that user namespace. */
-static __attribute__((noreturn)) void init_stage1(struct ib_init_cfg *c)
-{
-	struct clone_args ca = {.flags = CLONE_PARENT | CLONE_PIDFD | (uint64_t)c->clone_flags,
-				.exit_signal = 0};
-	int pidfd = -1;
-	ib_err err = {0};
-	pid_t pid;
-
-	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	if (setns(c->userns_fd, CLONE_NEWUSER) < 0) {
-		ib_err_sys(&err, "join user namespace");
-		fail_sync(c->sync_fd, &err);
-	}
-	close(c->userns_fd);
-	pid = ib_clone3(&ca);
-	if (pid == 0)
-		ib_phase_mark("init-clone");
-	if (pid < 0) {
-		ib_err_sys(&err, "clone container init");
-		fail_sync(c->sync_fd, &err);
-	}
-	if (pid == 0)
-		init_stage2(c);
-	/* The runtime reads the pid from the pidfd (ours may be in another pid
-	 * namespace). */
-	if (ib_sync_send(c->sync_fd, IB_SYNC_PID, 0, NULL, pidfd, &err) < 0)
-		_exit(1);
-	_exit(0);
-}
-
-void ib_init_main(struct ib_init_cfg *c)
-{
-	const int keep[] = {c->sync_fd, c->fifo_fd, c->console_fd, c->userns_fd};
-	ib_err err = {0};
-
-	/* Not dumpable: no process of the container may open /proc/<us>/exe,
-	 * mem or fds while we are still the runtime (CVE-2019-5736). execve of
-	 * the user's program resets this. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(1);
-	/* Of the runtime's fds (its lock, the v2 cgroup directory, the staging
-	 * mount namespace, the supervisor's socket, the caller's other fds...)
-	 * none is ours: a directory fd of the host would lead out of the
-	 * container (CVE-2024-21626). */
-	if (ib_close_fds_except(3 + c->preserve_fds, keep, IB_ARRAY_SIZE(keep), &err) < 0)
-		fail_sync(c->sync_fd, &err);
-	ib_phase_child("init");
-	/* Still the host's root: join the v1 hierarchies cheaply ("0" to tasks). */
-	if (c->cg && ib_cgroup_join_self(c->cg, c->in_v2_cgroup, &err) < 0)
-		fail_sync(c->sync_fd, &err);
-	/* Not kept into the user namespace we join next, nor into the init's
-	 * mount namespace, where open_tree wants mounts of its own (cgroup_at.c). */
-	ib_cgroup_at_close();
-	ib_phase_mark("init-cgroup-join");
-	init_stage1(c);
 }

@@ -425,7 +425,8 @@ size_t ib_mounts_device_list(const struct ib_spec *s, struct ib_device **out)
 static int prepare_devices(const struct ib_spec *s, uid_t host_base, struct ib_prepared_mounts *out,
 			   ib_err *err)
 {
-	_cleanup_close_ int fsfd = -1, scratch = -1;
+	_cleanup_close_ int fsfd = -1;
+	int scratch;
 	size_t n = ib_mounts_device_list(s, &out->devices);
 
 	out->n_devices = n;
@@ -444,6 +445,7 @@ static int prepare_devices(const struct ib_spec *s, uid_t host_base, struct ib_p
 	scratch = ib_fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID);
 	if (scratch < 0)
 		return ib_err_sys(err, "fsmount tmpfs for devices");
+	out->devices_fs_fd = scratch;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ib_device *d = &out->devices[i];
@@ -498,6 +500,7 @@ int ib_mounts_prepare(const struct ib_spec *s, int userns_fd, uid_t host_base,
 {
 	memset(out, 0, sizeof(*out));
 	out->rootfs_fd = -1;
+	out->devices_fs_fd = -1;
 	out->n_mount_fds = s->n_mounts;
 	out->mount_fds = ib_xmalloc0((s->n_mounts + 1) * sizeof(int));
 	for (size_t i = 0; i < s->n_mounts; i++)
@@ -546,6 +549,9 @@ void ib_mounts_release(struct ib_prepared_mounts *pm)
 	if (pm->rootfs_fd >= 0)
 		close(pm->rootfs_fd);
 	pm->rootfs_fd = -1;
+	if (pm->devices_fs_fd >= 0)
+		close(pm->devices_fs_fd);
+	pm->devices_fs_fd = -1;
 	for (size_t i = 0; pm->mount_fds && i < pm->n_mount_fds; i++)
 		if (pm->mount_fds[i] >= 0)
 			close(pm->mount_fds[i]);

@@ -20,6 +20,10 @@ struct ib_prepared_mounts {
 	int *device_fds;	   /* per entry of devices below */
 	struct ib_device *devices; /* spec devices plus the OCI default ones (borrowed paths) */
 	size_t n_devices;
+	/* The detached tmpfs the device nodes were made on: attached in the
+	 * staging namespace (ib_stage_binds), never closed detached, which
+	 * would cost an RCU grace period on the way. */
+	int devices_fs_fd;
 };
 
 /* Everything comes from the fds the policy opened and decided on

@@ -33,8 +33,13 @@ struct ib_init_cfg {
 	pid_t runtime_pid; /* our parent; we die with it until created */
 };
 
-/* The container's init: never returns. */
-__attribute__((noreturn)) void ib_init_main(struct ib_init_cfg *c);
+/* Start the container's init (stage1.c): its first stage joins the
+ * cgroups (v2 through CLONE_INTO_CGROUP v2fd, if >= 0) and the user
+ * namespace, forks the init (our child) and sends its pidfd over sync_fd.
+ * Returns the first stage's pid, to reap, or -1. */
+pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err);
+/* The init, once in its namespaces: never returns. */
+__attribute__((noreturn)) void ib_init_stage2(struct ib_init_cfg *c);
 
 /* The fds a container process keeps while it sets itself up: stdio, the
  * preserve fds after them (3 .. 3+preserve-1) and keep[] (its own, all

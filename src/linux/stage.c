@@ -220,6 +220,14 @@ int ib_stage_binds(const char *stage_dir, const struct ib_spec *s, struct ib_pre
 		close(fd);
 		pm->mount_fds[i] = -1;
 	}
+	/* The device nodes' tmpfs, so that it goes with this namespace. */
+	if (pm->devices_fs_fd >= 0) {
+		if ((mkdirat(stage, "dev", 0700) < 0 && errno != EEXIST) ||
+		    ib_move_mount(pm->devices_fs_fd, "", stage, "dev", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return ib_err_sys(err, "stage the device nodes");
+		close(pm->devices_fs_fd);
+		pm->devices_fs_fd = -1;
+	}
 	/* A rootfs cloned with mounts below it: attached too, to be checked
 	 * like a bind; the init then gets a clone of what was checked. */
 	if (s->root_below && pm->rootfs_fd >= 0 &&
