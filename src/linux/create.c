@@ -423,7 +423,8 @@ static int start_supervisor(struct create_ctx *c, const struct ib_spec *s,
 					.n_shared = n_shared,
 					.masked = s->masked_paths,
 					.readonly = s->readonly_paths,
-					.sysctl_max = c->sysctl_max};
+					.sysctl_max = c->sysctl_max,
+					.host_mntns_fd = c->host_mntns};
 	int r;
 
 	if (has_proc_mount(s))

@@ -12,6 +12,7 @@
 #include <fuse_lowlevel.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,8 +145,23 @@ int ib_sup_place_fds(const int *fds, int n)
 
 /* The supervisor: fd 3 is the runtime's control line, 4 the container's
  * user namespace, 5 its state dir, 6 the /dev/fuse of the emulated files
- * the runtime mounted (sup_fuse_fd; -1 without). */
-static int sup_fuse_fd = -1;
+ * the runtime mounted (sup_fuse_fd; -1 without), 7 the runtime's own mount
+ * namespace (sup_host_mntns; -1 without). */
+static int sup_fuse_fd = -1, sup_host_mntns = -1;
+
+/* Out of the runtime's staging mount namespace, where the init cloned its
+ * staged mounts and our files from: nothing of it is used after (the
+ * emulated files a proc mount gets are the jail's, rule_mount.c). Its
+ * mounts go now, their grace period off the container's exit path. */
+static void leave_staging(void)
+{
+	if (sup_host_mntns < 0)
+		return;
+	if (setns(sup_host_mntns, CLONE_NEWNS) < 0)
+		ib_debug("supervisor: leave the staging namespace: %s", strerror(errno));
+	close(sup_host_mntns);
+	sup_host_mntns = -1;
+}
 
 static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor_cfg *cfg)
 {
@@ -253,6 +269,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			(void)!write(ctl, "A", 1);
 			close(ctl);
 			ctl = -1;
+			leave_staging();
 			ib_emul.init = m.init;
 			ib_emul.init_start = proc_start_seconds(m.init);
 			/* The load figures' first sample is taken when first
@@ -388,11 +405,12 @@ int ib_supervisor_start(const struct ib_supervisor_cfg *cfg, struct ib_superviso
 		 * container's own processes go when it runs out of memory. */
 		(void)ib_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000", 5, &e);
 		{
-			int fds[] = {sp[1], cfg->userns_fd, dirfd, fuse_fd};
+			int fds[] = {sp[1], cfg->userns_fd, dirfd, fuse_fd, cfg->host_mntns_fd};
 
-			if (ib_sup_place_fds(fds, fuse_fd >= 0 ? 4 : 3) < 0)
+			if (ib_sup_place_fds(fds, 5) < 0)
 				_exit(1);
 			sup_fuse_fd = fuse_fd >= 0 ? 6 : -1;
+			sup_host_mntns = cfg->host_mntns_fd >= 0 ? 7 : -1;
 		}
 		/* The runtime's description of the cgroup, in our copy of its
 		 * memory (never freed here): no second read of the layout. */

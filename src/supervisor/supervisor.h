@@ -56,6 +56,11 @@ struct ib_supervisor_cfg {
 	/* The admin's ceilings of the max-reconciled knobs, one per entry of
 	 * ib_knobs (policy "sysctlMaximums"); NULL: the built-in defaults. */
 	const int64_t *sysctl_max;
+	/* The mount namespace we go back to once the container is attached
+	 * (-1: none): we start in the runtime's staging namespace, which then
+	 * goes, its RCU grace period while the container starts rather than
+	 * when it has exited. */
+	int host_mntns_fd;
 };
 
 struct ib_supervisor {

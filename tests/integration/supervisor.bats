@@ -381,6 +381,28 @@ stat_of() { IB audit --stats "$1" | jq -r ".$2"; }
 	assert_no_leftovers "$id"
 }
 
+# The supervisor starts in the runtime's staging mount namespace (the staged
+# binds, the devices' tmpfs, the FUSE mount the init clones from); once the
+# container is created it goes back to the runtime's own, so that namespace
+# goes then (its RCU grace period not on the way of the container's exit).
+@test "supervisor: once the container is created it is in the runtime's mount namespace; the staged mounts are gone" {
+	setid_bundle 'sleep 1000'
+	local id sup
+	id=$(new_id)
+	ib_run_detached "$id" "$BUNDLE"
+	sup=$(sup_pid "$id")
+	[[ "$(readlink "/proc/$sup/ns/mnt")" == "$(readlink /proc/self/ns/mnt)" ]]
+	run grep -c ' /run/ironbox/stage@' "/proc/$sup/mountinfo"
+	[[ "$output" == 0 ]]
+	# Still serving: the emulated files and a trapped call.
+	run IB exec "$id" sh -c 'head -1 /proc/meminfo; touch /tmp/s; ibsetid chmod /tmp/s 4755' </dev/null 3>&-
+	assert_success
+	assert_output_contains MemTotal
+	assert_output_contains OK
+	IB delete -f "$id"
+	assert_no_leftovers "$id"
+}
+
 # run reaps the supervisor (its child, gone with the init) before the delete:
 # before, the delete found it still in its memory cgroup, retried rmdir on
 # EBUSY every 5 ms and, on a busy machine, left the cgroup behind.
