@@ -26,6 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #include "cgroup/cgroup.h"
 #include "common/phase.h"
 #include "common/util.h"
@@ -48,7 +52,35 @@ struct stage1 {
 	unsigned int first_fd;
 	/* Written by the first stage, read by the init in its copy. */
 	struct timespec t_start, t_joined;
+	/* ASan: the runtime's stack, given back before the first stage ends
+	 * (it and the runtime share ASan's record of the thread's stack). */
+	bool own_stack; /* run by clone3_run, on a stack of its own */
+	const void *asan_bottom;
+	size_t asan_size;
 };
+
+/* ASan keeps one record of the thread's stack in memory we share: the first
+ * stage says it runs on its own (the init, forked meanwhile, keeps that in
+ * its copy: it runs there too), and hands the runtime's back as it ends. */
+static void asan_on_own_stack(struct stage1 *a)
+{
+#ifdef __SANITIZE_ADDRESS__
+	if (a->own_stack)
+		__sanitizer_finish_switch_fiber(NULL, &a->asan_bottom, &a->asan_size);
+#else
+	(void)a;
+#endif
+}
+
+static void asan_back_to_runtime(const struct stage1 *a)
+{
+#ifdef __SANITIZE_ADDRESS__
+	if (a->own_stack)
+		__sanitizer_start_switch_fiber(NULL, a->asan_bottom, a->asan_size);
+#else
+	(void)a;
+#endif
+}
 
 /* Every fd from first_fd on but keep[] (ascending). */
 static int close_except(const struct stage1 *a)
@@ -78,10 +110,16 @@ static __attribute__((noreturn)) void init_child(struct stage1 *a)
 	ib_init_stage2(a->c);
 }
 
+static __attribute__((noreturn)) void stage1_exit(const struct stage1 *a, int status)
+{
+	asan_back_to_runtime(a);
+	_exit(status);
+}
+
 static __attribute__((noreturn)) void stage1_fail(const struct stage1 *a, ib_err *err)
 {
 	ib_sync_send_error(a->c->sync_fd, err);
-	_exit(1);
+	stage1_exit(a, 1);
 }
 
 static int stage1_main(void *arg)
@@ -94,6 +132,7 @@ static int stage1_main(void *arg)
 	int pidfd = -1;
 	pid_t pid;
 
+	asan_on_own_stack(a);
 	clock_gettime(CLOCK_MONOTONIC, &a->t_start);
 	/* Not dumpable: no process of the container may open /proc/<us>/exe,
 	 * mem or fds while we are still the runtime (CVE-2019-5736). The flag
@@ -101,7 +140,7 @@ static int stage1_main(void *arg)
 	 * well be. The init inherits it; its execve resets it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(1);
+		stage1_exit(a, 1);
 	/* Of the runtime's fds (its lock, the v2 cgroup directory, the staging
 	 * mount namespace, the supervisor's socket, the caller's other
 	 * fds...) none is ours: a directory fd of the host would lead out of
@@ -135,9 +174,7 @@ static int stage1_main(void *arg)
 	}
 	/* The runtime reads the pid from the pidfd (ours may be in another pid
 	 * namespace). */
-	if (ib_sync_send(c->sync_fd, IB_SYNC_PID, 0, NULL, pidfd, &err) < 0)
-		_exit(1);
-	_exit(0);
+	stage1_exit(a, ib_sync_send(c->sync_fd, IB_SYNC_PID, 0, NULL, pidfd, &err) < 0);
 }
 
 #if defined(__x86_64__)
@@ -191,6 +228,10 @@ static pid_t spawn(struct stage1 *a, int v2fd)
 	}
 	ca.stack = (uint64_t)(uintptr_t)(map + STAGE1_GUARD_SIZE);
 	ca.stack_size = STAGE1_STACK_SIZE;
+	a->own_stack = true;
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_start_switch_fiber(NULL, map + STAGE1_GUARD_SIZE, STAGE1_STACK_SIZE);
+#endif
 	if (v2fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)v2fd;
@@ -198,6 +239,18 @@ static pid_t spawn(struct stage1 *a, int v2fd)
 	/* Returns once the first stage has exited (CLONE_VFORK). */
 	pid = clone3_run(&ca, stage1_main, a);
 	saved = errno;
+#ifdef __SANITIZE_ADDRESS__
+	/* Back on ours, given back by the first stage; if there was none, the
+	 * switch announced is taken back. */
+	if (pid < 0) {
+		const void *bottom;
+		size_t size;
+
+		__sanitizer_finish_switch_fiber(NULL, &bottom, &size);
+		__sanitizer_start_switch_fiber(NULL, bottom, size);
+	}
+	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
 	munmap(map, len);
 	errno = saved;
 	return pid;
