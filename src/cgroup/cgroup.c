@@ -605,6 +605,26 @@ int ib_cgroup_join_self(const struct ib_cgroup *cg, bool already_in_v2, ib_err *
 	return 0;
 }
 
+bool ib_cgroup_v1_is_pids(const char *dir)
+{
+	char p[PATH_MAX];
+
+	return snprintf(p, sizeof(p), "%s/pids.max", dir) < (int)sizeof(p) && ib_cg_access(p) == 0;
+}
+
+int ib_cgroup_join_pids(const struct ib_cgroup *cg, pid_t pid, ib_err *err)
+{
+	char buf[24];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	/* `tasks`: this one thread, no global threadgroup rwsem. */
+	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
+		if (ib_cgroup_v1_is_pids(cg->v1_dirs[i]) &&
+		    write_small(cg->v1_dirs[i], "tasks", buf, (size_t)len, err) < 0)
+			return -1;
+	return 0;
+}
+
 int ib_cgroup_join_pid(const struct ib_cgroup *cg, pid_t pid, ib_err *err)
 {
 	char buf[24];

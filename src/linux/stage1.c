@@ -50,6 +50,7 @@ struct stage1 {
 	const int *keep; /* ascending, -1s first */
 	size_t n_keep;
 	unsigned int first_fd;
+	int v2fd; /* the init is cloned into it (CLONE_INTO_CGROUP), or -1 */
 	/* Written by the first stage, read by the init in its copy. */
 	struct timespec t_start, t_joined;
 	/* ASan: the runtime's stack, given back before the first stage ends
@@ -101,6 +102,9 @@ static int close_except(const struct stage1 *a)
 /* The init, in its own copy of the runtime's memory. */
 static __attribute__((noreturn)) void init_child(struct stage1 *a)
 {
+	/* A directory of the host's. */
+	if (a->v2fd >= 0)
+		close(a->v2fd);
 	/* The runtime's cached /sys/fs/cgroup fd is a number we do not have
 	 * (ib_cgroup_at_close checks before it closes). */
 	ib_cgroup_at_close();
@@ -165,7 +169,16 @@ static int stage1_main(void *arg)
 	}
 	close(c->userns_fd);
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	/* Straight into its v2 cgroup (we are not in it: a pids limit counts
+	 * the init alone). The permission is checked on the cgroup.procs files
+	 * as the host's root we still are (setns does not change our IDs). */
+	if (a->v2fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)a->v2fd;
+	}
 	pid = ib_clone3(&ca);
+	if (a->v2fd >= 0)
+		close(a->v2fd);
 	if (pid == 0)
 		init_child(a);
 	if (pid < 0) {
@@ -228,14 +241,11 @@ static pid_t spawn(struct stage1 *a, int v2fd)
 	}
 	ca.stack = (uint64_t)(uintptr_t)(map + STAGE1_GUARD_SIZE);
 	ca.stack_size = STAGE1_STACK_SIZE;
+	(void)v2fd;
 	a->own_stack = true;
 #ifdef __SANITIZE_ADDRESS__
 	__sanitizer_start_switch_fiber(NULL, map + STAGE1_GUARD_SIZE, STAGE1_STACK_SIZE);
 #endif
-	if (v2fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)v2fd;
-	}
 	/* Returns once the first stage has exited (CLONE_VFORK). */
 	pid = clone3_run(&ca, stage1_main, a);
 	saved = errno;
@@ -260,7 +270,9 @@ static pid_t spawn(struct stage1 *a, int v2fd)
 static pid_t spawn(struct stage1 *a, int v2fd)
 {
 	int pidfd = -1;
-	pid_t pid = ib_clone_into_cgroup(v2fd, &pidfd);
+	pid_t pid = ib_clone_into_cgroup(-1, &pidfd);
+
+	(void)v2fd;
 
 	if (pid == 0)
 		_exit(stage1_main(a));
@@ -283,7 +295,7 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 	size_t n_v1 = 0, n_join = 0, n_keep = 0;
 	_cleanup_free_ int *join_fds = NULL, *keep = NULL;
 	_cleanup_strv_ char **paths = NULL;
-	struct stage1 a = {.c = c, .first_fd = 3 + (unsigned int)c->preserve_fds};
+	struct stage1 a = {.c = c, .first_fd = 3 + (unsigned int)c->preserve_fds, .v2fd = v2fd};
 	pid_t pid = -1;
 
 	while (cg && cg->v1_dirs && cg->v1_dirs[n_v1])
@@ -294,9 +306,11 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 		bool v2 = i == n_v1;
 		int fd;
 
-		/* v2: only where CLONE_INTO_CGROUP did not put us. */
+		/* v2: only where CLONE_INTO_CGROUP does not put the init. */
 		if (v2 && (!cg || !cg->v2_dir || c->in_v2_cgroup))
 			break;
+		if (!v2 && ib_cgroup_v1_is_pids(cg->v1_dirs[i]))
+			continue;
 		paths[n_join] = ib_xasprintf("%s/%s", v2 ? cg->v2_dir : cg->v1_dirs[i],
 					     v2 ? "cgroup.procs" : "tasks");
 		fd = ib_cg_open(paths[n_join], O_WRONLY | O_CLOEXEC);
@@ -306,7 +320,8 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 		}
 		join_fds[n_join++] = fd;
 	}
-	keep = ib_xmalloc0((n_join + 4) * sizeof(int));
+	keep = ib_xmalloc0((n_join + 5) * sizeof(int));
+	keep[n_keep++] = v2fd;
 	keep[n_keep++] = c->sync_fd;
 	keep[n_keep++] = c->fifo_fd;
 	keep[n_keep++] = c->console_fd;

@@ -345,6 +345,26 @@ host_cg() {
 	! cg_exists_anywhere "$rel"
 }
 
+# The init's first stage is in the container's cgroups while it clones the
+# init: in the pids one too, the init's birth would count twice (pids.max 1
+# refused it; runc and crun run such a container). The limit still holds.
+@test "pids limit 1: the container runs (its init counts once, like runc and crun) and cannot fork" {
+	local id
+	setup_bundle b sh -c 'echo started; /bin/true & wait; echo "fork: $?"'
+	bundle_jq "$BUNDLE" '.linux.resources.pids = {limit: 1}'
+	id=$(new_id)
+	run IB run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	# The shell's own status (its fork refused), not the runtime's error.
+	assert_output_contains started
+	assert_output_contains "can't fork"
+	[[ "$output" != *level=error* ]]
+	assert_no_leftovers "$id"
+	# Control: the same bundle under runc.
+	id=$(new_id)
+	run RUNC run --bundle "$BUNDLE" "$id" </dev/null 3>&-
+	assert_output_contains started
+}
+
 @test "delete removes sub-cgroups made inside the container's own cgroup, bottom-up" {
 	local id m n=0
 	setup_bundle b sleep 100
