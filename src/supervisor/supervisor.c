@@ -153,14 +153,32 @@ static int sup_fuse_fd = -1, sup_host_mntns = -1;
  * staged mounts and our files from: nothing of it is used after (the
  * emulated files a proc mount gets are the jail's, rule_mount.c). Its
  * mounts go now, their grace period off the container's exit path. */
-static void leave_staging(void)
+static void leave_staging(const char *state_path)
 {
+	struct stat was, now;
+	int fd;
+
 	if (sup_host_mntns < 0)
 		return;
 	if (setns(sup_host_mntns, CLONE_NEWNS) < 0)
 		ib_debug("supervisor: leave the staging namespace: %s", strerror(errno));
 	close(sup_host_mntns);
 	sup_host_mntns = -1;
+	/* What we opened there now lies on detached copies of the host's
+	 * mounts: stdio and the state directory again from the host's tree
+	 * (the directory only if it is the very one we had). */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		for (int i = 0; i < 3; i++)
+			dup2(fd, i);
+		close(fd);
+	}
+	fd = open(state_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &now) == 0 && fstat(state_dir, &was) == 0 &&
+	    now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+		dup3(fd, state_dir, O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
 }
 
 static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor_cfg *cfg)
@@ -269,7 +287,7 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 			(void)!write(ctl, "A", 1);
 			close(ctl);
 			ctl = -1;
-			leave_staging();
+			leave_staging(cfg->state_dir);
 			ib_emul.init = m.init;
 			ib_emul.init_start = proc_start_seconds(m.init);
 			/* The load figures' first sample is taken when first
