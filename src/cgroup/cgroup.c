@@ -612,32 +612,6 @@ bool ib_cgroup_v1_is_pids(const char *dir)
 	return snprintf(p, sizeof(p), "%s/pids.max", dir) < (int)sizeof(p) && ib_cg_access(p) == 0;
 }
 
-int ib_cgroup_join_pids(const struct ib_cgroup *cg, pid_t pid, ib_err *err)
-{
-	char buf[24];
-	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	/* `tasks`: this one thread, no global threadgroup rwsem. */
-	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
-		if (ib_cgroup_v1_is_pids(cg->v1_dirs[i]) &&
-		    write_small(cg->v1_dirs[i], "tasks", buf, (size_t)len, err) < 0)
-			return -1;
-	return 0;
-}
-
-int ib_cgroup_join_pid(const struct ib_cgroup *cg, pid_t pid, ib_err *err)
-{
-	char buf[24];
-	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	for (size_t i = 0; cg->v1_dirs && cg->v1_dirs[i]; i++)
-		if (write_small(cg->v1_dirs[i], "cgroup.procs", buf, (size_t)len, err) < 0)
-			return -1;
-	if (cg->v2_dir && write_small(cg->v2_dir, "cgroup.procs", buf, (size_t)len, err) < 0)
-		return -1;
-	return 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Freezer                                                                   */
 

@@ -99,15 +99,9 @@ int ib_cgroup_v2_fd(const struct ib_cgroup *cg, ib_err *err);
  * by writing "0" to `tasks` (avoids the global threadgroup rwsem), and into v2
  * unless already_in_v2. */
 int ib_cgroup_join_self(const struct ib_cgroup *cg, bool already_in_v2, ib_err *err);
-/* Move another process (all threads) in. */
-int ib_cgroup_join_pid(const struct ib_cgroup *cg, pid_t pid, ib_err *err);
 /* Is this v1 directory of the pids controller (pids.max)? The container's
- * first stage does not join those: with it, the init's birth would count
- * twice against the limit (pids.max 1 would refuse it; runc's and crun's
- * do not); the init, single-threaded, is moved there by
- * ib_cgroup_join_pids once it exists, before it runs anything else. */
+ * first stage does not join those: the init joins them itself (stage1.c). */
 bool ib_cgroup_v1_is_pids(const char *dir);
-int ib_cgroup_join_pids(const struct ib_cgroup *cg, pid_t pid, ib_err *err);
 
 int ib_cgroup_update(const struct ib_cgroup *cg, const struct ib_resources *res, ib_err *err);
 int ib_cgroup_freeze(const struct ib_cgroup *cg, bool frozen, ib_err *err);

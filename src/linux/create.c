@@ -326,10 +326,6 @@ static int drive_child_steps(struct create_ctx *c, const struct ib_spec *s,
 	c->pid = pidfd_pid(m.fd);
 	if (c->pid <= 0)
 		return ib_err_set(err, ESRCH, "container init vanished");
-	/* Its v1 pids cgroup, before MAPS_DONE lets it go on to anything that
-	 * forks (ib_cgroup_join_pids). */
-	if (c->cg && ib_cgroup_join_pids(c->cg, c->pid, err) < 0)
-		return ib_err_wrap(err, "join the pids cgroup");
 	/* Its mount namespace is copied: the staging namespace is done. */
 	ib_stage_leave(c->host_mntns);
 	c->host_mntns = -1;

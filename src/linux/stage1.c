@@ -51,6 +51,10 @@ struct stage1 {
 	size_t n_keep;
 	unsigned int first_fd;
 	int v2fd; /* the init is cloned into it (CLONE_INTO_CGROUP), or -1 */
+	/* The v1 pids hierarchy's `tasks`, opened for writing, or -1: the
+	 * init joins it itself, first thing (see init_child). */
+	int pids_fd;
+	const char *pids_path;
 	/* Written by the first stage, read by the init in its copy. */
 	struct timespec t_start, t_joined;
 	/* ASan: the runtime's stack, given back before the first stage ends
@@ -102,6 +106,24 @@ static int close_except(const struct stage1 *a)
 /* The init, in its own copy of the runtime's memory. */
 static __attribute__((noreturn)) void init_child(struct stage1 *a)
 {
+	/* Its v1 pids cgroup before anything that could fork: the first stage
+	 * stays out of it (with it, the init's birth would count twice against
+	 * the limit: pids.max 1 would refuse it, runc's and crun's do not).
+	 * "0" to `tasks` moves just this thread (we are single-threaded) and
+	 * skips the kernel's global threadgroup rwsem, whose write side waits
+	 * for an RCU grace period (4-25 ms measured here) as another's pid
+	 * written there does. The permission is the opener's (the host's
+	 * root), not ours. */
+	if (a->pids_fd >= 0) {
+		if (write(a->pids_fd, "0", 1) != 1) {
+			ib_err err = {0};
+
+			ib_err_sys(&err, "join cgroup %s", a->pids_path);
+			ib_sync_send_error(a->c->sync_fd, &err);
+			_exit(1);
+		}
+		close(a->pids_fd);
+	}
 	/* A directory of the host's. */
 	if (a->v2fd >= 0)
 		close(a->v2fd);
@@ -177,10 +199,12 @@ static int stage1_main(void *arg)
 		ca.cgroup = (uint64_t)a->v2fd;
 	}
 	pid = ib_clone3(&ca);
-	if (a->v2fd >= 0)
-		close(a->v2fd);
 	if (pid == 0)
 		init_child(a);
+	if (a->v2fd >= 0)
+		close(a->v2fd);
+	if (a->pids_fd >= 0)
+		close(a->pids_fd);
 	if (pid < 0) {
 		ib_err_sys(&err, "clone container init");
 		stage1_fail(a, &err);
@@ -295,7 +319,9 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 	size_t n_v1 = 0, n_join = 0, n_keep = 0;
 	_cleanup_free_ int *join_fds = NULL, *keep = NULL;
 	_cleanup_strv_ char **paths = NULL;
-	struct stage1 a = {.c = c, .first_fd = 3 + (unsigned int)c->preserve_fds, .v2fd = v2fd};
+	_cleanup_free_ char *pids_path = NULL;
+	struct stage1 a = {
+		.c = c, .first_fd = 3 + (unsigned int)c->preserve_fds, .v2fd = v2fd, .pids_fd = -1};
 	pid_t pid = -1;
 
 	while (cg && cg->v1_dirs && cg->v1_dirs[n_v1])
@@ -309,8 +335,17 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 		/* v2: only where CLONE_INTO_CGROUP does not put the init. */
 		if (v2 && (!cg || !cg->v2_dir || c->in_v2_cgroup))
 			break;
-		if (!v2 && ib_cgroup_v1_is_pids(cg->v1_dirs[i]))
+		if (!v2 && ib_cgroup_v1_is_pids(cg->v1_dirs[i])) {
+			if (a.pids_fd >= 0)
+				continue; /* one pids hierarchy */
+			a.pids_path = pids_path = ib_xasprintf("%s/tasks", cg->v1_dirs[i]);
+			a.pids_fd = ib_cg_open(a.pids_path, O_WRONLY | O_CLOEXEC);
+			if (a.pids_fd < 0) {
+				ib_err_sys(err, "join cgroup %s", a.pids_path);
+				goto out;
+			}
 			continue;
+		}
 		paths[n_join] = ib_xasprintf("%s/%s", v2 ? cg->v2_dir : cg->v1_dirs[i],
 					     v2 ? "cgroup.procs" : "tasks");
 		fd = ib_cg_open(paths[n_join], O_WRONLY | O_CLOEXEC);
@@ -320,8 +355,9 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 		}
 		join_fds[n_join++] = fd;
 	}
-	keep = ib_xmalloc0((n_join + 5) * sizeof(int));
+	keep = ib_xmalloc0((n_join + 6) * sizeof(int));
 	keep[n_keep++] = v2fd;
+	keep[n_keep++] = a.pids_fd;
 	keep[n_keep++] = c->sync_fd;
 	keep[n_keep++] = c->fifo_fd;
 	keep[n_keep++] = c->console_fd;
@@ -340,5 +376,7 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 out:
 	for (size_t i = 0; i < n_join; i++)
 		close(join_fds[i]);
+	if (a.pids_fd >= 0)
+		close(a.pids_fd);
 	return pid;
 }
