@@ -321,7 +321,7 @@ pid_t ib_init_spawn(struct ib_init_cfg *c, int v2fd, ib_err *err)
 	_cleanup_strv_ char **paths = NULL;
 	_cleanup_free_ char *pids_path = NULL;
 	struct stage1 a = {
-		.c = c, .first_fd = 3 + (unsigned int)c->preserve_fds, .v2fd = v2fd, .pids_fd = -1};
+	    .c = c, .first_fd = 3 + (unsigned int)c->preserve_fds, .v2fd = v2fd, .pids_fd = -1};
 	pid_t pid = -1;
 
 	while (cg && cg->v1_dirs && cg->v1_dirs[n_v1])
