@@ -99,6 +99,9 @@ int ib_cgroup_v2_fd(const struct ib_cgroup *cg, ib_err *err);
  * by writing "0" to `tasks` (avoids the global threadgroup rwsem), and into v2
  * unless already_in_v2. */
 int ib_cgroup_join_self(const struct ib_cgroup *cg, bool already_in_v2, ib_err *err);
+/* Does this v2 directory have a pids limit (pids.max other than "max";
+ * unreadable counts as a limit)? Every task below it counts against it. */
+bool ib_cgroup_v2_pids_limited(const char *v2_dir);
 /* Is this v1 directory of the pids controller (pids.max)? The container's
  * first stage does not join those: the init joins them itself (stage1.c). */
 bool ib_cgroup_v1_is_pids(const char *dir);

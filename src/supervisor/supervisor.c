@@ -322,7 +322,8 @@ static __attribute__((noreturn)) void supervisor_main(const struct ib_supervisor
 }
 
 /* The container's memory cgroup(s) get a child for us: charged to the
- * container's limit, outside its own process list. Returns the v2 dir fd
+ * container's limit, outside its own process list (v1: the memory
+ * hierarchy only, not the pids one). Returns the v2 dir fd
  * to be born in (or -1); *v1_tasks the v1 tasks file to join (or NULL). */
 static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 {
@@ -349,6 +350,13 @@ static int charge_prepare(const struct ib_cgroup *cg, char **v1_tasks)
 		_cleanup_free_ char *d = NULL;
 
 		if (ib_cg_access(f) < 0)
+			return -1;
+		/* One tree: a pids limit there would count our threads and the
+		 * agent's too (pids.max 1 would not even let the init be born),
+		 * where runc's and crun's count the container's alone. The
+		 * limit is the container's; we stay uncharged. (A limit set by
+		 * a later `update` does count us.) */
+		if (ib_cgroup_v2_pids_limited(cg->v2_dir))
 			return -1;
 		d = ib_xasprintf("%s/%s", cg->v2_dir, IB_SUPERVISOR_CGROUP);
 		if (ib_cg_mkdir(d, 0755) < 0 && errno != EEXIST) {

@@ -1119,6 +1119,44 @@ static void test_integration_delegate(void **state)
 	ib_cgroup_free(cg);
 }
 
+/* The supervisor is charged below a v2 cgroup only where no pids limit
+ * would count its tasks (supervisor.c, charge_prepare). */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_v2_pids_limited(void **state)
+{
+	char tmpl[] = "/tmp/ib-cgpids-XXXXXX";
+	char p[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	assert_false(ib_cgroup_v2_pids_limited(tmpl)); /* no pids controller */
+	put(tmpl, "pids.max", "max\n");
+	assert_false(ib_cgroup_v2_pids_limited(tmpl));
+	put(tmpl, "pids.max", "1\n");
+	assert_true(ib_cgroup_v2_pids_limited(tmpl));
+	put(tmpl, "pids.max", "4096\n");
+	assert_true(ib_cgroup_v2_pids_limited(tmpl));
+	put(tmpl, "pids.max", "");
+	assert_true(ib_cgroup_v2_pids_limited(tmpl));
+	snprintf(p, sizeof(p), "%s/pids.max", tmpl);
+	unlink(p);
+	assert_int_equal(mkdir(p, 0700), 0); /* unreadable: a limit */
+	assert_true(ib_cgroup_v2_pids_limited(tmpl));
+	rmdir(p);
+	rmdir(tmpl);
+}
+
 static void test_v2_subpath(void **state)
 {
 	ib_err err = {0};
@@ -1176,6 +1214,7 @@ int main(void)
 	    cmocka_unit_test(test_walk_deep),
 	    cmocka_unit_test(test_cgroup_at),
 	    cmocka_unit_test(test_v2_subpath),
+	    cmocka_unit_test(test_v2_pids_limited),
 	    cmocka_unit_test_teardown(test_integration_delegate, integration_teardown),
 	};
 
