@@ -248,9 +248,10 @@ static bool may_follow(int dir, const char *link)
 /* An existing FIFO: its open waits for a peer the container may never
  * provide, holding a worker. O_RDONLY gets ENXIO at once (the kernel's
  * answer to a FIFO open that cannot complete; a set-id mode on an existing
- * FIFO decides nothing); O_WRONLY and O_RDWR are opened O_NONBLOCK (they
- * then wait for nothing: O_WRONLY succeeds only with a reader there) and
- * the flag is taken off before the fd is handed over. */
+ * FIFO decides nothing); O_WRONLY and O_RDWR wait for nothing opened
+ * O_NONBLOCK (O_WRONLY succeeds only with a reader there). This look
+ * spares a FIFO found here the open (which would wake a writer waiting
+ * for a reader); the decision is taken again on the opened file. */
 static bool is_fifo(int parent, const char *base)
 {
 	struct stat st;
@@ -258,7 +259,7 @@ static bool is_fifo(int parent, const char *base)
 	return fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode);
 }
 
-/* fd was opened O_NONBLOCK for a FIFO: the caller's fd is blocking. */
+/* fd was opened O_NONBLOCK for us: the caller's fd is blocking. */
 static int clear_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -297,28 +298,32 @@ static void create_in(struct ib_notify_call *c, int parent_fd, const char *base0
 			deny_shared(c, which);
 			return;
 		}
-		/* Never waiting in open: an existing FIFO would hold this
-		 * worker until a peer opens it, which the container may never
-		 * do, even once the caller is gone. */
+		/* Never waiting in open: an existing FIFO (or a device, or a
+		 * leased file) would hold this worker until a peer comes, which
+		 * the container may never send, even once the caller is gone.
+		 * Always O_NONBLOCK: the container can put a FIFO in place of
+		 * the file looked at between the look and the open. */
 		fifo = !(flags & O_NONBLOCK) && is_fifo(parent, base);
 		if (fifo && (flags & O_ACCMODE) == O_RDONLY) {
 			ib_notify_fail(c, ENXIO);
 			return;
 		}
-		fd = openat(parent, base, flags | (fifo ? O_NONBLOCK : 0) | O_NOFOLLOW | O_CLOEXEC,
-			    mode);
-		if (fd >= 0 && fifo && clear_nonblock(fd) < 0) {
-			close(fd);
-			ib_notify_fail(c, ENXIO);
-			return;
+		fd = openat(parent, base, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 && !(flags & O_NONBLOCK)) {
+			struct stat st;
+
+			/* A FIFO opened for reading without a writer: a blocking
+			 * open would have waited for one (ENXIO, as above). */
+			if (fstat(fd, &st) < 0 ||
+			    (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) ||
+			    clear_nonblock(fd) < 0) {
+				close(fd);
+				ib_notify_fail(c, ENXIO);
+				return;
+			}
 		}
 		if (fd >= 0) {
 			ib_notify_reply_fd(c, fd, flags & O_CLOEXEC);
-			return;
-		}
-		/* (a FIFO opened for writing with no reader) */
-		if (errno == ENXIO && fifo) {
-			ib_notify_fail(c, ENXIO);
 			return;
 		}
 		if (errno != ELOOP || (flags & O_NOFOLLOW)) {

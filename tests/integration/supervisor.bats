@@ -509,3 +509,28 @@ mem_cgroup_of() {
 	grep -q '^after: OK' "$out"
 	grep -q -- '-rwsr-xr-x' "$out"
 }
+
+# The rule's look at the file and its open are two steps: the container can
+# put a FIFO in place of a regular file in between (renameat2
+# RENAME_EXCHANGE in a loop). The open must not wait for it either.
+@test "supervisor: a FIFO exchanged in between the set-id rule's look and its open holds no agent worker (2,000 opens against the race)" {
+	setid_bundle '
+		mkfifo /tmp/t
+		: >/tmp/u
+		ibsetid swap /tmp/t /tmp/u 60000 >/dev/null &
+		s=$!
+		timeout 40 ibsetid open-n /tmp/t 4755 2000
+		echo "opens: $?"
+		kill $s
+		echo "after: $(ibsetid open /tmp/new 4755)"'
+	local id out rc=0
+	id=$(new_id)
+	out="$BATS_TEST_TMPDIR/$id.out"
+	timeout -k 5 90 "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
+	cat "$out"
+	[[ $rc -eq 0 ]]
+	grep -q '^opens: 0' "$out"
+	# Both kinds were met: the exchange really raced the opens.
+	grep -Eq '^OK [1-9][0-9]* [1-9][0-9]*$' "$out"
+	grep -q '^after: OK' "$out"
+}

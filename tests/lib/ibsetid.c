@@ -28,6 +28,9 @@
  *   io_uring                   io_uring_setup(1)
  *   setxattrat PATH            setxattrat(AT_FDCWD, PATH, 0, "user.x", NULL, 0) (463)
  *   setxattrat32 PATH          the same through the i386 ABI, x86_64 only
+ *   swap A B MS                renameat2(A, B, RENAME_EXCHANGE) in a loop for MS ms
+ *   open-n PATH MODE N         `open` N times (each fd closed); prints
+ *                              "OK <opened> <ENXIO count>", ERR on another error
  *   listener                   a seccomp filter (allow all) with a new listener
  *   datapath DIR N             N rounds of open(O_CREAT, 0644)/chmod 0755/fchmod
  *                              0600/openat(O_CREAT, 0640)/mknod 0644/read in DIR
@@ -50,6 +53,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_fchmodat2
@@ -106,6 +110,40 @@ static long chmod32(const char *path, mode_t mode)
 	return rc;
 }
 #endif
+
+static int swap_loop(const char *a, const char *b, int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 1000; i++)
+			if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0)
+				return report(-1);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	return report(0);
+}
+
+static int open_n(const char *path, mode_t mode, int n)
+{
+	int opened = 0, enxio = 0;
+
+	for (int i = 0; i < n; i++) {
+		long fd = syscall(SYS_open, path, O_CREAT | O_WRONLY | O_CLOEXEC, mode);
+
+		if (fd >= 0) {
+			opened++;
+			close((int)fd);
+		} else if (errno == ENXIO) {
+			enxio++;
+		} else {
+			return report(-1);
+		}
+	}
+	printf("OK %d %d\n", opened, enxio);
+	return 0;
+}
 
 static int datapath(const char *dir, int n)
 {
@@ -245,6 +283,10 @@ int main(int argc, char **argv)
 		return report(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 				      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 	}
+	if (!strcmp(op, "swap") && argc == 5)
+		return swap_loop(argv[2], argv[3], atoi(argv[4]));
+	if (!strcmp(op, "open-n") && argc == 5)
+		return open_n(argv[2], octal(argv[3]), atoi(argv[4]));
 	if (!strcmp(op, "datapath") && argc == 4)
 		return datapath(argv[2], atoi(argv[3]));
 	if (!strcmp(op, "hold-open") && (argc == 4 || argc == 5)) {
