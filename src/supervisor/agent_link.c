@@ -94,7 +94,7 @@ int ib_sup_agent_listener(int fd)
 static int start(void)
 {
 	int sp[2], info[2];
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return -1;
@@ -113,6 +113,7 @@ static int start(void)
 	}
 	if (pid == 0) {
 		struct ib_notify_agent_cfg ac = {.sup_fd = 3,
+						 .sup_pid = self,
 						 .userns_fd = 4,
 						 .audit_fd = 5,
 						 .info_fd = 6,

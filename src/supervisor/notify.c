@@ -597,10 +597,10 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	pthread_cond_init(&ag.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	ib_rule_sysinfo_init(cfg->info_fd);
-	pid_t sup = getppid();
-
 	prctl(PR_SET_NAME, "ironbox-notify", 0, 0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	/* The supervisor's pid as it knew it before the fork: had it died
+	 * before we set the signal, our parent would be a reaper already. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != cfg->sup_pid)
 		_exit(1);
 	procfs = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfs < 0)
@@ -615,7 +615,7 @@ void ib_notify_agent_main(const struct ib_notify_agent_cfg *cfg)
 	/* The change of credentials cleared it: we go with the supervisor,
 	 * even with every thread stopped or busy (watch() below keeps it: the
 	 * workers, which change credentials per call, are other threads). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != sup)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != cfg->sup_pid)
 		_exit(1);
 	/* Not dumpable: no process of the container may ptrace or open our
 	 * /proc files, even if it could name us. */

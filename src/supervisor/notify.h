@@ -143,6 +143,7 @@ void ib_rule_sysinfo(struct ib_notify_call *c);
 /* ---- the agent process ---- */
 struct ib_notify_agent_cfg {
 	int sup_fd;	/* SOCK_SEQPACKET to the supervisor: listener fds; EOF = exit */
+	pid_t sup_pid;	/* the supervisor, taken before the fork */
 	int userns_fd;	/* the container's user namespace */
 	int audit_fd;	/* the supervisor's audit sink (audit.h) */
 	int info_fd;	/* SOCK_SEQPACKET to the supervisor: rule "sysinfo" */
