@@ -79,7 +79,7 @@ checks=(
 	"set the host's clock|clock-settime"
 	"reboot switch (CAD off)|reboot-cad-off"
 	"write a non-namespaced sysctl|write /proc/sys/kernel/printk_ratelimit 5"
-	"read the kernel log /dev/kmsg|open-read /dev/kmsg"
+	"read the kernel log /dev/kmsg|read-size /dev/kmsg"
 )
 script=""
 for c in "${checks[@]}"; do script+="ibprobe ${c#*|} 2>&1 | head -1; "; done
@@ -90,6 +90,7 @@ for i in "${!checks[@]}"; do
 	host=$("$probe" ${c#*|} 2>&1 | head -1 || true)
 	row "${c%%|*}" "$host" "${inside[$i]:-?}"
 done
+echo "   (the container's /dev/kmsg is an empty log of its own, served by its supervisor)"
 if [[ -x /usr/sbin/bpftool ]]; then
 	echo "   bpftool map show inside the privileged container:"
 	run_in bpftool "$priv_filter" sh -c 'bpftool map show 2>&1 | sed "s/^/     /"' | grep -v "^time="

@@ -16,6 +16,7 @@
  *   bpf-prog-next-id         bpf(BPF_PROG_GET_NEXT_ID)
  *   bpf-map-create           bpf(BPF_MAP_CREATE, array of 1)
  *   open-read PATH           open(PATH, O_RDONLY) and read 1 byte
+ *   read-size PATH           the same, and print "OK, N bytes read" (one record of /dev/kmsg)
  *   open-write PATH          open(PATH, O_WRONLY) (no write)
  *   write PATH VALUE         open(PATH, O_WRONLY) and write VALUE
  *   settimeofday             settimeofday(now)
@@ -148,6 +149,19 @@ int main(int argc, char **argv)
 		if (n < 0 && errno == EAGAIN)
 			n = 0; /* open and read permitted, just nothing to read */
 		return report(n);
+	}
+	if (!strcmp(op, "read-size") && argc == 3) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return report(-1);
+		static char rec[16384];
+		ssize_t n = read(fd, rec, sizeof(rec));
+		if (n < 0 && errno == EAGAIN)
+			n = 0;
+		if (n < 0)
+			return report(-1);
+		printf("OK, %zd bytes read\n", n);
+		return 0;
 	}
 	if (!strcmp(op, "open-write") && argc == 3)
 		return report(open(argv[2], O_WRONLY | O_CLOEXEC | O_NONBLOCK));
