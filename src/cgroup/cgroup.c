@@ -593,18 +593,12 @@ static int write_small(const char *dir, const char *file, const char *val, size_
 
 bool ib_cgroup_v2_pids_limited(const char *v2_dir)
 {
-	_cleanup_free_ char *path = ib_xasprintf("%s/pids.max", v2_dir);
-	_cleanup_close_ int fd = ib_cg_open(path, O_RDONLY | O_CLOEXEC);
-	char buf[32];
-	ssize_t n;
+	ib_err err = {0};
+	_cleanup_free_ char *max = ib_cg_read(v2_dir, "pids.max", &err);
 
-	if (fd < 0)
-		return errno != ENOENT; /* no pids controller here: no limit */
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return true;
-	buf[n] = '\0';
-	return strcmp(buf, "max\n") != 0 && strcmp(buf, "max") != 0;
+	if (!max)
+		return err.code != ENOENT; /* no pids controller here: no limit */
+	return strcmp(max, "max\n") != 0 && strcmp(max, "max") != 0;
 }
 
 int ib_cgroup_join_self(const struct ib_cgroup *cg, bool already_in_v2, ib_err *err)

@@ -487,6 +487,19 @@ mem_cgroup_of() {
 	[[ "$(stat_of "$id" fuse_unpinned)" -gt 0 ]]
 }
 
+# Run $BUNDLE in the foreground, its output to a file whose path is
+# printed (the output itself to stderr, for the log); fails when the
+# run does not succeed within SECONDS: a hang is the failure looked for.
+run_until_hang() {
+	local id out rc=0
+	id=$(new_id)
+	out="$BATS_TEST_TMPDIR/$id.out"
+	timeout -k 5 "$1" "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
+	cat "$out" >&2
+	[[ $rc -eq 0 ]] || return 1
+	echo "$out"
+}
+
 # The rule re-does a set-id open(O_CREAT) for the caller; on an existing
 # FIFO that open would wait for a peer the container may never provide,
 # holding an agent worker even after the caller is gone.
@@ -498,13 +511,8 @@ mem_cgroup_of() {
 		cat /tmp/r1 /tmp/r2 /tmp/r3 /tmp/r4 /tmp/r5
 		echo "after: $(ibsetid open /tmp/new 4755)"
 		ls -l /tmp/new'
-	local id out rc=0
-	id=$(new_id)
-	out="$BATS_TEST_TMPDIR/$id.out"
-	# (a hang is the failure looked for: the output to a file)
-	timeout -k 5 60 "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
-	cat "$out"
-	[[ $rc -eq 0 ]]
+	local out
+	out=$(run_until_hang 60)
 	[[ $(grep -c '^ERR ENXIO' "$out") -eq 5 ]]
 	grep -q '^after: OK' "$out"
 	grep -q -- '-rwsr-xr-x' "$out"
@@ -523,12 +531,8 @@ mem_cgroup_of() {
 		echo "opens: $?"
 		kill $s
 		echo "after: $(ibsetid open /tmp/new 4755)"'
-	local id out rc=0
-	id=$(new_id)
-	out="$BATS_TEST_TMPDIR/$id.out"
-	timeout -k 5 90 "$IRONBOX" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$id" </dev/null >"$out" 2>&1 3>&- || rc=$?
-	cat "$out"
-	[[ $rc -eq 0 ]]
+	local out
+	out=$(run_until_hang 90)
 	grep -q '^opens: 0' "$out"
 	# Both kinds were met: the exchange really raced the opens.
 	grep -Eq '^OK [1-9][0-9]* [1-9][0-9]*$' "$out"

@@ -95,6 +95,26 @@ static int report(long rc)
 	return 0;
 }
 
+/* Open PATH and read one record (/dev/kmsg wants a whole one): the bytes
+ * read, 0 when there is nothing to read yet, -1 with errno. */
+static ssize_t read_one(const char *path)
+{
+	static char buf[16384];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && errno == EAGAIN)
+		n = 0; /* open and read permitted, just nothing to read */
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
@@ -140,24 +160,10 @@ int main(int argc, char **argv)
 		attr.max_entries = 1;
 		return report(sys_bpf(BPF_MAP_CREATE, &attr));
 	}
-	if (!strcmp(op, "open-read") && argc == 3) {
-		int fd = open(argv[2], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return report(-1);
-		static char buf[16384]; /* /dev/kmsg wants a whole record */
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EAGAIN)
-			n = 0; /* open and read permitted, just nothing to read */
-		return report(n);
-	}
+	if (!strcmp(op, "open-read") && argc == 3)
+		return report(read_one(argv[2]));
 	if (!strcmp(op, "read-size") && argc == 3) {
-		int fd = open(argv[2], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return report(-1);
-		static char rec[16384];
-		ssize_t n = read(fd, rec, sizeof(rec));
-		if (n < 0 && errno == EAGAIN)
-			n = 0;
+		ssize_t n = read_one(argv[2]);
 		if (n < 0)
 			return report(-1);
 		printf("OK, %zd bytes read\n", n);
